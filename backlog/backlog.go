@@ -1,0 +1,377 @@
+package backlog
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Side names one of the two tools.
+type Side string
+
+const (
+	Jira   Side = "jira"
+	Linear Side = "linear"
+)
+
+// Other returns the opposite side.
+func (s Side) Other() Side {
+	if s == Jira {
+		return Linear
+	}
+	return Jira
+}
+
+// Valid reports whether s is one of the two known sides.
+func (s Side) Valid() bool { return s == Jira || s == Linear }
+
+// Ref points at one item on one side. ID is the tool's stable id (Jira's
+// numeric issue id, Linear's UUID); Key is the human key ("PROJ-12",
+// "ENG-7"), informative only.
+type Ref struct {
+	Side Side   `json:"side"`
+	ID   string `json:"id"`
+	Key  string `json:"key,omitempty"`
+}
+
+// String renders the ref as side:id for logs and keys.
+func (r Ref) String() string { return string(r.Side) + ":" + r.ID }
+
+// IsZero reports whether the ref is unset.
+func (r Ref) IsZero() bool { return r.ID == "" }
+
+// ParseRef is the inverse of Ref.String (Key is not carried).
+func ParseRef(s string) (Ref, error) {
+	side, id, ok := strings.Cut(s, ":")
+	if !ok || id == "" || !Side(side).Valid() {
+		return Ref{}, fmt.Errorf("invalid ref %q: want jira:<id> or linear:<id>", s)
+	}
+	return Ref{Side: Side(side), ID: id}, nil
+}
+
+// Field names a synced field.
+type Field string
+
+const (
+	Title       Field = "title"
+	Description Field = "description"
+	Status      Field = "status"
+	Priority    Field = "priority"
+	Assignee    Field = "assignee"
+	Labels      Field = "labels"
+	Estimate    Field = "estimate"
+	DueDate     Field = "dueDate"
+	Parent      Field = "parent"
+	Sprint      Field = "sprint"
+	Comments    Field = "comments"
+	Rank        Field = "rank"
+)
+
+// AllFields lists every field of the canonical model, in display order.
+var AllFields = []Field{Title, Description, Status, Priority, Assignee, Labels, Estimate, DueDate, Parent, Sprint, Comments, Rank}
+
+// SyncedFields are the fields the reconciler merges today.
+var SyncedFields = []Field{Title, Description, Status, Priority}
+
+// Value is a field's canonical encoding. Each field documents its encoding on
+// the Item accessor; equal values mean equal content, so the merge compares
+// strings.
+type Value string
+
+// Category is a workflow-state category shared by both tools: Jira's status
+// categories and Linear's state types both map onto it.
+type Category string
+
+const (
+	CategoryBacklog  Category = "backlog"
+	CategoryTodo     Category = "todo"
+	CategoryStarted  Category = "started"
+	CategoryDone     Category = "done"
+	CategoryCanceled Category = "canceled"
+)
+
+// Valid reports whether c is a known category.
+func (c Category) Valid() bool {
+	switch c {
+	case CategoryBacklog, CategoryTodo, CategoryStarted, CategoryDone, CategoryCanceled:
+		return true
+	}
+	return false
+}
+
+// StatusValue is a workflow state: its name on the side it comes from and its
+// category, used as the fallback when the other side has no state of that
+// name.
+type StatusValue struct {
+	Name     string
+	Category Category
+}
+
+// PriorityLevel is the canonical priority. Jira has five named levels, Linear
+// four plus "No priority"; Lowest exists only in Jira.
+type PriorityLevel string
+
+const (
+	PriorityNone    PriorityLevel = "none"
+	PriorityHighest PriorityLevel = "highest" // Linear: Urgent
+	PriorityHigh    PriorityLevel = "high"
+	PriorityMedium  PriorityLevel = "medium"
+	PriorityLow     PriorityLevel = "low"
+	PriorityLowest  PriorityLevel = "lowest" // Linear has none: maps to Low
+)
+
+// Valid reports whether p is a known level.
+func (p PriorityLevel) Valid() bool {
+	switch p {
+	case PriorityNone, PriorityHighest, PriorityHigh, PriorityMedium, PriorityLow, PriorityLowest:
+		return true
+	}
+	return false
+}
+
+// Item is one backlog item as read from one side, in canonical form.
+type Item struct {
+	Ref         Ref
+	Title       string
+	Description string // Markdown
+	Status      StatusValue
+	Priority    PriorityLevel
+	Assignee    string   // email of the assignee, "" when unassigned
+	Labels      []string // label names
+	Estimate    *float64
+	DueDate     string // YYYY-MM-DD or ""
+	Parent      string // the parent's id on the same side, or ""
+	Sprint      string // sprint or cycle name, or ""
+	Rank        string // the side's own order key (LexoRank, sortOrder)
+	UpdatedAt   time.Time
+	// Origin is set on an item Tandem created as a twin: the ref of the item
+	// it mirrors. Connectors read it from their marker (a Jira issue
+	// property; a Linear id derived from the Jira id).
+	Origin Ref
+}
+
+// Get returns the canonical encoding of field f.
+//
+//   - title, description, assignee, dueDate, parent, sprint, rank: the string
+//   - status: "<category>:<name>" (see StatusValue)
+//   - priority: the PriorityLevel
+//   - labels: the names sorted and joined with "\n"
+//   - estimate: the number in strconv 'g' form, "" when unset
+func (it Item) Get(f Field) Value {
+	switch f {
+	case Title:
+		return Value(it.Title)
+	case Description:
+		return Value(it.Description)
+	case Status:
+		return EncodeStatus(it.Status)
+	case Priority:
+		return Value(it.Priority)
+	case Assignee:
+		return Value(it.Assignee)
+	case Labels:
+		l := slices.Clone(it.Labels)
+		slices.Sort(l)
+		return Value(strings.Join(slices.Compact(l), "\n"))
+	case Estimate:
+		if it.Estimate == nil {
+			return ""
+		}
+		return Value(strconv.FormatFloat(*it.Estimate, 'g', -1, 64))
+	case DueDate:
+		return Value(it.DueDate)
+	case Parent:
+		return Value(it.Parent)
+	case Sprint:
+		return Value(it.Sprint)
+	case Rank:
+		return Value(it.Rank)
+	}
+	return ""
+}
+
+// Set stores v, a canonical encoding, into field f.
+func (it *Item) Set(f Field, v Value) error {
+	switch f {
+	case Title:
+		it.Title = string(v)
+	case Description:
+		it.Description = string(v)
+	case Status:
+		s, err := DecodeStatus(v)
+		if err != nil {
+			return err
+		}
+		it.Status = s
+	case Priority:
+		p := PriorityLevel(v)
+		if p == "" {
+			p = PriorityNone
+		}
+		if !p.Valid() {
+			return fmt.Errorf("invalid priority %q", v)
+		}
+		it.Priority = p
+	case Assignee:
+		it.Assignee = string(v)
+	case Labels:
+		if v == "" {
+			it.Labels = nil
+		} else {
+			it.Labels = strings.Split(string(v), "\n")
+		}
+	case Estimate:
+		if v == "" {
+			it.Estimate = nil
+			return nil
+		}
+		f, err := strconv.ParseFloat(string(v), 64)
+		if err != nil {
+			return fmt.Errorf("invalid estimate %q: %w", v, err)
+		}
+		it.Estimate = &f
+	case DueDate:
+		if v != "" {
+			if _, err := time.Parse(time.DateOnly, string(v)); err != nil {
+				return fmt.Errorf("invalid due date %q: want YYYY-MM-DD", v)
+			}
+		}
+		it.DueDate = string(v)
+	case Parent:
+		it.Parent = string(v)
+	case Sprint:
+		it.Sprint = string(v)
+	case Rank:
+		it.Rank = string(v)
+	default:
+		return fmt.Errorf("unknown field %q", f)
+	}
+	return nil
+}
+
+// Snapshot returns the canonical values of the given fields.
+func (it Item) Snapshot(fields []Field) Snapshot {
+	s := make(Snapshot, len(fields))
+	for _, f := range fields {
+		s[f] = it.Get(f)
+	}
+	return s
+}
+
+// EncodeStatus renders a status as "<category>:<name>".
+func EncodeStatus(s StatusValue) Value {
+	if s.Name == "" && s.Category == "" {
+		return ""
+	}
+	return Value(string(s.Category) + ":" + s.Name)
+}
+
+// DecodeStatus parses "<category>:<name>".
+func DecodeStatus(v Value) (StatusValue, error) {
+	if v == "" {
+		return StatusValue{}, nil
+	}
+	c, n, ok := strings.Cut(string(v), ":")
+	if !ok || !Category(c).Valid() {
+		return StatusValue{}, fmt.Errorf("invalid status %q: want <category>:<name>", v)
+	}
+	return StatusValue{Name: n, Category: Category(c)}, nil
+}
+
+// Snapshot is a set of canonical field values: the base both sides agreed on
+// at the last successful sync, or one side's current values.
+type Snapshot map[Field]Value
+
+// Patch is a set of field values to write to one side.
+type Patch map[Field]Value
+
+// Fields returns the patched fields in display order.
+func (p Patch) Fields() []Field {
+	var out []Field
+	for _, f := range AllFields {
+		if _, ok := p[f]; ok {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// Apply writes the patch into a copy of it.
+func (p Patch) Apply(it Item) (Item, error) {
+	for f, v := range p {
+		if err := it.Set(f, v); err != nil {
+			return it, err
+		}
+	}
+	return it, nil
+}
+
+// Link ties an item on Jira to its twin on Linear. The Linear id is known
+// from the start (a twin created in Linear gets an id derived from the Jira
+// issue), so it names the link; Jira is empty while a Jira twin is being
+// created.
+type Link struct {
+	Jira    Ref       `json:"jira"`
+	Linear  Ref       `json:"linear"`
+	Created time.Time `json:"created"`
+	// Pending is set while the twin on Pending's side is being created.
+	Pending Side `json:"pending,omitempty"`
+}
+
+// ID is the link's stable name: the Linear issue id.
+func (l Link) ID() string { return l.Linear.ID }
+
+// Ref returns the link's ref on side s.
+func (l Link) Ref(s Side) Ref {
+	if s == Jira {
+		return l.Jira
+	}
+	return l.Linear
+}
+
+// Policy says how a conflict on a field is settled.
+type Policy string
+
+const (
+	PolicyJira   Policy = "jira"
+	PolicyLinear Policy = "linear"
+	PolicyNewest Policy = "newest"
+	PolicyManual Policy = "manual"
+)
+
+// Valid reports whether p is a known policy.
+func (p Policy) Valid() bool {
+	switch p {
+	case PolicyJira, PolicyLinear, PolicyNewest, PolicyManual:
+		return true
+	}
+	return false
+}
+
+// Conflict records a field changed on both sides to different values since
+// the base, and what was done about it.
+type Conflict struct {
+	ID       string    `json:"id"`
+	LinkID   string    `json:"linkId"`
+	Jira     Ref       `json:"jira"`
+	Linear   Ref       `json:"linear"`
+	Field    Field     `json:"field"`
+	Base     Value     `json:"base"`
+	JiraVal  Value     `json:"jiraValue"`
+	LinVal   Value     `json:"linearValue"`
+	JiraAt   time.Time `json:"jiraAt,omitzero"`
+	LinearAt time.Time `json:"linearAt,omitzero"`
+	Policy   Policy    `json:"policy"`
+	// Decision is the side whose value was kept, or "" while the conflict is
+	// open (manual policy).
+	Decision  Side      `json:"decision,omitempty"`
+	Value     Value     `json:"value"` // the value written to both sides
+	At        time.Time `json:"at"`
+	SettledBy string    `json:"settledBy,omitempty"`
+	SettledAt time.Time `json:"settledAt,omitzero"`
+}
+
+// Open reports whether the conflict still waits for a decision.
+func (c Conflict) Open() bool { return c.SettledAt.IsZero() }

@@ -1,0 +1,112 @@
+package connectors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/tandem-sync/tandem/backlog"
+)
+
+// Connector is one tool as the reconciler sees it. Every method may block on
+// the network and honours ctx. Errors wrap ErrNotFound, *RateLimitError or
+// *PermanentError where those apply; any other error is taken as transient
+// and retried with backoff.
+type Connector interface {
+	// Side names the tool.
+	Side() backlog.Side
+	// Changed returns one page of refs of in-scope items changed at or after
+	// cursor ("" means from the beginning), the cursor to pass next, and
+	// whether more pages follow right now. The caller saves the returned
+	// cursor only after it has reconciled the page, so a page may be seen
+	// twice; it is never skipped.
+	Changed(ctx context.Context, cursor string) (Page, error)
+	// Get reads one item by id. ErrNotFound when it does not exist (or was
+	// deleted).
+	Get(ctx context.Context, id string) (backlog.Item, error)
+	// Create makes a twin of it (a Ref on the other side). It is idempotent
+	// for a given origin: when a twin of origin already exists it returns
+	// that twin's ref instead of creating a second one.
+	Create(ctx context.Context, it backlog.Item) (backlog.Ref, error)
+	// Apply writes the patch's fields to the item.
+	Apply(ctx context.Context, id string, p backlog.Patch) error
+	// Project returns the value field f reads back as on this side after
+	// writing canonical value v (lossy mappings: a Jira status with no
+	// same-named Linear state, Lowest priority in Linear). Pure, no I/O.
+	Project(f backlog.Field, v backlog.Value) backlog.Value
+}
+
+// Page is one answer of Connector.Changed.
+type Page struct {
+	Refs []backlog.Ref
+	Next string
+	More bool
+}
+
+// Webhooks is the optional capability of receiving the tool's webhooks.
+type Webhooks interface {
+	// ParseWebhook verifies and parses one delivery. It returns the refs the
+	// delivery says may have changed and the delivery id for dedupe (""
+	// when the tool sends none). It wraps ErrUnauthorized for a missing or
+	// bad signature (or a stale timestamp) and ErrBadRequest for a body it
+	// cannot parse; it never panics.
+	ParseWebhook(h http.Header, body []byte, now time.Time) (Delivery, error)
+}
+
+// Delivery is a verified webhook delivery.
+type Delivery struct {
+	ID   string
+	Refs []backlog.Ref
+	// Ignored says why a delivery carries no refs we sync (another
+	// project, an event type we do not watch); it is still acknowledged.
+	Ignored string
+}
+
+// Registrar is the optional capability of registering our webhook with the
+// tool, reusing an existing registration for the same URL.
+type Registrar interface {
+	EnsureWebhook(ctx context.Context, url, secret string) error
+}
+
+// Errors that steer the caller.
+var (
+	ErrNotFound     = errors.New("not found")
+	ErrUnauthorized = errors.New("unauthorized")
+	ErrBadRequest   = errors.New("bad request")
+)
+
+// RateLimitError says the tool refused the call for now; retry after
+// RetryAfter.
+type RateLimitError struct {
+	Side       backlog.Side
+	RetryAfter time.Duration
+}
+
+func (e *RateLimitError) Error() string {
+	return fmt.Sprintf("%s rate limited, retry after %s", e.Side, e.RetryAfter)
+}
+
+// PermanentError is an answer that retrying will not change (validation
+// errors, a missing permission, a transition that does not exist).
+type PermanentError struct {
+	Err error
+}
+
+func (e *PermanentError) Error() string { return e.Err.Error() }
+func (e *PermanentError) Unwrap() error { return e.Err }
+
+// Permanent wraps err so callers stop retrying it.
+func Permanent(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &PermanentError{Err: err}
+}
+
+// IsPermanent reports whether err should not be retried.
+func IsPermanent(err error) bool {
+	var p *PermanentError
+	return errors.As(err, &p) || errors.Is(err, ErrNotFound)
+}
