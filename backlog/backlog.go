@@ -1,6 +1,8 @@
 package backlog
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"slices"
 	"strconv"
@@ -375,3 +377,17 @@ type Conflict struct {
 
 // Open reports whether the conflict still waits for a decision.
 func (c Conflict) Open() bool { return c.SettledAt.IsZero() }
+
+// TwinID derives the id a Linear twin of a Jira issue takes, so that a
+// create retried after a crash asks for the same id and Linear refuses or
+// finds the duplicate. site distinguishes Jira sites (the base URL's host),
+// jiraID is Jira's numeric issue id. The result has the shape of a UUID v4,
+// the shape Linear accepts for a client-chosen id.
+func TwinID(site, jiraID string) string {
+	sum := sha256.Sum256([]byte("tandem/twin/v1\x00" + site + "\x00" + jiraID))
+	b := sum[:16]
+	b[6] = (b[6] & 0x0f) | 0x40
+	b[8] = (b[8] & 0x3f) | 0x80
+	h := hex.EncodeToString(b)
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
