@@ -1,0 +1,181 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tandem-sync/tandem/backlog"
+	"github.com/tandem-sync/tandem/config"
+	"github.com/tandem-sync/tandem/connectors"
+	"github.com/tandem-sync/tandem/connectors/jira"
+	"github.com/tandem-sync/tandem/connectors/linear"
+	"github.com/tandem-sync/tandem/daemon"
+	"github.com/tandem-sync/tandem/reconcile"
+	"github.com/tandem-sync/tandem/store"
+	"github.com/tandem-sync/tandem/store/embedded"
+	"github.com/tandem-sync/tandem/store/redis"
+)
+
+// Options are the in-process knobs that are not configuration.
+type Options struct {
+	Log *slog.Logger
+	// Observe is told about every write a sync pass makes.
+	Observe func(reconcile.Event)
+	// SelfRegister registers the webhooks at the daemon's own listen
+	// address when no public URL is configured (demo, tests).
+	SelfRegister bool
+	// HTTPClient is used for both tools (default: a client with a 30 s
+	// timeout).
+	HTTPClient *http.Client
+}
+
+// App is one running Tandem.
+type App struct {
+	Config config.Config
+	State  store.State
+	Jira   *jira.Client
+	Linear *linear.Client
+	Syncer *reconcile.Syncer
+	Daemon *daemon.Daemon
+
+	opts   Options
+	ln     net.Listener
+	srv    *http.Server
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// OpenState opens the store the configuration names: Redis when
+// TANDEM_REDIS_URL is set, else the embedded store in TANDEM_DATA_DIR.
+func OpenState(ctx context.Context, cfg config.Config) (store.State, error) {
+	if cfg.RedisURL != "" {
+		st, err := redis.Open(ctx, cfg.RedisURL, cfg.RedisPrefix)
+		if err != nil {
+			return nil, fmt.Errorf("opening redis store: %w", err)
+		}
+		return st, nil
+	}
+	st, err := embedded.Open(cfg.DataDir)
+	if err != nil {
+		return nil, fmt.Errorf("opening embedded store in %s: %w", cfg.DataDir, err)
+	}
+	return st, nil
+}
+
+// New opens the store and connects to both tools (checking credentials and
+// loading their metadata). Nothing runs until Start.
+func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
+	if opts.Log == nil {
+		opts.Log = slog.Default()
+	}
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = &http.Client{Timeout: 30 * time.Second}
+	}
+	st, err := OpenState(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	a := &App{Config: cfg, State: st, opts: opts}
+	a.Jira, err = jira.New(ctx, jira.Config{
+		URL: cfg.JiraURL, Email: cfg.JiraEmail, Token: cfg.JiraToken, Project: cfg.JiraProject,
+		WebhookSecret: cfg.JiraWebhookSecret, HTTPClient: opts.HTTPClient,
+	})
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("connecting to jira at %s: %w", cfg.JiraURL, err)
+	}
+	a.Linear, err = linear.New(ctx, linear.Config{
+		URL: cfg.LinearURL, APIKey: cfg.LinearAPIKey, Team: cfg.LinearTeam,
+		WebhookSecret: cfg.LinearWebhookSecret, HTTPClient: opts.HTTPClient,
+	})
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("connecting to linear at %s: %w", cfg.LinearURL, err)
+	}
+	retry := connectors.RetryPolicy{Max: 10 * time.Second}
+	jc, lc := connectors.WithRetry(a.Jira, retry), connectors.WithRetry(a.Linear, retry)
+	a.Syncer = &reconcile.Syncer{
+		Jira: jc, Linear: lc, State: st, Site: a.Jira.Site(),
+		Policies: reconcile.Policies{Default: backlog.Policy(cfg.Policy)},
+		Log:      opts.Log, Observe: opts.Observe,
+	}
+	a.Daemon = &daemon.Daemon{
+		Syncer:    a.Syncer,
+		State:     st,
+		Jira:      daemon.Side{Conn: jc, Hooks: a.Jira},
+		Linear:    daemon.Side{Conn: lc, Hooks: a.Linear},
+		PollEvery: cfg.PollEvery,
+		Workers:   cfg.Workers,
+		Log:       opts.Log,
+	}
+	return a, nil
+}
+
+// Start listens on the configured address, registers webhooks when a
+// public URL is known, and runs the daemon in the background.
+func (a *App) Start(ctx context.Context) error {
+	ln, err := net.Listen("tcp", a.Config.Listen)
+	if err != nil {
+		return fmt.Errorf("listening on %s (TANDEM_LISTEN): %w", a.Config.Listen, err)
+	}
+	a.ln = ln
+	public := strings.TrimRight(a.Config.PublicURL, "/")
+	if public == "" && a.opts.SelfRegister {
+		public = "http://" + ln.Addr().String()
+	}
+	if public != "" {
+		if err := a.Jira.EnsureWebhook(ctx, public+"/webhooks/jira", a.Config.JiraWebhookSecret); err != nil {
+			ln.Close()
+			return fmt.Errorf("registering jira webhook: %w", err)
+		}
+		if err := a.Linear.EnsureWebhook(ctx, public+"/webhooks/linear", a.Config.LinearWebhookSecret); err != nil {
+			ln.Close()
+			return fmt.Errorf("registering linear webhook: %w", err)
+		}
+		a.opts.Log.Info("webhooks registered", "url", public)
+	}
+	a.srv = &http.Server{Handler: a.Daemon.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	a.cancel = cancel
+	a.wg.Go(func() {
+		if err := a.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			a.opts.Log.Error("http server stopped", "err", err)
+		}
+	})
+	a.wg.Go(func() {
+		if err := a.Daemon.Run(runCtx); err != nil {
+			a.opts.Log.Error("daemon stopped", "err", err)
+		}
+	})
+	a.opts.Log.Info("tandem running", "listen", ln.Addr().String(), "jira", a.Config.JiraProject, "linear", a.Config.LinearTeam)
+	return nil
+}
+
+// Addr is the listen address once started.
+func (a *App) Addr() string {
+	if a.ln == nil {
+		return ""
+	}
+	return a.ln.Addr().String()
+}
+
+// Close stops the HTTP server and the daemon, then closes the store.
+func (a *App) Close() error {
+	if a.srv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		a.srv.Shutdown(ctx)
+		cancel()
+	}
+	if a.cancel != nil {
+		a.cancel()
+	}
+	a.wg.Wait()
+	return a.State.Close()
+}

@@ -1,0 +1,338 @@
+package wiki
+
+import "strings"
+
+// Doc is the neutral rich-text tree that every conversion goes through:
+// Markdown and wiki markup are parsed into a Doc and rendered from one, and
+// package adf maps it to and from ADF. It is deliberately close to ADF: inline
+// content is a flat run of text with a mark set, not a tree of spans.
+type Doc struct {
+	Blocks []Block
+}
+
+// BlockKind names a block node.
+type BlockKind uint8
+
+// Block kinds.
+const (
+	Paragraph BlockKind = iota + 1
+	Heading
+	BulletList
+	OrderedList
+	CodeBlock
+	Quote
+	Rule
+	Table
+)
+
+// Block is one block node. Which fields matter depends on Kind.
+type Block struct {
+	Kind    BlockKind
+	Level   int      // Heading: 1..6
+	Lang    string   // CodeBlock: language, "" for none
+	Code    string   // CodeBlock: content without a trailing newline
+	Inlines []Inline // Paragraph, Heading
+	Items   []Item   // BulletList, OrderedList
+	Blocks  []Block  // Quote
+	Rows    []Row    // Table
+}
+
+// Item is a list item. Task items carry a check box.
+type Item struct {
+	Task    bool
+	Checked bool
+	Blocks  []Block
+}
+
+// Row is a table row.
+type Row struct {
+	Cells []Cell
+}
+
+// Cell is a table cell; its content is inline only, as in GFM tables.
+type Cell struct {
+	Header  bool
+	Inlines []Inline
+}
+
+// InlineKind names an inline node.
+type InlineKind uint8
+
+// Inline kinds.
+const (
+	Text InlineKind = iota + 1
+	SoftBreak
+	HardBreak
+	Mention // Text holds the Jira user reference, e.g. "accountid:5b10…"
+	Image   // Text holds the source, Alt the alternative text
+)
+
+// Marks is a set of inline marks.
+type Marks uint16
+
+// Inline marks, in their canonical nesting order (outermost first).
+const (
+	Link Marks = 1 << iota
+	Strong
+	Em
+	Strike
+	Underline
+	Sup
+	Sub
+	Code
+)
+
+// markOrder lists the marks in canonical nesting order.
+var markOrder = [...]Marks{Link, Strong, Em, Strike, Underline, Sup, Sub, Code}
+
+// Inline is one inline node.
+type Inline struct {
+	Kind  InlineKind
+	Text  string
+	Alt   string // Image
+	Marks Marks
+	Href  string // when Marks has Link
+}
+
+func (in Inline) sameMarks(o Inline) bool {
+	return in.Marks == o.Marks && in.Href == o.Href
+}
+
+// Normalize puts a Doc into the normal form that both renderers assume:
+// adjacent text with equal marks merged, empty text and empty paragraphs
+// dropped, line-edge spaces and trailing breaks trimmed, adjacent lists of the
+// same kind merged, list items shaped as wiki markup can express them.
+func (d *Doc) Normalize() {
+	d.Blocks = normBlocks(d.Blocks, false)
+}
+
+func normBlocks(bs []Block, inItem bool) []Block {
+	out := bs[:0]
+	for _, b := range bs {
+		switch b.Kind {
+		case Paragraph, Heading:
+			b.Inlines = normInlines(b.Inlines, true)
+			if len(b.Inlines) == 0 && b.Kind == Paragraph {
+				continue
+			}
+		case BulletList, OrderedList:
+			for i := range b.Items {
+				b.Items[i].Blocks = normItem(b.Items[i].Blocks)
+			}
+			if len(b.Items) == 0 {
+				continue
+			}
+			if n := len(out); n > 0 && out[n-1].Kind == b.Kind {
+				out[n-1].Items = append(out[n-1].Items, b.Items...)
+				continue
+			}
+		case Quote:
+			b.Blocks = normBlocks(b.Blocks, false)
+			if len(b.Blocks) == 0 {
+				continue
+			}
+		case Table:
+			rows := b.Rows[:0]
+			for _, r := range b.Rows {
+				if len(r.Cells) == 0 {
+					continue
+				}
+				for i := range r.Cells {
+					r.Cells[i].Inlines = normInlines(r.Cells[i].Inlines, false)
+				}
+				rows = append(rows, r)
+			}
+			b.Rows = rows
+			if len(rows) == 0 {
+				continue
+			}
+			padRows(b.Rows)
+		case CodeBlock:
+			b.Code = strings.TrimRight(b.Code, "\n")
+		}
+		out = append(out, b)
+	}
+	_ = inItem
+	return out
+}
+
+// padRows makes every row as wide as the widest one.
+func padRows(rows []Row) {
+	w := 0
+	for _, r := range rows {
+		w = max(w, len(r.Cells))
+	}
+	for i := range rows {
+		for len(rows[i].Cells) < w {
+			rows[i].Cells = append(rows[i].Cells, Cell{Header: i == 0 && rows[i].Cells[0].Header})
+		}
+	}
+}
+
+// normItem shapes a list item the way wiki markup can carry it: first the
+// non-list blocks (adjacent paragraphs joined by a hard break), then the
+// nested lists; a non-list block after a nested list moves into that list's
+// last item, where a wiki reader would put it.
+func normItem(bs []Block) []Block {
+	bs = normBlocks(bs, true)
+	var out []Block
+	for _, b := range bs {
+		n := len(out)
+		last := -1
+		if n > 0 {
+			last = n - 1
+		}
+		isList := b.Kind == BulletList || b.Kind == OrderedList
+		switch {
+		case last >= 0 && (out[last].Kind == BulletList || out[last].Kind == OrderedList) && !isList:
+			l := &out[last]
+			it := &l.Items[len(l.Items)-1]
+			it.Blocks = normItem(append(it.Blocks, b))
+		case last >= 0 && isList && out[last].Kind == b.Kind:
+			out[last].Items = append(out[last].Items, b.Items...)
+		case last >= 0 && b.Kind == Paragraph && out[last].Kind == Paragraph:
+			out[last].Inlines = append(out[last].Inlines, Inline{Kind: HardBreak})
+			out[last].Inlines = append(out[last].Inlines, b.Inlines...)
+			out[last].Inlines = normInlines(out[last].Inlines, true)
+		case b.Kind == Heading || b.Kind == Rule || b.Kind == Table:
+			// Wiki list items cannot hold these; keep their text.
+			if b.Kind == Heading {
+				b = Block{Kind: Paragraph, Inlines: boldAll(b.Inlines)}
+				if n > 0 && out[last].Kind == Paragraph {
+					out[last].Inlines = normInlines(append(append(out[last].Inlines, Inline{Kind: HardBreak}), b.Inlines...), true)
+					continue
+				}
+			}
+			if b.Kind == Rule {
+				continue
+			}
+			if b.Kind == Table {
+				b = tableAsParagraph(b)
+				if n > 0 && out[last].Kind == Paragraph {
+					out[last].Inlines = normInlines(append(append(out[last].Inlines, Inline{Kind: HardBreak}), b.Inlines...), true)
+					continue
+				}
+			}
+			out = append(out, b)
+		default:
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+func boldAll(ins []Inline) []Inline {
+	out := make([]Inline, len(ins))
+	for i, in := range ins {
+		if in.Kind == Text && in.Marks&Code == 0 {
+			in.Marks |= Strong
+		}
+		out[i] = in
+	}
+	return out
+}
+
+func tableAsParagraph(b Block) Block {
+	var ins []Inline
+	for ri, r := range b.Rows {
+		if ri > 0 {
+			ins = append(ins, Inline{Kind: HardBreak})
+		}
+		for ci, c := range r.Cells {
+			if ci > 0 {
+				ins = append(ins, Inline{Kind: Text, Text: " | "})
+			}
+			ins = append(ins, c.Inlines...)
+		}
+	}
+	return Block{Kind: Paragraph, Inlines: normInlines(ins, true)}
+}
+
+// normInlines merges and trims inline content. Lines (runs between breaks)
+// lose their edge spaces, since neither Markdown nor wiki markup keeps them.
+func normInlines(ins []Inline, breaks bool) []Inline {
+	out := make([]Inline, 0, len(ins))
+	for _, in := range ins {
+		switch in.Kind {
+		case Text:
+			if in.Marks&Link == 0 {
+				in.Href = ""
+			}
+			if in.Text == "" {
+				continue
+			}
+			if n := len(out); n > 0 && out[n-1].Kind == Text && out[n-1].sameMarks(in) {
+				out[n-1].Text += in.Text
+				continue
+			}
+		case SoftBreak, HardBreak:
+			if !breaks {
+				in = Inline{Kind: Text, Text: " "}
+				if n := len(out); n > 0 && out[n-1].Kind == Text && out[n-1].Marks == 0 {
+					out[n-1].Text += " "
+					continue
+				}
+			}
+			in.Marks, in.Href = 0, ""
+		case Mention, Image:
+			in.Marks &= Link
+			if in.Marks == 0 {
+				in.Href = ""
+			}
+		}
+		out = append(out, in)
+	}
+	// Trim spaces at line edges (code spans keep theirs).
+	lineStart := true
+	for i := 0; i < len(out); i++ {
+		in := &out[i]
+		switch in.Kind {
+		case SoftBreak, HardBreak:
+			lineStart = true
+			continue
+		case Text:
+			if lineStart && in.Marks&Code == 0 {
+				in.Text = strings.TrimLeft(in.Text, " \t")
+			}
+		}
+		if in.Text != "" || in.Kind != Text {
+			lineStart = false
+		}
+	}
+	for i := len(out) - 1; i >= 0; i-- {
+		in := &out[i]
+		if in.Kind != Text || in.Marks&Code != 0 {
+			continue
+		}
+		if i == len(out)-1 || out[i+1].Kind == SoftBreak || out[i+1].Kind == HardBreak {
+			in.Text = strings.TrimRight(in.Text, " \t")
+		}
+	}
+	// Drop emptied texts and breaks at the edges or doubled soft breaks.
+	res := out[:0]
+	for _, in := range out {
+		if in.Kind == Text && in.Text == "" {
+			continue
+		}
+		if in.Kind == SoftBreak || in.Kind == HardBreak {
+			if len(res) == 0 {
+				continue
+			}
+			if p := res[len(res)-1]; p.Kind == SoftBreak || p.Kind == HardBreak {
+				if in.Kind == HardBreak {
+					res[len(res)-1] = in
+				}
+				continue
+			}
+		}
+		if n := len(res); n > 0 && in.Kind == Text && res[n-1].Kind == Text && res[n-1].sameMarks(in) {
+			res[n-1].Text += in.Text
+			continue
+		}
+		res = append(res, in)
+	}
+	for len(res) > 0 && (res[len(res)-1].Kind == SoftBreak || res[len(res)-1].Kind == HardBreak) {
+		res = res[:len(res)-1]
+	}
+	return res
+}

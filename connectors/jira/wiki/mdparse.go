@@ -1,0 +1,459 @@
+package wiki
+
+import (
+	"bytes"
+	"strings"
+	"sync"
+
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
+	east "github.com/yuin/goldmark/extension/ast"
+	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/parser"
+	"github.com/yuin/goldmark/text"
+	"github.com/yuin/goldmark/util"
+)
+
+var (
+	mdOnce   sync.Once
+	mdParser parser.Parser
+)
+
+func markdownParser() parser.Parser {
+	mdOnce.Do(func() {
+		md := goldmark.New(goldmark.WithExtensions(
+			extension.Table,
+			extension.Strikethrough,
+			extension.TaskList,
+		))
+		mdParser = md.Parser()
+	})
+	return mdParser
+}
+
+// ParseMarkdown parses CommonMark with GFM tables, strikethrough and task
+// lists into a normalized Doc.
+func ParseMarkdown(md string) *Doc {
+	src := []byte(md)
+	root := markdownParser().Parse(text.NewReader(src))
+	c := mdConv{src: src}
+	d := &Doc{Blocks: c.blocks(root)}
+	d.Normalize()
+	return d
+}
+
+type mdConv struct {
+	src []byte
+	// open counts of marks opened by inline HTML tags.
+	html [16]int
+}
+
+func (c *mdConv) blocks(parent ast.Node) []Block {
+	var out []Block
+	for n := parent.FirstChild(); n != nil; n = n.NextSibling() {
+		out = append(out, c.block(n)...)
+	}
+	return out
+}
+
+func (c *mdConv) lines(n ast.Node) string {
+	var b strings.Builder
+	ls := n.Lines()
+	for i := 0; i < ls.Len(); i++ {
+		s := ls.At(i)
+		b.Write(s.Value(c.src))
+	}
+	return b.String()
+}
+
+func (c *mdConv) block(n ast.Node) []Block {
+	switch n := n.(type) {
+	case *ast.Paragraph, *ast.TextBlock:
+		return []Block{{Kind: Paragraph, Inlines: c.inlines(n, nil)}}
+	case *ast.Heading:
+		return []Block{{Kind: Heading, Level: n.Level, Inlines: c.inlines(n, nil)}}
+	case *ast.ThematicBreak:
+		return []Block{{Kind: Rule}}
+	case *ast.FencedCodeBlock:
+		lang := ""
+		if n.Info != nil {
+			lang = string(n.Language(c.src))
+			lang = string(util.UnescapePunctuations([]byte(lang)))
+		}
+		return []Block{{Kind: CodeBlock, Lang: lang, Code: c.lines(n)}}
+	case *ast.CodeBlock:
+		return []Block{{Kind: CodeBlock, Code: c.lines(n)}}
+	case *ast.Blockquote:
+		return []Block{{Kind: Quote, Blocks: c.blocks(n)}}
+	case *ast.List:
+		b := Block{Kind: BulletList}
+		if n.IsOrdered() {
+			b.Kind = OrderedList
+		}
+		for it := n.FirstChild(); it != nil; it = it.NextSibling() {
+			item := Item{}
+			if p := it.FirstChild(); p != nil {
+				if cb, ok := p.FirstChild().(*east.TaskCheckBox); ok {
+					item.Task, item.Checked = true, cb.IsChecked
+				}
+			}
+			item.Blocks = c.blocks(it)
+			b.Items = append(b.Items, item)
+		}
+		return []Block{b}
+	case *ast.HTMLBlock:
+		// Raw HTML has no wiki form; keep it readable as text.
+		var s strings.Builder
+		s.WriteString(c.lines(n))
+		if n.HasClosure() {
+			s.Write(n.ClosureLine.Value(c.src))
+		}
+		var ins []Inline
+		for i, l := range strings.Split(strings.TrimRight(s.String(), "\n"), "\n") {
+			if i > 0 {
+				ins = append(ins, Inline{Kind: SoftBreak})
+			}
+			ins = append(ins, Inline{Kind: Text, Text: l})
+		}
+		return []Block{{Kind: Paragraph, Inlines: ins}}
+	case *east.Table:
+		b := Block{Kind: Table}
+		for r := n.FirstChild(); r != nil; r = r.NextSibling() {
+			_, header := r.(*east.TableHeader)
+			var row Row
+			for cell := r.FirstChild(); cell != nil; cell = cell.NextSibling() {
+				row.Cells = append(row.Cells, Cell{Header: header, Inlines: c.inlines(cell, nil)})
+			}
+			b.Rows = append(b.Rows, row)
+		}
+		// A header row of empty cells stands for "no header" in wiki tables.
+		if len(b.Rows) > 0 && allEmpty(b.Rows[0]) && len(b.Rows) > 1 {
+			b.Rows = b.Rows[1:]
+		}
+		return []Block{b}
+	case *ast.LinkReferenceDefinition:
+		return nil
+	}
+	// Unknown block: keep its text.
+	if n.Type() == ast.TypeBlock && n.FirstChild() != nil {
+		return c.blocks(n)
+	}
+	return nil
+}
+
+func allEmpty(r Row) bool {
+	for _, c := range r.Cells {
+		if len(normInlines(append([]Inline(nil), c.Inlines...), false)) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// inlineState is the mark context while walking inline nodes.
+type inlineState struct {
+	marks Marks
+	href  string
+}
+
+func (c *mdConv) inlines(parent ast.Node, st *inlineState) []Inline {
+	if st == nil {
+		st = &inlineState{}
+		c.html = [16]int{}
+	}
+	var out []Inline
+	for n := parent.FirstChild(); n != nil; n = n.NextSibling() {
+		out = c.inline(out, n, st)
+	}
+	if parent.Kind() == ast.KindParagraph || parent.Kind() == ast.KindTextBlock || parent.Kind() == ast.KindHeading {
+		out = splitMentions(out)
+	}
+	return out
+}
+
+func (c *mdConv) cur(st *inlineState) Inline {
+	m := st.marks
+	for i, k := range c.html {
+		if k > 0 {
+			m |= 1 << i
+		}
+	}
+	in := Inline{Kind: Text, Marks: m}
+	if m&Link != 0 {
+		in.Href = st.href
+	}
+	return in
+}
+
+func unescapeMD(b []byte) string {
+	b = util.UnescapePunctuations(b)
+	b = util.ResolveNumericReferences(b)
+	b = util.ResolveEntityNames(b)
+	return string(b)
+}
+
+func (c *mdConv) inline(out []Inline, n ast.Node, st *inlineState) []Inline {
+	switch n := n.(type) {
+	case *ast.Text:
+		in := c.cur(st)
+		v := n.Segment.Value(c.src)
+		if n.IsRaw() {
+			in.Text = string(v)
+		} else {
+			in.Text = unescapeMD(v)
+		}
+		out = append(out, in)
+		if n.HardLineBreak() {
+			out = append(out, Inline{Kind: HardBreak})
+		} else if n.SoftLineBreak() {
+			out = append(out, Inline{Kind: SoftBreak})
+		}
+	case *ast.String:
+		in := c.cur(st)
+		in.Text = string(n.Value)
+		out = append(out, in)
+	case *ast.CodeSpan:
+		in := c.cur(st)
+		in.Marks |= Code
+		var b bytes.Buffer
+		for t := n.FirstChild(); t != nil; t = t.NextSibling() {
+			if tn, ok := t.(*ast.Text); ok {
+				v := tn.Segment.Value(c.src)
+				if bytes.HasSuffix(v, []byte("\n")) {
+					v = append(v[:len(v):len(v)][:len(v)-1], ' ')
+				}
+				b.Write(v)
+			}
+		}
+		in.Text = b.String()
+		out = append(out, in)
+	case *ast.Emphasis:
+		m := Em
+		if n.Level >= 2 {
+			m = Strong
+		}
+		saved := st.marks
+		st.marks |= m
+		for ch := n.FirstChild(); ch != nil; ch = ch.NextSibling() {
+			out = c.inline(out, ch, st)
+		}
+		st.marks = saved
+	case *east.Strikethrough:
+		saved := st.marks
+		st.marks |= Strike
+		for ch := n.FirstChild(); ch != nil; ch = ch.NextSibling() {
+			out = c.inline(out, ch, st)
+		}
+		st.marks = saved
+	case *ast.Link:
+		saved, savedHref := st.marks, st.href
+		st.marks |= Link
+		st.href = normHref(unescapeMD(n.Destination))
+		start := len(out)
+		for ch := n.FirstChild(); ch != nil; ch = ch.NextSibling() {
+			out = c.inline(out, ch, st)
+		}
+		if !hasText(out[start:]) {
+			in := c.cur(st)
+			in.Text = st.href
+			out = append(out, in)
+		}
+		st.marks, st.href = saved, savedHref
+	case *ast.AutoLink:
+		in := c.cur(st)
+		url := string(n.URL(c.src))
+		if n.AutoLinkType == ast.AutoLinkEmail && !strings.HasPrefix(strings.ToLower(url), "mailto:") {
+			url = "mailto:" + url
+		}
+		in.Marks |= Link
+		in.Href = normHref(url)
+		in.Text = string(n.Label(c.src))
+		out = append(out, in)
+	case *ast.Image:
+		var alt strings.Builder
+		for ch := n.FirstChild(); ch != nil; ch = ch.NextSibling() {
+			for _, t := range c.inline(nil, ch, &inlineState{}) {
+				alt.WriteString(t.Text)
+			}
+		}
+		in := c.cur(st)
+		in.Kind = Image
+		in.Text = normHref(unescapeMD(n.Destination))
+		in.Alt = alt.String()
+		out = append(out, in)
+	case *ast.RawHTML:
+		var b strings.Builder
+		for i := 0; i < n.Segments.Len(); i++ {
+			s := n.Segments.At(i)
+			b.Write(s.Value(c.src))
+		}
+		raw := b.String()
+		if tag, closing, ok := htmlTag(raw); ok {
+			switch {
+			case tag == "br" && !closing:
+				return append(out, Inline{Kind: HardBreak})
+			case htmlMarks[tag] != 0:
+				i := bitIndex(htmlMarks[tag])
+				if closing {
+					if c.html[i] > 0 {
+						c.html[i]--
+					}
+				} else {
+					c.html[i]++
+				}
+				return out
+			}
+		}
+		in := c.cur(st)
+		in.Text = raw
+		out = append(out, in)
+	case *east.TaskCheckBox:
+		// Recorded on the item.
+	default:
+		for ch := n.FirstChild(); ch != nil; ch = ch.NextSibling() {
+			out = c.inline(out, ch, st)
+		}
+	}
+	return out
+}
+
+func hasText(ins []Inline) bool {
+	for _, in := range ins {
+		if in.Kind != Text || in.Text != "" {
+			return true
+		}
+	}
+	return false
+}
+
+var htmlMarks = map[string]Marks{
+	"ins": Underline, "u": Underline,
+	"sup": Sup, "sub": Sub,
+	"del": Strike, "s": Strike, "strike": Strike,
+	"strong": Strong, "b": Strong,
+	"em": Em, "i": Em,
+}
+
+func bitIndex(m Marks) int {
+	for i := 0; i < 16; i++ {
+		if m == 1<<i {
+			return i
+		}
+	}
+	return 0
+}
+
+// htmlTag recognizes simple tags like <br>, <br/>, <ins>, </ins>.
+func htmlTag(raw string) (tag string, closing, ok bool) {
+	if len(raw) < 3 || raw[0] != '<' || raw[len(raw)-1] != '>' {
+		return "", false, false
+	}
+	s := raw[1 : len(raw)-1]
+	if strings.HasPrefix(s, "/") {
+		closing = true
+		s = s[1:]
+	}
+	s = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(s), "/"))
+	s = strings.ToLower(s)
+	for _, r := range s {
+		if r < 'a' || r > 'z' {
+			return "", false, false
+		}
+	}
+	return s, closing, s != ""
+}
+
+// normHref makes a link target safe for both notations: characters that end
+// a wiki link or a Markdown destination are percent-encoded.
+func normHref(h string) string {
+	if !strings.ContainsAny(h, " \t\n|[]<>()\\") {
+		return h
+	}
+	var b strings.Builder
+	for i := 0; i < len(h); i++ {
+		switch ch := h[i]; ch {
+		case ' ':
+			b.WriteString("%20")
+		case '\t':
+			b.WriteString("%09")
+		case '\n':
+			b.WriteString("%0A")
+		case '|':
+			b.WriteString("%7C")
+		case '[':
+			b.WriteString("%5B")
+		case ']':
+			b.WriteString("%5D")
+		case '<':
+			b.WriteString("%3C")
+		case '>':
+			b.WriteString("%3E")
+		case '(':
+			b.WriteString("%28")
+		case ')':
+			b.WriteString("%29")
+		case '\\':
+			b.WriteString("%5C")
+		default:
+			b.WriteByte(ch)
+		}
+	}
+	return b.String()
+}
+
+// splitMentions turns "[~accountid:…]" inside plain text into Mention nodes;
+// Markdown has no mention syntax, so the wiki form is kept verbatim.
+func splitMentions(ins []Inline) []Inline {
+	ins = normInlines(ins, true)
+	var out []Inline
+	for _, in := range ins {
+		if in.Kind != Text || in.Marks&Code != 0 || !strings.Contains(in.Text, "[~") {
+			out = append(out, in)
+			continue
+		}
+		s := in.Text
+		for {
+			i := strings.Index(s, "[~")
+			if i < 0 {
+				break
+			}
+			j := strings.IndexByte(s[i:], ']')
+			if j < 0 {
+				break
+			}
+			ref := s[i+2 : i+j]
+			if !validMention(ref) {
+				t := in
+				t.Text = s[:i+2]
+				out = append(out, t)
+				s = s[i+2:]
+				continue
+			}
+			if i > 0 {
+				t := in
+				t.Text = s[:i]
+				out = append(out, t)
+			}
+			out = append(out, Inline{Kind: Mention, Text: ref, Marks: in.Marks & Link, Href: in.Href})
+			s = s[i+j+1:]
+		}
+		if s != "" {
+			t := in
+			t.Text = s
+			out = append(out, t)
+		}
+	}
+	return normInlines(out, true)
+}
+
+func validMention(ref string) bool {
+	if ref == "" || len(ref) > 128 {
+		return false
+	}
+	for _, r := range ref {
+		if r == ' ' || r == '\t' || r == '[' || r == ']' || r == '|' || r == '\\' || r == '{' || r == '}' || r < ' ' {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,293 @@
+package sandbox
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// The in-memory workspace. Every field is guarded by Server.mu.
+
+type user struct {
+	id, name, displayName, email, key string
+	active, admin                     bool
+	createdAt                         time.Time
+}
+
+type team struct {
+	id, key, name string
+	createdAt     time.Time
+	nextNumber    int
+}
+
+type state struct {
+	id, name, typ, color string
+	position             float64
+	team                 *team
+	createdAt            time.Time
+}
+
+type label struct {
+	id, name, color, description string
+	team                         *team // nil: a workspace label
+	createdAt, updatedAt         time.Time
+}
+
+type cycle struct {
+	id               string
+	number           int
+	name             string
+	team             *team
+	startsAt, endsAt time.Time
+	createdAt        time.Time
+}
+
+type issue struct {
+	id, identifier    string
+	number            int
+	title             string
+	description       string
+	priority          int
+	estimate          *float64
+	dueDate           string
+	state             *state
+	assignee, creator *user
+	labels            []*label
+	parent            *issue
+	cycle             *cycle
+	sortOrder         float64
+	team              *team
+	createdAt         time.Time
+	updatedAt         time.Time
+	archivedAt        *time.Time
+	completedAt       *time.Time
+	canceledAt        *time.Time
+	startedAt         *time.Time
+	trashed           bool
+	history           []*history
+}
+
+type comment struct {
+	id, body             string
+	user                 *user
+	issue                *issue
+	createdAt, updatedAt time.Time
+	editedAt             *time.Time
+}
+
+type history struct {
+	id                       string
+	issue                    *issue
+	actor                    *user
+	createdAt                time.Time
+	fromState, toState       *state
+	fromTitle, toTitle       *string
+	fromPriority, toPriority *float64
+	fromAssignee, toAssignee *user
+	fromEstimate, toEstimate *float64
+	fromDueDate, toDueDate   *string
+	fromParent, toParent     *issue
+	fromCycle, toCycle       *cycle
+	addedLabels, removedLbls []string
+	updatedDescription       bool
+	archived                 *bool
+	trashed                  *bool
+}
+
+type webhook struct {
+	id, url, label, secret string
+	team                   *team
+	allPublicTeams         bool
+	resourceTypes          []string
+	enabled                bool
+	creator                *user
+	createdAt, updatedAt   time.Time
+}
+
+type world struct {
+	orgID, orgName, urlKey string
+	orgCreated             time.Time
+	users                  []*user
+	teams                  []*team
+	states                 []*state
+	labels                 []*label
+	cycles                 []*cycle
+	issues                 []*issue
+	comments               []*comment
+	webhooks               []*webhook
+	lastSyncID             float64
+}
+
+var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+func newID() string { return uuid.NewString() }
+
+func (w *world) syncID() float64 { w.lastSyncID++; return w.lastSyncID }
+
+func (w *world) userByID(id string) *user {
+	for _, u := range w.users {
+		if u.id == id {
+			return u
+		}
+	}
+	return nil
+}
+
+func (w *world) userByEmail(email string) *user {
+	for _, u := range w.users {
+		if strings.EqualFold(u.email, email) {
+			return u
+		}
+	}
+	return nil
+}
+
+func (w *world) userByKey(key string) *user {
+	if key == "" {
+		return nil
+	}
+	for _, u := range w.users {
+		if u.key == key {
+			return u
+		}
+	}
+	return nil
+}
+
+// team accepts an id or a key, as Linear's team(id:) does.
+func (w *world) team(idOrKey string) *team {
+	for _, t := range w.teams {
+		if t.id == idOrKey || strings.EqualFold(t.key, idOrKey) {
+			return t
+		}
+	}
+	return nil
+}
+
+func (w *world) state(id string) *state {
+	for _, s := range w.states {
+		if s.id == id {
+			return s
+		}
+	}
+	return nil
+}
+
+func (w *world) teamStates(t *team) []*state {
+	var out []*state
+	for _, s := range w.states {
+		if s.team == t {
+			out = append(out, s)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b *state) int { return cmpFloat(a.position, b.position) })
+	return out
+}
+
+func (w *world) label(id string) *label {
+	for _, l := range w.labels {
+		if l.id == id {
+			return l
+		}
+	}
+	return nil
+}
+
+func (w *world) cycle(id string) *cycle {
+	for _, c := range w.cycles {
+		if c.id == id {
+			return c
+		}
+	}
+	return nil
+}
+
+// issue accepts a UUID or an identifier such as "ENG-12".
+func (w *world) issue(idOrIdentifier string) *issue {
+	for _, i := range w.issues {
+		if i.id == idOrIdentifier || strings.EqualFold(i.identifier, idOrIdentifier) {
+			return i
+		}
+	}
+	return nil
+}
+
+func (w *world) comment(id string) *comment {
+	for _, c := range w.comments {
+		if c.id == id {
+			return c
+		}
+	}
+	return nil
+}
+
+func (w *world) webhook(id string) *webhook {
+	for _, h := range w.webhooks {
+		if h.id == id {
+			return h
+		}
+	}
+	return nil
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+var priorityLabels = []string{"No priority", "Urgent", "High", "Medium", "Low"}
+
+func priorityLabel(p int) string {
+	if p >= 0 && p < len(priorityLabels) {
+		return priorityLabels[p]
+	}
+	return priorityLabels[0]
+}
+
+var slugRE = regexp.MustCompile(`[^a-z0-9]+`)
+
+func slug(title string) string {
+	s := strings.Trim(slugRE.ReplaceAllString(strings.ToLower(title), "-"), "-")
+	if len(s) > 60 {
+		s = strings.TrimRight(s[:60], "-")
+	}
+	return s
+}
+
+func (w *world) issueURL(i *issue) string {
+	return fmt.Sprintf("https://linear.app/%s/issue/%s/%s", w.urlKey, i.identifier, slug(i.title))
+}
+
+func (w *world) branchName(i *issue) string {
+	b := strings.ToLower(i.identifier)
+	if s := slug(i.title); s != "" {
+		b += "-" + s
+	}
+	if i.assignee != nil {
+		b = strings.Split(i.assignee.email, "@")[0] + "/" + b
+	}
+	return b
+}
+
+// sortedIssues returns the issues in manual order: sortOrder, then creation.
+func (w *world) sortedIssues() []*issue {
+	out := slices.Clone(w.issues)
+	slices.SortStableFunc(out, func(a, b *issue) int {
+		if c := cmpFloat(a.sortOrder, b.sortOrder); c != 0 {
+			return c
+		}
+		return a.createdAt.Compare(b.createdAt)
+	})
+	return out
+}
+
+func ptr[T any](v T) *T { return &v }

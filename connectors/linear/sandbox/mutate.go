@@ -1,0 +1,471 @@
+package sandbox
+
+import (
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Mutations shared by the GraphQL API and the human-action helpers: both
+// record history, bump updatedAt and emit webhooks with the actor. Callers
+// hold s.mu.
+
+func (s *Server) now() time.Time { return s.opts.Now().UTC().Truncate(time.Millisecond) }
+
+func (s *Server) defaultState(t *team) *state {
+	var unstarted *state
+	for _, st := range s.w.teamStates(t) {
+		if st.typ == "backlog" {
+			return st
+		}
+		if st.typ == "unstarted" && unstarted == nil {
+			unstarted = st
+		}
+	}
+	return unstarted
+}
+
+func (s *Server) createIssue(actor *user, in map[string]any) (*issue, error) {
+	now := s.now()
+	teamID, _ := argStr(in, "teamId")
+	t := s.w.team(teamID)
+	if t == nil {
+		return nil, notFound("Team")
+	}
+	id, _ := argStr(in, "id")
+	if id != "" {
+		if !uuidRE.MatchString(id) {
+			return nil, invalidInput("Argument Validation Error", "id must be a UUID.")
+		}
+		if s.w.issue(id) != nil {
+			return nil, invalidInput("Entity already exists: Issue "+id, "An issue with this id already exists.")
+		}
+	} else {
+		id = newID()
+	}
+	title, _ := argStr(in, "title")
+	if strings.TrimSpace(title) == "" {
+		return nil, invalidInput("Argument Validation Error", "Title can't be empty.")
+	}
+	i := &issue{id: id, title: title, team: t, creator: actor, createdAt: now, updatedAt: now}
+	if c, ok := argStr(in, "createdAt"); ok {
+		if ct, err := parseTime(c, now); err == nil {
+			i.createdAt = ct.UTC()
+		}
+	}
+	i.state = s.defaultState(t)
+	if min, ok := s.minSortOrder(); ok {
+		i.sortOrder = min - 1000 // new issues go to the top of the manual order
+	}
+	h := &history{} // a create records no history; reuse the field setters
+	if err := s.applyIssueInput(i, in, h, nil, now); err != nil {
+		return nil, err
+	}
+	t.nextNumber++
+	i.number = t.nextNumber
+	i.identifier = t.key + "-" + strconv.Itoa(i.number)
+	s.stateTimes(i, nil, now)
+	s.w.issues = append(s.w.issues, i)
+	s.w.syncID()
+	s.emitIssue("create", i, actor, nil, now)
+	return i, nil
+}
+
+func (s *Server) minSortOrder() (float64, bool) {
+	if len(s.w.issues) == 0 {
+		return 0, false
+	}
+	m := math.Inf(1)
+	for _, i := range s.w.issues {
+		m = math.Min(m, i.sortOrder)
+	}
+	return m, true
+}
+
+// applyIssueInput writes the fields of an IssueCreateInput/IssueUpdateInput
+// into i, recording changes in h and previous values in from (nil on create).
+func (s *Server) applyIssueInput(i *issue, in map[string]any, h *history, from map[string]any, now time.Time) error {
+	note := func(k string, v any) {
+		if from != nil {
+			if _, ok := from[k]; !ok {
+				from[k] = v
+			}
+		}
+	}
+	if v, ok := in["title"]; ok {
+		title, _ := v.(string)
+		if strings.TrimSpace(title) == "" {
+			return invalidInput("Argument Validation Error", "Title can't be empty.")
+		}
+		if title != i.title {
+			note("title", i.title)
+			h.fromTitle, h.toTitle = ptr(i.title), ptr(title)
+			i.title = title
+		}
+	}
+	if v, ok := in["description"]; ok {
+		d, _ := v.(string)
+		if d != i.description {
+			note("description", nullStr(i.description))
+			h.updatedDescription = true
+			i.description = d
+		}
+	}
+	if v, ok := in["stateId"]; ok && v != nil {
+		st := s.w.state(v.(string))
+		if st == nil || st.team != i.team {
+			return notFound("WorkflowState")
+		}
+		if st != i.state {
+			note("stateId", idOf(i.state))
+			h.fromState, h.toState = i.state, st
+			prev := i.state
+			i.state = st
+			s.stateTimes(i, prev, now)
+		}
+	}
+	if v, ok := in["priority"]; ok && v != nil {
+		p, _ := argInt(in, "priority")
+		if p < 0 || p > 4 {
+			return invalidInput("Argument Validation Error", "priority must be between 0 and 4.")
+		}
+		if p != i.priority {
+			note("priority", i.priority)
+			h.fromPriority, h.toPriority = ptr(float64(i.priority)), ptr(float64(p))
+			i.priority = p
+		}
+	}
+	if v, ok := in["assigneeId"]; ok {
+		var u *user
+		if v != nil {
+			if u = s.w.userByID(v.(string)); u == nil {
+				return notFound("User")
+			}
+		}
+		if u != i.assignee {
+			note("assigneeId", idOfUser(i.assignee))
+			h.fromAssignee, h.toAssignee = i.assignee, u
+			i.assignee = u
+		}
+	}
+	if v, ok := in["estimate"]; ok {
+		var e *float64
+		if v != nil {
+			f, _ := argFloat(in, "estimate")
+			e = &f
+		}
+		if !eqFloatPtr(e, i.estimate) {
+			note("estimate", floatOrNil(i.estimate))
+			h.fromEstimate, h.toEstimate = i.estimate, e
+			i.estimate = e
+		}
+	}
+	if v, ok := in["dueDate"]; ok {
+		d := ""
+		if v != nil {
+			d, _ = v.(string)
+			if _, err := time.Parse(time.DateOnly, d); err != nil {
+				return invalidInput("Argument Validation Error", "dueDate must be a date (YYYY-MM-DD).")
+			}
+		}
+		if d != i.dueDate {
+			note("dueDate", nullStr(i.dueDate))
+			h.fromDueDate, h.toDueDate = ptr(i.dueDate), ptr(d)
+			i.dueDate = d
+		}
+	}
+	if v, ok := in["parentId"]; ok {
+		var p *issue
+		if v != nil {
+			if p = s.w.issue(v.(string)); p == nil {
+				return notFound("Issue")
+			}
+			for a := p; a != nil; a = a.parent {
+				if a == i {
+					return invalidInput("Argument Validation Error", "An issue can't be its own ancestor.")
+				}
+			}
+		}
+		if p != i.parent {
+			note("parentId", idOfIssue(i.parent))
+			h.fromParent, h.toParent = i.parent, p
+			i.parent = p
+		}
+	}
+	if v, ok := in["cycleId"]; ok {
+		var c *cycle
+		if v != nil {
+			if c = s.w.cycle(v.(string)); c == nil || c.team != i.team {
+				return notFound("Cycle")
+			}
+		}
+		if c != i.cycle {
+			note("cycleId", idOfCycle(i.cycle))
+			h.fromCycle, h.toCycle = i.cycle, c
+			i.cycle = c
+		}
+	}
+	if _, ok := in["sortOrder"]; ok {
+		if f, ok := argFloat(in, "sortOrder"); ok && f != i.sortOrder {
+			note("sortOrder", i.sortOrder)
+			i.sortOrder = f
+		}
+	}
+	// Labels: labelIds replaces, addedLabelIds/removedLabelIds adjust.
+	labels := slices.Clone(i.labels)
+	changedLabels := false
+	if ids, ok := argStrings(in, "labelIds"); ok && has(in, "labelIds") {
+		labels = nil
+		for _, id := range ids {
+			l := s.w.label(id)
+			if l == nil {
+				return notFound("IssueLabel")
+			}
+			if !slices.Contains(labels, l) {
+				labels = append(labels, l)
+			}
+		}
+		changedLabels = true
+	}
+	if ids, ok := argStrings(in, "addedLabelIds"); ok {
+		for _, id := range ids {
+			l := s.w.label(id)
+			if l == nil {
+				return notFound("IssueLabel")
+			}
+			if !slices.Contains(labels, l) {
+				labels = append(labels, l)
+			}
+		}
+		changedLabels = true
+	}
+	if ids, ok := argStrings(in, "removedLabelIds"); ok {
+		labels = slices.DeleteFunc(labels, func(l *label) bool { return slices.Contains(ids, l.id) })
+		changedLabels = true
+	}
+	if changedLabels {
+		for _, l := range labels {
+			if !slices.Contains(i.labels, l) {
+				h.addedLabels = append(h.addedLabels, l.id)
+			}
+		}
+		for _, l := range i.labels {
+			if !slices.Contains(labels, l) {
+				h.removedLbls = append(h.removedLbls, l.id)
+			}
+		}
+		if len(h.addedLabels)+len(h.removedLbls) > 0 {
+			note("labelIds", labelIDs(i.labels))
+			i.labels = labels
+		}
+	}
+	return nil
+}
+
+// stateTimes keeps startedAt/completedAt/canceledAt in line with the state.
+func (s *Server) stateTimes(i *issue, prev *state, now time.Time) {
+	if prev != nil && prev.typ == i.state.typ {
+		return
+	}
+	i.completedAt, i.canceledAt = nil, nil
+	switch i.state.typ {
+	case "started":
+		if i.startedAt == nil {
+			i.startedAt = ptr(now)
+		}
+	case "completed":
+		i.completedAt = ptr(now)
+	case "canceled":
+		i.canceledAt = ptr(now)
+	case "backlog", "unstarted", "triage":
+		i.startedAt = nil
+	}
+}
+
+func (s *Server) updateIssue(actor *user, i *issue, in map[string]any) error {
+	now := s.now()
+	if v, ok := in["teamId"]; ok && v != nil {
+		if t := s.w.team(v.(string)); t == nil || t != i.team {
+			return unsupported("moving an issue to another team")
+		}
+	}
+	before := *i
+	h := &history{id: newID(), issue: i, actor: actor, createdAt: now}
+	from := map[string]any{}
+	if err := s.applyIssueInput(i, in, h, from, now); err != nil {
+		*i = before // all or nothing, as one transaction
+		return err
+	}
+	if len(from) == 0 {
+		return nil
+	}
+	from["updatedAt"] = before.updatedAt
+	if !timePtrEq(before.completedAt, i.completedAt) {
+		from["completedAt"] = timeOrNil(before.completedAt)
+	}
+	if !timePtrEq(before.canceledAt, i.canceledAt) {
+		from["canceledAt"] = timeOrNil(before.canceledAt)
+	}
+	if !timePtrEq(before.startedAt, i.startedAt) {
+		from["startedAt"] = timeOrNil(before.startedAt)
+	}
+	i.updatedAt = now
+	if h.fromTitle != nil || h.fromState != nil || h.toState != nil || h.fromPriority != nil || h.updatedDescription ||
+		h.fromAssignee != nil || h.toAssignee != nil || h.fromEstimate != nil || h.toEstimate != nil ||
+		h.fromDueDate != nil || h.fromParent != nil || h.toParent != nil || h.fromCycle != nil || h.toCycle != nil ||
+		len(h.addedLabels)+len(h.removedLbls) > 0 {
+		i.history = append(i.history, h)
+	}
+	s.w.syncID()
+	s.emitIssue("update", i, actor, from, now)
+	return nil
+}
+
+func (s *Server) archiveIssue(actor *user, i *issue, trash bool) {
+	now := s.now()
+	from := map[string]any{"updatedAt": i.updatedAt, "archivedAt": timeOrNil(i.archivedAt)}
+	h := &history{id: newID(), issue: i, actor: actor, createdAt: now, archived: ptr(true)}
+	if trash {
+		from["trashed"] = nil
+		i.trashed = true
+		h.trashed = ptr(true)
+	}
+	i.archivedAt = ptr(now)
+	i.updatedAt = now
+	i.history = append(i.history, h)
+	s.w.syncID()
+	action := "update"
+	if trash {
+		action = "remove"
+	}
+	s.emitIssue(action, i, actor, from, now)
+}
+
+func (s *Server) createComment(actor *user, in map[string]any) (*comment, error) {
+	now := s.now()
+	issueID, _ := argStr(in, "issueId")
+	i := s.w.issue(issueID)
+	if i == nil || i.trashed {
+		return nil, notFound("Issue")
+	}
+	body, _ := argStr(in, "body")
+	if strings.TrimSpace(body) == "" {
+		return nil, invalidInput("Argument Validation Error", "Comment body can't be empty.")
+	}
+	id, _ := argStr(in, "id")
+	if id != "" {
+		if !uuidRE.MatchString(id) {
+			return nil, invalidInput("Argument Validation Error", "id must be a UUID.")
+		}
+		if s.w.comment(id) != nil {
+			return nil, invalidInput("Entity already exists: Comment "+id, "A comment with this id already exists.")
+		}
+	} else {
+		id = newID()
+	}
+	c := &comment{id: id, body: body, user: actor, issue: i, createdAt: now, updatedAt: now}
+	s.w.comments = append(s.w.comments, c)
+	s.w.syncID()
+	s.emitComment("create", c, actor, nil, now)
+	return c, nil
+}
+
+func (s *Server) updateComment(actor *user, c *comment, in map[string]any, skipEditedAt bool) error {
+	now := s.now()
+	body, ok := argStr(in, "body")
+	if !ok || body == c.body {
+		return nil
+	}
+	if strings.TrimSpace(body) == "" {
+		return invalidInput("Argument Validation Error", "Comment body can't be empty.")
+	}
+	from := map[string]any{"body": c.body, "updatedAt": c.updatedAt, "editedAt": timeOrNil(c.editedAt)}
+	c.body = body
+	c.updatedAt = now
+	if !skipEditedAt {
+		c.editedAt = ptr(now)
+	}
+	s.w.syncID()
+	s.emitComment("update", c, actor, from, now)
+	return nil
+}
+
+func (s *Server) deleteComment(actor *user, c *comment) {
+	now := s.now()
+	s.w.comments = slices.DeleteFunc(s.w.comments, func(x *comment) bool { return x == c })
+	s.w.syncID()
+	s.emitComment("remove", c, actor, nil, now)
+}
+
+func nullStr(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func idOf(st *state) any {
+	if st == nil {
+		return nil
+	}
+	return st.id
+}
+
+func idOfUser(u *user) any {
+	if u == nil {
+		return nil
+	}
+	return u.id
+}
+
+func idOfIssue(i *issue) any {
+	if i == nil {
+		return nil
+	}
+	return i.id
+}
+
+func idOfCycle(c *cycle) any {
+	if c == nil {
+		return nil
+	}
+	return c.id
+}
+
+func floatOrNil(f *float64) any {
+	if f == nil {
+		return nil
+	}
+	return *f
+}
+
+func timeOrNil(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return *t
+}
+
+func timePtrEq(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Equal(*b)
+}
+
+func eqFloatPtr(a, b *float64) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
+}
+
+func labelIDs(ls []*label) []string {
+	out := make([]string, 0, len(ls))
+	for _, l := range ls {
+		out = append(out, l.id)
+	}
+	return out
+}

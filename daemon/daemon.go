@@ -1,0 +1,350 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tandem-sync/tandem/backlog"
+	"github.com/tandem-sync/tandem/connectors"
+	"github.com/tandem-sync/tandem/reconcile"
+	"github.com/tandem-sync/tandem/store"
+)
+
+// Syncer is the pass the workers run (reconcile.Syncer).
+type Syncer interface {
+	Sync(ctx context.Context, ref backlog.Ref) (reconcile.Result, error)
+}
+
+// Side is one tool as the daemon drives it.
+type Side struct {
+	// Conn polls (usually wrapped in connectors.WithRetry).
+	Conn connectors.Connector
+	// Hooks verifies webhook deliveries; nil disables the endpoint.
+	Hooks connectors.Webhooks
+}
+
+// Daemon wires webhooks and pollers to the workers. Set the fields, then
+// call Run; Handler may be served before Run starts.
+type Daemon struct {
+	Syncer    Syncer
+	State     store.State
+	Jira      Side
+	Linear    Side
+	PollEvery time.Duration // default 30 s
+	Workers   int           // default 4
+	Log       *slog.Logger
+	// DedupeTTL is how long a webhook delivery id is remembered (default
+	// 24 h: Linear retries for up to about 7 h).
+	DedupeTTL time.Duration
+
+	once  sync.Once
+	q     *queue
+	ready atomic.Bool
+	stats Stats
+}
+
+// Stats are running counters, read with Snapshot.
+type Stats struct {
+	Passes, Failures, Deliveries, Duplicates, Polls atomic.Int64
+}
+
+// StatsSnapshot is a copy of Stats.
+type StatsSnapshot struct {
+	Passes, Failures, Deliveries, Duplicates, Polls int64
+	Queue                                           int
+}
+
+// Stats returns the current counters.
+func (d *Daemon) Stats() StatsSnapshot {
+	d.init()
+	return StatsSnapshot{
+		Passes: d.stats.Passes.Load(), Failures: d.stats.Failures.Load(),
+		Deliveries: d.stats.Deliveries.Load(), Duplicates: d.stats.Duplicates.Load(),
+		Polls: d.stats.Polls.Load(), Queue: d.q.Len(),
+	}
+}
+
+func (d *Daemon) init() {
+	d.once.Do(func() {
+		d.q = newQueue()
+		if d.Log == nil {
+			d.Log = slog.Default()
+		}
+		if d.PollEvery <= 0 {
+			d.PollEvery = 30 * time.Second
+		}
+		if d.Workers <= 0 {
+			d.Workers = 4
+		}
+		if d.DedupeTTL <= 0 {
+			d.DedupeTTL = 24 * time.Hour
+		}
+	})
+}
+
+// Run replays the durable dirty set, then runs workers and pollers until
+// ctx ends. It returns nil on a clean stop.
+func (d *Daemon) Run(ctx context.Context) error {
+	d.init()
+	dirty, err := d.State.Dirty(ctx)
+	if err != nil {
+		return fmt.Errorf("reading dirty keys: %w", err)
+	}
+	for key, seq := range dirty {
+		d.q.Add(key, seq)
+	}
+	if len(dirty) > 0 {
+		d.Log.Info("resuming unfinished work", "keys", len(dirty))
+	}
+	var wg sync.WaitGroup
+	for range d.Workers {
+		wg.Go(func() { d.work(ctx) })
+	}
+	for _, s := range []Side{d.Jira, d.Linear} {
+		wg.Go(func() { d.poll(ctx, s.Conn) })
+	}
+	d.ready.Store(true)
+	<-ctx.Done()
+	d.ready.Store(false)
+	d.q.Close()
+	wg.Wait()
+	return nil
+}
+
+// Idle reports whether no key is waiting, being synced or scheduled.
+func (d *Daemon) Idle() bool {
+	d.init()
+	return d.q.Len() == 0
+}
+
+// Enqueue durably marks ref dirty and queues it.
+func (d *Daemon) Enqueue(ctx context.Context, ref backlog.Ref) error {
+	d.init()
+	key := ref.String()
+	seq, err := d.State.MarkDirty(ctx, key)
+	if err != nil {
+		return fmt.Errorf("marking %s dirty: %w", key, err)
+	}
+	d.q.Add(key, seq)
+	return nil
+}
+
+func (d *Daemon) work(ctx context.Context) {
+	failures := map[string]int{}
+	for {
+		key, seq, ok := d.q.Get(ctx)
+		if !ok {
+			return
+		}
+		d.pass(ctx, key, seq, failures)
+		d.q.Done(key)
+	}
+}
+
+func (d *Daemon) pass(ctx context.Context, key string, seq int64, failures map[string]int) {
+	log := d.Log.With("key", key)
+	ref, err := backlog.ParseRef(key)
+	if err != nil {
+		log.Error("dropping malformed key", "err", err)
+		d.clear(ctx, key, seq)
+		return
+	}
+	d.stats.Passes.Add(1)
+	res, err := d.Syncer.Sync(ctx, ref)
+	switch {
+	case ctx.Err() != nil:
+		return // stopping; the dirty mark stays for the next start
+	case err != nil && connectors.IsPermanent(err):
+		d.stats.Failures.Add(1)
+		log.Error("sync failed permanently; waiting for the next change", "err", err)
+		delete(failures, key)
+		d.clear(ctx, key, seq)
+	case err != nil:
+		d.stats.Failures.Add(1)
+		failures[key]++
+		wait := backoff(failures[key])
+		var rl *connectors.RateLimitError
+		if errors.As(err, &rl) && rl.RetryAfter > wait {
+			wait = rl.RetryAfter
+		}
+		log.Warn("sync failed; retrying", "err", err, "attempt", failures[key], "in", wait)
+		d.q.AddAfter(key, seq, wait)
+	case res.RequeueAfter > 0:
+		d.q.AddAfter(key, seq, res.RequeueAfter)
+	default:
+		delete(failures, key)
+		d.clear(ctx, key, seq)
+	}
+}
+
+func (d *Daemon) clear(ctx context.Context, key string, seq int64) {
+	if err := d.State.ClearDirty(ctx, key, seq); err != nil {
+		d.Log.Warn("clearing dirty mark", "key", key, "err", err)
+	}
+}
+
+// backoff is 200 ms doubling to 1 min, with jitter.
+func backoff(n int) time.Duration {
+	d := 200 * time.Millisecond << min(n-1, 9)
+	if d > time.Minute {
+		d = time.Minute
+	}
+	return d/2 + rand.N(d/2+1)
+}
+
+// poll runs one side's poller while this replica holds the side's poller
+// lease. A page's refs are durably marked dirty before the cursor moves
+// past them, so a crash between the two re-reads the page.
+func (d *Daemon) poll(ctx context.Context, c connectors.Connector) {
+	name := "poller:" + string(c.Side())
+	ttl := max(3*d.PollEvery, 10*time.Second)
+	var lease *store.Lease
+	log := d.Log.With("poller", c.Side())
+	t := time.NewTimer(0)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			if lease != nil {
+				_ = d.State.Unlock(context.WithoutCancel(ctx), *lease)
+			}
+			return
+		case <-t.C:
+		}
+		if lease == nil {
+			l, err := d.State.Lock(ctx, name, ttl)
+			if err == nil {
+				lease = &l
+				log.Info("poller leader")
+			} else if !errors.Is(err, store.ErrLocked) {
+				log.Warn("taking poller lease", "err", err)
+			}
+		} else if err := d.State.Extend(ctx, *lease, ttl); err != nil {
+			log.Warn("poller lease lost", "err", err)
+			lease = nil
+		}
+		if lease == nil {
+			t.Reset(d.PollEvery)
+			continue
+		}
+		more, err := d.pollOnce(ctx, c)
+		if err != nil && ctx.Err() == nil {
+			log.Warn("poll failed", "err", err)
+		}
+		if more && err == nil {
+			t.Reset(0)
+		} else {
+			t.Reset(d.PollEvery)
+		}
+	}
+}
+
+func (d *Daemon) pollOnce(ctx context.Context, c connectors.Connector) (bool, error) {
+	name := "poll:" + string(c.Side())
+	cursor, err := d.State.Cursor(ctx, name)
+	if err != nil {
+		return false, fmt.Errorf("reading cursor: %w", err)
+	}
+	page, err := c.Changed(ctx, cursor)
+	if err != nil {
+		return false, fmt.Errorf("listing changes: %w", err)
+	}
+	d.stats.Polls.Add(1)
+	for _, ref := range page.Refs {
+		if err := d.Enqueue(ctx, ref); err != nil {
+			return false, err
+		}
+	}
+	if page.Next != cursor {
+		if err := d.State.SaveCursor(ctx, name, page.Next); err != nil {
+			return false, fmt.Errorf("saving cursor: %w", err)
+		}
+	}
+	return page.More, nil
+}
+
+// Handler serves the webhook receivers and health checks.
+func (d *Daemon) Handler() http.Handler {
+	d.init()
+	mux := http.NewServeMux()
+	if d.Jira.Hooks != nil {
+		mux.Handle("POST /webhooks/jira", d.webhook(backlog.Jira, d.Jira.Hooks))
+	}
+	if d.Linear.Hooks != nil {
+		mux.Handle("POST /webhooks/linear", d.webhook(backlog.Linear, d.Linear.Hooks))
+	}
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		io.WriteString(w, "ok\n")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		if !d.ready.Load() {
+			http.Error(w, "starting", http.StatusServiceUnavailable)
+			return
+		}
+		if _, err := d.State.Cursor(r.Context(), "poll:"+string(backlog.Jira)); err != nil {
+			http.Error(w, "state store: "+err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		io.WriteString(w, "ready\n")
+	})
+	return mux
+}
+
+// maxWebhookBody bounds a delivery; real ones are a few KB to a few hundred.
+const maxWebhookBody = 4 << 20
+
+// webhook acknowledges a delivery only once its refs are durably marked
+// dirty: 200 then, 401 for a bad signature, 400 for a body we cannot read,
+// 503 when the state store cannot take the work (the tool retries).
+func (d *Daemon) webhook(side backlog.Side, hooks connectors.Webhooks) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		log := d.Log.With("webhook", side)
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxWebhookBody))
+		if err != nil {
+			http.Error(w, "reading body: "+err.Error(), http.StatusRequestEntityTooLarge)
+			return
+		}
+		dl, err := hooks.ParseWebhook(r.Header, body, time.Now())
+		switch {
+		case errors.Is(err, connectors.ErrUnauthorized):
+			log.Warn("rejected delivery", "err", err)
+			http.Error(w, err.Error(), http.StatusUnauthorized)
+			return
+		case err != nil:
+			log.Warn("unreadable delivery", "err", err)
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		d.stats.Deliveries.Add(1)
+		if dl.ID != "" {
+			seen, err := d.State.SeenDelivery(r.Context(), string(side)+":"+dl.ID, d.DedupeTTL)
+			if err != nil {
+				log.Error("dedupe check failed", "err", err)
+				http.Error(w, "state store unavailable", http.StatusServiceUnavailable)
+				return
+			}
+			if seen {
+				d.stats.Duplicates.Add(1)
+				io.WriteString(w, "duplicate\n")
+				return
+			}
+		}
+		for _, ref := range dl.Refs {
+			if err := d.Enqueue(r.Context(), ref); err != nil {
+				log.Error("queueing delivery", "ref", ref, "err", err)
+				http.Error(w, "state store unavailable", http.StatusServiceUnavailable)
+				return
+			}
+		}
+		io.WriteString(w, "ok\n")
+	})
+}

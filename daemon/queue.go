@@ -1,0 +1,131 @@
+package daemon
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// queue is a work queue of keys with per-key coalescing: a key added while
+// it waits is not added twice, and a key added while a worker holds it is
+// handed out again once that worker is done, never to two workers at once.
+// Each key carries the largest dirty-mark sequence number seen, so the
+// worker can clear exactly the mark it has served.
+type queue struct {
+	mu         sync.Mutex
+	cond       *sync.Cond
+	order      []string
+	waiting    map[string]int64 // key -> seq, keys in order
+	processing map[string]bool
+	again      map[string]int64 // added while processing
+	timers     map[string]*time.Timer
+	closed     bool
+}
+
+func newQueue() *queue {
+	q := &queue{waiting: map[string]int64{}, processing: map[string]bool{}, again: map[string]int64{}, timers: map[string]*time.Timer{}}
+	q.cond = sync.NewCond(&q.mu)
+	return q
+}
+
+// Add queues key with mark sequence seq.
+func (q *queue) Add(key string, seq int64) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.addLocked(key, seq)
+}
+
+func (q *queue) addLocked(key string, seq int64) {
+	if q.closed {
+		return
+	}
+	if q.processing[key] {
+		if s, ok := q.again[key]; !ok || seq > s {
+			q.again[key] = seq
+		}
+		return
+	}
+	if s, ok := q.waiting[key]; ok {
+		if seq > s {
+			q.waiting[key] = seq
+		}
+		return
+	}
+	q.waiting[key] = seq
+	q.order = append(q.order, key)
+	q.cond.Signal()
+}
+
+// AddAfter queues key after d (a retry or a requeue); a second AddAfter of a
+// key with a timer pending keeps the earlier timer.
+func (q *queue) AddAfter(key string, seq int64, d time.Duration) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.closed {
+		return
+	}
+	if _, ok := q.timers[key]; ok {
+		return
+	}
+	q.timers[key] = time.AfterFunc(d, func() {
+		q.mu.Lock()
+		defer q.mu.Unlock()
+		delete(q.timers, key)
+		q.addLocked(key, seq)
+	})
+}
+
+// Get blocks until a key is ready or ctx ends / the queue closes.
+func (q *queue) Get(ctx context.Context) (string, int64, bool) {
+	stop := context.AfterFunc(ctx, func() {
+		q.mu.Lock()
+		q.cond.Broadcast()
+		q.mu.Unlock()
+	})
+	defer stop()
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for len(q.order) == 0 && !q.closed && ctx.Err() == nil {
+		q.cond.Wait()
+	}
+	if len(q.order) == 0 {
+		return "", 0, false
+	}
+	key := q.order[0]
+	q.order = q.order[1:]
+	seq := q.waiting[key]
+	delete(q.waiting, key)
+	q.processing[key] = true
+	return key, seq, true
+}
+
+// Done releases key; if it was added meanwhile it is queued again.
+func (q *queue) Done(key string) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	delete(q.processing, key)
+	if seq, ok := q.again[key]; ok {
+		delete(q.again, key)
+		q.addLocked(key, seq)
+	}
+	q.cond.Broadcast()
+}
+
+// Len counts keys waiting, being processed or scheduled.
+func (q *queue) Len() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.order) + len(q.processing) + len(q.timers)
+}
+
+// Close wakes every Get and stops the timers.
+func (q *queue) Close() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.closed = true
+	for k, t := range q.timers {
+		t.Stop()
+		delete(q.timers, k)
+	}
+	q.cond.Broadcast()
+}

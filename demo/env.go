@@ -1,0 +1,122 @@
+package demo
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/tandem-sync/tandem/app"
+	"github.com/tandem-sync/tandem/config"
+	jirasb "github.com/tandem-sync/tandem/connectors/jira/sandbox"
+	linearsb "github.com/tandem-sync/tandem/connectors/linear/sandbox"
+	"github.com/tandem-sync/tandem/reconcile"
+)
+
+// Env is a running world: two sandboxes and one Tandem syncing them.
+type Env struct {
+	Jira   *jirasb.Server
+	Linear *linearsb.Server
+	App    *app.App
+	Config config.Config
+}
+
+// EnvOptions shape an Env.
+type EnvOptions struct {
+	DataDir     string // embedded store directory (required unless RedisURL)
+	RedisURL    string
+	RedisPrefix string
+	Listen      string        // default 127.0.0.1:0
+	PollEvery   time.Duration // default 1 s
+	JiraSeed    int           // sandbox SeedIssues (0 = default backlog, -1 none)
+	LinearSeed  int
+	Webhooks    bool // register webhooks (false: polling only)
+	Log         *slog.Logger
+	Observe     func(reconcile.Event)
+	Policy      string
+}
+
+// StartEnv starts both sandboxes and Tandem. Close it when done.
+func StartEnv(ctx context.Context, o EnvOptions) (*Env, error) {
+	if o.Listen == "" {
+		o.Listen = "127.0.0.1:0"
+	}
+	if o.PollEvery == 0 {
+		o.PollEvery = time.Second
+	}
+	if o.Policy == "" {
+		o.Policy = "jira"
+	}
+	e := &Env{
+		Jira:   jirasb.New(jirasb.Options{SeedIssues: o.JiraSeed}),
+		Linear: linearsb.New(linearsb.Options{SeedIssues: o.LinearSeed}),
+	}
+	jiraURL, err := e.Jira.Start("127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("starting jira sandbox: %w", err)
+	}
+	linearURL, err := e.Linear.Start("127.0.0.1:0")
+	if err != nil {
+		e.Jira.Close()
+		return nil, fmt.Errorf("starting linear sandbox: %w", err)
+	}
+	e.Config = config.Config{
+		JiraURL: jiraURL, JiraEmail: jirasb.BotEmail, JiraToken: jirasb.BotToken, JiraProject: "TAN",
+		JiraWebhookSecret: secret(),
+		LinearURL:         linearURL, LinearAPIKey: linearsb.BotKey, LinearTeam: "ENG",
+		LinearWebhookSecret: secret(),
+		RedisURL:            o.RedisURL, RedisPrefix: o.RedisPrefix, DataDir: o.DataDir,
+		Listen: o.Listen, PollEvery: o.PollEvery, Workers: 4, Policy: o.Policy, LogLevel: "info",
+	}
+	if err := e.Config.Validate(); err != nil {
+		e.Close()
+		return nil, err
+	}
+	e.App, err = app.New(ctx, e.Config, app.Options{Log: o.Log, Observe: o.Observe, SelfRegister: o.Webhooks})
+	if err != nil {
+		e.Close()
+		return nil, err
+	}
+	if err := e.App.Start(ctx); err != nil {
+		e.Close()
+		return nil, err
+	}
+	return e, nil
+}
+
+// Close stops Tandem and both sandboxes.
+func (e *Env) Close() {
+	if e.App != nil {
+		e.App.Close()
+	}
+	e.Jira.Close()
+	e.Linear.Close()
+}
+
+func secret() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// WaitFor polls cond every 2 ms until it holds or timeout passes, and
+// returns how long it took.
+func WaitFor(ctx context.Context, timeout time.Duration, cond func() bool) (time.Duration, error) {
+	start := time.Now()
+	deadline := start.Add(timeout)
+	for {
+		if cond() {
+			return time.Since(start), nil
+		}
+		if time.Now().After(deadline) {
+			return time.Since(start), fmt.Errorf("not reached within %s", timeout)
+		}
+		select {
+		case <-ctx.Done():
+			return time.Since(start), ctx.Err()
+		case <-time.After(2 * time.Millisecond):
+		}
+	}
+}

@@ -1,0 +1,206 @@
+package demo
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"time"
+
+	"github.com/tandem-sync/tandem/backlog"
+	jirasb "github.com/tandem-sync/tandem/connectors/jira/sandbox"
+	linearsb "github.com/tandem-sync/tandem/connectors/linear/sandbox"
+	"github.com/tandem-sync/tandem/store"
+)
+
+// Human accounts the scenario edits as (seeded in both sandboxes).
+const (
+	Alice = "alice@example.com"
+	Bob   = "bob@example.com"
+)
+
+// Step is one measured propagation of the scenario.
+type Step struct {
+	Name    string
+	Latency time.Duration
+}
+
+// Report is what a scenario run measured.
+type Report struct {
+	InitialLinks   int
+	InitialSync    time.Duration
+	Steps          []Step
+	Conflict       backlog.Conflict
+	JiraWrites     int
+	LinearWrites   int
+	ExpectedWrites int
+}
+
+// Settle waits until every in-scope issue on each side is linked to a twin
+// and the daemon's queue is empty.
+func (e *Env) Settle(ctx context.Context, timeout time.Duration) (int, time.Duration, error) {
+	var n int
+	took, err := WaitFor(ctx, timeout, func() bool {
+		links, err := e.App.State.Links(ctx)
+		if err != nil {
+			return false
+		}
+		for _, l := range links {
+			if l.Pending != "" {
+				return false
+			}
+		}
+		n = len(links)
+		return n == len(e.Jira.Issues()) && n == len(e.Linear.Issues()) && e.App.Daemon.Idle()
+	})
+	if err != nil {
+		return n, took, fmt.Errorf("initial sync: %d links, %d jira issues, %d linear issues: %w",
+			n, len(e.Jira.Issues()), len(e.Linear.Issues()), err)
+	}
+	return n, took, nil
+}
+
+// Pick returns the first link, in Jira key order, whose Jira issue
+// satisfies pred and whose id is not in skip.
+func (e *Env) Pick(ctx context.Context, pred func(jirasb.IssueView) bool, skip ...string) (backlog.Link, error) {
+	links, err := e.App.State.Links(ctx)
+	if err != nil {
+		return backlog.Link{}, err
+	}
+	slices.SortFunc(links, func(x, y backlog.Link) int {
+		return cmp.Or(cmp.Compare(len(x.Jira.Key), len(y.Jira.Key)), cmp.Compare(x.Jira.Key, y.Jira.Key))
+	})
+	for _, l := range links {
+		if slices.Contains(skip, l.ID()) || l.Pending != "" {
+			continue
+		}
+		if pred == nil || pred(e.JiraIssue(l)) {
+			return l, nil
+		}
+	}
+	return backlog.Link{}, fmt.Errorf("no linked issue fits (of %d links)", len(links))
+}
+
+// JiraIssue and LinearIssue read a link's sides from the sandboxes.
+func (e *Env) JiraIssue(l backlog.Link) jirasb.IssueView {
+	v, _ := e.Jira.Issue(l.Jira.ID)
+	return v
+}
+
+func (e *Env) LinearIssue(l backlog.Link) linearsb.IssueView {
+	v, _ := e.Linear.Issue(l.Linear.ID)
+	return v
+}
+
+// RunScenario plays the scripted scenario and writes each propagation to w.
+func (e *Env) RunScenario(ctx context.Context, w io.Writer) (Report, error) {
+	var r Report
+	const wait = 15 * time.Second
+	n, took, err := e.Settle(ctx, 60*time.Second)
+	if err != nil {
+		return r, err
+	}
+	r.InitialLinks, r.InitialSync = n, took
+	fmt.Fprintf(w, "initial sync: %d issues linked on both sides in %s\n", n, took.Round(time.Millisecond))
+	e.Jira.ResetCounts()
+	e.Linear.ResetCounts()
+
+	step := func(name string, act func() error, done func() bool) error {
+		if err := act(); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		lat, err := WaitFor(ctx, wait, done)
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		r.Steps = append(r.Steps, Step{Name: name, Latency: lat})
+		r.ExpectedWrites++
+		fmt.Fprintf(w, "  %-58s %8s\n", name, lat.Round(100*time.Microsecond))
+		return nil
+	}
+	a, err := e.Pick(ctx, func(v jirasb.IssueView) bool { return v.Status == "To Do" })
+	if err != nil {
+		return r, err
+	}
+	b, err := e.Pick(ctx, func(v jirasb.IssueView) bool { return v.Priority != "Highest" }, a.ID())
+	if err != nil {
+		return r, err
+	}
+	fmt.Fprintln(w, "scenario (propagation latency, edit to visible on the other side):")
+	title := "Checkout: support Apple Pay"
+	if err := step(fmt.Sprintf("jira %s title edited -> linear %s", a.Jira.Key, a.Linear.Key),
+		func() error { return e.Jira.UserEdit(Alice, a.Jira.ID, map[string]any{"summary": title}) },
+		func() bool { return e.LinearIssue(a).Title == title }); err != nil {
+		return r, err
+	}
+	title2 := "Search results: highlight matched terms"
+	if err := step(fmt.Sprintf("linear %s title edited -> jira %s", b.Linear.Key, b.Jira.Key),
+		func() error { return e.Linear.UserUpdate(Bob, b.Linear.ID, map[string]any{"title": title2}) },
+		func() bool { return e.JiraIssue(b).Summary == title2 }); err != nil {
+		return r, err
+	}
+	// Status both ways, along transitions the Jira workflow allows.
+	if err := step(fmt.Sprintf("jira %s status To Do -> In Progress -> linear", a.Jira.Key),
+		func() error { return e.Jira.UserTransition(Alice, a.Jira.ID, "In Progress") },
+		func() bool { return e.LinearIssue(a).State == "In Progress" }); err != nil {
+		return r, err
+	}
+	if err := step(fmt.Sprintf("linear %s status In Progress -> In Review -> jira", a.Linear.Key),
+		func() error {
+			return e.Linear.UserUpdate(Bob, a.Linear.ID, map[string]any{"stateId": e.Linear.StateID("In Review")})
+		},
+		func() bool { return e.JiraIssue(a).Status == "In Review" }); err != nil {
+		return r, err
+	}
+	if err := step(fmt.Sprintf("linear %s priority -> Urgent -> jira Highest", b.Linear.Key),
+		func() error { return e.Linear.UserUpdate(Bob, b.Linear.ID, map[string]any{"priority": 1}) },
+		func() bool { return e.JiraIssue(b).Priority == "Highest" }); err != nil {
+		return r, err
+	}
+
+	// A conflict: both sides edit the same title while the link is held, so
+	// neither edit can propagate before the other is made.
+	lease, err := e.App.State.Lock(ctx, "link:"+b.ID(), 10*time.Second)
+	if err != nil {
+		return r, fmt.Errorf("holding link for the conflict: %w", err)
+	}
+	jt, lt := "Search: highlight terms (Jira wording)", "Search: highlight terms (Linear wording)"
+	if err := e.Jira.UserEdit(Alice, b.Jira.ID, map[string]any{"summary": jt}); err != nil {
+		return r, err
+	}
+	if err := e.Linear.UserUpdate(Bob, b.Linear.ID, map[string]any{"title": lt}); err != nil {
+		return r, err
+	}
+	start := time.Now()
+	if err := e.App.State.Unlock(ctx, lease); err != nil {
+		return r, err
+	}
+	var conflicts []backlog.Conflict
+	if _, err := WaitFor(ctx, wait, func() bool {
+		conflicts, _ = e.App.State.Conflicts(ctx, store.ConflictFilter{LinkID: b.ID()})
+		return len(conflicts) > 0 && e.LinearIssue(b).Title == jt && e.JiraIssue(b).Summary == jt
+	}); err != nil {
+		return r, fmt.Errorf("conflict on %s not settled: %d records, jira %q, linear %q: %w",
+			b.Jira.Key, len(conflicts), e.JiraIssue(b).Summary, e.LinearIssue(b).Title, err)
+	}
+	r.ExpectedWrites++
+	c := conflicts[0]
+	r.Conflict = c
+	fmt.Fprintf(w, "conflict on %s/%s field %s settled in %s:\n  base   %q\n  jira   %q\n  linear %q\n  policy %s -> kept the %s value on both sides (conflict %s)\n",
+		b.Jira.Key, b.Linear.Key, c.Field, time.Since(start).Round(time.Millisecond), c.Base, c.JiraVal, c.LinVal, c.Policy, c.Decision, c.ID)
+
+	// Let echoes arrive, then count the bot's writes: one per propagation.
+	if _, err := WaitFor(ctx, wait, e.App.Daemon.Idle); err != nil {
+		return r, err
+	}
+	time.Sleep(300 * time.Millisecond)
+	if _, err := WaitFor(ctx, wait, e.App.Daemon.Idle); err != nil {
+		return r, err
+	}
+	r.JiraWrites = e.Jira.Requests(jirasb.BotEmail).Writes
+	r.LinearWrites = e.Linear.Requests(linearsb.BotEmail).Writes
+	fmt.Fprintf(w, "writes by tandem: jira %d, linear %d, for %d propagated changes (no echo writes)\n",
+		r.JiraWrites, r.LinearWrites, r.ExpectedWrites)
+	return r, nil
+}

@@ -1,0 +1,183 @@
+package reconcile
+
+import (
+	"time"
+
+	"github.com/tandem-sync/tandem/backlog"
+)
+
+// Projector returns the value a field reads back as on one side after the
+// canonical value v was written there (connectors.Connector.Project). A nil
+// Projector is the identity.
+type Projector func(f backlog.Field, v backlog.Value) backlog.Value
+
+func (p Projector) apply(f backlog.Field, v backlog.Value) backlog.Value {
+	if p == nil {
+		return v
+	}
+	return p(f, v)
+}
+
+// Policies gives each field's conflict policy; fields not named take
+// Default, and an empty Default means jira.
+type Policies struct {
+	Default backlog.Policy
+	Fields  map[backlog.Field]backlog.Policy
+}
+
+// For returns the policy of field f.
+func (p Policies) For(f backlog.Field) backlog.Policy {
+	if pol, ok := p.Fields[f]; ok && pol.Valid() {
+		return pol
+	}
+	if p.Default.Valid() {
+		return p.Default
+	}
+	return backlog.PolicyJira
+}
+
+// Input is everything Merge looks at.
+type Input struct {
+	Fields []backlog.Field
+	// Base is the snapshot both sides agreed on; nil when there is none
+	// (a link whose base was never saved).
+	Base          backlog.Snapshot
+	Jira, Linear  backlog.Item
+	ProjectJira   Projector
+	ProjectLinear Projector
+	Policies      Policies
+	// Held fields are not merged: a manual conflict on them is open.
+	Held map[backlog.Field]bool
+	Now  time.Time
+}
+
+// Output is Merge's decision.
+type Output struct {
+	// Patches to write to each side; empty when nothing changes there.
+	Jira, Linear backlog.Patch
+	// Base is the new base snapshot, to save once the patches are applied.
+	Base backlog.Snapshot
+	// Conflicts found in this pass (without IDs).
+	Conflicts []backlog.Conflict
+}
+
+// Changed reports whether the pass must write anything (to a side or to the
+// base).
+func (o Output) Changed(old backlog.Snapshot) bool {
+	if len(o.Jira) > 0 || len(o.Linear) > 0 || len(o.Base) != len(old) {
+		return true
+	}
+	for f, v := range o.Base {
+		if ov, ok := old[f]; !ok || ov != v {
+			return true
+		}
+	}
+	return false
+}
+
+// Merge runs the three-way merge field by field.
+//
+// A side has changed a field when its value differs from the base as that
+// side would hold it (the projection), so lossy mappings do not look like
+// edits. Changed on one side: the value is copied to the other. Changed on
+// both to equivalent values: nothing is written. Changed on both to
+// different values: a conflict, settled by the field's policy and always
+// returned for the log; under the manual policy nothing is written and the
+// base keeps its old value so the field stays in conflict.
+//
+// Without a base every differing field is a conflict against an empty base.
+func Merge(in Input) Output {
+	out := Output{Jira: backlog.Patch{}, Linear: backlog.Patch{}, Base: backlog.Snapshot{}}
+	for _, f := range in.Fields {
+		j, l := in.Jira.Get(f), in.Linear.Get(f)
+		b, hasBase := in.Base[f]
+		if in.Held[f] {
+			if hasBase {
+				out.Base[f] = b
+			}
+			continue
+		}
+		jb, lb := in.ProjectJira.apply(f, b), in.ProjectLinear.apply(f, b)
+		jChanged := !hasBase || j != jb
+		lChanged := !hasBase || l != lb
+		switch {
+		case !jChanged && !lChanged:
+			out.Base[f] = b
+		case jChanged && !lChanged:
+			out.Base[f] = j
+			if in.ProjectLinear.apply(f, j) != l {
+				out.Linear[f] = j
+			}
+		case lChanged && !jChanged:
+			out.Base[f] = l
+			if in.ProjectJira.apply(f, l) != j {
+				out.Jira[f] = l
+			}
+		case equivalent(in, f, j, l):
+			out.Base[f] = j
+		default:
+			c := backlog.Conflict{
+				LinkID:   in.Linear.Ref.ID,
+				Jira:     in.Jira.Ref,
+				Linear:   in.Linear.Ref,
+				Field:    f,
+				Base:     b,
+				JiraVal:  j,
+				LinVal:   l,
+				JiraAt:   in.Jira.UpdatedAt,
+				LinearAt: in.Linear.UpdatedAt,
+				Policy:   in.Policies.For(f),
+				At:       in.Now,
+			}
+			winner := decide(c)
+			switch winner {
+			case backlog.Jira:
+				out.Linear[f] = j
+				out.Base[f] = j
+				c.Value = j
+			case backlog.Linear:
+				out.Jira[f] = l
+				out.Base[f] = l
+				c.Value = l
+			default: // manual: hold both sides, keep the old base
+				if hasBase {
+					out.Base[f] = b
+				}
+			}
+			if winner != "" {
+				c.Decision = winner
+				c.SettledBy = "policy:" + string(c.Policy)
+				c.SettledAt = in.Now
+			}
+			out.Conflicts = append(out.Conflicts, c)
+		}
+	}
+	return out
+}
+
+// equivalent reports whether the two sides hold the same content, each in
+// its own representation.
+func equivalent(in Input, f backlog.Field, j, l backlog.Value) bool {
+	if j == l {
+		return true
+	}
+	return in.ProjectJira.apply(f, l) == j && in.ProjectLinear.apply(f, j) == l
+}
+
+// decide returns the side whose value wins a conflict, or "" to hold it
+// open.
+func decide(c backlog.Conflict) backlog.Side {
+	switch c.Policy {
+	case backlog.PolicyLinear:
+		return backlog.Linear
+	case backlog.PolicyManual:
+		return ""
+	case backlog.PolicyNewest:
+		if c.LinearAt.After(c.JiraAt) {
+			return backlog.Linear
+		}
+		return backlog.Jira
+	default:
+		return backlog.Jira
+	}
+}

@@ -1,0 +1,174 @@
+package reconcile
+
+import (
+	"testing"
+	"time"
+
+	"pgregory.net/rapid"
+
+	"github.com/tandem-sync/tandem/backlog"
+)
+
+// linearPriority mimics the Linear connector's lossy priority mapping.
+func linearPriority(f backlog.Field, v backlog.Value) backlog.Value {
+	if f == backlog.Priority && v == backlog.Value(backlog.PriorityLowest) {
+		return backlog.Value(backlog.PriorityLow)
+	}
+	return v
+}
+
+func item(side backlog.Side, title string, prio backlog.PriorityLevel) backlog.Item {
+	return backlog.Item{Ref: backlog.Ref{Side: side, ID: string(side) + "-1"}, Title: title, Priority: prio}
+}
+
+func TestMergeTable(t *testing.T) {
+	fields := []backlog.Field{backlog.Title, backlog.Priority}
+	base := backlog.Snapshot{backlog.Title: "base", backlog.Priority: "medium"}
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	cases := []struct {
+		name              string
+		base              backlog.Snapshot
+		jira, linear      backlog.Item
+		policy            backlog.Policy
+		wantJira, wantLin backlog.Patch
+		wantBase          backlog.Snapshot
+		wantConflicts     int
+		wantDecision      backlog.Side
+		jiraAt, linearAt  time.Time
+	}{
+		{name: "no change", base: base, jira: item(backlog.Jira, "base", "medium"), linear: item(backlog.Linear, "base", "medium"),
+			wantJira: backlog.Patch{}, wantLin: backlog.Patch{}, wantBase: base},
+		{name: "jira edit copies to linear", base: base, jira: item(backlog.Jira, "new", "medium"), linear: item(backlog.Linear, "base", "medium"),
+			wantJira: backlog.Patch{}, wantLin: backlog.Patch{backlog.Title: "new"}, wantBase: backlog.Snapshot{backlog.Title: "new", backlog.Priority: "medium"}},
+		{name: "linear edit copies to jira", base: base, jira: item(backlog.Jira, "base", "medium"), linear: item(backlog.Linear, "base", "high"),
+			wantJira: backlog.Patch{backlog.Priority: "high"}, wantLin: backlog.Patch{}, wantBase: backlog.Snapshot{backlog.Title: "base", backlog.Priority: "high"}},
+		{name: "both same value", base: base, jira: item(backlog.Jira, "same", "medium"), linear: item(backlog.Linear, "same", "medium"),
+			wantJira: backlog.Patch{}, wantLin: backlog.Patch{}, wantBase: backlog.Snapshot{backlog.Title: "same", backlog.Priority: "medium"}},
+		{name: "conflict jira policy", base: base, jira: item(backlog.Jira, "J", "medium"), linear: item(backlog.Linear, "L", "medium"), policy: backlog.PolicyJira,
+			wantJira: backlog.Patch{}, wantLin: backlog.Patch{backlog.Title: "J"}, wantBase: backlog.Snapshot{backlog.Title: "J", backlog.Priority: "medium"}, wantConflicts: 1, wantDecision: backlog.Jira},
+		{name: "conflict linear policy", base: base, jira: item(backlog.Jira, "J", "medium"), linear: item(backlog.Linear, "L", "medium"), policy: backlog.PolicyLinear,
+			wantJira: backlog.Patch{backlog.Title: "L"}, wantLin: backlog.Patch{}, wantBase: backlog.Snapshot{backlog.Title: "L", backlog.Priority: "medium"}, wantConflicts: 1, wantDecision: backlog.Linear},
+		{name: "conflict newest takes later side", base: base, jira: item(backlog.Jira, "J", "medium"), linear: item(backlog.Linear, "L", "medium"), policy: backlog.PolicyNewest,
+			jiraAt: now.Add(-time.Minute), linearAt: now,
+			wantJira: backlog.Patch{backlog.Title: "L"}, wantLin: backlog.Patch{}, wantBase: backlog.Snapshot{backlog.Title: "L", backlog.Priority: "medium"}, wantConflicts: 1, wantDecision: backlog.Linear},
+		{name: "conflict manual holds both", base: base, jira: item(backlog.Jira, "J", "medium"), linear: item(backlog.Linear, "L", "medium"), policy: backlog.PolicyManual,
+			wantJira: backlog.Patch{}, wantLin: backlog.Patch{}, wantBase: base, wantConflicts: 1},
+		{name: "lossy lowest is not an edit on linear", base: backlog.Snapshot{backlog.Title: "base", backlog.Priority: "lowest"},
+			jira: item(backlog.Jira, "base", "lowest"), linear: item(backlog.Linear, "base", "low"),
+			wantJira: backlog.Patch{}, wantLin: backlog.Patch{}, wantBase: backlog.Snapshot{backlog.Title: "base", backlog.Priority: "lowest"}},
+		{name: "jira lowest to low needs no linear write", base: backlog.Snapshot{backlog.Title: "base", backlog.Priority: "lowest"},
+			jira: item(backlog.Jira, "base", "low"), linear: item(backlog.Linear, "base", "low"),
+			wantJira: backlog.Patch{}, wantLin: backlog.Patch{}, wantBase: backlog.Snapshot{backlog.Title: "base", backlog.Priority: "low"}},
+		{name: "no base and equal", base: nil, jira: item(backlog.Jira, "x", "high"), linear: item(backlog.Linear, "x", "high"),
+			wantJira: backlog.Patch{}, wantLin: backlog.Patch{}, wantBase: backlog.Snapshot{backlog.Title: "x", backlog.Priority: "high"}},
+		{name: "no base and different is a conflict", base: nil, jira: item(backlog.Jira, "x", "high"), linear: item(backlog.Linear, "y", "high"),
+			wantJira: backlog.Patch{}, wantLin: backlog.Patch{backlog.Title: "x"}, wantBase: backlog.Snapshot{backlog.Title: "x", backlog.Priority: "high"}, wantConflicts: 1, wantDecision: backlog.Jira},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.jira.UpdatedAt, tc.linear.UpdatedAt = tc.jiraAt, tc.linearAt
+			out := Merge(Input{Fields: fields, Base: tc.base, Jira: tc.jira, Linear: tc.linear, ProjectLinear: linearPriority,
+				Policies: Policies{Default: tc.policy}, Now: now})
+			assertPatch(t, "jira", out.Jira, tc.wantJira)
+			assertPatch(t, "linear", out.Linear, tc.wantLin)
+			assertPatch(t, "base", backlog.Patch(out.Base), backlog.Patch(tc.wantBase))
+			if len(out.Conflicts) != tc.wantConflicts {
+				t.Fatalf("conflicts = %d, want %d", len(out.Conflicts), tc.wantConflicts)
+			}
+			for _, c := range out.Conflicts {
+				if c.Decision != tc.wantDecision {
+					t.Errorf("decision = %q, want %q", c.Decision, tc.wantDecision)
+				}
+				if c.JiraVal != tc.jira.Get(c.Field) || c.LinVal != tc.linear.Get(c.Field) || c.Base != tc.base[c.Field] {
+					t.Errorf("conflict record does not carry both values and the base: %+v", c)
+				}
+				if tc.wantDecision == "" && !c.Open() {
+					t.Errorf("manual conflict should stay open")
+				}
+			}
+		})
+	}
+}
+
+func assertPatch(t *testing.T, name string, got, want backlog.Patch) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s = %v, want %v", name, got, want)
+	}
+	for f, v := range want {
+		if got[f] != v {
+			t.Fatalf("%s[%s] = %q, want %q (all: %v)", name, f, got[f], v, got)
+		}
+	}
+}
+
+func TestMergeHeldFieldIsLeftAlone(t *testing.T) {
+	base := backlog.Snapshot{backlog.Title: "b"}
+	out := Merge(Input{Fields: []backlog.Field{backlog.Title}, Base: base,
+		Jira: item(backlog.Jira, "J", ""), Linear: item(backlog.Linear, "L", ""), Held: map[backlog.Field]bool{backlog.Title: true}})
+	if len(out.Jira)+len(out.Linear)+len(out.Conflicts) != 0 || out.Base[backlog.Title] != "b" {
+		t.Fatalf("held field was merged: %+v", out)
+	}
+}
+
+// TestMergeProperties checks, for random bases and random edits on both
+// sides, that applying the patches makes both sides agree with the new base
+// (so a second pass is a no-op: no echo), and that a conflict is reported
+// exactly when both sides changed to different values.
+func TestMergeProperties(t *testing.T) {
+	values := []string{"a", "b", "c"}
+	prios := []backlog.PriorityLevel{backlog.PriorityNone, backlog.PriorityHighest, backlog.PriorityHigh, backlog.PriorityMedium, backlog.PriorityLow, backlog.PriorityLowest}
+	rapid.Check(t, func(t *rapid.T) {
+		fields := []backlog.Field{backlog.Title, backlog.Priority}
+		baseTitle := rapid.SampledFrom(values).Draw(t, "baseTitle")
+		basePrio := rapid.SampledFrom(prios).Draw(t, "basePrio")
+		policy := rapid.SampledFrom([]backlog.Policy{backlog.PolicyJira, backlog.PolicyLinear, backlog.PolicyNewest}).Draw(t, "policy")
+		base := backlog.Snapshot{backlog.Title: backlog.Value(baseTitle), backlog.Priority: backlog.Value(basePrio)}
+		j := item(backlog.Jira, baseTitle, basePrio)
+		l := item(backlog.Linear, baseTitle, backlog.PriorityLevel(linearPriority(backlog.Priority, backlog.Value(basePrio))))
+		if rapid.Bool().Draw(t, "jTitle") {
+			j.Title = rapid.SampledFrom(values).Draw(t, "jt")
+		}
+		if rapid.Bool().Draw(t, "lTitle") {
+			l.Title = rapid.SampledFrom(values).Draw(t, "lt")
+		}
+		if rapid.Bool().Draw(t, "jPrio") {
+			j.Priority = rapid.SampledFrom(prios).Draw(t, "jp")
+		}
+		if rapid.Bool().Draw(t, "lPrio") {
+			l.Priority = backlog.PriorityLevel(linearPriority(backlog.Priority, backlog.Value(rapid.SampledFrom(prios).Draw(t, "lp"))))
+		}
+		in := Input{Fields: fields, Base: base, Jira: j, Linear: l, ProjectLinear: linearPriority, Policies: Policies{Default: policy}}
+		out := Merge(in)
+
+		// Both-changed-differently is exactly the conflict set.
+		for _, f := range fields {
+			jc := j.Get(f) != base[f]
+			lc := l.Get(f) != linearPriority(f, base[f])
+			diff := !equivalent(in, f, j.Get(f), l.Get(f))
+			want := jc && lc && diff
+			got := false
+			for _, c := range out.Conflicts {
+				got = got || c.Field == f
+			}
+			if got != want {
+				t.Fatalf("field %s: conflict=%v want %v (base %q jira %q linear %q)", f, got, want, base[f], j.Get(f), l.Get(f))
+			}
+		}
+		// Apply the patches as the sides would store them.
+		j2, err := out.Jira.Apply(j)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l2 := l
+		for f, v := range out.Linear {
+			if err := l2.Set(f, linearPriority(f, v)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		again := Merge(Input{Fields: fields, Base: out.Base, Jira: j2, Linear: l2, ProjectLinear: linearPriority, Policies: Policies{Default: policy}})
+		if len(again.Jira)+len(again.Linear)+len(again.Conflicts) != 0 {
+			t.Fatalf("second pass not a no-op: %+v (first %+v)", again, out)
+		}
+	})
+}

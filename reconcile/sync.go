@@ -1,0 +1,357 @@
+package reconcile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/tandem-sync/tandem/backlog"
+	"github.com/tandem-sync/tandem/connectors"
+	"github.com/tandem-sync/tandem/store"
+)
+
+// Syncer runs level-triggered sync passes. Its fields are set once before
+// the first Sync; Sync is safe for concurrent use (passes on the same link
+// exclude each other through the store's lock).
+type Syncer struct {
+	Jira, Linear connectors.Connector
+	State        store.State
+	// Site names the Jira site (its host); it seeds Linear twin ids.
+	Site     string
+	Fields   []backlog.Field // default backlog.SyncedFields
+	Policies Policies
+	LockTTL  time.Duration // default 30 s
+	Now      func() time.Time
+	Log      *slog.Logger
+	// Observe, when set, is told about every write a pass makes.
+	Observe func(Event)
+}
+
+// Event describes one write a pass made: a twin created, a patch applied or
+// a conflict recorded.
+type Event struct {
+	Kind     EventKind
+	LinkID   string
+	Jira     backlog.Ref
+	Linear   backlog.Ref
+	To       backlog.Side // the side written
+	Fields   []backlog.Field
+	Conflict *backlog.Conflict
+	At       time.Time
+}
+
+// EventKind names what an Event reports.
+type EventKind string
+
+const (
+	EventCreated  EventKind = "created"
+	EventPatched  EventKind = "patched"
+	EventConflict EventKind = "conflict"
+)
+
+// Result tells the caller what to do next with the key.
+type Result struct {
+	// RequeueAfter > 0 asks for another pass after that delay (the link
+	// was locked by another pass).
+	RequeueAfter time.Duration
+	// Writes counts the writes made to the two tools.
+	Writes int
+}
+
+func (s *Syncer) fields() []backlog.Field {
+	if len(s.Fields) > 0 {
+		return s.Fields
+	}
+	return backlog.SyncedFields
+}
+
+func (s *Syncer) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+func (s *Syncer) log() *slog.Logger {
+	if s.Log != nil {
+		return s.Log
+	}
+	return slog.Default()
+}
+
+func (s *Syncer) conn(side backlog.Side) connectors.Connector {
+	if side == backlog.Jira {
+		return s.Jira
+	}
+	return s.Linear
+}
+
+func (s *Syncer) emit(e Event) {
+	if s.Observe != nil {
+		e.At = s.now()
+		s.Observe(e)
+	}
+}
+
+// Sync brings the item ref names and its twin into agreement. It reads the
+// current state of both sides; it never trusts an event's content, so
+// repeated, late or reordered calls are harmless. A link locked by another
+// pass yields Result.RequeueAfter, not an error. Errors are to be retried
+// with backoff unless connectors.IsPermanent says otherwise.
+func (s *Syncer) Sync(ctx context.Context, ref backlog.Ref) (Result, error) {
+	linkID, prefetched, err := s.linkIDFor(ctx, ref)
+	if err != nil {
+		return Result{}, err
+	}
+	if linkID == "" {
+		return Result{}, nil // gone before we looked: nothing to do
+	}
+	ttl := s.LockTTL
+	if ttl <= 0 {
+		ttl = 30 * time.Second
+	}
+	lease, err := s.State.Lock(ctx, "link:"+linkID, ttl)
+	if errors.Is(err, store.ErrLocked) {
+		return Result{RequeueAfter: 50 * time.Millisecond}, nil
+	}
+	if err != nil {
+		return Result{}, fmt.Errorf("locking link %s: %w", linkID, err)
+	}
+	defer func() {
+		// The pass may have been cancelled; still release the lock.
+		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := s.State.Unlock(uctx, lease); err != nil {
+			s.log().Warn("unlocking link", "link", linkID, "err", err)
+		}
+	}()
+	return s.syncLocked(ctx, lease, ref, linkID, prefetched)
+}
+
+// linkIDFor names the link ref belongs to, before any lock is taken. For an
+// unlinked Jira issue it reads the issue (to see whether it is a twin we
+// created) and hands the read on.
+func (s *Syncer) linkIDFor(ctx context.Context, ref backlog.Ref) (string, *backlog.Item, error) {
+	l, err := s.State.LinkBy(ctx, ref)
+	if err == nil {
+		return l.ID(), nil, nil
+	}
+	if !errors.Is(err, store.ErrNotFound) {
+		return "", nil, fmt.Errorf("looking up link of %s: %w", ref, err)
+	}
+	if ref.Side == backlog.Linear {
+		return ref.ID, nil, nil
+	}
+	it, err := s.Jira.Get(ctx, ref.ID)
+	if errors.Is(err, connectors.ErrNotFound) {
+		return "", nil, nil
+	}
+	if err != nil {
+		return "", nil, fmt.Errorf("reading jira issue %s: %w", ref.ID, err)
+	}
+	if it.Origin.Side == backlog.Linear && it.Origin.ID != "" {
+		return it.Origin.ID, &it, nil
+	}
+	return backlog.TwinID(s.Site, ref.ID), &it, nil
+}
+
+func (s *Syncer) syncLocked(ctx context.Context, lease store.Lease, ref backlog.Ref, linkID string, prefetched *backlog.Item) (Result, error) {
+	link, err := s.State.Link(ctx, linkID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return s.adopt(ctx, lease, ref, linkID, prefetched)
+	case err != nil:
+		return Result{}, fmt.Errorf("reading link %s: %w", linkID, err)
+	}
+	if link.Pending != "" {
+		return s.finishCreate(ctx, lease, link)
+	}
+	return s.merge(ctx, lease, link)
+}
+
+// adopt handles a ref with no link: a Jira twin we created whose link was
+// lost, or a new in-scope item that needs a twin.
+func (s *Syncer) adopt(ctx context.Context, lease store.Lease, ref backlog.Ref, linkID string, prefetched *backlog.Item) (Result, error) {
+	var src backlog.Item
+	if prefetched != nil {
+		src = *prefetched
+	} else {
+		var err error
+		src, err = s.conn(ref.Side).Get(ctx, ref.ID)
+		if errors.Is(err, connectors.ErrNotFound) {
+			return Result{}, nil
+		}
+		if err != nil {
+			return Result{}, fmt.Errorf("reading %s: %w", ref, err)
+		}
+	}
+	now := s.now()
+	if src.Ref.Side == backlog.Jira && src.Origin.Side == backlog.Linear && src.Origin.ID != "" {
+		// A Jira twin of a Linear issue; the link is missing (lost after
+		// the create). Link it again; with no base, the first merge
+		// settles any difference by policy and logs it.
+		link := backlog.Link{Jira: src.Ref, Linear: src.Origin, Created: now}
+		if err := s.State.SaveLink(ctx, link); err != nil {
+			return Result{}, fmt.Errorf("relinking %s: %w", src.Ref, err)
+		}
+		s.log().Info("relinked twin", "link", linkID, "jira", src.Ref.Key, "linear", src.Origin.ID)
+		return s.merge(ctx, lease, link)
+	}
+	link := backlog.Link{Created: now}
+	switch src.Ref.Side {
+	case backlog.Jira:
+		link.Jira = src.Ref
+		link.Linear = backlog.Ref{Side: backlog.Linear, ID: linkID}
+		link.Pending = backlog.Linear
+	default:
+		link.Linear = src.Ref
+		link.Pending = backlog.Jira
+	}
+	// The pending link is saved before the create call, so a crash between
+	// the two is resumed by finishCreate instead of creating again.
+	if err := s.State.SaveLink(ctx, link); err != nil {
+		return Result{}, fmt.Errorf("saving pending link %s: %w", linkID, err)
+	}
+	return s.create(ctx, lease, link, src)
+}
+
+// finishCreate resumes a pending link: the twin may or may not exist.
+func (s *Syncer) finishCreate(ctx context.Context, lease store.Lease, link backlog.Link) (Result, error) {
+	srcSide := link.Pending.Other()
+	src, err := s.conn(srcSide).Get(ctx, link.Ref(srcSide).ID)
+	if errors.Is(err, connectors.ErrNotFound) {
+		// The source vanished before its twin was made: drop the link.
+		if err := s.State.DeleteLink(ctx, link.ID()); err != nil {
+			return Result{}, fmt.Errorf("dropping orphan link %s: %w", link.ID(), err)
+		}
+		return Result{}, nil
+	}
+	if err != nil {
+		return Result{}, fmt.Errorf("reading %s: %w", link.Ref(srcSide), err)
+	}
+	return s.create(ctx, lease, link, src)
+}
+
+func (s *Syncer) create(ctx context.Context, lease store.Lease, link backlog.Link, src backlog.Item) (Result, error) {
+	twin := src
+	twin.Origin = src.Ref
+	twin.Ref = backlog.Ref{Side: link.Pending}
+	if link.Pending == backlog.Linear {
+		twin.Ref.ID = link.Linear.ID
+	}
+	ref, err := s.conn(link.Pending).Create(ctx, twin)
+	if err != nil {
+		return Result{}, fmt.Errorf("creating %s twin of %s: %w", link.Pending, src.Ref, err)
+	}
+	if link.Pending == backlog.Jira {
+		link.Jira = ref
+	} else {
+		link.Linear.Key = ref.Key
+	}
+	link.Pending = ""
+	if err := s.State.SaveLink(ctx, link); err != nil {
+		return Result{}, fmt.Errorf("saving link %s: %w", link.ID(), err)
+	}
+	base := src.Snapshot(s.fields())
+	if err := s.State.SaveBase(ctx, lease, link.ID(), base); err != nil {
+		return Result{}, fmt.Errorf("saving base of %s: %w", link.ID(), err)
+	}
+	s.log().Info("created twin", "link", link.ID(), "from", src.Ref, "to", ref, "jira", link.Jira.Key, "linear", link.Linear.Key)
+	s.emit(Event{Kind: EventCreated, LinkID: link.ID(), Jira: link.Jira, Linear: link.Linear, To: ref.Side})
+	return Result{Writes: 1}, nil
+}
+
+func (s *Syncer) merge(ctx context.Context, lease store.Lease, link backlog.Link) (Result, error) {
+	jira, err := s.Jira.Get(ctx, link.Jira.ID)
+	if err != nil {
+		if errors.Is(err, connectors.ErrNotFound) {
+			s.log().Warn("jira side of link is gone; link kept", "link", link.ID(), "jira", link.Jira)
+			return Result{}, nil
+		}
+		return Result{}, fmt.Errorf("reading jira issue %s: %w", link.Jira.ID, err)
+	}
+	linear, err := s.Linear.Get(ctx, link.Linear.ID)
+	if err != nil {
+		if errors.Is(err, connectors.ErrNotFound) {
+			s.log().Warn("linear side of link is gone; link kept", "link", link.ID(), "linear", link.Linear)
+			return Result{}, nil
+		}
+		return Result{}, fmt.Errorf("reading linear issue %s: %w", link.Linear.ID, err)
+	}
+	base, err := s.State.Base(ctx, link.ID())
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return Result{}, fmt.Errorf("reading base of %s: %w", link.ID(), err)
+	}
+	held, err := s.heldFields(ctx, link.ID())
+	if err != nil {
+		return Result{}, err
+	}
+	out := Merge(Input{
+		Fields: s.fields(), Base: base, Jira: jira, Linear: linear,
+		ProjectJira: s.Jira.Project, ProjectLinear: s.Linear.Project,
+		Policies: s.Policies, Held: held, Now: s.now(),
+	})
+	if !out.Changed(base) && len(out.Conflicts) == 0 {
+		return Result{}, nil
+	}
+	var res Result
+	for _, c := range out.Conflicts {
+		id, err := s.State.AddConflict(ctx, c)
+		if err != nil {
+			return Result{}, fmt.Errorf("logging conflict on %s of %s: %w", c.Field, link.ID(), err)
+		}
+		c.ID = id
+		s.log().Info("conflict", "link", link.ID(), "jira", link.Jira.Key, "linear", link.Linear.Key,
+			"field", c.Field, "policy", c.Policy, "decision", c.Decision, "conflict", id)
+		s.emit(Event{Kind: EventConflict, LinkID: link.ID(), Jira: link.Jira, Linear: link.Linear, Conflict: &c})
+	}
+	for _, side := range []backlog.Side{backlog.Jira, backlog.Linear} {
+		p := out.Jira
+		if side == backlog.Linear {
+			p = out.Linear
+		}
+		if len(p) == 0 {
+			continue
+		}
+		if err := s.conn(side).Apply(ctx, link.Ref(side).ID, p); err != nil {
+			return res, fmt.Errorf("writing %v to %s: %w", p.Fields(), link.Ref(side), err)
+		}
+		res.Writes++
+		s.log().Info("propagated", "link", link.ID(), "jira", link.Jira.Key, "linear", link.Linear.Key, "to", side, "fields", p.Fields())
+		s.emit(Event{Kind: EventPatched, LinkID: link.ID(), Jira: link.Jira, Linear: link.Linear, To: side, Fields: p.Fields()})
+	}
+	if err := s.State.SaveBase(ctx, lease, link.ID(), out.Base); err != nil {
+		return res, fmt.Errorf("saving base of %s: %w", link.ID(), err)
+	}
+	return res, nil
+}
+
+// heldFields returns the fields of a link with an open manual conflict.
+func (s *Syncer) heldFields(ctx context.Context, linkID string) (map[backlog.Field]bool, error) {
+	if !s.anyManual() {
+		return nil, nil
+	}
+	open, err := s.State.Conflicts(ctx, store.ConflictFilter{LinkID: linkID, OpenOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("reading open conflicts of %s: %w", linkID, err)
+	}
+	held := map[backlog.Field]bool{}
+	for _, c := range open {
+		held[c.Field] = true
+	}
+	return held, nil
+}
+
+func (s *Syncer) anyManual() bool {
+	if s.Policies.Default == backlog.PolicyManual {
+		return true
+	}
+	for _, p := range s.Policies.Fields {
+		if p == backlog.PolicyManual {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,127 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/tandem-sync/tandem/backlog"
+	"github.com/tandem-sync/tandem/store"
+)
+
+// Bench measures the daemon's hot paths on a store from open (fresh per
+// sub-benchmark, closed by Bench):
+//
+//   - SyncRound: Lock + Base + SaveBase + Unlock, one worker's pass over a key;
+//   - SyncRoundParallel: the same from GOMAXPROCS goroutines on distinct keys;
+//   - DirtyRound: MarkDirty + ClearDirty, a webhook's mark and its pass's clear;
+//   - SeenDelivery: one dedupe check of a new delivery id;
+//   - LinkBy: the index lookup done for every event.
+func Bench(b *testing.B, open func(b *testing.B) store.State) {
+	fresh := func(b *testing.B) store.State {
+		s := open(b)
+		b.Cleanup(func() { _ = s.Close() })
+		return s
+	}
+	base := backlog.Snapshot{backlog.Title: "Fix the login page", backlog.Status: "started:In Progress",
+		backlog.Priority: "high", backlog.Description: "Steps:\n1. open\n2. click"}
+
+	round := func(ctx context.Context, s store.State, key string) error {
+		l, err := s.Lock(ctx, "link:"+key, 10*time.Second)
+		if err != nil {
+			return err
+		}
+		if _, err := s.Base(ctx, key); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		if err := s.SaveBase(ctx, l, key, base); err != nil {
+			return err
+		}
+		return s.Unlock(ctx, l)
+	}
+	seed := func(b *testing.B, s store.State, keys int) {
+		l, err := s.Lock(b.Context(), "seed", time.Minute)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for i := range keys {
+			if err := s.SaveBase(b.Context(), l, fmt.Sprint("k", i), base); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+
+	b.Run("SyncRound", func(b *testing.B) {
+		s := fresh(b)
+		seed(b, s, 64)
+		i := 0
+		for b.Loop() {
+			if err := round(b.Context(), s, fmt.Sprint("k", i%64)); err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+	})
+	b.Run("SyncRoundParallel", func(b *testing.B) {
+		s := fresh(b)
+		var next atomic.Int64
+		b.RunParallel(func(pb *testing.PB) {
+			// Each goroutine owns its keys, as workers own the keys they lock.
+			g := next.Add(1)
+			i := 0
+			for pb.Next() {
+				if err := round(b.Context(), s, fmt.Sprintf("p%d-%d", g, i%64)); err != nil {
+					b.Error(err)
+					return
+				}
+				i++
+			}
+		})
+	})
+	b.Run("DirtyRound", func(b *testing.B) {
+		s := fresh(b)
+		ctx := b.Context()
+		i := 0
+		for b.Loop() {
+			k := fmt.Sprint("jira:", i%128)
+			seq, err := s.MarkDirty(ctx, k)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := s.ClearDirty(ctx, k, seq); err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+	})
+	b.Run("SeenDelivery", func(b *testing.B) {
+		s := fresh(b)
+		ctx := b.Context()
+		i := 0
+		for b.Loop() {
+			if _, err := s.SeenDelivery(ctx, fmt.Sprint("delivery-", i), time.Minute); err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+	})
+	b.Run("LinkBy", func(b *testing.B) {
+		s := fresh(b)
+		ctx := b.Context()
+		for i := range 256 {
+			if err := s.SaveLink(ctx, link(fmt.Sprint("lin-", i), fmt.Sprint(i))); err != nil {
+				b.Fatal(err)
+			}
+		}
+		i := 0
+		for b.Loop() {
+			if _, err := s.LinkBy(ctx, backlog.Ref{Side: backlog.Jira, ID: fmt.Sprint(i % 256)}); err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+	})
+}
