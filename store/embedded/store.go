@@ -1,0 +1,759 @@
+package embedded
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/tandem-sync/tandem/backlog"
+	"github.com/tandem-sync/tandem/store"
+)
+
+const (
+	journalName = "state.journal"
+	lockName    = "LOCK"
+	// compactMin is the journal size below which the store never compacts
+	// while running; above it, it compacts once the journal is twice its
+	// size after the last compaction.
+	compactMin = 4 << 20
+	// tokenBits is how many low bits of a fencing token count Locks within
+	// one epoch.
+	tokenBits = 32
+)
+
+var (
+	// ErrInUse is returned by Open when another process (or another Store
+	// in this process) has the data dir open.
+	ErrInUse = errors.New("data dir in use by another process")
+	// ErrClosed is returned by every method after Close.
+	ErrClosed = errors.New("store closed")
+)
+
+// Store is the single-node state store. Its methods are safe for concurrent
+// use; they serialise on one mutex, and every write waits for its fsync.
+type Store struct {
+	dir  string
+	lock *os.File // holds the flock on the data dir
+
+	mu       sync.Mutex
+	f        *os.File // the journal, opened for append
+	size     int64    // journal bytes
+	compSize int64    // journal bytes right after the last compaction
+	broken   error    // a write failed and could not be undone: refuse writes
+	closed   bool
+
+	meta       meta
+	tokens     int64 // Locks handed out in this epoch
+	links      map[string]backlog.Link
+	jira       map[string]string // Jira issue id -> link id
+	bases      map[string]backlog.Snapshot
+	cursors    map[string]string
+	conflicts  map[string]conflictEntry
+	deliveries map[string]time.Time // delivery id -> expiry
+	dirty      map[string]int64
+	locks      map[string]held
+	seenAdds   int // SeenDelivery inserts since the last sweep
+}
+
+type conflictEntry struct {
+	c   backlog.Conflict
+	seq int64 // insertion order, the tie-break among equal times
+}
+
+type held struct {
+	token   int64
+	expires time.Time
+}
+
+var _ store.State = (*Store)(nil)
+
+// Open opens (creating it if needed) the store in dir. It takes an
+// exclusive lock on the dir, replays the journal, drops a torn last record
+// if a crash left one, compacts, and starts a new token epoch.
+func Open(dir string) (*Store, error) {
+	if dir == "" {
+		return nil, errors.New("opening embedded store: empty data dir")
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("creating data dir: %w", err)
+	}
+	lf, err := os.OpenFile(filepath.Join(dir, lockName), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("opening data dir lock: %w", err)
+	}
+	if err := flock(lf); err != nil {
+		lf.Close()
+		if errors.Is(err, errWouldBlock) {
+			return nil, fmt.Errorf("opening embedded store in %s: %w", dir, ErrInUse)
+		}
+		return nil, fmt.Errorf("locking data dir %s: %w", dir, err)
+	}
+	s := &Store{dir: dir, lock: lf}
+	s.reset()
+	if err := s.load(); err != nil {
+		lf.Close()
+		return nil, fmt.Errorf("opening embedded store in %s: %w", dir, err)
+	}
+	return s, nil
+}
+
+func (s *Store) reset() {
+	s.meta = meta{}
+	s.links = map[string]backlog.Link{}
+	s.jira = map[string]string{}
+	s.bases = map[string]backlog.Snapshot{}
+	s.cursors = map[string]string{}
+	s.conflicts = map[string]conflictEntry{}
+	s.deliveries = map[string]time.Time{}
+	s.dirty = map[string]int64{}
+	s.locks = map[string]held{}
+}
+
+func (s *Store) path() string { return filepath.Join(s.dir, journalName) }
+
+// load replays the journal, then compacts it with a bumped epoch: the
+// compacted journal is both the cleanup and the durable epoch bump.
+func (s *Store) load() error {
+	f, err := os.Open(s.path())
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+	case err != nil:
+		return fmt.Errorf("opening journal: %w", err)
+	default:
+		now := time.Now()
+		res, err := replay(f, func(r record) error { return s.apply(r, now) })
+		f.Close()
+		if err != nil {
+			return err
+		}
+		if res.torn > 0 {
+			// Compaction below rewrites the journal without the tail.
+			slog.Warn("embedded store: dropping a torn record at the end of the journal",
+				"dir", s.dir, "offset", res.good, "bytes", res.torn)
+		}
+	}
+	s.meta.Epoch++
+	return s.compact()
+}
+
+// apply replays one record onto the in-memory state.
+func (s *Store) apply(r record, now time.Time) error {
+	switch r.Op {
+	case opMeta:
+		if r.Meta == nil {
+			return errors.New("meta record without meta")
+		}
+		s.meta.Epoch = max(s.meta.Epoch, r.Meta.Epoch)
+		s.meta.DirtySeq = max(s.meta.DirtySeq, r.Meta.DirtySeq)
+		s.meta.ConflictSeq = max(s.meta.ConflictSeq, r.Meta.ConflictSeq)
+	case opLink:
+		if r.Link == nil || r.Link.ID() == "" {
+			return errors.New("link record without a link id")
+		}
+		s.putLink(*r.Link)
+	case opUnlink:
+		s.dropLink(r.Key)
+	case opBase:
+		s.bases[r.Key] = orEmpty(r.Base)
+	case opCursor:
+		s.putCursor(r.Key, r.Value)
+	case opConflict:
+		if r.Conflict == nil || r.Conflict.ID == "" {
+			return errors.New("conflict record without an id")
+		}
+		s.conflicts[r.Conflict.ID] = conflictEntry{c: *r.Conflict, seq: r.Seq}
+		s.meta.ConflictSeq = max(s.meta.ConflictSeq, r.Seq)
+	case opSeen:
+		if r.Until.After(now) {
+			s.deliveries[r.Key] = r.Until
+		} else {
+			delete(s.deliveries, r.Key)
+		}
+	case opDirty:
+		s.dirty[r.Key] = r.Seq
+		s.meta.DirtySeq = max(s.meta.DirtySeq, r.Seq)
+	case opClean:
+		if s.dirty[r.Key] == r.Seq {
+			delete(s.dirty, r.Key)
+		}
+	}
+	return nil
+}
+
+// putLink stores l and moves its Jira index entry. An entry is removed
+// only while it still points at this link: another link may have claimed
+// that Jira id since.
+func (s *Store) putLink(l backlog.Link) {
+	id := l.ID()
+	if old, ok := s.links[id]; ok && old.Jira.ID != "" && old.Jira.ID != l.Jira.ID && s.jira[old.Jira.ID] == id {
+		delete(s.jira, old.Jira.ID)
+	}
+	s.links[id] = l
+	if l.Jira.ID != "" {
+		s.jira[l.Jira.ID] = id
+	}
+}
+
+func (s *Store) dropLink(id string) {
+	if old, ok := s.links[id]; ok && old.Jira.ID != "" && s.jira[old.Jira.ID] == id {
+		delete(s.jira, old.Jira.ID)
+	}
+	delete(s.links, id)
+	delete(s.bases, id)
+}
+
+func (s *Store) putCursor(name, value string) {
+	if value == "" {
+		delete(s.cursors, name)
+	} else {
+		s.cursors[name] = value
+	}
+}
+
+func orEmpty(b backlog.Snapshot) backlog.Snapshot {
+	if b == nil {
+		return backlog.Snapshot{}
+	}
+	return maps.Clone(b)
+}
+
+// compact writes the whole state to a new journal and renames it over the
+// old one, so a crash leaves either the old journal or the new, complete
+// one. The caller holds s.mu (or is Open).
+func (s *Store) compact() error {
+	var buf []byte
+	var err error
+	add := func(r record) {
+		if err == nil {
+			buf, err = encode(buf, r)
+		}
+	}
+	m := s.meta
+	add(record{Op: opMeta, Meta: &m})
+	for _, id := range slices.Sorted(maps.Keys(s.links)) {
+		l := s.links[id]
+		add(record{Op: opLink, Link: &l})
+	}
+	// Index entries owned by a link other than the one whose Jira ref names
+	// them (a claimed id) are rebuilt by saving that owner last.
+	for jid, id := range s.jira {
+		if l, ok := s.links[id]; ok && l.Jira.ID == jid {
+			add(record{Op: opLink, Link: &l})
+		}
+	}
+	for _, id := range slices.Sorted(maps.Keys(s.bases)) {
+		add(record{Op: opBase, Key: id, Base: s.bases[id]})
+	}
+	for _, name := range slices.Sorted(maps.Keys(s.cursors)) {
+		add(record{Op: opCursor, Key: name, Value: s.cursors[name]})
+	}
+	entries := slices.SortedFunc(maps.Values(s.conflicts), func(a, b conflictEntry) int { return cmp.Compare(a.seq, b.seq) })
+	for _, e := range entries {
+		c := e.c
+		add(record{Op: opConflict, Seq: e.seq, Conflict: &c})
+	}
+	now := time.Now()
+	for id, until := range s.deliveries {
+		if until.After(now) {
+			add(record{Op: opSeen, Key: id, Until: until})
+		} else {
+			delete(s.deliveries, id)
+		}
+	}
+	for k, seq := range s.dirty {
+		add(record{Op: opDirty, Key: k, Seq: seq})
+	}
+	if err != nil {
+		return err
+	}
+
+	tmp := s.path() + ".tmp"
+	tf, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return fmt.Errorf("compacting journal: %w", err)
+	}
+	if _, err := tf.Write(buf); err != nil {
+		tf.Close()
+		return fmt.Errorf("compacting journal: %w", err)
+	}
+	if err := tf.Sync(); err != nil {
+		tf.Close()
+		return fmt.Errorf("compacting journal: %w", err)
+	}
+	if err := tf.Close(); err != nil {
+		return fmt.Errorf("compacting journal: %w", err)
+	}
+	if err := os.Rename(tmp, s.path()); err != nil {
+		return fmt.Errorf("compacting journal: %w", err)
+	}
+	if err := syncDir(s.dir); err != nil {
+		return fmt.Errorf("compacting journal: %w", err)
+	}
+	f, err := os.OpenFile(s.path(), os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return fmt.Errorf("reopening journal: %w", err)
+	}
+	if s.f != nil {
+		s.f.Close()
+	}
+	s.f, s.size, s.compSize = f, int64(len(buf)), int64(len(buf))
+	return nil
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+// write appends records and fsyncs them; the caller holds s.mu and changes
+// memory only after write succeeded. A failed append is cut off again so
+// the journal never holds a torn record before a good one; if even that
+// fails the store refuses further writes.
+func (s *Store) write(recs ...record) error {
+	if s.broken != nil {
+		return fmt.Errorf("journal unusable after an earlier failure: %w", s.broken)
+	}
+	var buf []byte
+	for _, r := range recs {
+		var err error
+		if buf, err = encode(buf, r); err != nil {
+			return err
+		}
+	}
+	_, err := s.f.Write(buf)
+	if err == nil {
+		err = s.f.Sync()
+	}
+	if err != nil {
+		if terr := s.f.Truncate(s.size); terr != nil {
+			s.broken = errors.Join(err, terr)
+		}
+		return fmt.Errorf("appending to journal: %w", err)
+	}
+	s.size += int64(len(buf))
+	return nil
+}
+
+// maybeCompact compacts once the journal has doubled since the last
+// compaction (and is past compactMin). A failure is logged, not returned:
+// the append that preceded it is durable, and the old journal still works.
+func (s *Store) maybeCompact() {
+	if s.size < compactMin || s.size < 2*s.compSize {
+		return
+	}
+	if err := s.compact(); err != nil {
+		slog.Warn("embedded store: compaction failed, will retry", "dir", s.dir, "err", err)
+		s.compSize = s.size // back off until the journal doubles again
+	}
+}
+
+// begin takes the mutex and checks the store is usable.
+func (s *Store) begin(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return ErrClosed
+	}
+	return nil
+}
+
+// SaveLink implements store.State.
+func (s *Store) SaveLink(ctx context.Context, l backlog.Link) error {
+	if l.ID() == "" {
+		return errors.New("saving link: empty Linear id")
+	}
+	if err := s.begin(ctx); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	if err := s.write(record{Op: opLink, Link: &l}); err != nil {
+		return fmt.Errorf("saving link %s: %w", l.ID(), err)
+	}
+	s.putLink(l)
+	s.maybeCompact()
+	return nil
+}
+
+// Link implements store.State.
+func (s *Store) Link(ctx context.Context, id string) (backlog.Link, error) {
+	if err := s.begin(ctx); err != nil {
+		return backlog.Link{}, err
+	}
+	defer s.mu.Unlock()
+	l, ok := s.links[id]
+	if !ok {
+		return backlog.Link{}, fmt.Errorf("link %s: %w", id, store.ErrNotFound)
+	}
+	return l, nil
+}
+
+// LinkBy implements store.State.
+func (s *Store) LinkBy(ctx context.Context, r backlog.Ref) (backlog.Link, error) {
+	if !r.Side.Valid() {
+		return backlog.Link{}, fmt.Errorf("looking up link by %s: unknown side %q", r, r.Side)
+	}
+	if err := s.begin(ctx); err != nil {
+		return backlog.Link{}, err
+	}
+	defer s.mu.Unlock()
+	id := r.ID
+	if r.Side == backlog.Jira {
+		id = s.jira[r.ID]
+	}
+	l, ok := s.links[id]
+	if r.ID == "" || !ok || l.Ref(r.Side).ID != r.ID {
+		return backlog.Link{}, fmt.Errorf("link by %s: %w", r, store.ErrNotFound)
+	}
+	return l, nil
+}
+
+// Links implements store.State.
+func (s *Store) Links(ctx context.Context) ([]backlog.Link, error) {
+	if err := s.begin(ctx); err != nil {
+		return nil, err
+	}
+	defer s.mu.Unlock()
+	return slices.Collect(maps.Values(s.links)), nil
+}
+
+// DeleteLink implements store.State.
+func (s *Store) DeleteLink(ctx context.Context, id string) error {
+	if err := s.begin(ctx); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	_, hasLink := s.links[id]
+	_, hasBase := s.bases[id]
+	if !hasLink && !hasBase {
+		return nil
+	}
+	if err := s.write(record{Op: opUnlink, Key: id}); err != nil {
+		return fmt.Errorf("deleting link %s: %w", id, err)
+	}
+	s.dropLink(id)
+	s.maybeCompact()
+	return nil
+}
+
+// Base implements store.State.
+func (s *Store) Base(ctx context.Context, linkID string) (backlog.Snapshot, error) {
+	if err := s.begin(ctx); err != nil {
+		return nil, err
+	}
+	defer s.mu.Unlock()
+	b, ok := s.bases[linkID]
+	if !ok {
+		return nil, fmt.Errorf("base of %s: %w", linkID, store.ErrNotFound)
+	}
+	return maps.Clone(b), nil
+}
+
+// SaveBase implements store.State.
+func (s *Store) SaveBase(ctx context.Context, lease store.Lease, linkID string, base backlog.Snapshot) error {
+	if err := s.begin(ctx); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	if !s.holds(lease, time.Now()) {
+		return fmt.Errorf("saving base of %s under lock %s (token %d): %w", linkID, lease.Name, lease.Token, store.ErrLockLost)
+	}
+	if err := s.write(record{Op: opBase, Key: linkID, Base: base}); err != nil {
+		return fmt.Errorf("saving base of %s: %w", linkID, err)
+	}
+	s.bases[linkID] = orEmpty(base)
+	s.maybeCompact()
+	return nil
+}
+
+// Cursor implements store.State.
+func (s *Store) Cursor(ctx context.Context, name string) (string, error) {
+	if err := s.begin(ctx); err != nil {
+		return "", err
+	}
+	defer s.mu.Unlock()
+	return s.cursors[name], nil
+}
+
+// SaveCursor implements store.State.
+func (s *Store) SaveCursor(ctx context.Context, name, value string) error {
+	if err := s.begin(ctx); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	if s.cursors[name] == value {
+		return nil
+	}
+	if err := s.write(record{Op: opCursor, Key: name, Value: value}); err != nil {
+		return fmt.Errorf("saving cursor %s: %w", name, err)
+	}
+	s.putCursor(name, value)
+	s.maybeCompact()
+	return nil
+}
+
+func (s *Store) holds(l store.Lease, now time.Time) bool {
+	h, ok := s.locks[l.Name]
+	return ok && h.token == l.Token && now.Before(h.expires)
+}
+
+// Lock implements store.State. Tokens are epoch<<32 | n: the epoch grows
+// durably at every Open, n in memory, so no Lock writes to disk.
+func (s *Store) Lock(ctx context.Context, name string, ttl time.Duration) (store.Lease, error) {
+	if name == "" {
+		return store.Lease{}, errors.New("taking lock: empty name")
+	}
+	if ttl <= 0 {
+		return store.Lease{}, fmt.Errorf("taking lock %s: ttl %v not positive", name, ttl)
+	}
+	if err := s.begin(ctx); err != nil {
+		return store.Lease{}, err
+	}
+	defer s.mu.Unlock()
+	now := time.Now()
+	if h, ok := s.locks[name]; ok && now.Before(h.expires) {
+		return store.Lease{}, fmt.Errorf("taking lock %s: %w", name, store.ErrLocked)
+	}
+	if s.tokens+1 >= 1<<tokenBits {
+		// Four billion Locks in one epoch: start a new one, durably.
+		m := s.meta
+		m.Epoch++
+		if err := s.write(record{Op: opMeta, Meta: &m}); err != nil {
+			return store.Lease{}, fmt.Errorf("taking lock %s: %w", name, err)
+		}
+		s.meta.Epoch, s.tokens = m.Epoch, 0
+	}
+	s.tokens++
+	token := s.meta.Epoch<<tokenBits | s.tokens
+	s.locks[name] = held{token: token, expires: now.Add(ttl)}
+	if len(s.locks) > 1024 {
+		s.sweepLocks(now)
+	}
+	return store.Lease{Name: name, Token: token}, nil
+}
+
+func (s *Store) sweepLocks(now time.Time) {
+	for name, h := range s.locks {
+		if !now.Before(h.expires) {
+			delete(s.locks, name)
+		}
+	}
+}
+
+// Extend implements store.State.
+func (s *Store) Extend(ctx context.Context, lease store.Lease, ttl time.Duration) error {
+	if ttl <= 0 {
+		return fmt.Errorf("extending lock %s: ttl %v not positive", lease.Name, ttl)
+	}
+	if err := s.begin(ctx); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	now := time.Now()
+	if !s.holds(lease, now) {
+		return fmt.Errorf("extending lock %s (token %d): %w", lease.Name, lease.Token, store.ErrLockLost)
+	}
+	s.locks[lease.Name] = held{token: lease.Token, expires: now.Add(ttl)}
+	return nil
+}
+
+// Unlock implements store.State.
+func (s *Store) Unlock(ctx context.Context, lease store.Lease) error {
+	if err := s.begin(ctx); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	if h, ok := s.locks[lease.Name]; ok && h.token == lease.Token {
+		delete(s.locks, lease.Name)
+	}
+	return nil
+}
+
+// AddConflict implements store.State. Assigned ids are "c" and a counter
+// that never repeats, even across restarts.
+func (s *Store) AddConflict(ctx context.Context, c backlog.Conflict) (string, error) {
+	if err := s.begin(ctx); err != nil {
+		return "", err
+	}
+	defer s.mu.Unlock()
+	seq := s.meta.ConflictSeq + 1
+	if c.ID == "" {
+		for n := seq; ; n++ {
+			id := "c" + strconv.FormatInt(n, 10)
+			if _, taken := s.conflicts[id]; !taken {
+				c.ID, seq = id, n
+				break
+			}
+		}
+	}
+	if err := s.write(record{Op: opConflict, Seq: seq, Conflict: &c}); err != nil {
+		return "", fmt.Errorf("adding conflict: %w", err)
+	}
+	s.conflicts[c.ID] = conflictEntry{c: c, seq: seq}
+	s.meta.ConflictSeq = seq
+	s.maybeCompact()
+	return c.ID, nil
+}
+
+// UpdateConflict implements store.State.
+func (s *Store) UpdateConflict(ctx context.Context, c backlog.Conflict) error {
+	if err := s.begin(ctx); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	e, ok := s.conflicts[c.ID]
+	if !ok || c.ID == "" {
+		return fmt.Errorf("updating conflict %q: %w", c.ID, store.ErrNotFound)
+	}
+	if err := s.write(record{Op: opConflict, Seq: e.seq, Conflict: &c}); err != nil {
+		return fmt.Errorf("updating conflict %s: %w", c.ID, err)
+	}
+	s.conflicts[c.ID] = conflictEntry{c: c, seq: e.seq}
+	s.maybeCompact()
+	return nil
+}
+
+// Conflict implements store.State.
+func (s *Store) Conflict(ctx context.Context, id string) (backlog.Conflict, error) {
+	if err := s.begin(ctx); err != nil {
+		return backlog.Conflict{}, err
+	}
+	defer s.mu.Unlock()
+	e, ok := s.conflicts[id]
+	if !ok {
+		return backlog.Conflict{}, fmt.Errorf("conflict %s: %w", id, store.ErrNotFound)
+	}
+	return e.c, nil
+}
+
+// Conflicts implements store.State: newest first, and among records of the
+// same instant the one added last first.
+func (s *Store) Conflicts(ctx context.Context, f store.ConflictFilter) ([]backlog.Conflict, error) {
+	if err := s.begin(ctx); err != nil {
+		return nil, err
+	}
+	defer s.mu.Unlock()
+	var es []conflictEntry
+	for _, e := range s.conflicts {
+		if f.Match(e.c) {
+			es = append(es, e)
+		}
+	}
+	slices.SortFunc(es, func(a, b conflictEntry) int {
+		if c := b.c.At.Compare(a.c.At); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.seq, a.seq)
+	})
+	if f.Limit > 0 && len(es) > f.Limit {
+		es = es[:f.Limit]
+	}
+	out := make([]backlog.Conflict, len(es))
+	for i, e := range es {
+		out[i] = e.c
+	}
+	return out, nil
+}
+
+// SeenDelivery implements store.State.
+func (s *Store) SeenDelivery(ctx context.Context, id string, ttl time.Duration) (bool, error) {
+	if ttl <= 0 {
+		return false, fmt.Errorf("recording delivery %s: ttl %v not positive", id, ttl)
+	}
+	if err := s.begin(ctx); err != nil {
+		return false, err
+	}
+	defer s.mu.Unlock()
+	now := time.Now()
+	if until, ok := s.deliveries[id]; ok && now.Before(until) {
+		return true, nil
+	}
+	until := now.Add(ttl).Round(0) // wall clock only: it must mean the same after a restart
+	if err := s.write(record{Op: opSeen, Key: id, Until: until}); err != nil {
+		return false, fmt.Errorf("recording delivery %s: %w", id, err)
+	}
+	s.deliveries[id] = until
+	if s.seenAdds++; s.seenAdds >= 1024 {
+		s.seenAdds = 0
+		for d, u := range s.deliveries {
+			if !now.Before(u) {
+				delete(s.deliveries, d)
+			}
+		}
+	}
+	s.maybeCompact()
+	return false, nil
+}
+
+// MarkDirty implements store.State.
+func (s *Store) MarkDirty(ctx context.Context, key string) (int64, error) {
+	if key == "" {
+		return 0, errors.New("marking dirty: empty key")
+	}
+	if err := s.begin(ctx); err != nil {
+		return 0, err
+	}
+	defer s.mu.Unlock()
+	seq := s.meta.DirtySeq + 1
+	if err := s.write(record{Op: opDirty, Key: key, Seq: seq}); err != nil {
+		return 0, fmt.Errorf("marking %s dirty: %w", key, err)
+	}
+	s.dirty[key] = seq
+	s.meta.DirtySeq = seq
+	s.maybeCompact()
+	return seq, nil
+}
+
+// Dirty implements store.State.
+func (s *Store) Dirty(ctx context.Context) (map[string]int64, error) {
+	if err := s.begin(ctx); err != nil {
+		return nil, err
+	}
+	defer s.mu.Unlock()
+	return maps.Clone(s.dirty), nil
+}
+
+// ClearDirty implements store.State.
+func (s *Store) ClearDirty(ctx context.Context, key string, seq int64) error {
+	if err := s.begin(ctx); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	if cur, ok := s.dirty[key]; !ok || cur != seq {
+		return nil
+	}
+	if err := s.write(record{Op: opClean, Key: key, Seq: seq}); err != nil {
+		return fmt.Errorf("clearing dirty %s: %w", key, err)
+	}
+	delete(s.dirty, key)
+	s.maybeCompact()
+	return nil
+}
+
+// Close releases the journal and the data dir lock. Locks held in memory
+// are released with it. Closing twice is harmless.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	err := s.f.Close()
+	return errors.Join(err, s.lock.Close())
+}
