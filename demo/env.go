@@ -21,6 +21,7 @@ type Env struct {
 	Linear *linearsb.Server
 	App    *app.App
 	Config config.Config
+	opts   app.Options
 }
 
 // EnvOptions shape an Env.
@@ -74,16 +75,35 @@ func StartEnv(ctx context.Context, o EnvOptions) (*Env, error) {
 		e.Close()
 		return nil, err
 	}
-	e.App, err = app.New(ctx, e.Config, app.Options{Log: o.Log, Observe: o.Observe, SelfRegister: o.Webhooks})
-	if err != nil {
-		e.Close()
-		return nil, err
-	}
-	if err := e.App.Start(ctx); err != nil {
+	e.opts = app.Options{Log: o.Log, Observe: o.Observe, SelfRegister: o.Webhooks}
+	if err := e.startApp(ctx); err != nil {
 		e.Close()
 		return nil, err
 	}
 	return e, nil
+}
+
+func (e *Env) startApp(ctx context.Context) error {
+	a, err := app.New(ctx, e.Config, e.opts)
+	if err != nil {
+		return err
+	}
+	if err := a.Start(ctx); err != nil {
+		a.Close()
+		return err
+	}
+	e.App = a
+	return nil
+}
+
+// Restart stops Tandem and starts it again on the same store and
+// sandboxes, as after a crash or a deploy.
+func (e *Env) Restart(ctx context.Context) error {
+	if e.App != nil {
+		e.App.Close()
+		e.App = nil
+	}
+	return e.startApp(ctx)
 }
 
 // Close stops Tandem and both sandboxes.

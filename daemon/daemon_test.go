@@ -1,0 +1,253 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tandem-sync/tandem/backlog"
+	"github.com/tandem-sync/tandem/connectors"
+	"github.com/tandem-sync/tandem/reconcile"
+	"github.com/tandem-sync/tandem/store"
+	"github.com/tandem-sync/tandem/store/embedded"
+)
+
+// hooks parses bodies of the form "id ref ref..." and knows two failures.
+type hooks struct{}
+
+func (hooks) ParseWebhook(h http.Header, body []byte, _ time.Time) (connectors.Delivery, error) {
+	if h.Get("X-Sig") != "ok" {
+		return connectors.Delivery{}, fmt.Errorf("bad signature: %w", connectors.ErrUnauthorized)
+	}
+	parts := strings.Fields(string(body))
+	if len(parts) == 0 {
+		return connectors.Delivery{}, fmt.Errorf("empty body: %w", connectors.ErrBadRequest)
+	}
+	d := connectors.Delivery{ID: parts[0]}
+	for _, p := range parts[1:] {
+		r, err := backlog.ParseRef(p)
+		if err != nil {
+			return connectors.Delivery{}, fmt.Errorf("%v: %w", err, connectors.ErrBadRequest)
+		}
+		d.Refs = append(d.Refs, r)
+	}
+	return d, nil
+}
+
+// recorder is a Syncer that records refs and fails as told.
+type recorder struct {
+	mu    sync.Mutex
+	refs  []string
+	fails map[string]error
+}
+
+func (r *recorder) Sync(_ context.Context, ref backlog.Ref) (reconcile.Result, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.refs = append(r.refs, ref.String())
+	if err, ok := r.fails[ref.String()]; ok {
+		delete(r.fails, ref.String())
+		return reconcile.Result{}, err
+	}
+	return reconcile.Result{}, nil
+}
+
+func (r *recorder) seen() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.refs...)
+}
+
+// pager is a Connector whose Changed serves fixed pages.
+type pager struct {
+	side  backlog.Side
+	mu    sync.Mutex
+	pages map[string]connectors.Page
+}
+
+func (p *pager) Side() backlog.Side { return p.side }
+func (p *pager) Changed(_ context.Context, cursor string) (connectors.Page, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if pg, ok := p.pages[cursor]; ok {
+		return pg, nil
+	}
+	return connectors.Page{Next: cursor}, nil
+}
+func (p *pager) Get(context.Context, string) (backlog.Item, error) {
+	return backlog.Item{}, connectors.ErrNotFound
+}
+func (p *pager) Create(context.Context, backlog.Item) (backlog.Ref, error) {
+	return backlog.Ref{}, errors.New("not used")
+}
+func (p *pager) Apply(context.Context, string, backlog.Patch) error     { return errors.New("not used") }
+func (p *pager) Project(_ backlog.Field, v backlog.Value) backlog.Value { return v }
+
+func newDaemon(t *testing.T, st store.State, s Syncer, jira, linear *pager) *Daemon {
+	t.Helper()
+	if jira == nil {
+		jira = &pager{side: backlog.Jira}
+	}
+	if linear == nil {
+		linear = &pager{side: backlog.Linear}
+	}
+	return &Daemon{
+		Syncer: s, State: st,
+		Jira:      Side{Conn: jira, Hooks: hooks{}},
+		Linear:    Side{Conn: linear, Hooks: hooks{}},
+		PollEvery: 20 * time.Millisecond,
+		Log:       slog.New(slog.DiscardHandler),
+	}
+}
+
+func openStore(t *testing.T) store.State {
+	t.Helper()
+	st, err := embedded.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+func post(t *testing.T, h http.Handler, path, sig, body string) (int, string) {
+	t.Helper()
+	req := httptest.NewRequest("POST", path, strings.NewReader(body))
+	req.Header.Set("X-Sig", sig)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	b, _ := io.ReadAll(rec.Body)
+	return rec.Code, string(b)
+}
+
+func TestWebhookAnswers(t *testing.T) {
+	st := openStore(t)
+	d := newDaemon(t, st, &recorder{}, nil, nil)
+	h := d.Handler()
+	cases := []struct {
+		name, path, sig, body string
+		want                  int
+	}{
+		{"bad signature", "/webhooks/jira", "bad", "d1 jira:1", http.StatusUnauthorized},
+		{"malformed", "/webhooks/jira", "ok", "", http.StatusBadRequest},
+		{"bad ref", "/webhooks/linear", "ok", "d2 nope", http.StatusBadRequest},
+		{"good", "/webhooks/jira", "ok", "d3 jira:10001", http.StatusOK},
+		{"good linear", "/webhooks/linear", "ok", "d4 linear:abc", http.StatusOK},
+	}
+	for _, tc := range cases {
+		if code, body := post(t, h, tc.path, tc.sig, tc.body); code != tc.want {
+			t.Errorf("%s: status %d (%s), want %d", tc.name, code, body, tc.want)
+		}
+	}
+	dirty, err := st.Dirty(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dirty) != 2 || dirty["jira:10001"] == 0 || dirty["linear:abc"] == 0 {
+		t.Fatalf("dirty = %v, want exactly the two accepted refs", dirty)
+	}
+	// A redelivery (same id) is acknowledged without new work.
+	seq := dirty["jira:10001"]
+	if code, body := post(t, h, "/webhooks/jira", "ok", "d3 jira:10001"); code != 200 || !strings.Contains(body, "duplicate") {
+		t.Fatalf("redelivery: %d %q", code, body)
+	}
+	dirty, _ = st.Dirty(t.Context())
+	if dirty["jira:10001"] != seq {
+		t.Fatal("a duplicate delivery marked the key again")
+	}
+	if s := d.Stats(); s.Deliveries != 3 || s.Duplicates != 1 {
+		t.Fatalf("stats = %+v", s)
+	}
+}
+
+func TestWebhookUnavailableStoreIs503(t *testing.T) {
+	st, err := embedded.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := newDaemon(t, st, &recorder{}, nil, nil)
+	st.Close() // the store is gone: the delivery must not be acknowledged
+	if code, _ := post(t, d.Handler(), "/webhooks/jira", "ok", "d1 jira:1"); code != http.StatusServiceUnavailable {
+		t.Fatalf("status %d, want 503", code)
+	}
+}
+
+// TestRunReplaysAndClears: keys left dirty by an earlier run are synced at
+// start; a transient failure is retried, a permanent one is dropped; every
+// mark is cleared once served.
+func TestRunReplaysAndClears(t *testing.T) {
+	st := openStore(t)
+	ctx := t.Context()
+	for _, k := range []string{"jira:1", "linear:2", "jira:3"} {
+		if _, err := st.MarkDirty(ctx, k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rec := &recorder{fails: map[string]error{
+		"jira:1": errors.New("timeout"),
+		"jira:3": connectors.Permanent(errors.New("no transition")),
+	}}
+	d := newDaemon(t, st, rec, nil, nil)
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { d.Run(runCtx); close(done) }()
+	defer func() { cancel(); <-done }()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		dirty, _ := st.Dirty(ctx)
+		if len(dirty) == 0 && d.Idle() {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	dirty, _ := st.Dirty(ctx)
+	if len(dirty) != 0 {
+		t.Fatalf("still dirty: %v", dirty)
+	}
+	count := map[string]int{}
+	for _, r := range rec.seen() {
+		count[r]++
+	}
+	if count["jira:1"] != 2 || count["linear:2"] != 1 || count["jira:3"] != 1 {
+		t.Fatalf("passes = %v, want jira:1 twice (retried), the others once", count)
+	}
+}
+
+// TestPollMarksThenAdvances: the poller marks a page's refs dirty, then
+// saves the cursor, and follows More to the next page.
+func TestPollMarksThenAdvances(t *testing.T) {
+	st := openStore(t)
+	ctx := t.Context()
+	jira := &pager{side: backlog.Jira, pages: map[string]connectors.Page{
+		"":   {Refs: []backlog.Ref{{Side: backlog.Jira, ID: "1"}}, Next: "p2", More: true},
+		"p2": {Refs: []backlog.Ref{{Side: backlog.Jira, ID: "2"}}, Next: "p3"},
+	}}
+	rec := &recorder{}
+	d := newDaemon(t, st, rec, jira, nil)
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { d.Run(runCtx); close(done) }()
+	defer func() { cancel(); <-done }()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		if c, _ := st.Cursor(ctx, "poll:jira"); c == "p3" && len(rec.seen()) >= 2 {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if c, _ := st.Cursor(ctx, "poll:jira"); c != "p3" {
+		t.Fatalf("cursor = %q, want p3", c)
+	}
+	got := strings.Join(rec.seen(), ",")
+	if !strings.Contains(got, "jira:1") || !strings.Contains(got, "jira:2") {
+		t.Fatalf("synced %s", got)
+	}
+}

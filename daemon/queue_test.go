@@ -1,0 +1,115 @@
+package daemon
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+)
+
+func get(t *testing.T, q *queue) (string, int64) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+	defer cancel()
+	k, s, ok := q.Get(ctx)
+	if !ok {
+		t.Fatal("queue empty")
+	}
+	return k, s
+}
+
+func TestQueueCoalesces(t *testing.T) {
+	q := newQueue()
+	q.Add("a", 1)
+	q.Add("b", 1)
+	q.Add("a", 3) // coalesced, keeps the larger seq
+	q.Add("a", 2)
+	if k, s := get(t, q); k != "a" || s != 3 {
+		t.Fatalf("got %s/%d, want a/3", k, s)
+	}
+	q.Add("a", 4) // while processing: handed out again after Done
+	if k, _ := get(t, q); k != "b" {
+		t.Fatalf("got %s, want b", k)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Millisecond)
+	if _, _, ok := q.Get(ctx); ok {
+		t.Fatal("a was handed out twice at once")
+	}
+	cancel()
+	q.Done("a")
+	if k, s := get(t, q); k != "a" || s != 4 {
+		t.Fatalf("got %s/%d, want a/4", k, s)
+	}
+	q.Done("a")
+	q.Done("b")
+	if q.Len() != 0 {
+		t.Fatalf("len = %d", q.Len())
+	}
+}
+
+func TestQueueAddAfter(t *testing.T) {
+	q := newQueue()
+	q.AddAfter("k", 7, 10*time.Millisecond)
+	q.AddAfter("k", 8, time.Hour) // earlier timer wins
+	if q.Len() != 1 {
+		t.Fatalf("len = %d", q.Len())
+	}
+	if k, s := get(t, q); k != "k" || s != 7 {
+		t.Fatalf("got %s/%d", k, s)
+	}
+}
+
+// TestQueueNoKeyTwice hammers the queue from several workers and checks a
+// key is never held by two at once and no add is lost.
+func TestQueueNoKeyTwice(t *testing.T) {
+	q := newQueue()
+	ctx, cancel := context.WithCancel(t.Context())
+	var mu sync.Mutex
+	held := map[string]bool{}
+	last := map[string]int64{}
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for {
+				k, s, ok := q.Get(ctx)
+				if !ok {
+					return
+				}
+				mu.Lock()
+				if held[k] {
+					t.Errorf("key %s held twice", k)
+				}
+				held[k] = true
+				if s > last[k] {
+					last[k] = s
+				}
+				mu.Unlock()
+				time.Sleep(time.Microsecond)
+				mu.Lock()
+				held[k] = false
+				mu.Unlock()
+				q.Done(k)
+			}
+		})
+	}
+	keys := []string{"a", "b", "c"}
+	for i := 1; i <= 3000; i++ {
+		q.Add(keys[i%3], int64(i))
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for q.Len() > 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	q.Close()
+	wg.Wait()
+	for i, k := range keys {
+		want := int64(3000 - (3-i)%3)
+		if i == 0 {
+			want = 3000
+		}
+		if last[k] != want {
+			t.Errorf("key %s last seq %d, want %d: an add was lost", k, last[k], want)
+		}
+	}
+}

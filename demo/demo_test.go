@@ -1,0 +1,228 @@
+package demo
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/tandem-sync/tandem/backlog"
+	jirasb "github.com/tandem-sync/tandem/connectors/jira/sandbox"
+	linearsb "github.com/tandem-sync/tandem/connectors/linear/sandbox"
+	"github.com/tandem-sync/tandem/store"
+)
+
+func redisURL() string {
+	if u := os.Getenv("TANDEM_TEST_REDIS_URL"); u != "" {
+		return u
+	}
+	return "redis://127.0.0.1:6379"
+}
+
+func testLog(t *testing.T) *slog.Logger {
+	if testing.Verbose() {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+func start(t *testing.T, o EnvOptions) *Env {
+	t.Helper()
+	if o.DataDir == "" && o.RedisURL == "" {
+		o.DataDir = t.TempDir()
+	}
+	if o.Log == nil {
+		o.Log = testLog(t)
+	}
+	e, err := StartEnv(t.Context(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(e.Close)
+	if _, _, err := e.Settle(t.Context(), 60*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func randomPrefix() string {
+	b := make([]byte, 6)
+	rand.Read(b)
+	return "tandem-test-" + hex.EncodeToString(b) + ":"
+}
+
+// TestTitleBothWaysByWebhook: with polling practically off, a title edit on
+// either side reaches the other through the webhook path alone.
+func TestTitleBothWaysByWebhook(t *testing.T) {
+	e := start(t, EnvOptions{Webhooks: true, PollEvery: time.Hour})
+	ctx := t.Context()
+	l, err := e.Pick(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	polls := e.App.Daemon.Stats().Polls
+	if err := e.Jira.UserEdit(Alice, l.Jira.ID, map[string]any{"summary": "From Jira by webhook"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := WaitFor(ctx, 10*time.Second, func() bool { return e.LinearIssue(l).Title == "From Jira by webhook" }); err != nil {
+		t.Fatalf("jira -> linear: linear title %q: %v", e.LinearIssue(l).Title, err)
+	}
+	if err := e.Linear.UserUpdate(Bob, l.Linear.ID, map[string]any{"title": "From Linear by webhook"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := WaitFor(ctx, 10*time.Second, func() bool { return e.JiraIssue(l).Summary == "From Linear by webhook" }); err != nil {
+		t.Fatalf("linear -> jira: jira summary %q: %v", e.JiraIssue(l).Summary, err)
+	}
+	if got := e.App.Daemon.Stats().Polls; got != polls {
+		t.Fatalf("a poll ran (%d -> %d): the test no longer proves the webhook path", polls, got)
+	}
+	if e.App.Daemon.Stats().Deliveries == 0 {
+		t.Fatal("no webhook delivery was received")
+	}
+}
+
+// TestTitleBothWaysByPolling: with no webhooks registered, polling alone
+// carries edits both ways.
+func TestTitleBothWaysByPolling(t *testing.T) {
+	e := start(t, EnvOptions{Webhooks: false, PollEvery: 200 * time.Millisecond})
+	ctx := t.Context()
+	l, err := e.Pick(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Jira.UserEdit(Alice, l.Jira.ID, map[string]any{"summary": "From Jira by polling"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := WaitFor(ctx, 15*time.Second, func() bool { return e.LinearIssue(l).Title == "From Jira by polling" }); err != nil {
+		t.Fatalf("jira -> linear: %v", err)
+	}
+	if err := e.Linear.UserUpdate(Bob, l.Linear.ID, map[string]any{"title": "From Linear by polling"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := WaitFor(ctx, 15*time.Second, func() bool { return e.JiraIssue(l).Summary == "From Linear by polling" }); err != nil {
+		t.Fatalf("linear -> jira: %v", err)
+	}
+	if d := e.App.Daemon.Stats().Deliveries; d != 0 {
+		t.Fatalf("%d webhook deliveries arrived though none were registered", d)
+	}
+}
+
+// TestConflictJiraWins: both sides edit the same field before Tandem sees
+// either; exactly one conflict is logged and Jira's value lands on both.
+func TestConflictJiraWins(t *testing.T) {
+	e := start(t, EnvOptions{Webhooks: true, PollEvery: 500 * time.Millisecond})
+	ctx := t.Context()
+	l, err := e.Pick(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := e.JiraIssue(l).Summary
+	lease, err := e.App.State.Lock(ctx, "link:"+l.ID(), 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Jira.UserEdit(Alice, l.Jira.ID, map[string]any{"summary": "Jira says"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Linear.UserUpdate(Bob, l.Linear.ID, map[string]any{"title": "Linear says"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.App.State.Unlock(ctx, lease); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := WaitFor(ctx, 10*time.Second, func() bool { return e.LinearIssue(l).Title == "Jira says" }); err != nil {
+		t.Fatalf("linear title %q: %v", e.LinearIssue(l).Title, err)
+	}
+	// Let webhooks and a poll or two run over the pair again.
+	time.Sleep(1200 * time.Millisecond)
+	if _, err := WaitFor(ctx, 10*time.Second, e.App.Daemon.Idle); err != nil {
+		t.Fatal(err)
+	}
+	cs, err := e.App.State.Conflicts(ctx, store.ConflictFilter{LinkID: l.ID()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cs) != 1 {
+		t.Fatalf("%d conflict records, want exactly 1: %+v", len(cs), cs)
+	}
+	c := cs[0]
+	if c.Field != backlog.Title || c.Base != backlog.Value(base) || c.JiraVal != "Jira says" || c.LinVal != "Linear says" ||
+		c.Policy != backlog.PolicyJira || c.Decision != backlog.Jira || c.Open() {
+		t.Fatalf("conflict record = %+v", c)
+	}
+	if got := e.JiraIssue(l).Summary; got != "Jira says" {
+		t.Fatalf("jira summary %q", got)
+	}
+}
+
+// TestScenarioHasNoEchoWrites plays the demo scenario on the embedded store
+// and on Redis: every propagation costs exactly one write and our own
+// writes never come back as new ones.
+func TestScenarioHasNoEchoWrites(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts EnvOptions
+	}{
+		{"embedded", EnvOptions{}},
+		{"redis", EnvOptions{RedisURL: redisURL(), RedisPrefix: randomPrefix()}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.opts.Webhooks = true
+			tc.opts.PollEvery = 500 * time.Millisecond
+			if tc.opts.DataDir == "" && tc.opts.RedisURL == "" {
+				tc.opts.DataDir = t.TempDir()
+			}
+			tc.opts.Log = testLog(t)
+			e, err := StartEnv(t.Context(), tc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(e.Close)
+			var out bytes.Buffer
+			rep, err := e.RunScenario(t.Context(), &out)
+			t.Log("\n" + out.String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.InitialLinks == 0 || len(rep.Steps) != 5 {
+				t.Fatalf("report = %+v", rep)
+			}
+			if rep.JiraWrites+rep.LinearWrites != rep.ExpectedWrites {
+				t.Fatalf("tandem wrote jira %d + linear %d times for %d propagations: echo or duplicate writes\njira ops %v\nlinear ops %v",
+					rep.JiraWrites, rep.LinearWrites, rep.ExpectedWrites,
+					e.Jira.Requests(jirasb.BotEmail).ByOperation, e.Linear.Requests(linearsb.BotEmail).ByOperation)
+			}
+		})
+	}
+}
+
+// TestRestartResumes: Tandem restarted on the same embedded store finds
+// every link, creates no second twin, and keeps syncing.
+func TestRestartResumes(t *testing.T) {
+	e := start(t, EnvOptions{Webhooks: true, PollEvery: 300 * time.Millisecond})
+	ctx := t.Context()
+	nj, nl := len(e.Jira.Issues()), len(e.Linear.Issues())
+	if err := e.Restart(ctx); err != nil {
+		t.Fatal(err)
+	}
+	l, err := e.Pick(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Jira.UserEdit(Alice, l.Jira.ID, map[string]any{"summary": "After restart"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := WaitFor(ctx, 10*time.Second, func() bool { return e.LinearIssue(l).Title == "After restart" }); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second) // a few polls over everything
+	if _, err := WaitFor(ctx, 10*time.Second, e.App.Daemon.Idle); err != nil {
+		t.Fatal(err)
+	}
+	if len(e.Jira.Issues()) != nj || len(e.Linear.Issues()) != nl {
+		t.Fatalf("issues after restart: jira %d (was %d), linear %d (was %d)", len(e.Jira.Issues()), nj, len(e.Linear.Issues()), nl)
+	}
+}

@@ -1,0 +1,250 @@
+package reconcile
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tandem-sync/tandem/backlog"
+	"github.com/tandem-sync/tandem/connectors"
+	"github.com/tandem-sync/tandem/store"
+	"github.com/tandem-sync/tandem/store/embedded"
+)
+
+// memConn is an in-memory tool behind the Connector interface; it counts
+// writes. Its Create is idempotent by origin, as the contract demands.
+type memConn struct {
+	side   backlog.Side
+	mu     sync.Mutex
+	items  map[string]backlog.Item
+	next   int
+	writes int
+}
+
+func newMem(side backlog.Side) *memConn {
+	return &memConn{side: side, items: map[string]backlog.Item{}}
+}
+
+func (m *memConn) Side() backlog.Side { return m.side }
+func (m *memConn) Changed(context.Context, string) (connectors.Page, error) {
+	return connectors.Page{}, nil
+}
+func (m *memConn) Get(_ context.Context, id string) (backlog.Item, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	it, ok := m.items[id]
+	if !ok {
+		return backlog.Item{}, connectors.ErrNotFound
+	}
+	return it, nil
+}
+func (m *memConn) Create(_ context.Context, it backlog.Item) (backlog.Ref, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, x := range m.items {
+		if x.Origin == it.Origin {
+			return x.Ref, nil
+		}
+	}
+	id := it.Ref.ID
+	if id == "" {
+		m.next++
+		id = fmt.Sprint(10000 + m.next)
+	}
+	it.Ref = backlog.Ref{Side: m.side, ID: id, Key: "K-" + id}
+	m.items[id] = it
+	m.writes++
+	return it.Ref, nil
+}
+func (m *memConn) Apply(_ context.Context, id string, p backlog.Patch) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	it, ok := m.items[id]
+	if !ok {
+		return connectors.ErrNotFound
+	}
+	it, err := p.Apply(it)
+	if err != nil {
+		return err
+	}
+	m.items[id] = it
+	m.writes++
+	return nil
+}
+func (m *memConn) Project(_ backlog.Field, v backlog.Value) backlog.Value { return v }
+
+func (m *memConn) put(it backlog.Item) backlog.Ref {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	it.Ref.Side = m.side
+	m.items[it.Ref.ID] = it
+	return it.Ref
+}
+
+func (m *memConn) edit(id string, f func(*backlog.Item)) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	it := m.items[id]
+	f(&it)
+	m.items[id] = it
+}
+
+func newSyncer(t *testing.T, pol backlog.Policy) (*Syncer, *memConn, *memConn, store.State) {
+	st, err := embedded.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	j, l := newMem(backlog.Jira), newMem(backlog.Linear)
+	return &Syncer{Jira: j, Linear: l, State: st, Site: "jira.example", Policies: Policies{Default: pol},
+		Log: slog.New(slog.DiscardHandler), Now: func() time.Time { return time.Unix(1_800_000_000, 0) }}, j, l, st
+}
+
+func mustSync(t *testing.T, s *Syncer, r backlog.Ref) Result {
+	t.Helper()
+	res, err := s.Sync(t.Context(), r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func TestSyncCreatesLinearTwinOnce(t *testing.T) {
+	s, j, l, st := newSyncer(t, backlog.PolicyJira)
+	ref := j.put(backlog.Item{Ref: backlog.Ref{ID: "100", Key: "TAN-1"}, Title: "Login", Priority: backlog.PriorityHigh,
+		Status: backlog.StatusValue{Name: "To Do", Category: backlog.CategoryTodo}})
+	if res := mustSync(t, s, ref); res.Writes != 1 {
+		t.Fatalf("writes = %d, want 1 (the create)", res.Writes)
+	}
+	twinID := backlog.TwinID("jira.example", "100")
+	twin, err := l.Get(t.Context(), twinID)
+	if err != nil {
+		t.Fatalf("linear twin with the derived id: %v", err)
+	}
+	if twin.Title != "Login" || twin.Origin != ref {
+		t.Fatalf("twin = %+v", twin)
+	}
+	link, err := st.LinkBy(t.Context(), backlog.Ref{Side: backlog.Linear, ID: twinID})
+	if err != nil || link.Jira.ID != "100" || link.Pending != "" {
+		t.Fatalf("link = %+v, %v", link, err)
+	}
+	// Both refs, again and again: nothing more is written.
+	for range 3 {
+		mustSync(t, s, ref)
+		mustSync(t, s, twin.Ref)
+	}
+	if j.writes+l.writes != 1 {
+		t.Fatalf("writes jira %d linear %d, want only the create", j.writes, l.writes)
+	}
+}
+
+func TestSyncCreatesJiraTwinAndFindsItByOrigin(t *testing.T) {
+	s, j, l, st := newSyncer(t, backlog.PolicyJira)
+	lref := l.put(backlog.Item{Ref: backlog.Ref{ID: "lin-1", Key: "ENG-1"}, Title: "Dark mode"})
+	mustSync(t, s, lref)
+	link, err := st.Link(t.Context(), "lin-1")
+	if err != nil || link.Jira.ID == "" {
+		t.Fatalf("link = %+v, %v", link, err)
+	}
+	// Lose the link (as after a crash right after the create): the Jira
+	// twin's origin marker relinks it, and nothing is created again.
+	if err := st.DeleteLink(t.Context(), "lin-1"); err != nil {
+		t.Fatal(err)
+	}
+	mustSync(t, s, link.Jira)
+	mustSync(t, s, lref)
+	if len(j.items) != 1 || j.writes != 1 {
+		t.Fatalf("jira has %d items after %d writes, want the one twin", len(j.items), j.writes)
+	}
+	if _, err := st.LinkBy(t.Context(), link.Jira); err != nil {
+		t.Fatalf("relinked by origin: %v", err)
+	}
+}
+
+func TestSyncResumesPendingLink(t *testing.T) {
+	s, j, l, st := newSyncer(t, backlog.PolicyJira)
+	ref := j.put(backlog.Item{Ref: backlog.Ref{ID: "7"}, Title: "Resume me"})
+	twinID := backlog.TwinID("jira.example", "7")
+	// State left by a crash after the create call, before the link was
+	// completed: a pending link, and the twin already made.
+	if err := st.SaveLink(t.Context(), backlog.Link{Jira: ref, Linear: backlog.Ref{Side: backlog.Linear, ID: twinID}, Pending: backlog.Linear}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Create(t.Context(), backlog.Item{Ref: backlog.Ref{ID: twinID}, Title: "Resume me", Origin: ref}); err != nil {
+		t.Fatal(err)
+	}
+	mustSync(t, s, ref)
+	if len(l.items) != 1 {
+		t.Fatalf("linear has %d items, want 1", len(l.items))
+	}
+	link, err := st.Link(t.Context(), twinID)
+	if err != nil || link.Pending != "" {
+		t.Fatalf("link = %+v, %v", link, err)
+	}
+}
+
+func TestSyncPropagatesAndLogsConflictOnce(t *testing.T) {
+	s, j, l, st := newSyncer(t, backlog.PolicyJira)
+	ref := j.put(backlog.Item{Ref: backlog.Ref{ID: "1"}, Title: "A", Description: "d"})
+	mustSync(t, s, ref)
+	lid := backlog.TwinID("jira.example", "1")
+	l.edit(lid, func(it *backlog.Item) { it.Description = "from linear" })
+	if res := mustSync(t, s, backlog.Ref{Side: backlog.Linear, ID: lid}); res.Writes != 1 {
+		t.Fatalf("writes = %d", res.Writes)
+	}
+	if it, _ := j.Get(t.Context(), "1"); it.Description != "from linear" {
+		t.Fatalf("jira description %q", it.Description)
+	}
+	j.edit("1", func(it *backlog.Item) { it.Title = "J" })
+	l.edit(lid, func(it *backlog.Item) { it.Title = "L" })
+	mustSync(t, s, ref)
+	mustSync(t, s, ref)
+	cs, err := st.Conflicts(t.Context(), store.ConflictFilter{})
+	if err != nil || len(cs) != 1 || cs[0].Decision != backlog.Jira {
+		t.Fatalf("conflicts = %+v, %v", cs, err)
+	}
+	if it, _ := l.Get(t.Context(), lid); it.Title != "J" {
+		t.Fatalf("linear title %q, want Jira's", it.Title)
+	}
+}
+
+func TestSyncManualHoldsUntilSettled(t *testing.T) {
+	s, j, l, st := newSyncer(t, backlog.PolicyManual)
+	ref := j.put(backlog.Item{Ref: backlog.Ref{ID: "1"}, Title: "A"})
+	mustSync(t, s, ref)
+	lid := backlog.TwinID("jira.example", "1")
+	j.edit("1", func(it *backlog.Item) { it.Title = "J" })
+	l.edit(lid, func(it *backlog.Item) { it.Title = "L" })
+	for range 3 {
+		if res := mustSync(t, s, ref); res.Writes != 0 {
+			t.Fatalf("manual conflict wrote %d times", res.Writes)
+		}
+	}
+	open, _ := st.Conflicts(t.Context(), store.ConflictFilter{OpenOnly: true})
+	if len(open) != 1 {
+		t.Fatalf("%d open conflicts, want 1 (logged once)", len(open))
+	}
+	// Other fields keep syncing while the title is held.
+	j.edit("1", func(it *backlog.Item) { it.Description = "still flows" })
+	mustSync(t, s, ref)
+	if it, _ := l.Get(t.Context(), lid); it.Description != "still flows" || it.Title != "L" {
+		t.Fatalf("linear = %+v", it)
+	}
+}
+
+func TestSyncLockedLinkRequeues(t *testing.T) {
+	s, j, _, st := newSyncer(t, backlog.PolicyJira)
+	ref := j.put(backlog.Item{Ref: backlog.Ref{ID: "1"}, Title: "A"})
+	mustSync(t, s, ref)
+	lease, err := st.Lock(t.Context(), "link:"+backlog.TwinID("jira.example", "1"), time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Unlock(t.Context(), lease)
+	if res := mustSync(t, s, ref); res.RequeueAfter <= 0 {
+		t.Fatal("a locked link must be requeued")
+	}
+}
