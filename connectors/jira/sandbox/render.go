@@ -52,13 +52,13 @@ func categoryJSON(c category, base string, ver int) map[string]any {
 
 func statusJSON(st *status, base string, ver int) map[string]any {
 	return map[string]any{
-		"self":           apiBase(base, ver) + "/status/" + st.ID,
-		"description":    "",
-		"iconUrl":        base + "/images/icons/statuses/generic.png",
-		"name":           st.Name,
+		"self":             apiBase(base, ver) + "/status/" + st.ID,
+		"description":      "",
+		"iconUrl":          base + "/images/icons/statuses/generic.png",
+		"name":             st.Name,
 		"untranslatedName": st.Name,
-		"id":             st.ID,
-		"statusCategory": categoryJSON(st.Cat, base, ver),
+		"id":               st.ID,
+		"statusCategory":   categoryJSON(st.Cat, base, ver),
 	}
 }
 
@@ -478,7 +478,9 @@ func jsonString(raw json.RawMessage) (string, bool) {
 	return v, true
 }
 
-func isNull(raw json.RawMessage) bool { return strings.TrimSpace(string(raw)) == "null" || len(raw) == 0 }
+func isNull(raw json.RawMessage) bool {
+	return strings.TrimSpace(string(raw)) == "null" || len(raw) == 0
+}
 
 func itoa(i int) string { return strconv.Itoa(i) }
 

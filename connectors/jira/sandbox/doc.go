@@ -1,0 +1,18 @@
+// Package sandbox is an in-memory Jira Cloud site with one project, served
+// over HTTP with Jira's own paths, payload shapes, status codes and error
+// bodies: the platform REST API under /rest/api/2 (wiki-markup rich text) and
+// /rest/api/3 (ADF), the Agile rank and board endpoints under
+// /rest/agile/1.0, and admin webhooks under /rest/webhooks/1.0 with signed,
+// retried deliveries.
+//
+// It owns the fake: the data model (issues, workflow with transitions,
+// comments, entity properties, changelog, LexoRank), a JQL subset, request
+// counters per account, and injectable latency, rate limits and faults. Tests,
+// the demo and benchmarks start it in-process (New, Start); human edits
+// (UserCreate, UserEdit, UserTransition, ...) take the same code path as the
+// REST API without counting as API requests.
+//
+// It does not own the Jira connector (package jira) nor wiki/ADF conversion
+// (packages wiki and adf); it is never tuned to agree with our connector where
+// real Jira would not.
+package sandbox
