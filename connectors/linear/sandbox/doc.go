@@ -1,0 +1,54 @@
+// Package sandbox is a faithful in-memory Linear GraphQL API for tests, the
+// demo and benchmarks, runnable in-process (New, an http.Handler) or on a
+// port (Start).
+//
+// It serves POST /graphql: every document is parsed and validated against
+// Linear's published schema (schema.graphql, a byte copy of
+// linear/linear@8335e09a packages/sdk/src/schema.graphql, see
+// shared/apis/NOTES.md; embedded and loaded once per process with
+// gqlparser, which reads it unmodified) and executed by the small executor
+// in sandbox/gql. A field the sandbox does not model answers from its schema
+// type (null, a zero-ish scalar, an empty list or connection), so ordinary
+// clients with large fragments work.
+//
+// Modelled: organization, viewer, users, one team (key Options.TeamKey) with
+// six workflow states, workspace labels, two cycles, issues (filters,
+// Relay pagination, orderBy createdAt/updatedAt newest first, includeArchived,
+// history), comments and webhooks, and the mutations issueCreate (with a
+// client-chosen id), issueUpdate, issueArchive/Unarchive, issueDelete
+// (trash), commentCreate/Update/Delete, issueLabelCreate,
+// webhookCreate/Update/Delete.
+//
+// Wire facts and their sources:
+//   - Auth: "Authorization: <API key>" or "Bearer <token>". A missing or
+//     unknown key answers HTTP 400 with extensions.code
+//     AUTHENTICATION_ERROR, type "authentication error" (the type strings
+//     are @linear/sdk's errorMap in packages/sdk/src/error.ts).
+//   - Rate limit: HTTP 400 with extensions.code RATELIMITED (DESIGN.md,
+//     Linear's rate-limiting docs), X-RateLimit-Requests-Limit/-Remaining/
+//     -Reset (reset in epoch milliseconds), X-RateLimit-Complexity-* and
+//     X-Complexity on every answer, plus Retry-After (seconds, read by the
+//     SDK's RatelimitedLinearError) on a refusal.
+//   - A document that fails validation: HTTP 400, code
+//     GRAPHQL_VALIDATION_FAILED, with locations.
+//   - An id that names nothing: "Entity not found: Issue",
+//     userPresentableMessage "Could not find referenced Issue.", code
+//     INVALID_INPUT. When the error nulls the whole response (data null)
+//     the status is 400, else 200 with partial data. The exact HTTP status
+//     Linear uses here is not documented; clients should read the body in
+//     both cases.
+//   - A duplicate client id on issueCreate: INVALID_INPUT, message
+//     "Entity already exists: Issue <id>" (Linear's exact wording is not
+//     documented).
+//   - Webhooks: EntityWebhookPayload bodies (action, type, data, updatedFrom,
+//     actor, createdAt, organizationId, url, webhookId, webhookTimestamp in
+//     ms) with Linear-Signature (hex HMAC-SHA256 of the raw body),
+//     Linear-Delivery (UUID v4, kept across retries), Linear-Event,
+//     Linear-Timestamp, User-Agent Linear-Webhook; a non-200 or >5 s answer
+//     is retried at most 3 times after Options.RetryDelay (Linear: 1 min,
+//     1 h, 6 h), then dropped.
+//
+// Not modelled: other teams, triage, projects, SLAs, issue relations,
+// sort: arguments, complexity budgets (headers carry a rough figure), OAuth
+// scopes.
+package sandbox

@@ -1,0 +1,968 @@
+package sandbox
+
+import (
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/tandem-sync/tandem/connectors/linear/sandbox/gql"
+)
+
+// Resolver objects: thin views of the world's entities. They run while the
+// server holds s.mu.
+
+type entity interface {
+	gql.Object
+	sortKey() (id string, created, updated time.Time)
+}
+
+// paginate orders items as Linear does (orderBy createdAt, the default, or
+// updatedAt; newest first, id as the tie-break) and applies the Relay
+// arguments. Cursors are entity ids; lookup resolves a cursor even when its
+// entity is filtered out of this list.
+func paginate(typ string, items []entity, args map[string]any, lookup func(string) entity) (*gql.Conn, error) {
+	byUpdated := args["orderBy"] == "updatedAt"
+	key := func(e entity) (time.Time, string) {
+		id, c, u := e.sortKey()
+		if byUpdated {
+			return u, id
+		}
+		return c, id
+	}
+	// cmp < 0 when a comes first (newer).
+	cmp := func(at time.Time, aid string, bt time.Time, bid string) int {
+		if c := bt.Compare(at); c != 0 {
+			return c
+		}
+		return strings.Compare(bid, aid)
+	}
+	items = slices.Clone(items)
+	slices.SortStableFunc(items, func(a, b entity) int {
+		at, aid := key(a)
+		bt, bid := key(b)
+		return cmp(at, aid, bt, bid)
+	})
+	lo, hi := 0, len(items)
+	if after, ok := argStr(args, "after"); ok && after != "" {
+		c := lookup(after)
+		if c == nil {
+			return nil, invalidInput("Invalid cursor: "+after, "The pagination cursor is invalid.")
+		}
+		ct, cid := key(c)
+		for lo < hi {
+			t, id := key(items[lo])
+			if cmp(t, id, ct, cid) > 0 {
+				break
+			}
+			lo++
+		}
+	}
+	if before, ok := argStr(args, "before"); ok && before != "" {
+		c := lookup(before)
+		if c == nil {
+			return nil, invalidInput("Invalid cursor: "+before, "The pagination cursor is invalid.")
+		}
+		ct, cid := key(c)
+		n := lo
+		for n < hi {
+			t, id := key(items[n])
+			if cmp(t, id, ct, cid) >= 0 {
+				break
+			}
+			n++
+		}
+		hi = n
+	}
+	first, hasFirst := argInt(args, "first")
+	last, hasLast := argInt(args, "last")
+	if (hasFirst && first < 0) || (hasLast && last < 0) {
+		return nil, invalidInput("Argument Validation Error", "first and last must be positive.")
+	}
+	if !hasFirst && !hasLast {
+		first, hasFirst = 50, true
+	}
+	if hasFirst && hi-lo > first {
+		hi = lo + first
+	}
+	if hasLast && hi-lo > last {
+		lo = hi - last
+	}
+	conn := &gql.Conn{Type: typ, HasNext: hi < len(items), HasPrev: lo > 0}
+	for _, e := range items[lo:hi] {
+		id, _, _ := e.sortKey()
+		conn.Nodes = append(conn.Nodes, e)
+		conn.Cursors = append(conn.Cursors, id)
+	}
+	return conn, nil
+}
+
+func toEntities[T entity](xs []T) []entity {
+	out := make([]entity, len(xs))
+	for i, x := range xs {
+		out[i] = x
+	}
+	return out
+}
+
+// ---- views
+
+type view struct {
+	s      *Server
+	viewer *user
+}
+
+func (v view) userObj(u *user) gql.Object {
+	if u == nil {
+		return nil
+	}
+	return &userObj{v, u}
+}
+
+func (v view) issueObj(i *issue) gql.Object {
+	if i == nil {
+		return nil
+	}
+	return &issueObj{v, i}
+}
+
+func (v view) stateObj(st *state) gql.Object {
+	if st == nil {
+		return nil
+	}
+	return &stateObj{v, st}
+}
+
+func (v view) teamObj(t *team) gql.Object {
+	if t == nil {
+		return nil
+	}
+	return &teamObj{v, t}
+}
+
+func (v view) cycleObj(c *cycle) gql.Object {
+	if c == nil {
+		return nil
+	}
+	return &cycleObj{v, c}
+}
+
+func (v view) lookupIssue(id string) entity {
+	if i := v.s.w.issue(id); i != nil {
+		return &issueObj{v, i}
+	}
+	return nil
+}
+
+// issuesConn answers an issues(...) field over base (already scoped).
+func (v view) issuesConn(base []*issue, args map[string]any) (any, error) {
+	var out []entity
+	filter := argMap(args, "filter")
+	for _, i := range base {
+		if (i.archivedAt != nil || i.trashed) && !argBool(args, "includeArchived") {
+			continue
+		}
+		ok, err := v.s.matchIssue(filter, i)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, &issueObj{v, i})
+		}
+	}
+	if sort, ok := args["sort"]; ok && sort != nil {
+		return nil, unsupported("issues(sort:)")
+	}
+	return paginate("IssueConnection", out, args, v.lookupIssue)
+}
+
+func (v view) statesConn(base []*state, args map[string]any) (any, error) {
+	var out []entity
+	for _, st := range base {
+		ok, err := v.s.matchState(argMap(args, "filter"), st)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, &stateObj{v, st})
+		}
+	}
+	return paginate("WorkflowStateConnection", out, args, func(id string) entity {
+		if st := v.s.w.state(id); st != nil {
+			return &stateObj{v, st}
+		}
+		return nil
+	})
+}
+
+func (v view) teamsConn(args map[string]any) (any, error) {
+	var out []entity
+	for _, t := range v.s.w.teams {
+		ok, err := matchTeam(argMap(args, "filter"), t)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, &teamObj{v, t})
+		}
+	}
+	return paginate("TeamConnection", out, args, func(id string) entity {
+		if t := v.s.w.team(id); t != nil {
+			return &teamObj{v, t}
+		}
+		return nil
+	})
+}
+
+func (v view) usersConn(args map[string]any) (any, error) {
+	var out []entity
+	for _, u := range v.s.w.users {
+		if !u.active && !argBool(args, "includeDisabled") {
+			continue
+		}
+		ok, err := matchUser(argMap(args, "filter"), u)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, &userObj{v, u})
+		}
+	}
+	return paginate("UserConnection", out, args, func(id string) entity {
+		if u := v.s.w.userByID(id); u != nil {
+			return &userObj{v, u}
+		}
+		return nil
+	})
+}
+
+func (v view) labelsConn(base []*label, args map[string]any) (any, error) {
+	var out []entity
+	for _, l := range base {
+		ok, err := matchLabel(argMap(args, "filter"), l)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, &labelObj{v, l})
+		}
+	}
+	return paginate("IssueLabelConnection", out, args, func(id string) entity {
+		if l := v.s.w.label(id); l != nil {
+			return &labelObj{v, l}
+		}
+		return nil
+	})
+}
+
+func (v view) commentsConn(base []*comment, args map[string]any) (any, error) {
+	var out []entity
+	for _, c := range base {
+		ok, err := v.s.matchComment(argMap(args, "filter"), c)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, &commentObj{v, c})
+		}
+	}
+	return paginate("CommentConnection", out, args, func(id string) entity {
+		if c := v.s.w.comment(id); c != nil {
+			return &commentObj{v, c}
+		}
+		return nil
+	})
+}
+
+func (v view) webhooksConn(base []*webhook, args map[string]any) (any, error) {
+	out := make([]entity, 0, len(base))
+	for _, h := range base {
+		out = append(out, &webhookObj{v, h})
+	}
+	return paginate("WebhookConnection", out, args, func(id string) entity {
+		if h := v.s.w.webhook(id); h != nil {
+			return &webhookObj{v, h}
+		}
+		return nil
+	})
+}
+
+func (v view) cyclesConn(base []*cycle, args map[string]any) (any, error) {
+	out := make([]entity, 0, len(base))
+	for _, c := range base {
+		out = append(out, &cycleObj{v, c})
+	}
+	return paginate("CycleConnection", out, args, func(id string) entity {
+		if c := v.s.w.cycle(id); c != nil {
+			return &cycleObj{v, c}
+		}
+		return nil
+	})
+}
+
+// ---- Query
+
+type queryObj struct{ view }
+
+func (q *queryObj) TypeName() string { return "Query" }
+
+func (q *queryObj) Field(name string, args map[string]any) (any, error) {
+	w := q.s.w
+	id, _ := argStr(args, "id")
+	switch name {
+	case "viewer":
+		return q.userObj(q.viewer), nil
+	case "organization":
+		return &orgObj{q.view}, nil
+	case "teams":
+		return q.teamsConn(args)
+	case "team":
+		if t := w.team(id); t != nil {
+			return q.teamObj(t), nil
+		}
+		return nil, notFound("Team")
+	case "workflowStates":
+		return q.statesConn(w.states, args)
+	case "workflowState":
+		if st := w.state(id); st != nil {
+			return q.stateObj(st), nil
+		}
+		return nil, notFound("WorkflowState")
+	case "users":
+		return q.usersConn(args)
+	case "user":
+		if u := w.userByID(id); u != nil {
+			return q.userObj(u), nil
+		}
+		return nil, notFound("User")
+	case "issueLabels":
+		return q.labelsConn(w.labels, args)
+	case "issueLabel":
+		if l := w.label(id); l != nil {
+			return &labelObj{q.view, l}, nil
+		}
+		return nil, notFound("IssueLabel")
+	case "issues":
+		return q.issuesConn(w.issues, args)
+	case "issue":
+		if i := w.issue(id); i != nil && !i.trashed {
+			return q.issueObj(i), nil
+		}
+		return nil, notFound("Issue")
+	case "comments":
+		return q.commentsConn(w.comments, args)
+	case "comment":
+		if c := w.comment(id); c != nil {
+			return &commentObj{q.view, c}, nil
+		}
+		return nil, notFound("Comment")
+	case "webhooks":
+		return q.webhooksConn(w.webhooks, args)
+	case "webhook":
+		if h := w.webhook(id); h != nil {
+			return &webhookObj{q.view, h}, nil
+		}
+		return nil, notFound("Webhook")
+	case "cycles":
+		return q.cyclesConn(w.cycles, args)
+	case "cycle":
+		if c := w.cycle(id); c != nil {
+			return q.cycleObj(c), nil
+		}
+		return nil, notFound("Cycle")
+	}
+	return nil, gql.ErrUnmodelled
+}
+
+// ---- Organization
+
+type orgObj struct{ view }
+
+func (o *orgObj) TypeName() string { return "Organization" }
+func (o *orgObj) Field(name string, args map[string]any) (any, error) {
+	w := o.s.w
+	switch name {
+	case "id":
+		return w.orgID, nil
+	case "name":
+		return w.orgName, nil
+	case "urlKey":
+		return w.urlKey, nil
+	case "createdAt", "updatedAt":
+		return w.orgCreated, nil
+	case "userCount":
+		return len(w.users), nil
+	case "users":
+		return o.usersConn(args)
+	case "teams":
+		return o.teamsConn(args)
+	case "labels":
+		return o.labelsConn(w.labels, args)
+	}
+	return nil, gql.ErrUnmodelled
+}
+
+// ---- User
+
+type userObj struct {
+	view
+	u *user
+}
+
+func (o *userObj) TypeName() string { return "User" }
+func (o *userObj) sortKey() (string, time.Time, time.Time) {
+	return o.u.id, o.u.createdAt, o.u.createdAt
+}
+func (o *userObj) Field(name string, args map[string]any) (any, error) {
+	u := o.u
+	switch name {
+	case "id":
+		return u.id, nil
+	case "name":
+		return u.name, nil
+	case "displayName":
+		return u.displayName, nil
+	case "email":
+		return u.email, nil
+	case "active":
+		return u.active, nil
+	case "admin":
+		return u.admin, nil
+	case "isMe":
+		return o.viewer == u, nil
+	case "createdAt", "updatedAt":
+		return u.createdAt, nil
+	case "url":
+		return "https://linear.app/" + o.s.w.urlKey + "/profiles/" + u.displayName, nil
+	case "initials":
+		var b strings.Builder
+		for _, p := range strings.Fields(u.name) {
+			b.WriteString(strings.ToUpper(p[:1]))
+		}
+		return b.String(), nil
+	case "avatarBackgroundColor":
+		return "#5e6ad2", nil
+	case "isAssignable", "isMentionable":
+		return u.active, nil
+	case "organization":
+		return &orgObj{o.view}, nil
+	case "assignedIssues", "createdIssues":
+		var base []*issue
+		for _, i := range o.s.w.issues {
+			if name == "assignedIssues" && i.assignee == u || name == "createdIssues" && i.creator == u {
+				base = append(base, i)
+			}
+		}
+		return o.issuesConn(base, args)
+	case "teams":
+		return o.teamsConn(args)
+	}
+	return nil, gql.ErrUnmodelled
+}
+
+// ---- Team
+
+type teamObj struct {
+	view
+	t *team
+}
+
+func (o *teamObj) TypeName() string { return "Team" }
+func (o *teamObj) sortKey() (string, time.Time, time.Time) {
+	return o.t.id, o.t.createdAt, o.t.createdAt
+}
+func (o *teamObj) Field(name string, args map[string]any) (any, error) {
+	t, w := o.t, o.s.w
+	switch name {
+	case "id":
+		return t.id, nil
+	case "key":
+		return t.key, nil
+	case "name", "displayName":
+		return t.name, nil
+	case "createdAt", "updatedAt":
+		return t.createdAt, nil
+	case "timezone":
+		return "Etc/UTC", nil
+	case "organization":
+		return &orgObj{o.view}, nil
+	case "states":
+		return o.statesConn(w.teamStates(t), args)
+	case "defaultIssueState":
+		return o.stateObj(o.s.defaultState(t)), nil
+	case "issues":
+		var base []*issue
+		for _, i := range w.issues {
+			if i.team == t {
+				base = append(base, i)
+			}
+		}
+		return o.issuesConn(base, args)
+	case "issueCount":
+		n := 0
+		for _, i := range w.issues {
+			if i.team == t && (i.archivedAt == nil || argBool(args, "includeArchived")) {
+				n++
+			}
+		}
+		return n, nil
+	case "labels":
+		var base []*label
+		for _, l := range w.labels {
+			if l.team == nil || l.team == t {
+				base = append(base, l)
+			}
+		}
+		return o.labelsConn(base, args)
+	case "members":
+		return o.usersConn(args)
+	case "webhooks":
+		var base []*webhook
+		for _, h := range w.webhooks {
+			if h.team == t {
+				base = append(base, h)
+			}
+		}
+		return o.webhooksConn(base, args)
+	case "cycles":
+		var base []*cycle
+		for _, c := range w.cycles {
+			if c.team == t {
+				base = append(base, c)
+			}
+		}
+		return o.cyclesConn(base, args)
+	case "activeCycle":
+		now := o.s.now()
+		for _, c := range w.cycles {
+			if c.team == t && !now.Before(c.startsAt) && now.Before(c.endsAt) {
+				return o.cycleObj(c), nil
+			}
+		}
+		return nil, nil
+	case "cyclesEnabled":
+		return true, nil
+	}
+	return nil, gql.ErrUnmodelled
+}
+
+// ---- WorkflowState
+
+type stateObj struct {
+	view
+	st *state
+}
+
+func (o *stateObj) TypeName() string { return "WorkflowState" }
+func (o *stateObj) sortKey() (string, time.Time, time.Time) {
+	return o.st.id, o.st.createdAt, o.st.createdAt
+}
+func (o *stateObj) Field(name string, args map[string]any) (any, error) {
+	st := o.st
+	switch name {
+	case "id":
+		return st.id, nil
+	case "name":
+		return st.name, nil
+	case "type":
+		return st.typ, nil
+	case "color":
+		return st.color, nil
+	case "position":
+		return st.position, nil
+	case "team":
+		return o.teamObj(st.team), nil
+	case "createdAt", "updatedAt":
+		return st.createdAt, nil
+	case "issues":
+		var base []*issue
+		for _, i := range o.s.w.issues {
+			if i.state == st {
+				base = append(base, i)
+			}
+		}
+		return o.issuesConn(base, args)
+	}
+	return nil, gql.ErrUnmodelled
+}
+
+// ---- IssueLabel
+
+type labelObj struct {
+	view
+	l *label
+}
+
+func (o *labelObj) TypeName() string { return "IssueLabel" }
+func (o *labelObj) sortKey() (string, time.Time, time.Time) {
+	return o.l.id, o.l.createdAt, o.l.updatedAt
+}
+func (o *labelObj) Field(name string, args map[string]any) (any, error) {
+	l := o.l
+	switch name {
+	case "id":
+		return l.id, nil
+	case "name":
+		return l.name, nil
+	case "color":
+		return l.color, nil
+	case "description":
+		return nullStr(l.description), nil
+	case "team":
+		return o.teamObj(l.team), nil
+	case "createdAt":
+		return l.createdAt, nil
+	case "updatedAt":
+		return l.updatedAt, nil
+	case "isGroup":
+		return false, nil
+	case "issues":
+		var base []*issue
+		for _, i := range o.s.w.issues {
+			if slices.Contains(i.labels, l) {
+				base = append(base, i)
+			}
+		}
+		return o.issuesConn(base, args)
+	}
+	return nil, gql.ErrUnmodelled
+}
+
+// ---- Cycle
+
+type cycleObj struct {
+	view
+	c *cycle
+}
+
+func (o *cycleObj) TypeName() string { return "Cycle" }
+func (o *cycleObj) sortKey() (string, time.Time, time.Time) {
+	return o.c.id, o.c.createdAt, o.c.createdAt
+}
+func (o *cycleObj) Field(name string, args map[string]any) (any, error) {
+	c := o.c
+	switch name {
+	case "id":
+		return c.id, nil
+	case "number":
+		return float64(c.number), nil
+	case "name":
+		return nullStr(c.name), nil
+	case "startsAt":
+		return c.startsAt, nil
+	case "endsAt":
+		return c.endsAt, nil
+	case "createdAt", "updatedAt":
+		return c.createdAt, nil
+	case "team":
+		return o.teamObj(c.team), nil
+	case "issues":
+		var base []*issue
+		for _, i := range o.s.w.issues {
+			if i.cycle == c {
+				base = append(base, i)
+			}
+		}
+		return o.issuesConn(base, args)
+	}
+	return nil, gql.ErrUnmodelled
+}
+
+// ---- Issue
+
+type issueObj struct {
+	view
+	i *issue
+}
+
+func (o *issueObj) TypeName() string { return "Issue" }
+func (o *issueObj) sortKey() (string, time.Time, time.Time) {
+	return o.i.id, o.i.createdAt, o.i.updatedAt
+}
+func (o *issueObj) Field(name string, args map[string]any) (any, error) {
+	i, w := o.i, o.s.w
+	switch name {
+	case "id":
+		return i.id, nil
+	case "identifier":
+		return i.identifier, nil
+	case "number":
+		return float64(i.number), nil
+	case "title":
+		return i.title, nil
+	case "description":
+		return nullStr(i.description), nil
+	case "priority":
+		return float64(i.priority), nil
+	case "priorityLabel":
+		return priorityLabel(i.priority), nil
+	case "estimate":
+		return i.estimate, nil
+	case "dueDate":
+		return nullStr(i.dueDate), nil
+	case "state":
+		return o.stateObj(i.state), nil
+	case "assignee":
+		return o.userObj(i.assignee), nil
+	case "creator":
+		return o.userObj(i.creator), nil
+	case "labelIds":
+		return labelIDs(i.labels), nil
+	case "labels":
+		return o.labelsConn(i.labels, args)
+	case "parent":
+		return o.issueObj(i.parent), nil
+	case "children":
+		var base []*issue
+		for _, c := range w.issues {
+			if c.parent == i {
+				base = append(base, c)
+			}
+		}
+		return o.issuesConn(base, args)
+	case "cycle":
+		return o.cycleObj(i.cycle), nil
+	case "sortOrder", "prioritySortOrder", "boardOrder":
+		return i.sortOrder, nil
+	case "createdAt":
+		return i.createdAt, nil
+	case "updatedAt":
+		return i.updatedAt, nil
+	case "archivedAt":
+		return i.archivedAt, nil
+	case "completedAt":
+		return i.completedAt, nil
+	case "canceledAt":
+		return i.canceledAt, nil
+	case "startedAt":
+		return i.startedAt, nil
+	case "trashed":
+		if i.trashed {
+			return true, nil
+		}
+		return nil, nil
+	case "url":
+		return w.issueURL(i), nil
+	case "branchName":
+		return w.branchName(i), nil
+	case "team":
+		return o.teamObj(i.team), nil
+	case "previousIdentifiers":
+		return []string{}, nil
+	case "comments":
+		var base []*comment
+		for _, c := range w.comments {
+			if c.issue == i {
+				base = append(base, c)
+			}
+		}
+		return o.commentsConn(base, args)
+	case "history":
+		out := make([]entity, 0, len(i.history))
+		for _, h := range i.history {
+			out = append(out, &historyObj{o.view, h})
+		}
+		return paginate("IssueHistoryConnection", out, args, func(id string) entity {
+			for _, h := range i.history {
+				if h.id == id {
+					return &historyObj{o.view, h}
+				}
+			}
+			return nil
+		})
+	}
+	return nil, gql.ErrUnmodelled
+}
+
+// ---- Comment
+
+type commentObj struct {
+	view
+	c *comment
+}
+
+func (o *commentObj) TypeName() string { return "Comment" }
+func (o *commentObj) sortKey() (string, time.Time, time.Time) {
+	return o.c.id, o.c.createdAt, o.c.updatedAt
+}
+func (o *commentObj) Field(name string, _ map[string]any) (any, error) {
+	c := o.c
+	switch name {
+	case "id":
+		return c.id, nil
+	case "body":
+		return c.body, nil
+	case "user":
+		return o.userObj(c.user), nil
+	case "issue":
+		return o.issueObj(c.issue), nil
+	case "issueId":
+		return c.issue.id, nil
+	case "createdAt":
+		return c.createdAt, nil
+	case "updatedAt":
+		return c.updatedAt, nil
+	case "editedAt":
+		return c.editedAt, nil
+	case "url":
+		return o.s.w.issueURL(c.issue) + "#comment-" + c.id[:8], nil
+	case "reactionData":
+		return map[string]any{}, nil
+	}
+	return nil, gql.ErrUnmodelled
+}
+
+// ---- IssueHistory
+
+type historyObj struct {
+	view
+	h *history
+}
+
+func (o *historyObj) TypeName() string { return "IssueHistory" }
+func (o *historyObj) sortKey() (string, time.Time, time.Time) {
+	return o.h.id, o.h.createdAt, o.h.createdAt
+}
+func (o *historyObj) Field(name string, _ map[string]any) (any, error) {
+	h := o.h
+	labelObjs := func(ids []string) any {
+		if ids == nil {
+			return nil
+		}
+		var out []gql.Object
+		for _, id := range ids {
+			if l := o.s.w.label(id); l != nil {
+				out = append(out, &labelObj{o.view, l})
+			}
+		}
+		return out
+	}
+	switch name {
+	case "id":
+		return h.id, nil
+	case "issue":
+		return o.issueObj(h.issue), nil
+	case "actor":
+		return o.userObj(h.actor), nil
+	case "actorId":
+		return idOfUser(h.actor), nil
+	case "createdAt", "updatedAt":
+		return h.createdAt, nil
+	case "fromState":
+		return o.stateObj(h.fromState), nil
+	case "toState":
+		return o.stateObj(h.toState), nil
+	case "fromStateId":
+		return idOf(h.fromState), nil
+	case "toStateId":
+		return idOf(h.toState), nil
+	case "fromTitle":
+		return h.fromTitle, nil
+	case "toTitle":
+		return h.toTitle, nil
+	case "fromPriority":
+		return h.fromPriority, nil
+	case "toPriority":
+		return h.toPriority, nil
+	case "fromAssignee":
+		return o.userObj(h.fromAssignee), nil
+	case "toAssignee":
+		return o.userObj(h.toAssignee), nil
+	case "fromAssigneeId":
+		return idOfUser(h.fromAssignee), nil
+	case "toAssigneeId":
+		return idOfUser(h.toAssignee), nil
+	case "fromEstimate":
+		return h.fromEstimate, nil
+	case "toEstimate":
+		return h.toEstimate, nil
+	case "fromDueDate":
+		return emptyNil(h.fromDueDate), nil
+	case "toDueDate":
+		return emptyNil(h.toDueDate), nil
+	case "fromParent":
+		return o.issueObj(h.fromParent), nil
+	case "toParent":
+		return o.issueObj(h.toParent), nil
+	case "fromParentId":
+		return idOfIssue(h.fromParent), nil
+	case "toParentId":
+		return idOfIssue(h.toParent), nil
+	case "fromCycle":
+		return o.cycleObj(h.fromCycle), nil
+	case "toCycle":
+		return o.cycleObj(h.toCycle), nil
+	case "fromCycleId":
+		return idOfCycle(h.fromCycle), nil
+	case "toCycleId":
+		return idOfCycle(h.toCycle), nil
+	case "addedLabelIds":
+		return h.addedLabels, nil
+	case "removedLabelIds":
+		return h.removedLbls, nil
+	case "addedLabels":
+		return labelObjs(h.addedLabels), nil
+	case "removedLabels":
+		return labelObjs(h.removedLbls), nil
+	case "updatedDescription":
+		return h.updatedDescription, nil
+	case "archived":
+		return h.archived, nil
+	case "trashed":
+		return h.trashed, nil
+	}
+	return nil, gql.ErrUnmodelled
+}
+
+func emptyNil(s *string) any {
+	if s == nil || *s == "" {
+		return nil
+	}
+	return *s
+}
+
+// ---- Webhook
+
+type webhookObj struct {
+	view
+	h *webhook
+}
+
+func (o *webhookObj) TypeName() string { return "Webhook" }
+func (o *webhookObj) sortKey() (string, time.Time, time.Time) {
+	return o.h.id, o.h.createdAt, o.h.updatedAt
+}
+func (o *webhookObj) Field(name string, _ map[string]any) (any, error) {
+	h := o.h
+	switch name {
+	case "id":
+		return h.id, nil
+	case "url":
+		return h.url, nil
+	case "label":
+		return nullStr(h.label), nil
+	case "secret":
+		return nullStr(h.secret), nil
+	case "team":
+		return o.teamObj(h.team), nil
+	case "teamIds":
+		if h.team == nil {
+			return nil, nil
+		}
+		return []string{h.team.id}, nil
+	case "resourceTypes":
+		return h.resourceTypes, nil
+	case "enabled":
+		return h.enabled, nil
+	case "allPublicTeams":
+		return h.allPublicTeams, nil
+	case "creator":
+		return o.userObj(h.creator), nil
+	case "createdAt":
+		return h.createdAt, nil
+	case "updatedAt":
+		return h.updatedAt, nil
+	case "failures":
+		return []gql.Object{}, nil
+	}
+	return nil, gql.ErrUnmodelled
+}

@@ -1,0 +1,632 @@
+package sandbox
+
+import (
+	"context"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/vektah/gqlparser/v2"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/tandem-sync/tandem/connectors/linear/sandbox/gql"
+)
+
+// Seed users and their API keys.
+const (
+	BotEmail   = "tandem-bot@example.com"
+	BotKey     = "lin_api_tandembot"
+	AliceEmail = "alice@example.com"
+	AliceKey   = "lin_api_alice"
+	BobEmail   = "bob@example.com"
+	BobKey     = "lin_api_bob"
+)
+
+//go:embed schema.graphql
+var schemaSDL string
+
+var (
+	schemaOnce sync.Once
+	schema     *ast.Schema
+	schemaErr  error
+)
+
+// Schema returns Linear's published schema, parsed once per process.
+func Schema() (*ast.Schema, error) {
+	schemaOnce.Do(func() {
+		schema, schemaErr = gqlparser.LoadSchema(&ast.Source{Name: "linear/schema.graphql", Input: schemaSDL})
+	})
+	return schema, schemaErr
+}
+
+// Options configure a sandbox.
+type Options struct {
+	TeamKey    string        // default "ENG", name "Engineering"
+	SeedIssues int           // -1 = none; 0 = a default realistic backlog (12 issues)
+	Latency    time.Duration // added to every GraphQL request
+	RetryDelay time.Duration // webhook retry delay, default 200ms
+	Now        func() time.Time
+}
+
+// Counts are the requests made with one user's key.
+type Counts struct {
+	Reads, Writes int
+	// ByOperation counts root fields, e.g. "issueUpdate".
+	ByOperation map[string]int
+	// RateLimited counts requests refused with RATELIMITED.
+	RateLimited int
+}
+
+// Server is an in-memory Linear GraphQL API. It is an http.Handler serving
+// POST /graphql.
+type Server struct {
+	opts   Options
+	schema *ast.Schema
+
+	mu          sync.Mutex
+	w           *world
+	counts      map[string]*Counts // by email
+	validation  []string
+	latency     time.Duration
+	limited     int
+	limitReset  time.Duration
+	faults      int
+	faultStatus int
+	reqLimit    int
+	reqUsed     int
+
+	// webhooks
+	queue                        []*delivery
+	paused                       bool
+	inflight                     int
+	attempts, delivered, dropped int
+	wake                         chan struct{}
+	hookClient                   *http.Client
+	stop                         context.CancelFunc
+	loopDone                     chan struct{}
+
+	httpSrv *http.Server
+	url     string
+}
+
+// New builds a sandbox with its seed data and starts its webhook sender.
+// It panics only if the embedded schema does not parse (a build defect).
+func New(opts Options) *Server {
+	if opts.TeamKey == "" {
+		opts.TeamKey = "ENG"
+	}
+	if opts.RetryDelay <= 0 {
+		opts.RetryDelay = 200 * time.Millisecond
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	sch, err := Schema()
+	if err != nil {
+		panic("linear sandbox: embedded schema: " + err.Error())
+	}
+	s := &Server{
+		opts: opts, schema: sch, counts: map[string]*Counts{}, latency: opts.Latency,
+		wake: make(chan struct{}, 1), loopDone: make(chan struct{}),
+		hookClient: &http.Client{Timeout: 5 * time.Second}, reqLimit: 5000,
+	}
+	s.seed()
+	ctx, cancel := context.WithCancel(context.Background())
+	s.stop = cancel
+	go s.deliverLoop(ctx)
+	return s
+}
+
+// Start listens on addr ("127.0.0.1:0" for any port) and serves in the
+// background.
+func (s *Server) Start(addr string) (string, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/", s)
+	s.httpSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	s.url = "http://" + ln.Addr().String()
+	go s.httpSrv.Serve(ln) //nolint:errcheck // ends with ErrServerClosed on Close
+	return s.url, nil
+}
+
+// URL is the base URL after Start ("" before).
+func (s *Server) URL() string { return s.url }
+
+// Close stops the HTTP server and the webhook sender.
+func (s *Server) Close() error {
+	s.stop()
+	<-s.loopDone
+	if s.httpSrv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		return s.httpSrv.Shutdown(ctx)
+	}
+	return nil
+}
+
+type response struct {
+	Data   any          `json:"data"`
+	Errors []*gql.Error `json:"errors,omitempty"`
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func errorsOnly(errs ...*gql.Error) map[string]any { return map[string]any{"errors": errs} }
+
+func (s *Server) rateHeaders(h http.Header, complexity int) {
+	s.mu.Lock()
+	remaining := max(s.reqLimit-s.reqUsed, 0)
+	if s.limited > 0 {
+		remaining = 0
+	}
+	reset := s.opts.Now().Add(time.Hour)
+	if s.limited > 0 && s.limitReset > 0 {
+		reset = s.opts.Now().Add(s.limitReset)
+	}
+	s.mu.Unlock()
+	resetMS := strconv.FormatInt(reset.UnixMilli(), 10)
+	h.Set("X-RateLimit-Requests-Limit", strconv.Itoa(s.reqLimit))
+	h.Set("X-RateLimit-Requests-Remaining", strconv.Itoa(remaining))
+	h.Set("X-RateLimit-Requests-Reset", resetMS)
+	h.Set("X-RateLimit-Complexity-Limit", "3000000")
+	h.Set("X-RateLimit-Complexity-Remaining", strconv.Itoa(max(3000000-complexity, 0)))
+	h.Set("X-RateLimit-Complexity-Reset", resetMS)
+	h.Set("X-Complexity", strconv.Itoa(complexity))
+}
+
+// ServeHTTP answers POST /graphql.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != "/graphql" {
+		http.NotFound(w, r)
+		return
+	}
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		writeJSON(w, http.StatusMethodNotAllowed, errorsOnly(&gql.Error{Message: "Only POST is supported"}))
+		return
+	}
+	s.mu.Lock()
+	lat := s.latency
+	s.mu.Unlock()
+	if lat > 0 {
+		select {
+		case <-time.After(lat):
+		case <-r.Context().Done():
+			return
+		}
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, 8<<20))
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, errorsOnly(&gql.Error{Message: "could not read body"}))
+		return
+	}
+	status, out, u := s.handle(r.Header.Get("Authorization"), body)
+	_ = u
+	s.rateHeaders(w.Header(), complexityOf(body))
+	if out.ratelimitedReset > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int((out.ratelimitedReset+time.Second-1)/time.Second)))
+	}
+	writeJSON(w, status, out.body)
+}
+
+type outcome struct {
+	body             any
+	ratelimitedReset time.Duration
+}
+
+func complexityOf(body []byte) int { return 1 + strings.Count(string(body), "\n") }
+
+func (s *Server) authenticate(h string) *user {
+	key := strings.TrimSpace(h)
+	if rest, ok := strings.CutPrefix(key, "Bearer "); ok {
+		key = strings.TrimSpace(rest)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.userByKey(key)
+}
+
+// handle runs one request body for the bearer of auth.
+func (s *Server) handle(auth string, body []byte) (int, outcome, *user) {
+	var req gql.Request
+	dec := json.NewDecoder(strings.NewReader(string(body)))
+	dec.UseNumber()
+	if err := dec.Decode(&req); err != nil {
+		return http.StatusBadRequest, outcome{body: errorsOnly(&gql.Error{Message: "POST body sent invalid JSON.",
+			Extensions: map[string]any{"code": "BAD_REQUEST", "type": "graphql error", "userError": true}})}, nil
+	}
+	req.Variables = normalizeNumbers(req.Variables).(map[string]any)
+	u := s.authenticate(auth)
+	if u == nil || !u.active {
+		return http.StatusBadRequest, outcome{body: errorsOnly(authError())}, nil
+	}
+	s.mu.Lock()
+	c := s.countsFor(u.email)
+	if s.faults > 0 {
+		s.faults--
+		st := s.faultStatus
+		s.mu.Unlock()
+		return st, outcome{body: errorsOnly(linearError("INTERNAL_SERVER_ERROR", "internal error",
+			"Internal server error", "An unexpected error occurred.", st))}, u
+	}
+	if s.limited > 0 {
+		s.limited--
+		c.RateLimited++
+		reset := s.limitReset
+		s.mu.Unlock()
+		return http.StatusBadRequest, outcome{body: errorsOnly(rateLimitedError()), ratelimitedReset: reset}, u
+	}
+	s.mu.Unlock()
+
+	p, errs := gql.Prepare(s.schema, req)
+	if errs != nil {
+		s.mu.Lock()
+		for _, e := range errs {
+			s.validation = append(s.validation, e.Message+"\n"+req.Query)
+		}
+		s.mu.Unlock()
+		out := make([]*gql.Error, len(errs))
+		for i, e := range errs {
+			out[i] = validationError(e)
+		}
+		return http.StatusBadRequest, outcome{body: errorsOnly(out...)}, u
+	}
+	data, execErrs := s.execute(u, p, true)
+	status := http.StatusOK
+	if data == nil && len(execErrs) > 0 {
+		status = http.StatusBadRequest
+	}
+	return status, outcome{body: response{Data: data, Errors: execErrs}}, u
+}
+
+// execute runs a prepared operation as user u, counting it when counted.
+func (s *Server) execute(u *user, p *gql.Prepared, counted bool) (any, []*gql.Error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.reqUsed++
+	if counted {
+		c := s.countsFor(u.email)
+		if p.Mutation() {
+			c.Writes++
+		} else {
+			c.Reads++
+		}
+		for _, f := range p.RootFields() {
+			c.ByOperation[f]++
+		}
+	}
+	v := view{s: s, viewer: u}
+	var root gql.Object = &queryObj{v}
+	if p.Mutation() {
+		root = &mutationObj{v}
+	}
+	data, errs := gql.Execute(s.schema, p, root)
+	if data == nil {
+		return nil, errs
+	}
+	return data, errs
+}
+
+func (s *Server) countsFor(email string) *Counts {
+	c := s.counts[email]
+	if c == nil {
+		c = &Counts{ByOperation: map[string]int{}}
+		s.counts[email] = c
+	}
+	return c
+}
+
+// normalizeNumbers turns json.Number into int64 or float64.
+func normalizeNumbers(v any) any {
+	switch x := v.(type) {
+	case nil:
+		return map[string]any{}
+	case json.Number:
+		if i, err := x.Int64(); err == nil {
+			return i
+		}
+		f, _ := x.Float64()
+		return f
+	case map[string]any:
+		for k, e := range x {
+			if e == nil {
+				continue
+			}
+			x[k] = normalizeNumbers(e)
+		}
+		return x
+	case []any:
+		for i, e := range x {
+			if e != nil {
+				x[i] = normalizeNumbers(e)
+			}
+		}
+		return x
+	}
+	return v
+}
+
+// ---- control API
+
+// Requests returns the requests made with that user's key (human actions
+// through UserCreate/UserUpdate are not requests).
+func (s *Server) Requests(email string) Counts {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.countsFor(email)
+	out := *c
+	out.ByOperation = make(map[string]int, len(c.ByOperation))
+	for k, v := range c.ByOperation {
+		out.ByOperation[k] = v
+	}
+	return out
+}
+
+// ResetCounts zeroes all request counters.
+func (s *Server) ResetCounts() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.counts = map[string]*Counts{}
+}
+
+// PauseWebhooks holds (true) or releases (false) webhook deliveries; held
+// deliveries are sent on release.
+func (s *Server) PauseWebhooks(paused bool) {
+	s.mu.Lock()
+	s.paused = paused
+	s.mu.Unlock()
+	s.kick()
+}
+
+// SetLatency sets the delay added to every request.
+func (s *Server) SetLatency(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.latency = d
+}
+
+// RateLimit makes the next n requests fail with RATELIMITED, announcing a
+// reset after resetAfter.
+func (s *Server) RateLimit(n int, resetAfter time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.limited, s.limitReset = n, resetAfter
+}
+
+// Fail makes the next n requests answer HTTP status (e.g. 500, 503) with an
+// internal error.
+func (s *Server) Fail(n, status int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults, s.faultStatus = n, status
+}
+
+// Deliveries is the number of webhook POSTs made (every attempt, retries
+// included).
+func (s *Server) Deliveries() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.attempts
+}
+
+// Delivered is the number of deliveries acknowledged with 200.
+func (s *Server) Delivered() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.delivered
+}
+
+// PendingDeliveries is the number of deliveries queued, waiting for a
+// retry, or in flight.
+func (s *Server) PendingDeliveries() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.queue) + s.inflight
+}
+
+// ValidationErrors lists the documents that failed schema validation, each
+// as "message\ndocument".
+func (s *Server) ValidationErrors() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.validation...)
+}
+
+// ---- human actions
+
+// UserCreate creates an issue as the user with that email, through the same
+// code path as issueCreate (IssueCreateInput shape; teamId defaults to the
+// seeded team). It is not counted in Requests.
+func (s *Server) UserCreate(actorEmail string, input map[string]any) (id, identifier string, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.w.userByEmail(actorEmail)
+	if u == nil {
+		return "", "", errors.New("no user " + actorEmail)
+	}
+	in := cloneInput(input)
+	if _, ok := in["teamId"]; !ok {
+		in["teamId"] = s.w.teams[0].id
+	}
+	i, err := s.createIssue(u, in)
+	if err != nil {
+		return "", "", err
+	}
+	return i.id, i.identifier, nil
+}
+
+// UserUpdate updates an issue as the user with that email (IssueUpdateInput
+// shape, e.g. {"title":"x","stateId":...,"priority":2}).
+func (s *Server) UserUpdate(actorEmail, idOrIdentifier string, input map[string]any) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.w.userByEmail(actorEmail)
+	if u == nil {
+		return errors.New("no user " + actorEmail)
+	}
+	i := s.w.issue(idOrIdentifier)
+	if i == nil || i.trashed {
+		return notFound("Issue")
+	}
+	return s.updateIssue(u, i, cloneInput(input))
+}
+
+// UserComment adds a comment as the user with that email.
+func (s *Server) UserComment(actorEmail, idOrIdentifier, body string) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.w.userByEmail(actorEmail)
+	if u == nil {
+		return "", errors.New("no user " + actorEmail)
+	}
+	i := s.w.issue(idOrIdentifier)
+	if i == nil {
+		return "", notFound("Issue")
+	}
+	c, err := s.createComment(u, map[string]any{"issueId": i.id, "body": body})
+	if err != nil {
+		return "", err
+	}
+	return c.id, nil
+}
+
+// UserDelete moves an issue to the trash as the user with that email.
+func (s *Server) UserDelete(actorEmail, idOrIdentifier string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.w.userByEmail(actorEmail)
+	i := s.w.issue(idOrIdentifier)
+	if u == nil || i == nil || i.trashed {
+		return notFound("Issue")
+	}
+	s.archiveIssue(u, i, true)
+	return nil
+}
+
+func cloneInput(in map[string]any) map[string]any {
+	out := make(map[string]any, len(in)+1)
+	for k, v := range in {
+		switch x := v.(type) {
+		case []string:
+			l := make([]any, len(x))
+			for i, e := range x {
+				l[i] = e
+			}
+			v = l
+		case int:
+			v = int64(x)
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// StateID returns the id of the seeded team's state with that name
+// (case-insensitive), or "".
+func (s *Server) StateID(name string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, st := range s.w.teamStates(s.w.teams[0]) {
+		if strings.EqualFold(st.name, name) {
+			return st.id
+		}
+	}
+	return ""
+}
+
+// UserID returns the id of the user with that email, or "".
+func (s *Server) UserID(email string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if u := s.w.userByEmail(email); u != nil {
+		return u.id
+	}
+	return ""
+}
+
+// TeamID returns the seeded team's id.
+func (s *Server) TeamID() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.teams[0].id
+}
+
+// IssueView is a read-only copy of an issue for tests.
+type IssueView struct {
+	ID, Identifier, Title, Description string
+	State, StateType                   string
+	Priority                           int
+	Labels                             []string
+	Assignee                           string // email
+	Estimate                           *float64
+	DueDate                            string
+	ParentID                           string
+	Cycle                              string
+	SortOrder                          float64
+	CreatedAt, UpdatedAt               time.Time
+	Archived, Trashed                  bool
+	Comments                           []string // bodies, oldest first
+	History                            int      // history entries
+}
+
+func (s *Server) viewOf(i *issue) IssueView {
+	v := IssueView{ID: i.id, Identifier: i.identifier, Title: i.title, Description: i.description,
+		State: i.state.name, StateType: i.state.typ, Priority: i.priority, Estimate: i.estimate,
+		DueDate: i.dueDate, SortOrder: i.sortOrder, CreatedAt: i.createdAt, UpdatedAt: i.updatedAt,
+		Archived: i.archivedAt != nil, Trashed: i.trashed, History: len(i.history)}
+	for _, l := range i.labels {
+		v.Labels = append(v.Labels, l.name)
+	}
+	if i.assignee != nil {
+		v.Assignee = i.assignee.email
+	}
+	if i.parent != nil {
+		v.ParentID = i.parent.id
+	}
+	if i.cycle != nil {
+		v.Cycle = i.cycle.name
+	}
+	for _, c := range s.w.comments {
+		if c.issue == i {
+			v.Comments = append(v.Comments, c.body)
+		}
+	}
+	return v
+}
+
+// Issue returns a copy of the issue with that id or identifier.
+func (s *Server) Issue(idOrIdentifier string) (IssueView, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i := s.w.issue(idOrIdentifier)
+	if i == nil {
+		return IssueView{}, false
+	}
+	return s.viewOf(i), true
+}
+
+// Issues returns every issue (trashed ones included), in manual (sortOrder)
+// order.
+func (s *Server) Issues() []IssueView {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []IssueView
+	for _, i := range s.w.sortedIssues() {
+		out = append(out, s.viewOf(i))
+	}
+	return out
+}
