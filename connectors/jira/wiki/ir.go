@@ -110,11 +110,14 @@ func normBlocks(bs []Block, inItem bool) []Block {
 	out := bs[:0]
 	for _, b := range bs {
 		switch b.Kind {
-		case Paragraph, Heading:
+		case Paragraph:
 			b.Inlines = normInlines(b.Inlines, true)
-			if len(b.Inlines) == 0 && b.Kind == Paragraph {
+			if len(b.Inlines) == 0 {
 				continue
 			}
+		case Heading:
+			b.Level = min(max(b.Level, 1), 6)
+			b.Inlines = normInlines(b.Inlines, false)
 		case BulletList, OrderedList:
 			for i := range b.Items {
 				b.Items[i].Blocks = normItem(b.Items[i].Blocks)
@@ -138,7 +141,7 @@ func normBlocks(bs []Block, inItem bool) []Block {
 					continue
 				}
 				for i := range r.Cells {
-					r.Cells[i].Inlines = normInlines(r.Cells[i].Inlines, false)
+					r.Cells[i].Inlines = normCell(r.Cells[i].Inlines)
 				}
 				rows = append(rows, r)
 			}
@@ -248,9 +251,21 @@ func tableAsParagraph(b Block) Block {
 	return Block{Kind: Paragraph, Inlines: normInlines(ins, true)}
 }
 
+// normCell keeps hard breaks (rendered as <br> in Markdown) but turns soft
+// breaks into spaces: a cell is one line in both notations.
+func normCell(ins []Inline) []Inline {
+	for i := range ins {
+		if ins[i].Kind == SoftBreak {
+			ins[i] = Inline{Kind: Text, Text: " "}
+		}
+	}
+	return normInlines(ins, true)
+}
+
 // normInlines merges and trims inline content. Lines (runs between breaks)
 // lose their edge spaces, since neither Markdown nor wiki markup keeps them.
 func normInlines(ins []Inline, breaks bool) []Inline {
+	ins = splitLines(ins)
 	out := make([]Inline, 0, len(ins))
 	for _, in := range ins {
 		switch in.Kind {
@@ -274,7 +289,21 @@ func normInlines(ins []Inline, breaks bool) []Inline {
 				}
 			}
 			in.Marks, in.Href = 0, ""
-		case Mention, Image:
+		case Image:
+			in.Text = strings.ReplaceAll(normHref(in.Text), "!", "%21")
+			in.Alt = cleanAlt(in.Alt)
+			if in.Text == "" {
+				in = Inline{Kind: Text, Text: in.Alt, Marks: in.Marks, Href: in.Href}
+				if in.Text == "" {
+					continue
+				}
+				break
+			}
+			in.Marks &= Link
+			if in.Marks == 0 {
+				in.Href = ""
+			}
+		case Mention:
 			in.Marks &= Link
 			if in.Marks == 0 {
 				in.Href = ""
@@ -335,4 +364,56 @@ func normInlines(ins []Inline, breaks bool) []Inline {
 		res = res[:len(res)-1]
 	}
 	return res
+}
+
+// splitLines turns newlines inside text into soft breaks (spaces in code).
+func splitLines(ins []Inline) []Inline {
+	split := false
+	for _, in := range ins {
+		if in.Kind == Text && strings.ContainsAny(in.Text, "\r\n") {
+			split = true
+			break
+		}
+	}
+	if !split {
+		return ins
+	}
+	out := make([]Inline, 0, len(ins)+4)
+	for _, in := range ins {
+		if in.Kind != Text || !strings.ContainsAny(in.Text, "\r\n") {
+			out = append(out, in)
+			continue
+		}
+		t := strings.ReplaceAll(strings.ReplaceAll(in.Text, "\r\n", "\n"), "\r", "\n")
+		if in.Marks&Code != 0 {
+			in.Text = strings.ReplaceAll(t, "\n", " ")
+			out = append(out, in)
+			continue
+		}
+		for i, p := range strings.Split(t, "\n") {
+			if i > 0 {
+				out = append(out, Inline{Kind: SoftBreak})
+			}
+			c := in
+			c.Text = p
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// cleanAlt drops from image alt text the characters that would end the
+// wiki image parameters.
+func cleanAlt(s string) string {
+	if !strings.ContainsAny(s, "!|,=\n\r\\]") {
+		return strings.TrimSpace(s)
+	}
+	s = strings.Map(func(r rune) rune {
+		switch r {
+		case '!', '|', ',', '=', '\n', '\r', '\\', ']':
+			return ' '
+		}
+		return r
+	}, s)
+	return strings.Join(strings.Fields(s), " ")
 }

@@ -1,11 +1,8 @@
-// Package wiki converts between Markdown (Tandem's canonical rich text) and
-// Jira's wiki markup, the plain-string rich text of REST v2 and webhooks.
 package wiki
 
-// FromMarkdown renders Markdown as Jira wiki markup.
-// STUB: replaced by the markup helper.
-func FromMarkdown(md string) string { return md }
+// FromMarkdown renders Markdown (CommonMark with GFM tables, strikethrough
+// and task lists) as Jira wiki markup.
+func FromMarkdown(md string) string { return Render(ParseMarkdown(md)) }
 
-// ToMarkdown renders Jira wiki markup as Markdown.
-// STUB: replaced by the markup helper.
-func ToMarkdown(w string) string { return w }
+// ToMarkdown renders Jira wiki markup as canonical Markdown.
+func ToMarkdown(w string) string { return RenderMarkdown(Parse(w)) }

@@ -1,0 +1,536 @@
+package wiki
+
+import (
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// RenderMarkdown renders a Doc as canonical Markdown (see doc.go).
+func RenderMarkdown(d *Doc) string {
+	var b strings.Builder
+	mdBlocks(&b, d.Blocks)
+	return b.String()
+}
+
+// Canonical rewrites Markdown into the canonical form that ToMarkdown emits.
+func Canonical(md string) string {
+	return RenderMarkdown(ParseMarkdown(md))
+}
+
+func mdBlocks(b *strings.Builder, bs []Block) {
+	for i, bl := range bs {
+		if i > 0 {
+			b.WriteString("\n\n")
+		}
+		mdBlock(b, bl)
+	}
+}
+
+func mdBlock(b *strings.Builder, bl Block) {
+	switch bl.Kind {
+	case Paragraph:
+		b.WriteString(mdParagraph(bl.Inlines))
+	case Heading:
+		b.WriteString(mdHeading(bl.Level, bl.Inlines))
+	case Rule:
+		b.WriteString("---")
+	case CodeBlock:
+		mdCode(b, bl)
+	case Quote:
+		var inner strings.Builder
+		mdBlocks(&inner, bl.Blocks)
+		prefixLines(b, inner.String(), "> ", ">")
+	case BulletList, OrderedList:
+		mdList(b, bl)
+	case Table:
+		mdTable(b, bl)
+	}
+}
+
+// prefixLines writes s with first/other prefixes on each line; blank lines
+// get blank (trimmed) prefixes.
+func prefixLines(b *strings.Builder, s, prefix, blank string) {
+	for i, line := range strings.Split(s, "\n") {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		if line == "" {
+			b.WriteString(blank)
+			continue
+		}
+		b.WriteString(prefix)
+		b.WriteString(line)
+	}
+}
+
+func mdCode(b *strings.Builder, bl Block) {
+	fenceCh := byte('`')
+	if strings.ContainsAny(bl.Lang, "`") {
+		fenceCh = '~'
+	}
+	n := max(3, longestRun(bl.Code, fenceCh)+1)
+	fence := strings.Repeat(string(fenceCh), n)
+	b.WriteString(fence)
+	b.WriteString(bl.Lang)
+	b.WriteByte('\n')
+	if bl.Code != "" {
+		b.WriteString(bl.Code)
+		b.WriteByte('\n')
+	}
+	b.WriteString(fence)
+}
+
+func longestRun(s string, c byte) int {
+	best, cur := 0, 0
+	for i := 0; i < len(s); i++ {
+		if s[i] == c {
+			cur++
+			best = max(best, cur)
+		} else {
+			cur = 0
+		}
+	}
+	return best
+}
+
+func mdList(b *strings.Builder, bl Block) {
+	for i, it := range bl.Items {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		marker := "- "
+		if bl.Kind == OrderedList {
+			marker = strconv.Itoa(i+1) + ". "
+		}
+		if it.Task {
+			if it.Checked {
+				marker += "[x] "
+			} else {
+				marker += "[ ] "
+			}
+		}
+		var inner strings.Builder
+		for j, cb := range it.Blocks {
+			if j > 0 {
+				b := &inner
+				b.WriteByte('\n')
+				// A quote would swallow the next line lazily.
+				if it.Blocks[j-1].Kind == Quote {
+					b.WriteByte('\n')
+				}
+			}
+			mdBlock(&inner, cb)
+		}
+		s := inner.String()
+		if s == "" {
+			b.WriteString(strings.TrimRight(marker, " "))
+			continue
+		}
+		indent := strings.Repeat(" ", len(marker))
+		if it.Task {
+			// Continuation lines align with the item text, not the box.
+			indent = strings.Repeat(" ", len(marker)-4)
+		}
+		for k, line := range strings.Split(s, "\n") {
+			switch {
+			case k == 0:
+				b.WriteString(marker)
+			case line == "":
+				b.WriteByte('\n')
+				continue
+			default:
+				b.WriteByte('\n')
+				b.WriteString(indent)
+			}
+			b.WriteString(line)
+		}
+	}
+}
+
+func mdTable(b *strings.Builder, bl Block) {
+	rows := bl.Rows
+	header := true
+	for _, c := range rows[0].Cells {
+		if !c.Header {
+			header = false
+		}
+	}
+	width := len(rows[0].Cells)
+	writeRow := func(cells []Cell, isHeader bool) {
+		b.WriteByte('|')
+		for _, c := range cells {
+			ins := c.Inlines
+			if c.Header && !isHeader {
+				ins = boldAll(ins)
+			}
+			s := mdCell(ins)
+			b.WriteByte(' ')
+			b.WriteString(s)
+			b.WriteString(" |")
+		}
+		b.WriteByte('\n')
+	}
+	if header {
+		writeRow(rows[0].Cells, true)
+		rows = rows[1:]
+	} else {
+		writeRow(make([]Cell, width), true)
+	}
+	b.WriteByte('|')
+	for range width {
+		b.WriteString(" --- |")
+	}
+	for _, r := range rows {
+		b.WriteByte('\n')
+		writeRow(r.Cells, false)
+	}
+	s := b.String()
+	_ = s
+	trimTrailingNewline(b)
+}
+
+func trimTrailingNewline(b *strings.Builder) {
+	s := b.String()
+	if strings.HasSuffix(s, "\n") {
+		t := s[:len(s)-1]
+		b.Reset()
+		b.WriteString(t)
+	}
+}
+
+// Inline rendering. Each paragraph, heading and cell is rendered in the
+// nicest mode first and checked by parsing it back; if the reading differs
+// (emphasis delimiters are context-sensitive in CommonMark), it is rendered
+// again with HTML tags for emphasis and, last, with every punctuation
+// character escaped.
+
+type mdMode int
+
+const (
+	mdNice mdMode = iota
+	mdTags
+	mdParanoid
+)
+
+func mdParagraph(ins []Inline) string {
+	var s string
+	for mode := mdNice; mode <= mdParanoid; mode++ {
+		s = mdInlines(ins, mode, ctxPara)
+		if !mdNeedsCheck(ins, mode) {
+			return s
+		}
+		d := ParseMarkdown(s)
+		if len(d.Blocks) == 1 && d.Blocks[0].Kind == Paragraph && eqInlines(d.Blocks[0].Inlines, ins) {
+			return s
+		}
+	}
+	return s
+}
+
+func mdHeading(level int, ins []Inline) string {
+	prefix := strings.Repeat("#", level)
+	var s string
+	for mode := mdNice; mode <= mdParanoid; mode++ {
+		s = prefix
+		if body := mdInlines(ins, mode, ctxHeading); body != "" {
+			s += " " + body
+		}
+		if !mdNeedsCheck(ins, mode) {
+			return s
+		}
+		d := ParseMarkdown(s)
+		if len(d.Blocks) == 1 && d.Blocks[0].Kind == Heading && eqInlines(d.Blocks[0].Inlines, ins) {
+			return s
+		}
+	}
+	return s
+}
+
+func mdCell(ins []Inline) string {
+	var s string
+	for mode := mdNice; mode <= mdParanoid; mode++ {
+		s = mdInlines(ins, mode, ctxCell)
+		if !mdNeedsCheck(ins, mode) {
+			return s
+		}
+		d := ParseMarkdown("| " + s + " |\n| --- |")
+		if len(d.Blocks) == 1 && d.Blocks[0].Kind == Table && len(d.Blocks[0].Rows) == 1 &&
+			len(d.Blocks[0].Rows[0].Cells) == 1 && eqInlines(d.Blocks[0].Rows[0].Cells[0].Inlines, ins) {
+			return s
+		}
+		if len(ins) == 0 {
+			return s
+		}
+	}
+	return s
+}
+
+// mdNeedsCheck decides whether a rendering must be verified: only text
+// whose reading depends on context (emphasis, underscores, entities…).
+func mdNeedsCheck(ins []Inline, mode mdMode) bool {
+	if mode == mdParanoid {
+		return false
+	}
+	if hasDelimMarks(ins) {
+		return true
+	}
+	for _, in := range ins {
+		if in.Kind == Text && strings.ContainsAny(in.Text, "_&!~:[]") {
+			return true
+		}
+		if in.Kind == Mention || in.Kind == Image {
+			return true
+		}
+	}
+	return false
+}
+
+// Inline contexts.
+const (
+	ctxPara = iota
+	ctxHeading
+	ctxCell
+)
+
+type mdWriter struct {
+	b       strings.Builder
+	mode    mdMode
+	ctx     int
+	stack   []Marks
+	delims  []string
+	href    string
+	lineBeg bool
+}
+
+func mdInlines(ins []Inline, mode mdMode, ctx int) string {
+	w := mdWriter{mode: mode, ctx: ctx, lineBeg: true}
+	for i, in := range ins {
+		w.transition(in)
+		switch in.Kind {
+		case Text:
+			if in.Marks&Code != 0 {
+				w.code(in.Text)
+			} else {
+				w.text(in.Text, nextRune(ins, i))
+			}
+		case SoftBreak:
+			w.b.WriteByte('\n')
+			w.lineBeg = true
+			continue
+		case HardBreak:
+			if ctx == ctxHeading {
+				w.b.WriteByte(' ')
+			} else if ctx == ctxCell {
+				w.b.WriteString("<br>")
+			} else {
+				w.b.WriteString("\\\n")
+			}
+			w.lineBeg = true
+			continue
+		case Mention:
+			w.b.WriteString("[~")
+			w.b.WriteString(in.Text)
+			w.b.WriteByte(']')
+		case Image:
+			w.b.WriteString("![")
+			w.text(in.Alt, 0)
+			w.b.WriteString("](")
+			w.b.WriteString(in.Text)
+			w.b.WriteByte(')')
+		}
+		w.lineBeg = false
+	}
+	w.transition(Inline{})
+	return w.b.String()
+}
+
+func nextRune(ins []Inline, i int) rune {
+	if i+1 < len(ins) && ins[i+1].Kind == Text && ins[i+1].Marks == ins[i].Marks {
+		r, _ := utf8.DecodeRuneInString(ins[i+1].Text)
+		return r
+	}
+	return 0
+}
+
+// transition closes and opens marks to move from the current state to in's.
+func (w *mdWriter) transition(in Inline) {
+	want := in.Marks
+	if in.Kind == SoftBreak || in.Kind == HardBreak {
+		want = 0
+	}
+	// Close down to the first mark that is no longer wanted.
+	keep := 0
+	for keep < len(w.stack) {
+		m := w.stack[keep]
+		if want&m == 0 || (m == Link && in.Href != w.href) {
+			break
+		}
+		keep++
+	}
+	for len(w.stack) > keep {
+		top := len(w.stack) - 1
+		w.closeMark(w.stack[top], w.delims[top])
+		w.stack = w.stack[:top]
+		w.delims = w.delims[:top]
+	}
+	have := Marks(0)
+	for _, m := range w.stack {
+		have |= m
+	}
+	for _, m := range markOrder {
+		if want&m == 0 || have&m != 0 || m == Code {
+			continue
+		}
+		d := w.openMark(m, in.Href)
+		w.stack = append(w.stack, m)
+		w.delims = append(w.delims, d)
+		if m == Link {
+			w.href = in.Href
+		}
+	}
+}
+
+func (w *mdWriter) openMark(m Marks, href string) string {
+	tags := w.mode >= mdTags
+	switch m {
+	case Link:
+		w.b.WriteByte('[')
+		return href
+	case Strong:
+		if tags {
+			w.b.WriteString("<strong>")
+			return "</strong>"
+		}
+		w.b.WriteString("**")
+		return "**"
+	case Em:
+		if tags {
+			w.b.WriteString("<em>")
+			return "</em>"
+		}
+		if isAlnum(lastRune(&w.b)) {
+			w.b.WriteString("*")
+			return "*"
+		}
+		w.b.WriteString("_")
+		return "_"
+	case Strike:
+		if tags {
+			w.b.WriteString("<del>")
+			return "</del>"
+		}
+		w.b.WriteString("~~")
+		return "~~"
+	case Underline:
+		w.b.WriteString("<ins>")
+		return "</ins>"
+	case Sup:
+		w.b.WriteString("<sup>")
+		return "</sup>"
+	case Sub:
+		w.b.WriteString("<sub>")
+		return "</sub>"
+	}
+	return ""
+}
+
+func (w *mdWriter) closeMark(m Marks, d string) {
+	if m == Link {
+		w.b.WriteString("](")
+		w.b.WriteString(d)
+		w.b.WriteByte(')')
+		return
+	}
+	w.b.WriteString(d)
+}
+
+func (w *mdWriter) code(s string) {
+	n := 1
+	for longestRun(s, '`') >= n {
+		n++
+	}
+	fence := strings.Repeat("`", n)
+	pad := strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") ||
+		(strings.HasPrefix(s, " ") && strings.HasSuffix(s, " ") && strings.Trim(s, " ") != "")
+	w.b.WriteString(fence)
+	if pad {
+		w.b.WriteByte(' ')
+	}
+	w.b.WriteString(s)
+	if pad {
+		w.b.WriteByte(' ')
+	}
+	w.b.WriteString(fence)
+}
+
+// text writes literal text with Markdown escapes.
+func (w *mdWriter) text(s string, next rune) {
+	b := &w.b
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			b.WriteByte(c)
+			continue
+		}
+		if w.mode == mdParanoid {
+			if isASCIIPunct(c) {
+				b.WriteByte('\\')
+			}
+			b.WriteByte(c)
+			continue
+		}
+		esc := false
+		switch c {
+		case '\\', '`', '*', '[', ']', '<', '|', '~':
+			esc = true
+		case '_':
+			prev, _ := utf8.DecodeLastRuneInString(s[:i])
+			nx, _ := utf8.DecodeRuneInString(s[i+1:])
+			if i == 0 {
+				prev = 0
+			}
+			if i+1 >= len(s) {
+				nx = 0
+			}
+			esc = !(isAlnum(prev) && isAlnum(nx))
+		case '&':
+			esc = looksLikeEntity(s[i+1:])
+		case '!':
+			esc = i+1 < len(s) && s[i+1] == '[' || i+1 == len(s) && next == '['
+		case '#':
+			esc = w.ctx == ctxHeading || (i == 0 && w.lineBeg)
+		case '>', '-', '+', '=':
+			esc = i == 0 && w.lineBeg
+		case '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+			if i == 0 && w.lineBeg {
+				j := i
+				for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+					j++
+				}
+				if j < len(s) && (s[j] == '.' || s[j] == ')') {
+					b.WriteString(s[i:j])
+					b.WriteByte('\\')
+					i = j - 1
+					continue
+				}
+			}
+		}
+		if esc {
+			b.WriteByte('\\')
+		}
+		b.WriteByte(c)
+	}
+}
+
+func looksLikeEntity(s string) bool {
+	i := 0
+	if i < len(s) && s[i] == '#' {
+		i++
+	}
+	j := i
+	for j < len(s) && (s[j] >= 'a' && s[j] <= 'z' || s[j] >= 'A' && s[j] <= 'Z' || s[j] >= '0' && s[j] <= '9') {
+		j++
+	}
+	return j > i && j < len(s) && s[j] == ';'
+}
