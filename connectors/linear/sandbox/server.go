@@ -167,15 +167,13 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 func errorsOnly(errs ...*gql.Error) map[string]any { return map[string]any{"errors": errs} }
 
-func (s *Server) rateHeaders(h http.Header, complexity int) {
+func (s *Server) rateHeaders(h http.Header, complexity int, limited time.Duration) {
 	s.mu.Lock()
 	remaining := max(s.reqLimit-s.reqUsed, 0)
-	if s.limited > 0 {
-		remaining = 0
-	}
 	reset := s.opts.Now().Add(time.Hour)
-	if s.limited > 0 && s.limitReset > 0 {
-		reset = s.opts.Now().Add(s.limitReset)
+	if limited > 0 {
+		remaining = 0
+		reset = s.opts.Now().Add(limited)
 	}
 	s.mu.Unlock()
 	resetMS := strconv.FormatInt(reset.UnixMilli(), 10)
@@ -214,9 +212,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, errorsOnly(&gql.Error{Message: "could not read body"}))
 		return
 	}
-	status, out, u := s.handle(r.Header.Get("Authorization"), body)
-	_ = u
-	s.rateHeaders(w.Header(), complexityOf(body))
+	status, out := s.handle(r.Header.Get("Authorization"), body)
+	s.rateHeaders(w.Header(), complexityOf(body), out.ratelimitedReset)
 	if out.ratelimitedReset > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int((out.ratelimitedReset+time.Second-1)/time.Second)))
 	}
@@ -241,18 +238,18 @@ func (s *Server) authenticate(h string) *user {
 }
 
 // handle runs one request body for the bearer of auth.
-func (s *Server) handle(auth string, body []byte) (int, outcome, *user) {
+func (s *Server) handle(auth string, body []byte) (int, outcome) {
 	var req gql.Request
 	dec := json.NewDecoder(strings.NewReader(string(body)))
 	dec.UseNumber()
 	if err := dec.Decode(&req); err != nil {
 		return http.StatusBadRequest, outcome{body: errorsOnly(&gql.Error{Message: "POST body sent invalid JSON.",
-			Extensions: map[string]any{"code": "BAD_REQUEST", "type": "graphql error", "userError": true}})}, nil
+			Extensions: map[string]any{"code": "BAD_REQUEST", "type": "graphql error", "userError": true}})}
 	}
 	req.Variables = normalizeNumbers(req.Variables).(map[string]any)
 	u := s.authenticate(auth)
 	if u == nil || !u.active {
-		return http.StatusBadRequest, outcome{body: errorsOnly(authError())}, nil
+		return http.StatusBadRequest, outcome{body: errorsOnly(authError())}
 	}
 	s.mu.Lock()
 	c := s.countsFor(u.email)
@@ -261,14 +258,17 @@ func (s *Server) handle(auth string, body []byte) (int, outcome, *user) {
 		st := s.faultStatus
 		s.mu.Unlock()
 		return st, outcome{body: errorsOnly(linearError("INTERNAL_SERVER_ERROR", "internal error",
-			"Internal server error", "An unexpected error occurred.", st))}, u
+			"Internal server error", "An unexpected error occurred.", st))}
 	}
 	if s.limited > 0 {
 		s.limited--
 		c.RateLimited++
 		reset := s.limitReset
 		s.mu.Unlock()
-		return http.StatusBadRequest, outcome{body: errorsOnly(rateLimitedError()), ratelimitedReset: reset}, u
+		if reset <= 0 {
+			reset = time.Minute
+		}
+		return http.StatusBadRequest, outcome{body: errorsOnly(rateLimitedError()), ratelimitedReset: reset}
 	}
 	s.mu.Unlock()
 
@@ -283,14 +283,14 @@ func (s *Server) handle(auth string, body []byte) (int, outcome, *user) {
 		for i, e := range errs {
 			out[i] = validationError(e)
 		}
-		return http.StatusBadRequest, outcome{body: errorsOnly(out...)}, u
+		return http.StatusBadRequest, outcome{body: errorsOnly(out...)}
 	}
 	data, execErrs := s.execute(u, p, true)
 	status := http.StatusOK
 	if data == nil && len(execErrs) > 0 {
 		status = http.StatusBadRequest
 	}
-	return status, outcome{body: response{Data: data, Errors: execErrs}}, u
+	return status, outcome{body: response{Data: data, Errors: execErrs}}
 }
 
 // execute runs a prepared operation as user u, counting it when counted.
