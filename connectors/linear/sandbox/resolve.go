@@ -615,6 +615,8 @@ func (o *labelObj) Field(name string, args map[string]any) (any, error) {
 		return l.updatedAt, nil
 	case "isGroup":
 		return false, nil
+	case "organization":
+		return &orgObj{o.view}, nil
 	case "issues":
 		var base []*issue
 		for _, i := range o.s.w.issues {
@@ -748,6 +750,8 @@ func (o *issueObj) Field(name string, args map[string]any) (any, error) {
 		return o.teamObj(i.team), nil
 	case "previousIdentifiers":
 		return []string{}, nil
+	case "sharedAccess": // nothing is shared in the sandbox; every field takes its default
+		return &gql.Fields{Type: "IssueSharedAccess", Values: map[string]any{}}, nil
 	case "comments":
 		var base []*comment
 		for _, c := range w.comments {
