@@ -177,7 +177,7 @@ func (s *Server) getBacklog(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var filter func(*issue) bool
+	var filter pred
 	if jql := strings.TrimSpace(r.URL.Query().Get("jql")); jql != "" {
 		q, err := s.parseJQL(jql, ri.user)
 		if err != nil {
@@ -188,7 +188,7 @@ func (s *Server) getBacklog(w http.ResponseWriter, r *http.Request) {
 	}
 	var list []*issue
 	for _, is := range s.ordered() {
-		if is.Status.Cat == catDone || (filter != nil && !filter(is)) {
+		if is.Status.Cat == catDone || (filter != nil && filter(is) != yes) {
 			continue
 		}
 		list = append(list, is)

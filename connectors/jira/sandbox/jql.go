@@ -124,7 +124,7 @@ func lex(q string) ([]token, error) {
 
 // query is a parsed JQL query.
 type query struct {
-	where   func(*issue) bool // nil: no restriction
+	where   pred // nil: no restriction
 	order   []sortKey
 	bounded bool
 }
@@ -227,7 +227,7 @@ func sortField(name string) (string, bool) {
 	return "", false
 }
 
-func (p *parser) parseOr() (func(*issue) bool, error) {
+func (p *parser) parseOr() (pred, error) {
 	l, err := p.parseAnd()
 	if err != nil {
 		return nil, err
@@ -239,12 +239,21 @@ func (p *parser) parseOr() (func(*issue) bool, error) {
 			return nil, err
 		}
 		a, b := l, r
-		l = func(is *issue) bool { return a(is) || b(is) }
+		l = func(is *issue) tri {
+			x, y := a(is), b(is)
+			switch {
+			case x == yes || y == yes:
+				return yes
+			case x == unknown || y == unknown:
+				return unknown
+			}
+			return no
+		}
 	}
 	return l, nil
 }
 
-func (p *parser) parseAnd() (func(*issue) bool, error) {
+func (p *parser) parseAnd() (pred, error) {
 	l, err := p.parseNot()
 	if err != nil {
 		return nil, err
@@ -256,12 +265,21 @@ func (p *parser) parseAnd() (func(*issue) bool, error) {
 			return nil, err
 		}
 		a, b := l, r
-		l = func(is *issue) bool { return a(is) && b(is) }
+		l = func(is *issue) tri {
+			x, y := a(is), b(is)
+			switch {
+			case x == no || y == no:
+				return no
+			case x == unknown || y == unknown:
+				return unknown
+			}
+			return yes
+		}
 	}
 	return l, nil
 }
 
-func (p *parser) parseNot() (func(*issue) bool, error) {
+func (p *parser) parseNot() (pred, error) {
 	p.depth++
 	defer func() { p.depth-- }()
 	if p.depth > 64 {
@@ -274,7 +292,7 @@ func (p *parser) parseNot() (func(*issue) bool, error) {
 		if err != nil {
 			return nil, err
 		}
-		return func(is *issue) bool { return !e(is) }, nil
+		return func(is *issue) tri { return e(is).not() }, nil
 	}
 	if t.kind == tLParen {
 		p.next()
@@ -325,7 +343,7 @@ func (p *parser) parseOperand() (operand, error) {
 	return operand{}, jqlErrf("Error in the JQL Query: Expecting either a value, list or function but got '%s'. (line 1, character %d)", t, t.pos)
 }
 
-func (p *parser) parseClause() (func(*issue) bool, error) {
+func (p *parser) parseClause() (pred, error) {
 	ft := p.next()
 	if ft.kind != tWord && ft.kind != tString {
 		return nil, jqlErrf("Error in the JQL Query: Expecting a field name but got '%s'. (line 1, character %d)", ft, ft.pos)
@@ -393,10 +411,42 @@ func (p *parser) parseClause() (func(*issue) bool, error) {
 
 var propFieldRE = regexp.MustCompile(`^issue\.property\[([^\]]+)\]\.(.+)$`)
 
-func negate(op string, f func(*issue) bool) func(*issue) bool {
+// tri is a three-valued truth: a clause on an empty field is unknown, so
+// that neither "labels = x" nor "labels != x" nor "NOT labels = x" matches an
+// issue without labels, as in Jira.
+type tri int8
+
+const (
+	no tri = iota
+	yes
+	unknown
+)
+
+func b2t(b bool) tri {
+	if b {
+		return yes
+	}
+	return no
+}
+
+func (t tri) not() tri {
+	switch t {
+	case yes:
+		return no
+	case no:
+		return yes
+	}
+	return unknown
+}
+
+// pred is a compiled JQL condition.
+type pred func(*issue) tri
+
+// negate turns the positive form of a clause into op's form.
+func negate(op string, f pred) pred {
 	switch op {
 	case "!=", "not in", "is not", "!~":
-		return func(is *issue) bool { return !f(is) }
+		return func(is *issue) tri { return f(is).not() }
 	}
 	return f
 }
@@ -415,27 +465,27 @@ var (
 )
 
 // clause builds the predicate for one clause.
-func (s *Server) clause(p *parser, field, op string, vals []operand) (func(*issue) bool, error) {
+func (s *Server) clause(p *parser, field, op string, vals []operand) (pred, error) {
 	if m := propFieldRE.FindStringSubmatch(field); m != nil {
 		if err := opsAllowed(field, op, eqEmpty...); err != nil {
 			return nil, err
 		}
 		key, path := m[1], strings.Split(m[2], ".")
 		want := vals
-		return negate(op, func(is *issue) bool {
+		return negate(op, func(is *issue) tri {
 			v, ok := propPath(is.Props[key], path)
 			if op == "is" || op == "is not" {
-				return !ok
+				return b2t(!ok)
 			}
 			if !ok {
-				return op == "!=" || op == "not in" // negated below: never matches
+				return unknown
 			}
 			for _, w := range want {
 				if v == w.text {
-					return true
+					return b2t(true)
 				}
 			}
-			return false
+			return b2t(false)
 		}), nil
 	}
 	lf := strings.ToLower(field)
@@ -449,7 +499,7 @@ func (s *Server) clause(p *parser, field, op string, vals []operand) (func(*issu
 				return nil, jqlErrf("The value '%s' does not exist for the field 'project'.", v.text)
 			}
 		}
-		return negate(op, func(*issue) bool { return true }), nil
+		return negate(op, func(*issue) tri { return yes }), nil
 	case "key", "issuekey", "issue", "id":
 		if err := opsAllowed(field, op, "=", "!=", "in", "not in", "<", "<=", ">", ">="); err != nil {
 			return nil, err
@@ -462,22 +512,22 @@ func (s *Server) clause(p *parser, field, op string, vals []operand) (func(*issu
 			}
 			ids = append(ids, id)
 		}
-		return negate(op, func(is *issue) bool {
+		return negate(op, func(is *issue) tri {
 			n := keyNumber(is.Key)
 			if lf == "id" && !strings.Contains(vals[0].text, "-") {
 				n = is.ID
 			}
 			switch op {
 			case "<":
-				return n < ids[0]
+				return b2t(n < ids[0])
 			case "<=":
-				return n <= ids[0]
+				return b2t(n <= ids[0])
 			case ">":
-				return n > ids[0]
+				return b2t(n > ids[0])
 			case ">=":
-				return n >= ids[0]
+				return b2t(n >= ids[0])
 			}
-			return slices.Contains(ids, n)
+			return b2t(slices.Contains(ids, n))
 		}), nil
 	case "updated", "updateddate", "created", "createddate", "resolved", "resolutiondate", "due", "duedate":
 		if err := opsAllowed(field, op, cmpOps...); err != nil {
@@ -496,7 +546,7 @@ func (s *Server) clause(p *parser, field, op string, vals []operand) (func(*issu
 			return t
 		}
 		if op == "is" || op == "is not" {
-			return negate(op, func(is *issue) bool { return get(is).IsZero() }), nil
+			return negate(op, func(is *issue) tri { return b2t(get(is).IsZero()) }), nil
 		}
 		ts := make([]time.Time, 0, len(vals))
 		for _, v := range vals {
@@ -506,22 +556,22 @@ func (s *Server) clause(p *parser, field, op string, vals []operand) (func(*issu
 			}
 			ts = append(ts, t)
 		}
-		return negate(op, func(is *issue) bool {
+		return negate(op, func(is *issue) tri {
 			t := get(is)
 			if t.IsZero() {
-				return op == "!=" || op == "not in"
+				return unknown
 			}
 			switch op {
 			case "<":
-				return t.Before(ts[0])
+				return b2t(t.Before(ts[0]))
 			case "<=":
-				return !t.After(ts[0])
+				return b2t(!t.After(ts[0]))
 			case ">":
-				return t.After(ts[0])
+				return b2t(t.After(ts[0]))
 			case ">=":
-				return !t.Before(ts[0])
+				return b2t(!t.Before(ts[0]))
 			}
-			return slices.ContainsFunc(ts, t.Equal)
+			return b2t(slices.ContainsFunc(ts, t.Equal))
 		}), nil
 	case "status":
 		if err := opsAllowed(field, op, eqOps...); err != nil {
@@ -535,7 +585,7 @@ func (s *Server) clause(p *parser, field, op string, vals []operand) (func(*issu
 			}
 			ids = append(ids, st.ID)
 		}
-		return negate(op, func(is *issue) bool { return slices.Contains(ids, is.Status.ID) }), nil
+		return negate(op, func(is *issue) tri { return b2t(slices.Contains(ids, is.Status.ID)) }), nil
 	case "statuscategory":
 		if err := opsAllowed(field, op, eqOps...); err != nil {
 			return nil, err
@@ -553,7 +603,7 @@ func (s *Server) clause(p *parser, field, op string, vals []operand) (func(*issu
 			}
 			keys = append(keys, k)
 		}
-		return negate(op, func(is *issue) bool { return slices.Contains(keys, is.Status.Cat.Key) }), nil
+		return negate(op, func(is *issue) tri { return b2t(slices.Contains(keys, is.Status.Cat.Key)) }), nil
 	case "priority":
 		if err := opsAllowed(field, op, eqEmpty...); err != nil {
 			return nil, err
@@ -572,11 +622,11 @@ func (s *Server) clause(p *parser, field, op string, vals []operand) (func(*issu
 			}
 			ids = append(ids, pr.ID)
 		}
-		return negate(op, func(is *issue) bool {
+		return negate(op, func(is *issue) tri {
 			if op == "is" || op == "is not" {
-				return is.Priority == nil
+				return b2t(is.Priority == nil)
 			}
-			return is.Priority != nil && slices.Contains(ids, is.Priority.ID)
+			return b2t(is.Priority != nil && slices.Contains(ids, is.Priority.ID))
 		}), nil
 	case "issuetype", "type":
 		if err := opsAllowed(field, op, eqOps...); err != nil {
@@ -593,24 +643,24 @@ func (s *Server) clause(p *parser, field, op string, vals []operand) (func(*issu
 			}
 			ids = append(ids, t.ID)
 		}
-		return negate(op, func(is *issue) bool { return slices.Contains(ids, is.Type.ID) }), nil
+		return negate(op, func(is *issue) tri { return b2t(slices.Contains(ids, is.Type.ID)) }), nil
 	case "labels":
 		if err := opsAllowed(field, op, eqEmpty...); err != nil {
 			return nil, err
 		}
-		return negate(op, func(is *issue) bool {
+		return negate(op, func(is *issue) tri {
 			if op == "is" || op == "is not" {
-				return len(is.Labels) == 0
+				return b2t(len(is.Labels) == 0)
 			}
 			if len(is.Labels) == 0 {
-				return op == "!=" || op == "not in" // Jira: != never matches empty
+				return unknown
 			}
 			for _, v := range vals {
 				if slices.Contains(is.Labels, v.text) {
-					return true
+					return b2t(true)
 				}
 			}
-			return false
+			return b2t(false)
 		}), nil
 	case "assignee", "reporter":
 		if err := opsAllowed(field, op, eqEmpty...); err != nil {
@@ -634,24 +684,24 @@ func (s *Server) clause(p *parser, field, op string, vals []operand) (func(*issu
 			}
 			ids = append(ids, u.AccountID)
 		}
-		return negate(op, func(is *issue) bool {
+		return negate(op, func(is *issue) tri {
 			u := is.Assignee
 			if lf == "reporter" {
 				u = is.Reporter
 			}
 			if op == "is" || op == "is not" {
-				return u == nil
+				return b2t(u == nil)
 			}
 			if u == nil {
-				return op == "!=" || op == "not in"
+				return unknown
 			}
-			return slices.Contains(ids, u.AccountID)
+			return b2t(slices.Contains(ids, u.AccountID))
 		}), nil
 	case "summary", "description", "text":
 		if err := opsAllowed(field, op, "~", "!~", "is", "is not"); err != nil {
 			return nil, err
 		}
-		return negate(op, func(is *issue) bool {
+		return negate(op, func(is *issue) tri {
 			hay := is.Summary
 			if lf == "description" {
 				hay = wikiOf(is.Desc)
@@ -659,9 +709,9 @@ func (s *Server) clause(p *parser, field, op string, vals []operand) (func(*issu
 				hay += "\n" + wikiOf(is.Desc)
 			}
 			if op == "is" || op == "is not" {
-				return strings.TrimSpace(hay) == ""
+				return b2t(strings.TrimSpace(hay) == "")
 			}
-			return textMatch(hay, vals[0].text)
+			return b2t(textMatch(hay, vals[0].text))
 		}), nil
 	}
 	return nil, jqlErrf("Field '%s' does not exist or you do not have permission to view it.", field)

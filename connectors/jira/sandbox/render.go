@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/url"
 	"slices"
 	"strconv"
@@ -484,4 +483,3 @@ func isNull(raw json.RawMessage) bool {
 
 func itoa(i int) string { return strconv.Itoa(i) }
 
-var _ = fmt.Sprint

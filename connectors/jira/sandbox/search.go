@@ -112,7 +112,7 @@ func (s *Server) run(jql string, me *user, requireBound bool) ([]*issue, error) 
 	}
 	var out []*issue
 	for _, is := range s.byID {
-		if q.where == nil || q.where(is) {
+		if q.where == nil || q.where(is) == yes {
 			out = append(out, is)
 		}
 	}

@@ -214,7 +214,7 @@ func (s *Server) hooksFor(event string, is *issue) []*webhook {
 		}
 		if h.JQL != "" && is != nil {
 			q, err := s.parseJQL(h.JQL, h.UpdatedBy)
-			if err != nil || (q.where != nil && !q.where(is)) {
+			if err != nil || (q.where != nil && q.where(is) != yes) {
 				continue
 			}
 		}

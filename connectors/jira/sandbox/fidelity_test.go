@@ -1,0 +1,107 @@
+package sandbox
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/tandem-sync/tandem/connectors/jira/internal/jiraspec"
+)
+
+func loadSpec(t *testing.T) *jiraspec.Spec {
+	t.Helper()
+	spec, err := jiraspec.Load()
+	if err != nil {
+		t.Fatalf("loading the OpenAPI specs: %v", err)
+	}
+	return spec
+}
+
+// TestRoutesInSpec checks every route the sandbox serves against the specs.
+func TestRoutesInSpec(t *testing.T) {
+	spec := loadSpec(t)
+	s := New(Options{SeedIssues: -1})
+	if len(s.Routes()) < 40 {
+		t.Fatalf("only %d routes registered", len(s.Routes()))
+	}
+	for _, r := range s.Routes() {
+		method, path, _ := strings.Cut(r, " ")
+		err := spec.Match(method, path)
+		if errors.Is(err, jiraspec.ErrException) && strings.HasPrefix(path, "/rest/webhooks/1.0/webhook") {
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: %v", r, err)
+		}
+	}
+	// The check can fail.
+	if err := spec.Match("GET", "/rest/api/3/issue/{id}/nonsense"); err == nil {
+		t.Error("a made-up path matched the spec")
+	}
+	if err := spec.Match("PATCH", "/rest/api/3/issue/{id}"); err == nil {
+		t.Error("a made-up method matched the spec")
+	}
+	bad, _ := http.NewRequest("GET", "http://sandbox/rest/api/3/search/jql?maxResults=many", http.NoBody)
+	if err := spec.Validate(bad, false); err == nil {
+		t.Error("a non-integer maxResults passed validation")
+	}
+	bad, _ = http.NewRequest("PUT", "http://sandbox/rest/agile/1.0/issue/rank", strings.NewReader(`{"issues":"TAN-1"}`))
+	bad.Header.Set("Content-Type", "application/json")
+	if err := spec.Validate(bad, false); err == nil {
+		t.Error("a rank body with issues as a string passed validation")
+	}
+}
+
+// TestSampleRequestsValidate sends typical requests through openapi3filter
+// and then to the sandbox, which must accept them.
+func TestSampleRequestsValidate(t *testing.T) {
+	spec := loadSpec(t)
+	_, c := newTestServer(t, Options{SeedIssues: 3})
+	adfDoc := map[string]any{"type": "doc", "version": 1, "content": []any{map[string]any{"type": "paragraph", "content": []any{map[string]any{"type": "text", "text": "hi"}}}}}
+	for _, tc := range []struct {
+		method, path string
+		body         any
+		richV2       bool
+		want         int
+	}{
+		{"GET", "/rest/api/3/issue/TAN-1?fields=summary,status&expand=changelog&properties=tandem.origin", nil, false, 200},
+		{"POST", "/rest/api/3/issue", map[string]any{"fields": map[string]any{"project": map[string]string{"key": "TAN"}, "issuetype": map[string]string{"name": "Task"}, "summary": "s", "description": adfDoc}, "properties": []any{map[string]any{"key": "k", "value": map[string]string{"a": "b"}}}}, false, 201},
+		{"POST", "/rest/api/2/issue", map[string]any{"fields": map[string]any{"project": map[string]string{"key": "TAN"}, "issuetype": map[string]string{"name": "Task"}, "summary": "s", "description": "*wiki*"}}, true, 201},
+		{"PUT", "/rest/api/3/issue/TAN-1", map[string]any{"fields": map[string]any{"summary": "t"}, "update": map[string]any{"labels": []any{map[string]string{"add": "x"}}}}, false, 204},
+		{"GET", "/rest/api/3/issue/TAN-3/transitions", nil, false, 200},
+		{"POST", "/rest/api/3/issue/TAN-3/transitions", map[string]any{"transition": map[string]string{"id": "11"}}, false, 204},
+		{"POST", "/rest/api/3/issue/TAN-2/comment", map[string]any{"body": adfDoc}, false, 201},
+		{"PUT", "/rest/api/3/issue/TAN-2/properties/tandem.origin", map[string]string{"side": "linear"}, false, 201},
+		{"GET", "/rest/api/3/issue/TAN-2/changelog?startAt=0&maxResults=10", nil, false, 200},
+		{"GET", "/rest/api/2/search/jql?jql=project%3DTAN&maxResults=2&fields=summary&properties=tandem.origin", nil, false, 200},
+		{"POST", "/rest/api/3/search/jql", map[string]any{"jql": "project = TAN", "maxResults": 2, "fields": []string{"summary"}}, false, 200},
+		{"PUT", "/rest/agile/1.0/issue/rank", map[string]any{"issues": []string{"TAN-3"}, "rankBeforeIssue": "TAN-1", "rankCustomFieldId": 10019}, false, 204},
+		{"GET", "/rest/agile/1.0/board/1/backlog?startAt=0&maxResults=10", nil, false, 200},
+		{"GET", "/rest/api/3/user/search?query=alice", nil, false, 200},
+		{"GET", "/rest/api/3/project/search?keys=TAN", nil, false, 200},
+	} {
+		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
+			var raw []byte
+			if tc.body != nil {
+				raw, _ = json.Marshal(tc.body)
+			}
+			req, _ := http.NewRequest(tc.method, "http://sandbox"+tc.path, bytes.NewReader(raw))
+			if raw != nil {
+				req.Header.Set("Content-Type", "application/json")
+			} else {
+				req.Body = http.NoBody
+			}
+			if err := spec.Validate(req, tc.richV2); err != nil {
+				t.Errorf("spec rejects the request: %v", err)
+			}
+			req.Body = io.NopCloser(bytes.NewReader(raw))
+			if code, v, _ := c.do(tc.method, tc.path, tc.body); code != tc.want {
+				t.Errorf("sandbox answered %d, want %d: %v", code, tc.want, v)
+			}
+		})
+	}
+}
