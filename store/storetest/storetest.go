@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"maps"
@@ -20,9 +21,9 @@ import (
 // two-core machine, so expiry tests wait well past the ttl and "still held"
 // checks use ttls far longer than the test's own runtime.
 const (
-	shortTTL = 150 * time.Millisecond
+	shortTTL = 200 * time.Millisecond
 	longTTL  = 30 * time.Second
-	pastTTL  = 350 * time.Millisecond // wait after shortTTL before expecting expiry
+	pastTTL  = 450 * time.Millisecond // wait after shortTTL before expecting expiry
 )
 
 // Run runs the conformance suite. open must return a fresh, empty store,
@@ -65,9 +66,13 @@ func Run(t *testing.T, open func(t *testing.T) store.State) {
 		{"ConcurrentLock", testConcurrentLock},
 		{"ConcurrentDirty", testConcurrentDirty},
 		{"ConcurrentLinks", testConcurrentLinks},
+		{"CanceledContext", testCanceled},
 	}
+	// Sub-tests run in parallel: each has its own store, and most of the
+	// suite's time is spent sleeping past ttls.
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			tc.fn(t, fresh(t))
 		})
 	}
@@ -896,4 +901,30 @@ func testConcurrentLinks(t *testing.T, s store.State) {
 			}
 		}
 	}
+}
+
+// testCanceled: a call whose context is already done fails and changes
+// nothing.
+func testCanceled(t *testing.T, s store.State) {
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if err := s.SaveLink(ctx, link("lin-a", "1")); err == nil {
+		t.Fatal("SaveLink with a canceled context succeeded")
+	}
+	if _, err := s.MarkDirty(ctx, "k"); err == nil {
+		t.Fatal("MarkDirty with a canceled context succeeded")
+	}
+	if _, err := s.Lock(ctx, "k", longTTL); err == nil {
+		t.Fatal("Lock with a canceled context succeeded")
+	}
+	live := t.Context()
+	if _, err := s.Link(live, "lin-a"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("canceled SaveLink stored the link: err = %v", err)
+	}
+	if d, err := s.Dirty(live); err != nil || len(d) != 0 {
+		t.Fatalf("canceled MarkDirty marked: %v, %v", d, err)
+	}
+	l, err := s.Lock(live, "k", longTTL)
+	must(t, "Lock after the canceled Lock", err)
+	must(t, "Unlock", s.Unlock(live, l))
 }
