@@ -23,6 +23,7 @@ import (
 type Store struct {
 	rdb    *goredis.Client
 	prefix string
+	page   int64 // conflict:at entries read per round trip when listing
 }
 
 var _ store.State = (*Store)(nil)
@@ -49,7 +50,7 @@ func Open(ctx context.Context, rawURL, prefix string) (*Store, error) {
 		rdb.Close()
 		return nil, fmt.Errorf("connecting to redis at %s: %s", shown, scrub(err.Error(), rawURL))
 	}
-	return &Store{rdb: rdb, prefix: prefix}, nil
+	return &Store{rdb: rdb, prefix: prefix, page: conflictPage}, nil
 }
 
 // redactURL masks the password of a Redis URL, even one url.Parse rejects.
@@ -492,9 +493,9 @@ func (s *Store) Conflicts(ctx context.Context, f store.ConflictFilter) ([]backlo
 	}
 	var out []listed
 	seen := map[string]bool{}
-	for off := int64(0); ; off += conflictPage {
+	for off := int64(0); ; off += s.page {
 		zs, err := s.rdb.ZRevRangeByScoreWithScores(ctx, s.key("conflict", "at"), &goredis.ZRangeBy{
-			Min: minScore, Max: "+inf", Offset: off, Count: conflictPage,
+			Min: minScore, Max: "+inf", Offset: off, Count: s.page,
 		}).Result()
 		if err != nil {
 			return nil, fmt.Errorf("listing conflicts: %w", err)
@@ -537,7 +538,7 @@ func (s *Store) Conflicts(ctx context.Context, f store.ConflictFilter) ([]backlo
 				}
 			}
 		}
-		if len(zs) < conflictPage {
+		if int64(len(zs)) < s.page {
 			break
 		}
 		if f.Limit > 0 && len(out) >= f.Limit {

@@ -117,6 +117,16 @@ func TestConformanceReplicas(t *testing.T) {
 	})
 }
 
+// TestConformanceSmallPages lists conflicts three index entries at a time,
+// so the suite's filters, limits and ties cross page boundaries.
+func TestConformanceSmallPages(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.State {
+		s := location(t)()
+		s.page = 3
+		return s
+	})
+}
+
 func TestPersistence(t *testing.T) {
 	storetest.RunPersistent(t, func(t *testing.T) func() store.State {
 		open := location(t)

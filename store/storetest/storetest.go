@@ -597,11 +597,18 @@ func testConflictFilters(t *testing.T, s store.State) {
 	var added []backlog.Conflict
 	fields := []backlog.Field{backlog.Title, backlog.Status, backlog.Priority}
 	// 30 records, 10 s apart, over three links and three fields; every third
-	// one open. Two share one instant, so ties are exercised.
+	// one open. Two share one instant, so ties are exercised; two more lie
+	// within one microsecond, the later add being the older, so an
+	// implementation that orders by a coarser clock shows it.
 	for i := range 30 {
 		at := t0.Add(time.Duration(i) * 10 * time.Second)
-		if i == 7 {
+		switch i {
+		case 7:
 			at = added[6].At
+		case 17:
+			at = at.Add(500 * time.Nanosecond)
+		case 18:
+			at = added[17].At.Add(-400 * time.Nanosecond)
 		}
 		c := conflict(fmt.Sprintf("l%d", i%3), fields[(i/3)%3], at)
 		if i%3 == 0 {
@@ -631,6 +638,8 @@ func testConflictFilters(t *testing.T, s store.State) {
 		{"since future", store.ConflictFilter{Since: t0.Add(time.Hour)}},
 		{"limit", store.ConflictFilter{Limit: 5}},
 		{"limit across tie", store.ConflictFilter{Limit: 23}},
+		{"limit inside a microsecond", store.ConflictFilter{Limit: 12}},
+		{"limit after a microsecond", store.ConflictFilter{Limit: 13}},
 		{"limit beyond", store.ConflictFilter{Limit: 100}},
 		{"open+link", store.ConflictFilter{OpenOnly: true, LinkID: "l0"}},
 		{"field+since+limit", store.ConflictFilter{Field: backlog.Title, Since: t0.Add(50 * time.Second), Limit: 3}},
