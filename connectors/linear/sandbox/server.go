@@ -214,6 +214,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	status, out := s.handle(r.Header.Get("Authorization"), body)
 	s.rateHeaders(w.Header(), complexityOf(body), out.ratelimitedReset)
+	w.Header().Set("Date", s.opts.Now().UTC().Format(http.TimeFormat)) // the server's clock, as Options.Now says
 	if out.ratelimitedReset > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int((out.ratelimitedReset+time.Second-1)/time.Second)))
 	}

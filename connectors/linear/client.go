@@ -1,0 +1,629 @@
+package linear
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	graphql "github.com/hasura/go-graphql-client"
+
+	"github.com/tandem-sync/tandem/backlog"
+	"github.com/tandem-sync/tandem/connectors"
+)
+
+var (
+	_ connectors.Connector = (*Client)(nil)
+	_ connectors.Webhooks  = (*Client)(nil)
+	_ connectors.Registrar = (*Client)(nil)
+)
+
+// Config says which Linear workspace and team to sync.
+type Config struct {
+	URL           string // API base, e.g. https://api.linear.app; the client posts to URL+"/graphql"
+	APIKey        string // personal API key ("lin_api_…"), sent as is; "Bearer …" for OAuth tokens
+	Team          string // team key, e.g. "ENG"
+	WebhookSecret string // signing secret of our webhook
+	HTTPClient    *http.Client
+}
+
+// Client is the Linear connector for one team. It is safe for concurrent
+// use.
+type Client struct {
+	gql    *graphql.Client
+	secret []byte
+	now    func() time.Time
+
+	viewerID, viewerEmail string
+	teamID, teamKey       string
+
+	mu  sync.RWMutex
+	cat catalog
+}
+
+// pageSize is how many issues one Changed page holds.
+const pageSize = 50
+
+// overlap is how far before the last high-water mark Changed looks again,
+// for clock skew between Linear's writers.
+const overlap = 5 * time.Second
+
+// New connects to Linear: checks the key (viewer), finds the team by key
+// and loads its workflow states, cycles, the workspace users and labels.
+func New(ctx context.Context, cfg Config) (*Client, error) {
+	if cfg.URL == "" || cfg.APIKey == "" || cfg.Team == "" {
+		return nil, connectors.Permanent(errors.New("linear: URL, API key and team are required"))
+	}
+	base := cfg.HTTPClient
+	if base == nil {
+		base = &http.Client{Timeout: 30 * time.Second}
+	}
+	hc := *base
+	rt := hc.Transport
+	if rt == nil {
+		rt = http.DefaultTransport
+	}
+	c := &Client{secret: []byte(cfg.WebhookSecret), now: time.Now}
+	hc.Transport = &transport{base: rt, key: cfg.APIKey, now: func() time.Time { return c.now() }}
+	c.gql = graphql.NewClient(strings.TrimRight(cfg.URL, "/")+"/graphql", &hc)
+	if err := c.load(ctx, cfg.Team); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+const setupQuery = `query TandemSetup($team: String!) {
+  viewer { id email }
+  team(id: $team) {
+    id key name
+    states(first: 100) { nodes { id name type position } }
+    cycles(first: 100) { nodes { id name number } }
+  }
+  users(first: 250, includeDisabled: true) { nodes { id email } }
+  issueLabels(first: 250) { nodes { id name team { id } } }
+}`
+
+func (c *Client) load(ctx context.Context, teamKey string) error {
+	var out struct {
+		Viewer struct{ ID, Email string } `json:"viewer"`
+		Team   struct {
+			ID, Key, Name string
+			States        struct{ Nodes []state } `json:"states"`
+			Cycles        struct {
+				Nodes []struct {
+					ID     string  `json:"id"`
+					Name   *string `json:"name"`
+					Number float64 `json:"number"`
+				} `json:"nodes"`
+			} `json:"cycles"`
+		} `json:"team"`
+		Users struct {
+			Nodes []struct{ ID, Email string } `json:"nodes"`
+		} `json:"users"`
+		IssueLabels struct {
+			Nodes []struct {
+				ID, Name string
+				Team     *struct{ ID string } `json:"team"`
+			} `json:"nodes"`
+		} `json:"issueLabels"`
+	}
+	if err := c.exec(ctx, "loading team "+teamKey, setupQuery, map[string]any{"team": teamKey}, &out); err != nil {
+		return err
+	}
+	c.viewerID, c.viewerEmail = out.Viewer.ID, out.Viewer.Email
+	c.teamID, c.teamKey = out.Team.ID, out.Team.Key
+	cat := catalog{teamID: out.Team.ID, users: map[string]string{}, labels: map[string]string{},
+		cycles: map[string]string{}, emailOf: map[string]string{}}
+	cat.states = out.Team.States.Nodes
+	slices.SortStableFunc(cat.states, func(a, b state) int {
+		switch {
+		case a.Position < b.Position:
+			return -1
+		case a.Position > b.Position:
+			return 1
+		}
+		return 0
+	})
+	if len(cat.states) == 0 {
+		return connectors.Permanent(fmt.Errorf("linear: team %s has no workflow states", teamKey))
+	}
+	for _, u := range out.Users.Nodes {
+		cat.users[strings.ToLower(u.Email)] = u.ID
+		cat.emailOf[u.ID] = strings.ToLower(u.Email)
+	}
+	for _, l := range out.IssueLabels.Nodes {
+		if l.Team == nil || l.Team.ID == out.Team.ID {
+			cat.labels[strings.ToLower(l.Name)] = l.ID
+		}
+	}
+	for _, cy := range out.Team.Cycles.Nodes {
+		cat.cycles[strings.ToLower(cycleName(cy.Name, cy.Number))] = cy.ID
+	}
+	c.mu.Lock()
+	c.cat = cat
+	c.mu.Unlock()
+	return nil
+}
+
+// Side implements connectors.Connector.
+func (c *Client) Side() backlog.Side { return backlog.Linear }
+
+// TeamID is the synced team's id.
+func (c *Client) TeamID() string { return c.teamID }
+
+// changedCursor is the opaque Changed cursor.
+type changedCursor struct {
+	// Since is the lower bound of this pass (zero: everything).
+	Since time.Time `json:"since,omitzero"`
+	// After is the page cursor within the pass.
+	After string `json:"after,omitempty"`
+	// High is the newest updatedAt seen in this pass so far.
+	High time.Time `json:"high,omitzero"`
+	// Skip holds id@updatedAt of the items the previous pass reported
+	// inside the overlap window: the same versions are not reported again.
+	Skip []string `json:"skip,omitempty"`
+	// Window collects this pass's items near High, to become the next
+	// pass's Skip.
+	Window []string `json:"window,omitempty"`
+}
+
+// maxWindow bounds the cursor; past it the window is dropped, which only
+// costs repeats.
+const maxWindow = 200
+
+const changedQuery = `query TandemChanged($filter: IssueFilter, $after: String) {
+  issues(filter: $filter, first: 50, after: $after, orderBy: updatedAt, includeArchived: true) {
+    nodes { id identifier updatedAt }
+    pageInfo { hasNextPage endCursor }
+  }
+}`
+
+// Changed implements connectors.Connector. A pass pages through the team's
+// issues updated at or after the cursor's since (minus a few seconds of
+// overlap), most recently updated first; the next pass starts at the
+// newest updatedAt this pass saw. An issue edited during a pass moves ahead
+// of the pages still to come, but its new updatedAt is at or after that
+// mark, so the next pass reports it: nothing is skipped. Versions already
+// reported inside the overlap window are not reported again.
+func (c *Client) Changed(ctx context.Context, cursor string) (connectors.Page, error) {
+	var cur changedCursor
+	if cursor != "" {
+		if err := json.Unmarshal([]byte(cursor), &cur); err != nil {
+			return connectors.Page{}, connectors.Permanent(fmt.Errorf("linear: bad cursor %q: %w", cursor, err))
+		}
+	}
+	filter := map[string]any{"team": map[string]any{"id": map[string]any{"eq": c.teamID}}}
+	if !cur.Since.IsZero() {
+		filter["updatedAt"] = map[string]any{"gte": cur.Since.Add(-overlap).UTC().Format(time.RFC3339Nano)}
+	}
+	vars := map[string]any{"filter": filter}
+	if cur.After != "" {
+		vars["after"] = cur.After
+	}
+	var out struct {
+		Issues struct {
+			Nodes []struct {
+				ID, Identifier string
+				UpdatedAt      time.Time `json:"updatedAt"`
+			} `json:"nodes"`
+			PageInfo struct {
+				HasNextPage bool   `json:"hasNextPage"`
+				EndCursor   string `json:"endCursor"`
+			} `json:"pageInfo"`
+		} `json:"issues"`
+	}
+	var head http.Header
+	if err := c.exec(ctx, "listing changed issues", changedQuery, vars, &out, graphql.BindResponseHeaders(&head)); err != nil {
+		return connectors.Page{}, err
+	}
+	// A version is settled (safe to skip when seen again) once the server's
+	// clock is past it by a second: any later edit gets a newer updatedAt.
+	var settledBefore time.Time
+	if d, err := http.ParseTime(head.Get("Date")); err == nil {
+		settledBefore = d.Add(-time.Second)
+	}
+	var page connectors.Page
+	next := cur
+	for _, n := range out.Issues.Nodes {
+		if n.UpdatedAt.After(next.High) {
+			next.High = n.UpdatedAt
+		}
+		tag := n.ID + "@" + n.UpdatedAt.UTC().Format(time.RFC3339Nano)
+		if n.UpdatedAt.Before(settledBefore) && !n.UpdatedAt.Before(next.High.Add(-overlap)) && len(next.Window) < maxWindow {
+			next.Window = append(next.Window, tag)
+		}
+		if slices.Contains(cur.Skip, tag) {
+			continue
+		}
+		page.Refs = append(page.Refs, backlog.Ref{Side: backlog.Linear, ID: n.ID, Key: n.Identifier})
+	}
+	if out.Issues.PageInfo.HasNextPage && out.Issues.PageInfo.EndCursor != "" {
+		next.After = out.Issues.PageInfo.EndCursor
+		page.More = true
+	} else {
+		end := changedCursor{Since: cur.Since}
+		if next.High.After(end.Since) {
+			end.Since = next.High
+		}
+		keep := append(slices.Clone(next.Window), cur.Skip...)
+		for _, tag := range keep {
+			_, at, _ := strings.Cut(tag, "@")
+			if t, err := time.Parse(time.RFC3339Nano, at); err == nil && !t.Before(end.Since.Add(-overlap)) {
+				end.Skip = append(end.Skip, tag)
+			}
+		}
+		slices.Sort(end.Skip)
+		end.Skip = slices.Compact(end.Skip)
+		if len(end.Skip) > maxWindow {
+			end.Skip = nil
+		}
+		next = end
+	}
+	b, err := json.Marshal(next)
+	if err != nil {
+		return connectors.Page{}, err
+	}
+	page.Next = string(b)
+	return page, nil
+}
+
+const getQuery = `query TandemIssue($id: String!) { issue(id: $id) { ...IssueFields } }
+` + issueFields
+
+// Get implements connectors.Connector. A trashed (deleted) issue is
+// ErrNotFound.
+func (c *Client) Get(ctx context.Context, id string) (backlog.Item, error) {
+	n, err := c.getNode(ctx, id)
+	if err != nil {
+		return backlog.Item{}, err
+	}
+	it, err := toItem(n)
+	if err != nil {
+		return backlog.Item{}, connectors.Permanent(err)
+	}
+	return it, nil
+}
+
+func (c *Client) getNode(ctx context.Context, id string) (issueNode, error) {
+	var out struct {
+		Issue *issueNode `json:"issue"`
+	}
+	if err := c.exec(ctx, "fetching linear issue "+id, getQuery, map[string]any{"id": id}, &out); err != nil {
+		return issueNode{}, err
+	}
+	if out.Issue == nil || (out.Issue.Trashed != nil && *out.Issue.Trashed) {
+		return issueNode{}, fmt.Errorf("fetching linear issue %s: %w", id, connectors.ErrNotFound)
+	}
+	return *out.Issue, nil
+}
+
+const createMutation = `mutation TandemCreate($input: IssueCreateInput!) {
+  issueCreate(input: $input) { success issue { id identifier } }
+}`
+
+// Create implements connectors.Connector. it.Ref.ID, when set, is the id
+// the issue takes (a twin id derived from the Jira issue), which makes a
+// retried create find the first one instead of making a second.
+func (c *Client) Create(ctx context.Context, it backlog.Item) (backlog.Ref, error) {
+	if it.Ref.ID != "" {
+		n, err := c.getNode(ctx, it.Ref.ID)
+		if err == nil {
+			return backlog.Ref{Side: backlog.Linear, ID: n.ID, Key: n.Identifier}, nil
+		}
+		if !errors.Is(err, connectors.ErrNotFound) {
+			return backlog.Ref{}, err
+		}
+	}
+	p := backlog.Patch{backlog.Title: backlog.Value(it.Title), backlog.Description: backlog.Value(it.Description),
+		backlog.Priority: backlog.Value(it.Priority)}
+	if it.Status != (backlog.StatusValue{}) {
+		p[backlog.Status] = backlog.EncodeStatus(it.Status)
+	}
+	for _, f := range []backlog.Field{backlog.Assignee, backlog.Estimate, backlog.DueDate} {
+		if v := it.Get(f); v != "" {
+			p[f] = v
+		}
+	}
+	in, err := c.input(ctx, p)
+	if err != nil {
+		return backlog.Ref{}, err
+	}
+	in["teamId"] = c.teamID
+	if it.Ref.ID != "" {
+		in["id"] = it.Ref.ID
+	}
+	var out struct {
+		IssueCreate struct {
+			Success bool                             `json:"success"`
+			Issue   *struct{ ID, Identifier string } `json:"issue"`
+		} `json:"issueCreate"`
+	}
+	err = c.exec(ctx, "creating linear issue", createMutation, map[string]any{"input": in}, &out)
+	if err != nil && it.Ref.ID != "" && isDuplicate(err) {
+		// Another writer (or our own earlier try) created it meanwhile.
+		n, gerr := c.getNode(ctx, it.Ref.ID)
+		if gerr != nil {
+			return backlog.Ref{}, gerr
+		}
+		return backlog.Ref{Side: backlog.Linear, ID: n.ID, Key: n.Identifier}, nil
+	}
+	if err != nil {
+		return backlog.Ref{}, err
+	}
+	if !out.IssueCreate.Success || out.IssueCreate.Issue == nil {
+		return backlog.Ref{}, errors.New("creating linear issue: success false")
+	}
+	return backlog.Ref{Side: backlog.Linear, ID: out.IssueCreate.Issue.ID, Key: out.IssueCreate.Issue.Identifier}, nil
+}
+
+const updateMutation = `mutation TandemUpdate($id: String!, $input: IssueUpdateInput!) {
+  issueUpdate(id: $id, input: $input) { success issue { id updatedAt } }
+}`
+
+// Apply implements connectors.Connector with one issueUpdate for all the
+// patched fields (labels that do not exist yet are created first).
+func (c *Client) Apply(ctx context.Context, id string, p backlog.Patch) error {
+	if len(p) == 0 {
+		return nil
+	}
+	in, err := c.input(ctx, p)
+	if err != nil {
+		return err
+	}
+	var out struct {
+		IssueUpdate struct {
+			Success bool `json:"success"`
+		} `json:"issueUpdate"`
+	}
+	if err := c.exec(ctx, "updating linear issue "+id, updateMutation, map[string]any{"id": id, "input": in}, &out); err != nil {
+		return err
+	}
+	if !out.IssueUpdate.Success {
+		return fmt.Errorf("updating linear issue %s: success false", id)
+	}
+	return nil
+}
+
+// input builds the issue input of p, creating missing labels.
+func (c *Client) input(ctx context.Context, p backlog.Patch) (map[string]any, error) {
+	c.mu.RLock()
+	in, missing, err := c.cat.updateInput(p)
+	c.mu.RUnlock()
+	if err != nil {
+		return nil, connectors.Permanent(fmt.Errorf("linear input: %w", err))
+	}
+	if len(missing) == 0 {
+		return in, nil
+	}
+	ids, _ := in["labelIds"].([]string)
+	for _, name := range missing {
+		id, err := c.createLabel(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	in["labelIds"] = ids
+	return in, nil
+}
+
+const labelMutation = `mutation TandemLabel($input: IssueLabelCreateInput!) {
+  issueLabelCreate(input: $input) { success issueLabel { id name } }
+}`
+
+func (c *Client) createLabel(ctx context.Context, name string) (string, error) {
+	var out struct {
+		IssueLabelCreate struct {
+			IssueLabel struct{ ID, Name string } `json:"issueLabel"`
+		} `json:"issueLabelCreate"`
+	}
+	err := c.exec(ctx, "creating linear label "+name, labelMutation,
+		map[string]any{"input": map[string]any{"name": name, "teamId": c.teamID}}, &out)
+	if err != nil {
+		return "", err
+	}
+	c.mu.Lock()
+	c.cat.labels[strings.ToLower(name)] = out.IssueLabelCreate.IssueLabel.ID
+	c.mu.Unlock()
+	return out.IssueLabelCreate.IssueLabel.ID, nil
+}
+
+// Project implements connectors.Connector.
+func (c *Client) Project(f backlog.Field, v backlog.Value) backlog.Value {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.cat.project(f, v)
+}
+
+// ---- transport and errors
+
+// exec runs one document and decodes its data into out, mapping Linear's
+// errors: RATELIMITED → *connectors.RateLimitError, authentication →
+// ErrUnauthorized (permanent), "Entity not found" → ErrNotFound, invalid
+// input or a document the schema rejects → permanent.
+func (c *Client) exec(ctx context.Context, what, doc string, vars map[string]any, out any, opts ...graphql.Option) error {
+	data, err := c.gql.ExecRaw(ctx, doc, vars, opts...)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, classify(err))
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return connectors.Permanent(fmt.Errorf("%s: decoding answer: %w", what, err))
+	}
+	return nil
+}
+
+// apiError is one GraphQL error Linear answered.
+type apiError struct {
+	Message string
+	Code    string
+	UserMsg string
+}
+
+func (e *apiError) Error() string {
+	if e.UserMsg != "" && e.UserMsg != e.Message {
+		return fmt.Sprintf("linear %s: %s (%s)", e.Code, e.Message, e.UserMsg)
+	}
+	return fmt.Sprintf("linear %s: %s", e.Code, e.Message)
+}
+
+func classify(err error) error {
+	var rl *connectors.RateLimitError
+	if errors.As(err, &rl) {
+		return rl
+	}
+	if errors.Is(err, connectors.ErrUnauthorized) {
+		return connectors.Permanent(unwrapTransport(err))
+	}
+	var gerrs graphql.Errors
+	if !errors.As(err, &gerrs) || len(gerrs) == 0 {
+		return err
+	}
+	for _, ge := range gerrs {
+		code, _ := ge.Extensions["code"].(string)
+		user, _ := ge.Extensions["userPresentableMessage"].(string)
+		ae := &apiError{Message: ge.Message, Code: code, UserMsg: user}
+		switch {
+		case code == "RATELIMITED":
+			return &connectors.RateLimitError{Side: backlog.Linear, RetryAfter: time.Minute}
+		case code == "AUTHENTICATION_ERROR":
+			return connectors.Permanent(fmt.Errorf("%w: %w", connectors.ErrUnauthorized, ae))
+		case strings.HasPrefix(ge.Message, "Entity not found"):
+			return fmt.Errorf("%w: %w", connectors.ErrNotFound, ae)
+		case code == "INVALID_INPUT", code == "GRAPHQL_VALIDATION_FAILED", code == "FORBIDDEN",
+			code == "BAD_USER_INPUT", code == "FEATURE_NOT_ACCESSIBLE":
+			return connectors.Permanent(ae)
+		case code != "" && code != graphql.ErrRequestError && code != graphql.ErrJsonDecode:
+			return ae
+		}
+	}
+	return err
+}
+
+// unwrapTransport digs the transport's own error out of the client's
+// wrapping (graphql.Errors → *url.Error → ours).
+func unwrapTransport(err error) error {
+	var te *transportError
+	if errors.As(err, &te) {
+		return te
+	}
+	return err
+}
+
+func isDuplicate(err error) bool {
+	var ae *apiError
+	return errors.As(err, &ae) && strings.Contains(strings.ToLower(ae.Message+" "+ae.UserMsg), "already exist")
+}
+
+// transport adds the API key and turns Linear's 4xx answers into errors the
+// client can read: go-graphql-client does not decode the body of a 4xx, so
+// RATELIMITED and authentication errors become typed errors here, and any
+// other 4xx carrying GraphQL errors is handed on as a 200 so the client
+// decodes its errors (codes, messages).
+type transport struct {
+	base http.RoundTripper
+	key  string
+	now  func() time.Time
+}
+
+// transportError is an authentication failure seen by the transport.
+type transportError struct{ ae *apiError }
+
+func (e *transportError) Error() string { return e.ae.Error() }
+func (e *transportError) Unwrap() error { return connectors.ErrUnauthorized }
+
+func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	req = req.Clone(req.Context())
+	req.Header.Set("Authorization", t.key)
+	req.Header.Set("User-Agent", "tandem-sync")
+	resp, err := t.base.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode == http.StatusTooManyRequests {
+		resp.Body.Close()
+		return nil, &connectors.RateLimitError{Side: backlog.Linear, RetryAfter: retryAfter(resp.Header, t.now())}
+	}
+	if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
+		resp.Body.Close()
+		return nil, &transportError{ae: &apiError{Code: strconv.Itoa(resp.StatusCode), Message: resp.Status}}
+	}
+	if resp.StatusCode < 400 || resp.StatusCode >= 500 {
+		return resp, nil
+	}
+	body, rerr := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	resp.Body.Close()
+	if rerr != nil {
+		return nil, fmt.Errorf("reading linear answer: %w", rerr)
+	}
+	var env struct {
+		Errors []struct {
+			Message    string         `json:"message"`
+			Extensions map[string]any `json:"extensions"`
+		} `json:"errors"`
+	}
+	if json.Unmarshal(body, &env) == nil {
+		for _, e := range env.Errors {
+			code, _ := e.Extensions["code"].(string)
+			user, _ := e.Extensions["userPresentableMessage"].(string)
+			switch code {
+			case "RATELIMITED":
+				return nil, &connectors.RateLimitError{Side: backlog.Linear, RetryAfter: retryAfter(resp.Header, t.now())}
+			case "AUTHENTICATION_ERROR":
+				return nil, &transportError{ae: &apiError{Message: e.Message, Code: code, UserMsg: user}}
+			}
+		}
+		if len(env.Errors) > 0 {
+			resp.StatusCode, resp.Status = http.StatusOK, "200 OK"
+		}
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	resp.ContentLength = int64(len(body))
+	return resp, nil
+}
+
+// retryAfter reads how long to wait from Linear's headers: the reset of an
+// exhausted budget (X-RateLimit-Requests-Reset / -Complexity-Reset, epoch
+// milliseconds), else Retry-After (seconds), else the nearest reset, else a
+// minute.
+func retryAfter(h http.Header, now time.Time) time.Duration {
+	reset := func(name string) time.Duration {
+		v, err := strconv.ParseInt(strings.TrimSpace(h.Get(name)), 10, 64)
+		if err != nil || v <= 0 {
+			return 0
+		}
+		at := time.UnixMilli(v)
+		if v < 1e12 { // seconds, not milliseconds
+			at = time.Unix(v, 0)
+		}
+		return max(at.Sub(now), time.Second)
+	}
+	var best time.Duration
+	for _, b := range []string{"Requests", "Complexity"} {
+		if h.Get("X-RateLimit-"+b+"-Remaining") == "0" {
+			best = max(best, reset("X-RateLimit-"+b+"-Reset"))
+		}
+	}
+	if best > 0 {
+		return best
+	}
+	if s, err := strconv.Atoi(strings.TrimSpace(h.Get("Retry-After"))); err == nil && s >= 0 {
+		return time.Duration(s) * time.Second
+	}
+	for _, b := range []string{"Requests", "Complexity"} {
+		if d := reset("X-RateLimit-" + b + "-Reset"); d > 0 && (best == 0 || d < best) {
+			best = d
+		}
+	}
+	if best > 0 {
+		return best
+	}
+	return time.Minute
+}

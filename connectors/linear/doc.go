@@ -1,0 +1,23 @@
+// Package linear is the Linear connector: one team of a Linear workspace
+// seen as a connectors.Connector, with webhooks (connectors.Webhooks) and
+// webhook registration (connectors.Registrar). It talks GraphQL through
+// github.com/hasura/go-graphql-client with raw documents, each of which
+// validates against Linear's published schema (the tests check this).
+//
+// It owns the Linear ⇄ canonical mapping (mapping.go: states by name then
+// by type, priorities 0–4, labels, assignee by email, cycles, sortOrder as
+// Rank), paging changed issues with an opaque cursor, idempotent creation
+// with a client-chosen issue id, one issueUpdate per patch, error mapping
+// (RATELIMITED → *connectors.RateLimitError with the wait read from
+// X-RateLimit-*-Reset, authentication → ErrUnauthorized, "Entity not found"
+// → ErrNotFound, invalid input → permanent), and webhook verification
+// (webhook.go: Linear-Signature HMAC, webhookTimestamp within ±60 s).
+//
+// Auth and error capture live in an http.RoundTripper rather than in the
+// client's request modifier (which drops retry settings); the client's own
+// retry is off: connectors.WithRetry retries, watching ctx.
+//
+// It does not own retries, the reconcile logic, comments sync or ordering
+// (reconcile plans moves; Apply writes a Rank as sortOrder). The sandbox
+// sub-package is an in-memory Linear for tests and the demo.
+package linear
