@@ -106,9 +106,18 @@ func (d *Doc) Normalize() {
 	d.Blocks = normBlocks(d.Blocks, false)
 }
 
-func normBlocks(bs []Block, inItem bool) []Block {
-	out := bs[:0]
+// mergeParagraphs is a no-op hook kept for symmetry with normItem: at block
+// level two paragraphs stay apart (a blank line separates them).
+func mergeParagraphs(bs []Block) []Block { return bs }
+
+func normBlocks(bs []Block, inQuote bool) []Block {
+	out := bs[:0:0]
 	for _, b := range bs {
+		if b.Kind == Quote && inQuote {
+			// Wiki quotes do not nest: the inner one dissolves.
+			out = append(out, normBlocks(b.Blocks, true)...)
+			continue
+		}
 		switch b.Kind {
 		case Paragraph:
 			b.Inlines = normInlines(b.Inlines, true)
@@ -119,9 +128,16 @@ func normBlocks(bs []Block, inItem bool) []Block {
 			b.Level = min(max(b.Level, 1), 6)
 			b.Inlines = normInlines(b.Inlines, false)
 		case BulletList, OrderedList:
-			for i := range b.Items {
-				b.Items[i].Blocks = normItem(b.Items[i].Blocks)
+			// Empty items carry nothing, and Markdown cannot always write
+			// them (an empty item cannot interrupt a paragraph).
+			items := b.Items[:0]
+			for _, it := range b.Items {
+				it.Blocks = normItem(it.Blocks, inQuote)
+				if len(it.Blocks) > 0 || it.Task {
+					items = append(items, it)
+				}
 			}
+			b.Items = items
 			if len(b.Items) == 0 {
 				continue
 			}
@@ -130,7 +146,7 @@ func normBlocks(bs []Block, inItem bool) []Block {
 				continue
 			}
 		case Quote:
-			b.Blocks = normBlocks(b.Blocks, false)
+			b.Blocks = normBlocks(b.Blocks, true)
 			if len(b.Blocks) == 0 {
 				continue
 			}
@@ -152,11 +168,21 @@ func normBlocks(bs []Block, inItem bool) []Block {
 			padRows(b.Rows)
 		case CodeBlock:
 			b.Code = strings.TrimRight(b.Code, "\n")
+			b.Lang = cleanLang(b.Lang)
+			// Wiki code macros cannot hold their own closing tag: such code
+			// goes into {noformat} (losing the language), and code holding
+			// both tags has "{code}" broken up.
+			if strings.Contains(b.Code, "{code}") {
+				if strings.Contains(b.Code, "{noformat}") {
+					b.Code = strings.ReplaceAll(b.Code, "{code}", "{code }")
+				} else {
+					b.Lang = ""
+				}
+			}
 		}
 		out = append(out, b)
 	}
-	_ = inItem
-	return out
+	return mergeParagraphs(out)
 }
 
 // padRows makes every row as wide as the widest one.
@@ -176,8 +202,8 @@ func padRows(rows []Row) {
 // non-list blocks (adjacent paragraphs joined by a hard break), then the
 // nested lists; a non-list block after a nested list moves into that list's
 // last item, where a wiki reader would put it.
-func normItem(bs []Block) []Block {
-	bs = normBlocks(bs, true)
+func normItem(bs []Block, inQuote bool) []Block {
+	bs = normBlocks(bs, inQuote)
 	var out []Block
 	for _, b := range bs {
 		n := len(out)
@@ -190,7 +216,7 @@ func normItem(bs []Block) []Block {
 		case last >= 0 && (out[last].Kind == BulletList || out[last].Kind == OrderedList) && !isList:
 			l := &out[last]
 			it := &l.Items[len(l.Items)-1]
-			it.Blocks = normItem(append(it.Blocks, b))
+			it.Blocks = normItem(append(it.Blocks, b), inQuote)
 		case last >= 0 && isList && out[last].Kind == b.Kind:
 			out[last].Items = append(out[last].Items, b.Items...)
 		case last >= 0 && b.Kind == Paragraph && out[last].Kind == Paragraph:
@@ -200,7 +226,10 @@ func normItem(bs []Block) []Block {
 		case b.Kind == Heading || b.Kind == Rule || b.Kind == Table:
 			// Wiki list items cannot hold these; keep their text.
 			if b.Kind == Heading {
-				b = Block{Kind: Paragraph, Inlines: boldAll(b.Inlines)}
+				b = Block{Kind: Paragraph, Inlines: normInlines(boldAll(b.Inlines), true)}
+				if len(b.Inlines) == 0 {
+					continue
+				}
 				if n > 0 && out[last].Kind == Paragraph {
 					out[last].Inlines = normInlines(append(append(out[last].Inlines, Inline{Kind: HardBreak}), b.Inlines...), true)
 					continue

@@ -2,8 +2,10 @@ package wiki
 
 import (
 	"bytes"
+	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
@@ -157,7 +159,8 @@ type inlineState struct {
 }
 
 func (c *mdConv) inlines(parent ast.Node, st *inlineState) []Inline {
-	if st == nil {
+	top := st == nil
+	if top {
 		st = &inlineState{}
 		c.html = [16]int{}
 	}
@@ -165,7 +168,7 @@ func (c *mdConv) inlines(parent ast.Node, st *inlineState) []Inline {
 	for n := parent.FirstChild(); n != nil; n = n.NextSibling() {
 		out = c.inline(out, n, st)
 	}
-	if parent.Kind() == ast.KindParagraph || parent.Kind() == ast.KindTextBlock || parent.Kind() == ast.KindHeading {
+	if top {
 		out = splitMentions(out)
 	}
 	return out
@@ -185,11 +188,75 @@ func (c *mdConv) cur(st *inlineState) Inline {
 	return in
 }
 
-func unescapeMD(b []byte) string {
-	b = util.UnescapePunctuations(b)
-	b = util.ResolveNumericReferences(b)
-	b = util.ResolveEntityNames(b)
-	return string(b)
+// unescapeMD resolves backslash escapes and character references in one
+// pass, as CommonMark reads them: an escaped "&" starts no reference.
+//
+// With keep set, an escaped "[" becomes escBracket, so that "\\[~x]" is not
+// taken for a mention; splitMentions turns it back.
+func unescapeMD(b []byte, keep bool) string {
+	if bytes.IndexByte(b, '\\') < 0 && bytes.IndexByte(b, '&') < 0 {
+		return string(b)
+	}
+	var out strings.Builder
+	out.Grow(len(b))
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case c == '\\' && i+1 < len(b) && util.IsPunct(b[i+1]):
+			if keep && b[i+1] == '[' {
+				out.WriteRune(escBracket)
+				i++
+				continue
+			}
+			out.WriteByte(b[i+1])
+			i++
+			continue
+		case c == '&':
+			if s, n := mdEntity(b[i:]); n > 0 {
+				out.WriteString(s)
+				i += n - 1
+				continue
+			}
+		}
+		out.WriteByte(c)
+	}
+	return out.String()
+}
+
+// mdEntity decodes an HTML entity or numeric reference at the start of b.
+func mdEntity(b []byte) (string, int) {
+	end := bytes.IndexByte(b, ';')
+	if end < 2 || end > 40 {
+		return "", 0
+	}
+	name := b[1:end]
+	if name[0] == '#' {
+		num := name[1:]
+		base := 10
+		if len(num) > 0 && (num[0] == 'x' || num[0] == 'X') {
+			num, base = num[1:], 16
+		}
+		if len(num) == 0 || len(num) > 7 {
+			return "", 0
+		}
+		v, err := strconv.ParseUint(string(num), base, 32)
+		if err != nil {
+			return "", 0
+		}
+		if v == 0 || v > utf8.MaxRune || v >= 0xD800 && v <= 0xDFFF {
+			v = utf8.RuneError
+		}
+		return string(rune(v)), end + 1
+	}
+	for _, c := range name {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return "", 0
+		}
+	}
+	if e, ok := util.LookUpHTML5EntityByName(string(name)); ok {
+		return string(e.Characters), end + 1
+	}
+	return "", 0
 }
 
 func (c *mdConv) inline(out []Inline, n ast.Node, st *inlineState) []Inline {
@@ -200,7 +267,7 @@ func (c *mdConv) inline(out []Inline, n ast.Node, st *inlineState) []Inline {
 		if n.IsRaw() {
 			in.Text = string(v)
 		} else {
-			in.Text = unescapeMD(v)
+			in.Text = unescapeMD(v, true)
 		}
 		out = append(out, in)
 		if n.HardLineBreak() {
@@ -248,7 +315,7 @@ func (c *mdConv) inline(out []Inline, n ast.Node, st *inlineState) []Inline {
 	case *ast.Link:
 		saved, savedHref := st.marks, st.href
 		st.marks |= Link
-		st.href = normHref(unescapeMD(n.Destination))
+		st.href = normHref(unescapeMD(n.Destination, false))
 		start := len(out)
 		for ch := n.FirstChild(); ch != nil; ch = ch.NextSibling() {
 			out = c.inline(out, ch, st)
@@ -278,8 +345,8 @@ func (c *mdConv) inline(out []Inline, n ast.Node, st *inlineState) []Inline {
 		}
 		in := c.cur(st)
 		in.Kind = Image
-		in.Text = normHref(unescapeMD(n.Destination))
-		in.Alt = alt.String()
+		in.Text = normHref(unescapeMD(n.Destination, false))
+		in.Alt = strings.ReplaceAll(alt.String(), string(escBracket), "[")
 		out = append(out, in)
 	case *ast.RawHTML:
 		var b strings.Builder
@@ -401,9 +468,19 @@ func normHref(h string) string {
 	return b.String()
 }
 
+// escBracket stands in for an escaped "[" while mentions are found.
+const escBracket = '\uE000'
+
 // splitMentions turns "[~accountid:…]" inside plain text into Mention nodes;
 // Markdown has no mention syntax, so the wiki form is kept verbatim.
 func splitMentions(ins []Inline) []Inline {
+	defer func() {
+		for i := range ins {
+			if strings.ContainsRune(ins[i].Text, escBracket) {
+				ins[i].Text = strings.ReplaceAll(ins[i].Text, string(escBracket), "[")
+			}
+		}
+	}()
 	ins = normInlines(ins, true)
 	var out []Inline
 	for _, in := range ins {
@@ -443,7 +520,8 @@ func splitMentions(ins []Inline) []Inline {
 			out = append(out, t)
 		}
 	}
-	return normInlines(out, true)
+	ins = normInlines(out, true)
+	return ins
 }
 
 func validMention(ref string) bool {

@@ -132,9 +132,15 @@ func mdList(b *strings.Builder, bl Block) {
 			// Continuation lines align with the item text, not the box.
 			indent = strings.Repeat(" ", len(marker)-4)
 		}
+		// A check box must be followed by text, so another first block
+		// starts on the next line.
+		boxAlone := it.Task && it.Blocks[0].Kind != Paragraph
+		if boxAlone {
+			b.WriteString(strings.TrimRight(marker, " "))
+		}
 		for k, line := range strings.Split(s, "\n") {
 			switch {
-			case k == 0:
+			case k == 0 && !boxAlone:
 				b.WriteString(marker)
 			case line == "":
 				b.WriteByte('\n')
@@ -169,7 +175,6 @@ func mdTable(b *strings.Builder, bl Block) {
 			b.WriteString(s)
 			b.WriteString(" |")
 		}
-		b.WriteByte('\n')
 	}
 	if header {
 		writeRow(rows[0].Cells, true)
@@ -177,25 +182,13 @@ func mdTable(b *strings.Builder, bl Block) {
 	} else {
 		writeRow(make([]Cell, width), true)
 	}
-	b.WriteByte('|')
+	b.WriteString("\n|")
 	for range width {
 		b.WriteString(" --- |")
 	}
 	for _, r := range rows {
 		b.WriteByte('\n')
 		writeRow(r.Cells, false)
-	}
-	s := b.String()
-	_ = s
-	trimTrailingNewline(b)
-}
-
-func trimTrailingNewline(b *strings.Builder) {
-	s := b.String()
-	if strings.HasSuffix(s, "\n") {
-		t := s[:len(s)-1]
-		b.Reset()
-		b.WriteString(t)
 	}
 }
 
@@ -346,6 +339,9 @@ func mdInlines(ins []Inline, mode mdMode, ctx int) string {
 }
 
 func nextRune(ins []Inline, i int) rune {
+	if i+1 < len(ins) && ins[i+1].Kind == HardBreak {
+		return '\n'
+	}
 	if i+1 < len(ins) && ins[i+1].Kind == Text && ins[i+1].Marks == ins[i].Marks {
 		r, _ := utf8.DecodeRuneInString(ins[i+1].Text)
 		return r
@@ -457,6 +453,10 @@ func (w *mdWriter) code(s string) {
 	if pad {
 		w.b.WriteByte(' ')
 	}
+	if w.ctx == ctxCell {
+		// GFM splits rows before reading code spans.
+		s = strings.ReplaceAll(s, "|", "\\|")
+	}
 	w.b.WriteString(s)
 	if pad {
 		w.b.WriteByte(' ')
@@ -473,11 +473,16 @@ func (w *mdWriter) text(s string, next rune) {
 			b.WriteByte(c)
 			continue
 		}
-		if w.mode == mdParanoid {
+		if w.mode == mdParanoid && !(c == '\\' && i == len(s)-1 && next == '\n') {
 			if isASCIIPunct(c) {
 				b.WriteByte('\\')
 			}
 			b.WriteByte(c)
+			continue
+		}
+		if c == '\\' && i == len(s)-1 && next == '\n' {
+			// goldmark reads "\\\\\\" before a newline as one break.
+			b.WriteString("&#92;")
 			continue
 		}
 		esc := false

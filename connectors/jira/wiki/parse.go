@@ -313,33 +313,42 @@ func (p *blockParser) macro(s string, at int, next *int) bool {
 	return true
 }
 
-// findClosing finds closing in s from i, skipping code and noformat bodies
-// so that a quoted code sample cannot end the quote.
+// findClosing finds closing in s from i, skipping escaped tags and code
+// and noformat bodies, so that a quoted code sample cannot end the quote.
 func findClosing(s string, i int, closing string) int {
-	for {
-		j := strings.Index(s[i:], closing)
-		k := strings.Index(s[i:], "{code")
-		l := strings.Index(s[i:], "{noformat}")
-		if l >= 0 && (k < 0 || l < k) {
-			k = l
-		}
-		if j < 0 {
+	for i < len(s) {
+		k := strings.IndexByte(s[i:], '{')
+		if k < 0 {
 			return -1
 		}
-		if k < 0 || j < k {
-			return i + j
-		}
-		name, _, end, ok := macroTag(s, i+k)
-		if !ok || (name != "code" && name != "noformat") {
-			i += k + 1
+		k += i
+		if escaped(s, k) {
+			i = k + 1
 			continue
 		}
-		c := strings.Index(s[end:], "{"+name+"}")
-		if c < 0 {
-			return i + j
+		if strings.HasPrefix(s[k:], closing) {
+			return k
 		}
-		i = end + c + len(name) + 2
+		name, _, end, ok := macroTag(s, k)
+		if ok && (name == "code" || name == "noformat") {
+			if c := strings.Index(s[end:], "{"+name+"}"); c >= 0 {
+				i = end + c + len(name) + 2
+				continue
+			}
+		}
+		i = k + 1
 	}
+	return -1
+}
+
+// escaped reports whether s[i] follows an odd run of backslashes.
+func escaped(s string, i int) bool {
+	n := 0
+	for i > 0 && s[i-1] == '\\' {
+		n++
+		i--
+	}
+	return n%2 == 1
 }
 
 // macroTag reads "{name}" or "{name:params}" at s[at].
@@ -440,12 +449,17 @@ func parseRow(t string) Row {
 		start := i
 		for i < len(t) && t[i] != '|' {
 			switch {
-			case t[i] == '\\' && i+1 < len(t) && t[i+1] != '\\':
+			case t[i] == '\\':
 				i += 2
 				continue
 			case t[i] == '[':
-				if j := strings.IndexByte(t[i:], ']'); j > 0 {
-					i += j + 1
+				if _, n := link(t[i:]); n > 0 {
+					i += n
+					continue
+				}
+			case t[i] == '!':
+				if _, n := image(t[i:]); n > 0 {
+					i += n
 					continue
 				}
 			case strings.HasPrefix(t[i:], "{{"):

@@ -36,7 +36,8 @@ func wBlock(b *strings.Builder, bl Block, prefix string) {
 	case CodeBlock:
 		wCode(b, bl)
 	case Quote:
-		if len(bl.Blocks) == 1 && bl.Blocks[0].Kind == Paragraph && !hasBreak(bl.Blocks[0].Inlines) {
+		// "bq." would end a list, so items use the macro.
+		if prefix == "" && len(bl.Blocks) == 1 && bl.Blocks[0].Kind == Paragraph && !hasBreak(bl.Blocks[0].Inlines) {
 			b.WriteString("bq. ")
 			b.WriteString(wParagraph(bl.Blocks[0].Inlines))
 			return
@@ -234,6 +235,9 @@ type wWriter struct {
 func wInlines(ins []Inline, mode wMode, ctx int) string {
 	w := wWriter{mode: mode, ctx: ctx}
 	for i, in := range ins {
+		if w.shortLink(ins, i) {
+			continue
+		}
 		w.transition(in, firstRune(ins, i))
 		switch in.Kind {
 		case Text:
@@ -272,6 +276,23 @@ func wInlines(ins []Inline, mode wMode, ctx int) string {
 	return w.b.String()
 }
 
+// shortLink writes a link whose text is its address as "[address]".
+func (w *wWriter) shortLink(ins []Inline, i int) bool {
+	in := ins[i]
+	if in.Kind != Text || in.Marks != Link || in.Text != in.Href || !looksLikeURL(in.Href) {
+		return false
+	}
+	if i > 0 && ins[i-1].Marks&Link != 0 && ins[i-1].Href == in.Href ||
+		i+1 < len(ins) && ins[i+1].Marks&Link != 0 && ins[i+1].Href == in.Href {
+		return false
+	}
+	w.transition(Inline{Kind: Text}, '[')
+	w.b.WriteByte('[')
+	w.b.WriteString(in.Href)
+	w.b.WriteByte(']')
+	return true
+}
+
 // firstRune is the first character the inline at i will print, as far as
 // delimiter rules care: text gives its first rune, anything else markup.
 func firstRune(ins []Inline, i int) rune {
@@ -294,23 +315,38 @@ func firstRune(ins []Inline, i int) rune {
 	return 0
 }
 
-// after is the character that follows text at i: its own next rune when the
-// next inline continues without markup, or a stand-in for markup.
+// after is the character printed after the text at i, as far as escaping
+// cares: its own next rune when the next inline continues without markup,
+// '*' standing for any delimiter, '|' for a cell's end, 0 for a line end.
 func (w *wWriter) after(ins []Inline, i int) rune {
+	cur := ins[i]
 	if i+1 >= len(ins) {
+		switch {
+		case cur.Marks != 0:
+			return '*'
+		case w.ctx == ctxCell:
+			return '|'
+		}
 		return 0
 	}
 	n := ins[i+1]
-	if n.Kind == SoftBreak || (n.Kind == HardBreak && w.ctx == ctxPara) {
-		return 0
-	}
-	if n.Kind == HardBreak {
-		return '\\'
-	}
-	if n.Kind == Text && n.Marks == ins[i].Marks && n.Href == ins[i].Href {
+	if n.Kind == Text && n.Marks == cur.Marks && n.Href == cur.Href {
 		return firstRune(ins, i+1)
 	}
-	return '*'
+	if cur.Marks != 0 {
+		return '*'
+	}
+	switch n.Kind {
+	case SoftBreak:
+		return 0
+	case HardBreak:
+		return '\\'
+	case Text:
+		if n.Marks != 0 {
+			return '*'
+		}
+	}
+	return firstRune(ins, i+1)
 }
 
 func (w *wWriter) transition(in Inline, first rune) {
