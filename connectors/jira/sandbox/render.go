@@ -482,4 +482,3 @@ func isNull(raw json.RawMessage) bool {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
-

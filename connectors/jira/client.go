@@ -1,0 +1,588 @@
+package jira
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	gojira "github.com/andygrunwald/go-jira"
+
+	"github.com/tandem-sync/tandem/backlog"
+	"github.com/tandem-sync/tandem/connectors"
+	"github.com/tandem-sync/tandem/connectors/jira/wiki"
+)
+
+var (
+	_ connectors.Connector = (*Client)(nil)
+	_ connectors.Webhooks  = (*Client)(nil)
+	_ connectors.Registrar = (*Client)(nil)
+)
+
+// OriginProperty is the issue entity property marking an issue Tandem
+// created as a twin; its value is {"side": "linear", "id": "<linear id>"}.
+const OriginProperty = "tandem.origin"
+
+// pageSize is the search page size: Jira answers at most 100 issues per
+// page when fields are requested.
+const pageSize = 100
+
+// overlap is subtracted from the poll cursor: JQL compares to the minute,
+// and Jira's search index can lag a write by a few seconds.
+const overlap = time.Minute
+
+// Config locates and authenticates the Jira site and names the project.
+type Config struct {
+	URL, Email, Token, Project string
+	WebhookSecret              string
+	HTTPClient                 *http.Client // optional; its Transport carries the requests
+}
+
+// Client is the Jira connector for one project.
+type Client struct {
+	cfg  Config
+	jc   *gojira.Client
+	site string
+	loc  *time.Location // the bot user's time zone: JQL dates are read in it
+
+	projectID, projectKey string
+	issueType             string // the type new twins get
+	statuses              []status
+	rankField             string // custom field id of the LexoRank field, "" if none
+	accountID             string
+	now                   func() time.Time
+}
+
+// status is one workflow status of the project.
+type status struct {
+	ID, Name, Category string // Category is Jira's key: new, indeterminate, done
+}
+
+// New connects to Jira: it checks the credentials and loads the project,
+// its statuses, the priorities and the Rank field.
+func New(ctx context.Context, cfg Config) (*Client, error) {
+	if cfg.URL == "" || cfg.Email == "" || cfg.Token == "" || cfg.Project == "" {
+		return nil, errors.New("jira: URL, email, token and project are required")
+	}
+	u, err := url.Parse(cfg.URL)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("jira: invalid URL %q", cfg.URL)
+	}
+	base := http.DefaultTransport
+	var timeout time.Duration
+	if cfg.HTTPClient != nil {
+		if cfg.HTTPClient.Transport != nil {
+			base = cfg.HTTPClient.Transport
+		}
+		timeout = cfg.HTTPClient.Timeout
+	}
+	hc := &http.Client{Timeout: timeout, Transport: &gojira.BasicAuthTransport{Username: cfg.Email, Password: cfg.Token, Transport: base}}
+	jc, err := gojira.NewClient(hc, strings.TrimRight(cfg.URL, "/")+"/")
+	if err != nil {
+		return nil, fmt.Errorf("jira: creating client: %w", err)
+	}
+	c := &Client{cfg: cfg, jc: jc, site: u.Host, loc: time.UTC, now: time.Now}
+
+	me, resp, err := jc.User.GetSelfWithContext(ctx)
+	if err != nil {
+		return nil, c.fail("checking jira credentials", resp, err)
+	}
+	c.accountID = me.AccountID
+	if me.TimeZone != "" {
+		if loc, err := time.LoadLocation(me.TimeZone); err == nil {
+			c.loc = loc
+		}
+	}
+
+	p, resp, err := jc.Project.GetWithContext(ctx, cfg.Project)
+	if err != nil {
+		return nil, c.fail("loading jira project "+cfg.Project, resp, err)
+	}
+	c.projectID, c.projectKey = p.ID, p.Key
+	for _, want := range []string{"Story", "Task"} {
+		for _, t := range p.IssueTypes {
+			if c.issueType == "" && strings.EqualFold(t.Name, want) && !t.Subtask {
+				c.issueType = t.Name
+			}
+		}
+	}
+	if c.issueType == "" {
+		for _, t := range p.IssueTypes {
+			if c.issueType == "" && !t.Subtask {
+				c.issueType = t.Name
+			}
+		}
+	}
+	if c.issueType == "" {
+		return nil, fmt.Errorf("jira: project %s has no issue type for new issues", c.projectKey)
+	}
+
+	if err := c.loadStatuses(ctx); err != nil {
+		return nil, err
+	}
+
+	fields, resp, err := jc.Field.GetListWithContext(ctx)
+	if err != nil {
+		return nil, c.fail("loading jira fields", resp, err)
+	}
+	for _, f := range fields {
+		if f.Schema.Custom == "com.pyxis.greenhopper.jira:gh-lexo-rank" {
+			c.rankField = f.ID
+		}
+	}
+	return c, nil
+}
+
+// loadStatuses reads the project's statuses (all issue types, deduplicated).
+func (c *Client) loadStatuses(ctx context.Context) error {
+	var types []struct {
+		Statuses []struct {
+			ID             string `json:"id"`
+			Name           string `json:"name"`
+			StatusCategory struct {
+				Key string `json:"key"`
+			} `json:"statusCategory"`
+		} `json:"statuses"`
+	}
+	if err := c.call(ctx, "loading jira statuses", http.MethodGet, "rest/api/2/project/"+url.PathEscape(c.projectKey)+"/statuses", nil, &types); err != nil {
+		return err
+	}
+	seen := map[string]bool{}
+	for _, t := range types {
+		for _, s := range t.Statuses {
+			if !seen[s.ID] {
+				seen[s.ID] = true
+				c.statuses = append(c.statuses, status{ID: s.ID, Name: s.Name, Category: s.StatusCategory.Key})
+			}
+		}
+	}
+	if len(c.statuses) == 0 {
+		return fmt.Errorf("jira: project %s has no statuses", c.projectKey)
+	}
+	return nil
+}
+
+// Side names the tool.
+func (c *Client) Side() backlog.Side { return backlog.Jira }
+
+// Site is the Jira site's host, used in backlog.TwinID.
+func (c *Client) Site() string { return c.site }
+
+// ProjectKey is the synced project's key.
+func (c *Client) ProjectKey() string { return c.projectKey }
+
+// call sends one request through go-jira and decodes the answer into out
+// (when non-nil).
+func (c *Client) call(ctx context.Context, op, method, path string, body, out any) error {
+	req, err := c.jc.NewRequestWithContext(ctx, method, path, body)
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	resp, err := c.jc.Do(req, out)
+	if err != nil {
+		return c.fail(op, resp, err)
+	}
+	if out == nil && resp != nil && resp.Body != nil {
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	return nil
+}
+
+// fail maps a failed call to the connector error contract: 404 wraps
+// ErrNotFound, 429 is a *RateLimitError, other 4xx are permanent (with
+// Jira's messages), 5xx and network errors are plain (retried).
+func (c *Client) fail(op string, resp *gojira.Response, err error) error {
+	if resp == nil || resp.Response == nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	code := resp.StatusCode
+	text := jiraMessages(resp, err)
+	switch {
+	case code == http.StatusNotFound:
+		return fmt.Errorf("%s: %w (jira 404: %s)", op, connectors.ErrNotFound, text)
+	case code == http.StatusTooManyRequests:
+		return fmt.Errorf("%s: %w", op, &connectors.RateLimitError{Side: backlog.Jira, RetryAfter: retryAfter(resp.Header.Get("Retry-After"))})
+	case code == http.StatusRequestTimeout || code == http.StatusConflict || code == http.StatusTooEarly:
+		return fmt.Errorf("%s: jira %d: %s", op, code, text)
+	case code >= 400 && code < 500:
+		return connectors.Permanent(fmt.Errorf("%s: jira %d: %s", op, code, text))
+	}
+	return fmt.Errorf("%s: jira %d: %s", op, code, text)
+}
+
+// jiraMessages extracts Jira's errorMessages and errors from a failed call.
+func jiraMessages(resp *gojira.Response, err error) string {
+	var body struct {
+		ErrorMessages []string          `json:"errorMessages"`
+		Errors        map[string]string `json:"errors"`
+	}
+	var jerr *gojira.Error
+	if errors.As(err, &jerr) {
+		body.ErrorMessages, body.Errors = jerr.ErrorMessages, jerr.Errors
+	} else if resp.Body != nil {
+		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+		resp.Body.Close()
+		if json.Unmarshal(raw, &body) != nil && len(raw) > 0 {
+			return strings.TrimSpace(string(raw))
+		}
+	}
+	parts := append([]string(nil), body.ErrorMessages...)
+	keys := make([]string, 0, len(body.Errors))
+	for k := range body.Errors {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		parts = append(parts, k+": "+body.Errors[k])
+	}
+	if len(parts) == 0 {
+		return http.StatusText(resp.StatusCode)
+	}
+	return strings.Join(parts, "; ")
+}
+
+// retryAfter reads Retry-After (seconds or an HTTP date); a minute when
+// absent or unreadable.
+func retryAfter(v string) time.Duration {
+	if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && n >= 0 {
+		return time.Duration(n) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		if d := time.Until(t); d > 0 {
+			return d
+		}
+		return 0
+	}
+	return time.Minute
+}
+
+// cursor is the poll position. Normally it holds Since, the latest update
+// seen; pages are fresh queries from Since (minus the overlap), so edits and
+// deletions between pages cannot shift an issue out of view, as they can
+// with offset page tokens (singer-io/tap-jira#110). When a whole page falls
+// inside one overlap window, no update-based query can get past it, so the
+// window [Window, Window+2m) is walked by issue key instead (Key is the last
+// key seen).
+type cursor struct {
+	Since  time.Time `json:"since,omitzero"`
+	Window time.Time `json:"window,omitzero"`
+	Key    string    `json:"key,omitempty"`
+}
+
+// windowLen is the span of a crowded window: a page that could not advance
+// holds updates in [T, T+2m) where T is its query's minute.
+const windowLen = 2 * time.Minute
+
+// skew is how far the Jira clock may run ahead of ours: a crowded window is
+// only left behind once it is this far in the past, so that an edit landing
+// in it while we walk it is not lost.
+const skew = 5 * time.Minute
+
+// jqlTime formats t for JQL (minute precision, the bot user's zone),
+// rounded down.
+func (c *Client) jqlTime(t time.Time) string {
+	return c.minute(t).Format("2006/01/02 15:04")
+}
+
+func (c *Client) minute(t time.Time) time.Time {
+	t = t.In(c.loc)
+	return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), 0, 0, c.loc)
+}
+
+func (c *Client) project() string { return "project = " + jqlQuote(c.projectKey) }
+
+// Changed returns one page of refs of issues updated since the cursor,
+// oldest first. See cursor for how pages advance.
+func (c *Client) Changed(ctx context.Context, cur string) (connectors.Page, error) {
+	var cu cursor
+	if cur != "" {
+		if err := json.Unmarshal([]byte(cur), &cu); err != nil {
+			return connectors.Page{}, connectors.Permanent(fmt.Errorf("jira: invalid cursor %q: %w", cur, err))
+		}
+	}
+	if !cu.Window.IsZero() {
+		return c.changedWindow(ctx, cu)
+	}
+	jql := c.project()
+	if !cu.Since.IsZero() {
+		jql += ` AND updated >= "` + c.jqlTime(cu.Since.Add(-overlap)) + `"`
+	}
+	jql += " ORDER BY updated ASC"
+	issues, last, full, err := c.search(ctx, jql)
+	if err != nil {
+		return connectors.Page{}, err
+	}
+	page := connectors.Page{Refs: refsOf(issues)}
+	next := cu
+	switch {
+	case !full:
+		// The query is exhausted: everything updated up to last was seen.
+		if last.After(next.Since) {
+			next.Since = last
+		}
+	case last.After(cu.Since) && (cu.Since.IsZero() || c.jqlTime(last.Add(-overlap)) != c.jqlTime(cu.Since.Add(-overlap))):
+		// Every issue updated before the next query's first minute was on
+		// this page.
+		next.Since, page.More = last, true
+	default:
+		next.Window, next.Key, page.More = c.minute(cu.Since.Add(-overlap)), "", true
+	}
+	page.Next = encodeCursor(next)
+	return page, nil
+}
+
+// changedWindow walks a crowded window by key.
+func (c *Client) changedWindow(ctx context.Context, cu cursor) (connectors.Page, error) {
+	end := cu.Window.Add(windowLen)
+	jql := c.project() + ` AND updated >= "` + c.jqlTime(cu.Window) + `" AND updated < "` + c.jqlTime(end) + `"`
+	if cu.Key != "" {
+		jql += " AND key > " + jqlQuote(cu.Key)
+	}
+	jql += " ORDER BY key ASC"
+	issues, _, full, err := c.search(ctx, jql)
+	if err != nil {
+		return connectors.Page{}, err
+	}
+	page := connectors.Page{Refs: refsOf(issues)}
+	next := cu
+	switch {
+	case full:
+		next.Key, page.More = issues[len(issues)-1].Key, true
+	case c.now().Add(-skew).After(end):
+		// The window is done and old enough that nothing new lands in it.
+		next = cursor{Since: end.Add(overlap)}
+		page.More = true
+	default:
+		// The window is still live: poll it again later from the start.
+		next = cursor{Since: cu.Since}
+	}
+	page.Next = encodeCursor(next)
+	return page, nil
+}
+
+// search runs one page of a JQL search for ids and update times. full says
+// Jira has more results.
+func (c *Client) search(ctx context.Context, jql string) (issues []gojira.Issue, last time.Time, full bool, err error) {
+	issues, resp, err := c.jc.Issue.SearchV2JQLWithContext(ctx, jql, &gojira.SearchOptionsV2{
+		MaxResults: pageSize,
+		Fields:     []string{"updated"},
+	})
+	if err != nil {
+		return nil, last, false, c.fail("searching changed jira issues", resp, err)
+	}
+	for _, is := range issues {
+		if is.Fields != nil {
+			if t := time.Time(is.Fields.Updated); t.After(last) {
+				last = t
+			}
+		}
+	}
+	full = resp != nil && !resp.IsLast && resp.NextPageToken != "" && len(issues) > 0
+	return issues, last, full, nil
+}
+
+func refsOf(issues []gojira.Issue) []backlog.Ref {
+	refs := make([]backlog.Ref, 0, len(issues))
+	for _, is := range issues {
+		refs = append(refs, backlog.Ref{Side: backlog.Jira, ID: is.ID, Key: is.Key})
+	}
+	return refs
+}
+
+func encodeCursor(cu cursor) string {
+	b, _ := json.Marshal(cu)
+	return string(b)
+}
+
+// issueFields are the fields Get reads.
+func (c *Client) issueFields() string {
+	f := "summary,description,status,priority,assignee,labels,duedate,updated"
+	if c.rankField != "" {
+		f += "," + c.rankField
+	}
+	return f
+}
+
+// Get reads one issue.
+func (c *Client) Get(ctx context.Context, id string) (backlog.Item, error) {
+	var w wireIssue
+	path := "rest/api/2/issue/" + url.PathEscape(id) + "?fields=" + url.QueryEscape(c.issueFields()) + "&properties=" + OriginProperty
+	if err := c.call(ctx, "fetching jira issue "+id, http.MethodGet, path, nil, &w); err != nil {
+		return backlog.Item{}, err
+	}
+	return c.toItem(w)
+}
+
+// findTwin searches for an issue carrying the origin marker.
+func (c *Client) findTwin(ctx context.Context, origin backlog.Ref) (backlog.Ref, bool, error) {
+	jql := c.project() +
+		" AND issue.property[" + OriginProperty + "].id = " + jqlQuote(origin.ID) +
+		" AND issue.property[" + OriginProperty + "].side = " + jqlQuote(string(origin.Side))
+	issues, resp, err := c.jc.Issue.SearchV2JQLWithContext(ctx, jql, &gojira.SearchOptionsV2{MaxResults: 2, Fields: []string{"id"}})
+	if err != nil {
+		return backlog.Ref{}, false, c.fail("searching for the jira twin of "+origin.String(), resp, err)
+	}
+	if len(issues) == 0 {
+		return backlog.Ref{}, false, nil
+	}
+	if len(issues) > 1 {
+		slog.Warn("several jira twins carry the same origin", "origin", origin.String(), "first", issues[0].Key, "second", issues[1].Key)
+	}
+	return backlog.Ref{Side: backlog.Jira, ID: issues[0].ID, Key: issues[0].Key}, true, nil
+}
+
+// Create makes a Jira twin of it, or returns the existing twin carrying
+// it.Origin's marker. A new twin is then moved to it.Status when a single
+// transition leads there; when none does it stays in the initial status and
+// the next sync pass reports the unreachable status through Apply.
+func (c *Client) Create(ctx context.Context, it backlog.Item) (backlog.Ref, error) {
+	if it.Origin.IsZero() {
+		return backlog.Ref{}, connectors.Permanent(errors.New("jira: create needs the origin ref of the item it mirrors"))
+	}
+	if ref, ok, err := c.findTwin(ctx, it.Origin); err != nil || ok {
+		return ref, err
+	}
+	fields := map[string]any{
+		"project":   map[string]string{"key": c.projectKey},
+		"issuetype": map[string]string{"name": c.issueType},
+		"summary":   projectTitle(it.Title),
+	}
+	if it.Description != "" {
+		fields["description"] = wiki.FromMarkdown(it.Description)
+	}
+	if p := priorityName(it.Priority); p != "" {
+		fields["priority"] = map[string]string{"name": p}
+	}
+	body := map[string]any{
+		"fields": fields,
+		"properties": []any{map[string]any{
+			"key":   OriginProperty,
+			"value": map[string]string{"side": string(it.Origin.Side), "id": it.Origin.ID},
+		}},
+	}
+	var created struct {
+		ID  string `json:"id"`
+		Key string `json:"key"`
+	}
+	if err := c.call(ctx, "creating jira twin of "+it.Origin.String(), http.MethodPost, "rest/api/2/issue", body, &created); err != nil {
+		return backlog.Ref{}, err
+	}
+	ref := backlog.Ref{Side: backlog.Jira, ID: created.ID, Key: created.Key}
+	if it.Status.Name != "" || it.Status.Category != "" {
+		if err := c.moveTo(ctx, created.ID, backlog.EncodeStatus(it.Status)); err != nil {
+			if connectors.IsPermanent(err) {
+				slog.Warn("jira twin created in its initial status", "jira", created.Key, "origin", it.Origin.String(), "err", err)
+				return ref, nil
+			}
+			return ref, err
+		}
+	}
+	return ref, nil
+}
+
+// Apply writes p to the issue: one edit for the fields, then a transition
+// for the status.
+func (c *Client) Apply(ctx context.Context, id string, p backlog.Patch) error {
+	fields := map[string]any{}
+	var statusVal backlog.Value
+	hasStatus := false
+	for _, f := range p.Fields() {
+		v := p[f]
+		switch f {
+		case backlog.Title:
+			fields["summary"] = projectTitle(string(v))
+		case backlog.Description:
+			if v == "" {
+				fields["description"] = nil
+			} else {
+				fields["description"] = wiki.FromMarkdown(string(v))
+			}
+		case backlog.Priority:
+			name := priorityName(backlog.PriorityLevel(v))
+			if name == "" {
+				name = "Medium" // Jira's default priority: an issue always has one
+			}
+			fields["priority"] = map[string]string{"name": name}
+		case backlog.Labels:
+			var it backlog.Item
+			_ = it.Set(backlog.Labels, v)
+			fields["labels"] = nonNilStrings(it.Labels)
+		case backlog.DueDate:
+			if v == "" {
+				fields["duedate"] = nil
+			} else {
+				fields["duedate"] = string(v)
+			}
+		case backlog.Status:
+			statusVal, hasStatus = v, true
+		default:
+			return connectors.Permanent(fmt.Errorf("jira: writing field %s is not supported", f))
+		}
+	}
+	if len(fields) > 0 {
+		if err := c.call(ctx, "editing jira issue "+id, http.MethodPut, "rest/api/2/issue/"+url.PathEscape(id), map[string]any{"fields": fields}, nil); err != nil {
+			return err
+		}
+	}
+	if hasStatus {
+		return c.moveTo(ctx, id, statusVal)
+	}
+	return nil
+}
+
+// moveTo transitions the issue to the Jira status canonical v projects to.
+func (c *Client) moveTo(ctx context.Context, id string, v backlog.Value) error {
+	sv, err := backlog.DecodeStatus(c.Project(backlog.Status, v))
+	if err != nil {
+		return connectors.Permanent(fmt.Errorf("jira: %w", err))
+	}
+	target := sv.Name
+	ts, resp, err := c.jc.Issue.GetTransitionsWithContext(ctx, id)
+	if err != nil {
+		return c.fail("listing transitions of jira issue "+id, resp, err)
+	}
+	for _, t := range ts {
+		if strings.EqualFold(t.To.Name, target) {
+			body := map[string]any{"transition": map[string]string{"id": t.ID}}
+			return c.call(ctx, "transitioning jira issue "+id+" to "+target, http.MethodPost, "rest/api/2/issue/"+url.PathEscape(id)+"/transitions", body, nil)
+		}
+	}
+	// No transition leads there: either the issue is there already or the
+	// workflow needs several steps.
+	var cur struct {
+		Fields struct {
+			Status struct {
+				Name string `json:"name"`
+			} `json:"status"`
+		} `json:"fields"`
+	}
+	if err := c.call(ctx, "fetching status of jira issue "+id, http.MethodGet, "rest/api/2/issue/"+url.PathEscape(id)+"?fields=status", nil, &cur); err != nil {
+		return err
+	}
+	if strings.EqualFold(cur.Fields.Status.Name, target) {
+		return nil
+	}
+	return connectors.Permanent(fmt.Errorf("jira: no transition leads from %q to %q for issue %s", cur.Fields.Status.Name, target, id))
+}
+
+func nonNilStrings(l []string) []string {
+	if l == nil {
+		return []string{}
+	}
+	return l
+}
+
+// jqlQuote renders s as a JQL string literal.
+func jqlQuote(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`)
+	return `"` + r.Replace(s) + `"`
+}

@@ -1,0 +1,17 @@
+// Package jira is Tandem's connector to one Jira Cloud project, built on
+// go-jira (REST v2, where rich text is wiki markup). It implements
+// connectors.Connector, connectors.Webhooks and connectors.Registrar.
+//
+// It owns: the mapping between Jira issues and backlog.Item (mapping.go:
+// wiki markup ⇄ Markdown through package wiki, statuses by name then by
+// category, the five Jira priorities), polling with a JQL cursor on
+// `updated` (minute precision, one-minute overlap), idempotent creation
+// through the `tandem.origin` issue property, status changes through
+// workflow transitions, the error contract (404 → ErrNotFound, 429 →
+// RateLimitError, other 4xx → permanent), admin-webhook verification
+// (X-Hub-Signature) and registration.
+//
+// It does not own retries (connectors' wrapper), the merge (reconcile),
+// markup conversion (packages wiki and adf) or the fake Jira (sandbox/).
+// Multi-step transitions and Agile rank moves are later work.
+package jira

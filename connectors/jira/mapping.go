@@ -1,0 +1,223 @@
+package jira
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/tandem-sync/tandem/backlog"
+	"github.com/tandem-sync/tandem/connectors/jira/wiki"
+)
+
+// jiraTime is the REST v2 timestamp layout, e.g. "2026-04-25T18:35:13.605+0530".
+const jiraTime = "2006-01-02T15:04:05.000-0700"
+
+// wireIssue is an IssueBean in the REST v2 representation, as far as we read it.
+type wireIssue struct {
+	ID         string                     `json:"id"`
+	Key        string                     `json:"key"`
+	Fields     map[string]json.RawMessage `json:"fields"`
+	Properties map[string]json.RawMessage `json:"properties"`
+}
+
+type wireStatus struct {
+	ID             string `json:"id"`
+	Name           string `json:"name"`
+	StatusCategory struct {
+		Key string `json:"key"`
+	} `json:"statusCategory"`
+}
+
+// toItem maps an issue to the canonical item.
+func (c *Client) toItem(w wireIssue) (backlog.Item, error) {
+	it := backlog.Item{Ref: backlog.Ref{Side: backlog.Jira, ID: w.ID, Key: w.Key}, Priority: backlog.PriorityNone}
+	str := func(k string) string {
+		var s string
+		_ = json.Unmarshal(w.Fields[k], &s)
+		return s
+	}
+	it.Title = str("summary")
+	if d := str("description"); d != "" {
+		it.Description = wiki.ToMarkdown(d)
+	}
+	var st wireStatus
+	if raw, ok := w.Fields["status"]; ok {
+		if err := json.Unmarshal(raw, &st); err != nil {
+			return it, fmt.Errorf("reading status of jira issue %s: %w", w.Key, err)
+		}
+		it.Status = backlog.StatusValue{Name: st.Name, Category: categoryOf(st.StatusCategory.Key, st.Name)}
+	}
+	var pr struct{ Name string }
+	if raw, ok := w.Fields["priority"]; ok && json.Unmarshal(raw, &pr) == nil {
+		it.Priority = priorityLevel(pr.Name)
+	}
+	var as struct {
+		EmailAddress string `json:"emailAddress"`
+	}
+	if raw, ok := w.Fields["assignee"]; ok && json.Unmarshal(raw, &as) == nil {
+		it.Assignee = as.EmailAddress
+	}
+	if raw, ok := w.Fields["labels"]; ok {
+		_ = json.Unmarshal(raw, &it.Labels)
+	}
+	it.DueDate = str("duedate")
+	if c.rankField != "" {
+		it.Rank = str(c.rankField)
+	}
+	if u := str("updated"); u != "" {
+		t, err := time.Parse(jiraTime, u)
+		if err != nil {
+			return it, fmt.Errorf("reading updated of jira issue %s: %w", w.Key, err)
+		}
+		it.UpdatedAt = t
+	}
+	if raw, ok := w.Properties[OriginProperty]; ok {
+		var o struct{ Side, ID string }
+		if json.Unmarshal(raw, &o) == nil && backlog.Side(o.Side).Valid() && o.ID != "" {
+			it.Origin = backlog.Ref{Side: backlog.Side(o.Side), ID: o.ID}
+		}
+	}
+	return it, nil
+}
+
+// categoryOf maps a Jira status category key to the canonical category. A
+// done-category status named like a cancellation reads as canceled, so that
+// it round-trips with Linear's canceled states.
+func categoryOf(key, name string) backlog.Category {
+	switch key {
+	case "new":
+		return backlog.CategoryTodo
+	case "indeterminate":
+		return backlog.CategoryStarted
+	case "done":
+		if isCancelName(name) {
+			return backlog.CategoryCanceled
+		}
+		return backlog.CategoryDone
+	}
+	return backlog.CategoryTodo
+}
+
+func isCancelName(name string) bool {
+	n := strings.ToLower(strings.ReplaceAll(name, "’", "'"))
+	for _, w := range []string{"won't do", "wont do", "cancel", "declined", "rejected", "obsolete", "duplicate"} {
+		if strings.Contains(n, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// jiraCategory is the Jira category a canonical category lands in.
+func jiraCategory(c backlog.Category) string {
+	switch c {
+	case backlog.CategoryStarted:
+		return "indeterminate"
+	case backlog.CategoryDone, backlog.CategoryCanceled:
+		return "done"
+	}
+	return "new"
+}
+
+var priorities = []struct {
+	name  string
+	level backlog.PriorityLevel
+}{
+	{"Highest", backlog.PriorityHighest},
+	{"High", backlog.PriorityHigh},
+	{"Medium", backlog.PriorityMedium},
+	{"Low", backlog.PriorityLow},
+	{"Lowest", backlog.PriorityLowest},
+}
+
+// priorityLevel maps a Jira priority name; unknown names read as none.
+func priorityLevel(name string) backlog.PriorityLevel {
+	for _, p := range priorities {
+		if strings.EqualFold(p.name, name) {
+			return p.level
+		}
+	}
+	return backlog.PriorityNone
+}
+
+// priorityName is the Jira priority of a level, "" for none.
+func priorityName(l backlog.PriorityLevel) string {
+	for _, p := range priorities {
+		if p.level == l {
+			return p.name
+		}
+	}
+	return ""
+}
+
+// projectTitle is what Jira keeps of a summary: one line of at most 255
+// characters.
+func projectTitle(s string) string {
+	s = strings.Join(strings.Fields(strings.ReplaceAll(strings.ReplaceAll(s, "\r", " "), "\n", " ")), " ")
+	if r := []rune(s); len(r) > 255 {
+		s = string(r[:255])
+	}
+	return s
+}
+
+// Project returns the value field f reads back as after writing v.
+func (c *Client) Project(f backlog.Field, v backlog.Value) backlog.Value {
+	switch f {
+	case backlog.Title:
+		return backlog.Value(projectTitle(string(v)))
+	case backlog.Description:
+		if v == "" {
+			return ""
+		}
+		return backlog.Value(wiki.ToMarkdown(wiki.FromMarkdown(string(v))))
+	case backlog.Priority:
+		if p := backlog.PriorityLevel(v); priorityName(p) != "" {
+			return v
+		}
+		return backlog.Value(backlog.PriorityMedium)
+	case backlog.Status:
+		sv, err := backlog.DecodeStatus(v)
+		if err != nil || (sv.Name == "" && sv.Category == "") {
+			return v
+		}
+		s, ok := c.statusFor(sv)
+		if !ok {
+			return v
+		}
+		return backlog.EncodeStatus(backlog.StatusValue{Name: s.Name, Category: categoryOf(s.Category, s.Name)})
+	}
+	return v
+}
+
+// statusFor picks the Jira status for a canonical one: the same name, else
+// the first status of the matching category (a cancellation-like one for
+// canceled).
+func (c *Client) statusFor(sv backlog.StatusValue) (status, bool) {
+	for _, s := range c.statuses {
+		if strings.EqualFold(s.Name, sv.Name) {
+			return s, true
+		}
+	}
+	cat := jiraCategory(sv.Category)
+	if sv.Category == backlog.CategoryCanceled {
+		for _, s := range c.statuses {
+			if s.Category == "done" && isCancelName(s.Name) {
+				return s, true
+			}
+		}
+	}
+	if sv.Category == backlog.CategoryDone {
+		for _, s := range c.statuses {
+			if s.Category == "done" && !isCancelName(s.Name) {
+				return s, true
+			}
+		}
+	}
+	for _, s := range c.statuses {
+		if s.Category == cat {
+			return s, true
+		}
+	}
+	return status{}, false
+}

@@ -1,0 +1,160 @@
+package jira
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/tandem-sync/tandem/backlog"
+	"github.com/tandem-sync/tandem/connectors"
+)
+
+// WebhookEvents are the events EnsureWebhook subscribes to.
+var WebhookEvents = []string{
+	"jira:issue_created", "jira:issue_updated", "jira:issue_deleted",
+	"comment_created", "comment_updated", "comment_deleted",
+}
+
+// webhookBody is the part of a delivery we read (REST v2 representation).
+type webhookBody struct {
+	WebhookEvent string `json:"webhookEvent"`
+	Issue        *struct {
+		ID     string `json:"id"`
+		Key    string `json:"key"`
+		Fields struct {
+			Project *struct {
+				ID  string `json:"id"`
+				Key string `json:"key"`
+			} `json:"project"`
+		} `json:"fields"`
+	} `json:"issue"`
+}
+
+// ParseWebhook verifies an admin-webhook delivery (X-Hub-Signature:
+// sha256=<hex HMAC of the raw body> when a secret is configured) and returns
+// the issue it concerns when that issue is in our project.
+func (c *Client) ParseWebhook(h http.Header, body []byte, now time.Time) (connectors.Delivery, error) {
+	if c.cfg.WebhookSecret != "" {
+		if err := verifySignature(c.cfg.WebhookSecret, h.Get("X-Hub-Signature"), body); err != nil {
+			return connectors.Delivery{}, err
+		}
+	}
+	d := connectors.Delivery{ID: h.Get("X-Atlassian-Webhook-Identifier")}
+	var b webhookBody
+	if err := json.Unmarshal(body, &b); err != nil {
+		return d, fmt.Errorf("jira webhook body: %w: %v", connectors.ErrBadRequest, err)
+	}
+	if b.WebhookEvent != "" && !slices.Contains(WebhookEvents, b.WebhookEvent) {
+		d.Ignored = "event " + b.WebhookEvent + " is not watched"
+		return d, nil
+	}
+	if b.Issue == nil {
+		d.Ignored = "delivery names no issue"
+		return d, nil
+	}
+	if p := b.Issue.Fields.Project; p != nil {
+		if !strings.EqualFold(p.Key, c.projectKey) && (p.ID == "" || p.ID != c.projectID) {
+			d.Ignored = "issue of project " + p.Key + ", not " + c.projectKey
+			return d, nil
+		}
+	} else if !strings.HasPrefix(strings.ToUpper(b.Issue.Key), strings.ToUpper(c.projectKey)+"-") {
+		d.Ignored = "issue " + b.Issue.Key + " is not in project " + c.projectKey
+		return d, nil
+	}
+	if b.Issue.ID == "" {
+		d.Ignored = "issue " + b.Issue.Key + " comes without an id"
+		return d, nil
+	}
+	d.Refs = []backlog.Ref{{Side: backlog.Jira, ID: b.Issue.ID, Key: b.Issue.Key}}
+	return d, nil
+}
+
+func verifySignature(secret, header string, body []byte) error {
+	if header == "" {
+		return fmt.Errorf("jira webhook: %w: missing X-Hub-Signature", connectors.ErrUnauthorized)
+	}
+	method, sig, ok := strings.Cut(header, "=")
+	if !ok || !strings.EqualFold(method, "sha256") {
+		return fmt.Errorf("jira webhook: %w: unsupported signature method", connectors.ErrUnauthorized)
+	}
+	got, err := hex.DecodeString(sig)
+	if err != nil {
+		return fmt.Errorf("jira webhook: %w: signature is not hex", connectors.ErrUnauthorized)
+	}
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write(body)
+	if !hmac.Equal(m.Sum(nil), got) {
+		return fmt.Errorf("jira webhook: %w: signature mismatch", connectors.ErrUnauthorized)
+	}
+	return nil
+}
+
+// adminWebhook is a registration of the admin webhook API.
+type adminWebhook struct {
+	Self        string            `json:"self,omitempty"`
+	Name        string            `json:"name"`
+	URL         string            `json:"url"`
+	Events      []string          `json:"events"`
+	Filters     map[string]string `json:"filters"`
+	ExcludeBody bool              `json:"excludeBody"`
+	Secret      string            `json:"secret,omitempty"`
+	Enabled     *bool             `json:"enabled,omitempty"`
+}
+
+const webhookPath = "rest/webhooks/1.0/webhook"
+
+// EnsureWebhook registers url as an admin webhook for our project's issue
+// and comment events, signed with secret. A registration with the same URL
+// is updated in place (the API never returns secrets, so it is always
+// rewritten); further registrations of the URL are deleted.
+func (c *Client) EnsureWebhook(ctx context.Context, target, secret string) error {
+	var hooks []adminWebhook
+	if err := c.call(ctx, "listing jira webhooks", http.MethodGet, webhookPath, nil, &hooks); err != nil {
+		return err
+	}
+	enabled := true
+	want := adminWebhook{
+		Name:    "Tandem sync (" + c.projectKey + ")",
+		URL:     target,
+		Events:  WebhookEvents,
+		Filters: map[string]string{"issue-related-events-section": "project = " + jqlQuote(c.projectKey)},
+		Secret:  secret,
+		Enabled: &enabled,
+	}
+	var same []adminWebhook
+	for _, h := range hooks {
+		if h.URL == target {
+			same = append(same, h)
+		}
+	}
+	if len(same) == 0 {
+		return c.call(ctx, "registering jira webhook", http.MethodPost, webhookPath, want, nil)
+	}
+	for _, extra := range same[1:] {
+		if err := c.call(ctx, "deleting duplicate jira webhook", http.MethodDelete, webhookPath+"/"+hookID(extra.Self), nil, nil); err != nil && !errors.Is(err, connectors.ErrNotFound) {
+			return err
+		}
+	}
+	err := c.call(ctx, "updating jira webhook", http.MethodPut, webhookPath+"/"+hookID(same[0].Self), want, nil)
+	if err == nil {
+		return nil
+	}
+	// A site that cannot update registrations: replace it.
+	if err := c.call(ctx, "deleting jira webhook", http.MethodDelete, webhookPath+"/"+hookID(same[0].Self), nil, nil); err != nil && !errors.Is(err, connectors.ErrNotFound) {
+		return err
+	}
+	return c.call(ctx, "registering jira webhook", http.MethodPost, webhookPath, want, nil)
+}
+
+// hookID is the last path segment of a registration's self link.
+func hookID(self string) string {
+	return self[strings.LastIndex(self, "/")+1:]
+}
