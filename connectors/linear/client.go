@@ -220,7 +220,7 @@ func (c *Client) Changed(ctx context.Context, cursor string) (connectors.Page, e
 			} `json:"pageInfo"`
 		} `json:"issues"`
 	}
-	var head http.Header
+	head := http.Header{} // must be non-nil: the client Adds into it
 	if err := c.exec(ctx, "listing changed issues", changedQuery, vars, &out, graphql.BindResponseHeaders(&head)); err != nil {
 		return connectors.Page{}, err
 	}
