@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -221,23 +222,27 @@ func TestCompaction(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	big := backlog.Snapshot{backlog.Description: backlog.Value(strings.Repeat("x", 64<<10))}
-	// Rewrite one base until the journal passes compactMin twice over.
-	for i := 0; s.size < 3*compactMin && i < 1000; i++ {
+	const compMin = 256 << 10
+	s.mu.Lock()
+	s.compMin = compMin
+	s.mu.Unlock()
+	big := backlog.Snapshot{backlog.Description: backlog.Value(strings.Repeat("x", 8<<10))}
+	// Rewrite one base for three times compMin in all.
+	for i := range 3 * compMin / (8 << 10) {
 		big[backlog.Title] = backlog.Value(fmt.Sprint(i))
 		if err := s.SaveBase(ctx, l, "lin-a", big); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if s.size > 2*compactMin {
-		t.Fatalf("journal %d bytes: running compaction did not happen", s.size)
+	if s.size > compMin+(32<<10) {
+		t.Fatalf("journal %d bytes after writing %d: running compaction did not happen", s.size, s.written.Load())
 	}
 	want := big[backlog.Title]
 	fill(t, s, 2)
 	s.Close()
 	s = openTemp(t, dir)
 	defer s.Close()
-	if n := len(journal(t, dir)); n > 2*(64<<10) {
+	if n := len(journal(t, dir)); n > 2*(8<<10) {
 		t.Fatalf("journal %d bytes after reopen, want about one base", n)
 	}
 	b, err := s.Base(ctx, "lin-a")
@@ -274,43 +279,129 @@ func TestTokensAcrossRestarts(t *testing.T) {
 	}
 }
 
-// TestWriteFailure: when an append fails the call errors, memory is not
-// changed, and the store does not pretend the write happened.
+// faultyFile fails the next Write or Sync when told to.
+type faultyFile struct {
+	journalFile
+	failWrite, failSync bool
+}
+
+var errInjected = errors.New("injected disk failure")
+
+func (f *faultyFile) Write(b []byte) (int, error) {
+	if f.failWrite {
+		f.failWrite = false
+		// Half the record reaches the file, as in a full disk.
+		n, _ := f.journalFile.Write(b[:len(b)/2])
+		return n, errInjected
+	}
+	return f.journalFile.Write(b)
+}
+
+func (f *faultyFile) Sync() error {
+	if f.failSync {
+		return errInjected
+	}
+	return f.journalFile.Sync()
+}
+
+func inject(s *Store) *faultyFile {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ff := &faultyFile{journalFile: s.f}
+	s.f = ff
+	return ff
+}
+
+// TestWriteFailure: a failed append errors, leaves memory unchanged, and is
+// cut off the journal, so later appends and a reopen are clean.
 func TestWriteFailure(t *testing.T) {
 	dir := t.TempDir()
 	s := openTemp(t, dir)
-	defer s.Close()
 	ctx := t.Context()
 	if _, err := s.MarkDirty(ctx, "before"); err != nil {
 		t.Fatal(err)
 	}
-	s.mu.Lock()
-	good := s.f
-	bad, err := os.Open(filepath.Join(dir, journalName)) // read-only: writes fail
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.f = bad
-	s.mu.Unlock()
-	if _, err := s.MarkDirty(ctx, "lost"); err == nil {
-		t.Fatal("MarkDirty on a failing journal succeeded")
+	ff := inject(s)
+	ff.failWrite = true
+	if _, err := s.MarkDirty(ctx, "lost"); !errors.Is(err, errInjected) {
+		t.Fatalf("MarkDirty on a failing write: err = %v", err)
 	}
 	if d, _ := s.Dirty(ctx); d["lost"] != 0 {
 		t.Fatalf("failed MarkDirty changed memory: %v", d)
 	}
 	lock, _ := s.Lock(ctx, "k", time.Minute)
-	if err := s.SaveBase(ctx, lock, "x", backlog.Snapshot{}); err == nil {
-		t.Fatal("SaveBase on a failing journal succeeded")
+	ff.failWrite = true
+	if err := s.SaveBase(ctx, lock, "x", backlog.Snapshot{}); !errors.Is(err, errInjected) {
+		t.Fatalf("SaveBase on a failing write: err = %v", err)
 	}
 	if _, err := s.Base(ctx, "x"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("failed SaveBase changed memory: %v", err)
 	}
-	s.mu.Lock()
-	s.f, s.broken = good, nil
-	s.mu.Unlock()
-	bad.Close()
 	if _, err := s.MarkDirty(ctx, "after"); err != nil {
-		t.Fatal(err)
+		t.Fatalf("MarkDirty after the failures: %v", err)
+	}
+	s.Close()
+	// No torn half-record was left between the good ones.
+	logged := captureLog(t)
+	s = openTemp(t, dir)
+	defer s.Close()
+	if logged.Len() > 0 {
+		t.Fatalf("reopen had to repair the journal: %s", logged)
+	}
+	if d, _ := s.Dirty(ctx); len(d) != 2 || d["before"] == 0 || d["after"] == 0 {
+		t.Fatalf("dirty after reopen = %v, want before and after", d)
+	}
+}
+
+// TestSyncFailureIsFinal: after a failed fsync the page cache may hold
+// writes the disk lost, so the store refuses every later write.
+func TestSyncFailureIsFinal(t *testing.T) {
+	s := openTemp(t, t.TempDir())
+	defer s.Close()
+	ctx := t.Context()
+	ff := inject(s)
+	ff.failSync = true
+	if _, err := s.MarkDirty(ctx, "k"); !errors.Is(err, errInjected) {
+		t.Fatalf("MarkDirty with a failing fsync: err = %v", err)
+	}
+	ff.failSync = false
+	if err := s.SaveCursor(ctx, "jira", "x"); err == nil || !strings.Contains(err.Error(), "failed fsync") {
+		t.Fatalf("write after a failed fsync: err = %v, want a refusal", err)
+	}
+	if _, err := s.Dirty(ctx); err != nil {
+		t.Fatalf("reads still work: %v", err)
+	}
+}
+
+// TestGroupCommitDurable: marks made concurrently (sharing fsyncs) are all
+// on disk after Close.
+func TestGroupCommitDurable(t *testing.T) {
+	dir := t.TempDir()
+	s := openTemp(t, dir)
+	ctx := t.Context()
+	var wg sync.WaitGroup
+	seqs := make([]int64, 64)
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 8 {
+				seq, err := s.MarkDirty(ctx, fmt.Sprint("k", g*8+i))
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				seqs[g*8+i] = seq
+			}
+		})
+	}
+	wg.Wait()
+	s.Close()
+	s = openTemp(t, dir)
+	defer s.Close()
+	d, _ := s.Dirty(ctx)
+	for i, seq := range seqs {
+		if d[fmt.Sprint("k", i)] != seq {
+			t.Fatalf("k%d: dirty seq %d after reopen, want %d", i, d[fmt.Sprint("k", i)], seq)
+		}
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tandem-sync/tandem/backlog"
@@ -39,17 +40,29 @@ var (
 )
 
 // Store is the single-node state store. Its methods are safe for concurrent
-// use; they serialise on one mutex, and every write waits for its fsync.
+// use. They serialise on one mutex, and every write returns only once its
+// record is fsynced; concurrent writers share fsyncs (group commit), so a
+// reader may briefly see a write whose fsync is still under way.
 type Store struct {
 	dir  string
 	lock *os.File // holds the flock on the data dir
 
 	mu       sync.Mutex
-	f        *os.File // the journal, opened for append
-	size     int64    // journal bytes
-	compSize int64    // journal bytes right after the last compaction
-	broken   error    // a write failed and could not be undone: refuse writes
+	f        journalFile // the journal, opened for append; swapped under mu and smu
+	size     int64       // journal bytes
+	compSize int64       // journal bytes right after the last compaction
+	compMin  int64       // compactMin; tests lower it
+	broken   error       // a write failed and could not be undone: refuse writes
 	closed   bool
+
+	// Group commit: writers append under mu, then wait in syncTo, where
+	// one fsync covers every append made before it. written counts bytes
+	// appended since Open (compaction does not reset it); synced, under
+	// smu, is how much of that is durable.
+	smu        sync.Mutex
+	written    atomic.Int64
+	synced     int64
+	syncFailed atomic.Pointer[error] // an fsync failed: refuse writes
 
 	meta       meta
 	tokens     int64 // Locks handed out in this epoch
@@ -62,6 +75,15 @@ type Store struct {
 	dirty      map[string]int64
 	locks      map[string]held
 	seenAdds   int // SeenDelivery inserts since the last sweep
+}
+
+// journalFile is what the store needs of the open journal (an *os.File;
+// tests put failures in between).
+type journalFile interface {
+	Write(b []byte) (int, error)
+	Sync() error
+	Truncate(size int64) error
+	Close() error
 }
 
 type conflictEntry struct {
@@ -97,7 +119,7 @@ func Open(dir string) (*Store, error) {
 		}
 		return nil, fmt.Errorf("locking data dir %s: %w", dir, err)
 	}
-	s := &Store{dir: dir, lock: lf}
+	s := &Store{dir: dir, lock: lf, compMin: compactMin}
 	s.reset()
 	if err := s.load(); err != nil {
 		lf.Close()
@@ -302,10 +324,15 @@ func (s *Store) compact() error {
 	if err != nil {
 		return fmt.Errorf("reopening journal: %w", err)
 	}
+	// The new journal holds every change applied so far, durably; writers
+	// still waiting for an fsync of the old file are covered by it.
+	s.smu.Lock()
 	if s.f != nil {
 		s.f.Close()
 	}
 	s.f, s.size, s.compSize = f, int64(len(buf)), int64(len(buf))
+	s.synced = s.written.Load()
+	s.smu.Unlock()
 	return nil
 }
 
@@ -318,32 +345,63 @@ func syncDir(dir string) error {
 	return d.Sync()
 }
 
-// write appends records and fsyncs them; the caller holds s.mu and changes
-// memory only after write succeeded. A failed append is cut off again so
-// the journal never holds a torn record before a good one; if even that
-// fails the store refuses further writes.
-func (s *Store) write(recs ...record) error {
+// write appends records without waiting for the disk and returns the
+// append's end as counted by written; the caller holds s.mu, changes memory
+// only after write succeeded, and then passes the end to finish. A failed
+// append is cut off again so the journal never holds a torn record before
+// a good one; if even that fails the store refuses further writes.
+func (s *Store) write(recs ...record) (int64, error) {
 	if s.broken != nil {
-		return fmt.Errorf("journal unusable after an earlier failure: %w", s.broken)
+		return 0, fmt.Errorf("journal unusable after an earlier failure: %w", s.broken)
+	}
+	if p := s.syncFailed.Load(); p != nil {
+		return 0, fmt.Errorf("journal unusable after a failed fsync: %w", *p)
 	}
 	var buf []byte
 	for _, r := range recs {
 		var err error
 		if buf, err = encode(buf, r); err != nil {
-			return err
+			return 0, err
 		}
 	}
-	_, err := s.f.Write(buf)
-	if err == nil {
-		err = s.f.Sync()
-	}
-	if err != nil {
+	if _, err := s.f.Write(buf); err != nil {
 		if terr := s.f.Truncate(s.size); terr != nil {
 			s.broken = errors.Join(err, terr)
 		}
-		return fmt.Errorf("appending to journal: %w", err)
+		return 0, fmt.Errorf("appending to journal: %w", err)
 	}
 	s.size += int64(len(buf))
+	return s.written.Add(int64(len(buf))), nil
+}
+
+// finish ends a write begun under s.mu: it compacts if due, releases s.mu
+// and waits until the append ending at end is durable.
+func (s *Store) finish(end int64) error {
+	s.maybeCompact()
+	s.mu.Unlock()
+	return s.syncTo(end)
+}
+
+// syncTo returns once the journal is durable up to end. Whoever gets smu
+// first fsyncs everything appended so far; writers queued behind it find
+// their bytes covered and return without an fsync of their own. A failed
+// fsync is final: after it the page cache may hold writes the disk never
+// got, so the store refuses writes and a restart replays what is on disk.
+func (s *Store) syncTo(end int64) error {
+	s.smu.Lock()
+	defer s.smu.Unlock()
+	if s.synced >= end {
+		return nil
+	}
+	if p := s.syncFailed.Load(); p != nil {
+		return fmt.Errorf("syncing journal: %w", *p)
+	}
+	target := s.written.Load()
+	if err := s.f.Sync(); err != nil {
+		s.syncFailed.Store(&err)
+		return fmt.Errorf("syncing journal: %w", err)
+	}
+	s.synced = target
 	return nil
 }
 
@@ -351,13 +409,28 @@ func (s *Store) write(recs ...record) error {
 // compaction (and is past compactMin). A failure is logged, not returned:
 // the append that preceded it is durable, and the old journal still works.
 func (s *Store) maybeCompact() {
-	if s.size < compactMin || s.size < 2*s.compSize {
+	if s.size < s.compMin || s.size < 2*s.compSize {
 		return
 	}
 	if err := s.compact(); err != nil {
 		slog.Warn("embedded store: compaction failed, will retry", "dir", s.dir, "err", err)
 		s.compSize = s.size // back off until the journal doubles again
 	}
+}
+
+// update runs fn under s.mu and then waits until what fn appended is
+// durable. fn appends with write, applies its change to memory only once
+// write succeeded, and returns the append's end (0 when it wrote nothing).
+func (s *Store) update(ctx context.Context, fn func() (int64, error)) error {
+	if err := s.begin(ctx); err != nil {
+		return err
+	}
+	end, err := fn()
+	if err != nil || end == 0 {
+		s.mu.Unlock()
+		return err
+	}
+	return s.finish(end)
 }
 
 // begin takes the mutex and checks the store is usable.
@@ -378,15 +451,16 @@ func (s *Store) SaveLink(ctx context.Context, l backlog.Link) error {
 	if l.ID() == "" {
 		return errors.New("saving link: empty Linear id")
 	}
-	if err := s.begin(ctx); err != nil {
-		return err
-	}
-	defer s.mu.Unlock()
-	if err := s.write(record{Op: opLink, Link: &l}); err != nil {
+	err := s.update(ctx, func() (int64, error) {
+		end, err := s.write(record{Op: opLink, Link: &l})
+		if err == nil {
+			s.putLink(l)
+		}
+		return end, err
+	})
+	if err != nil {
 		return fmt.Errorf("saving link %s: %w", l.ID(), err)
 	}
-	s.putLink(l)
-	s.maybeCompact()
 	return nil
 }
 
@@ -434,20 +508,21 @@ func (s *Store) Links(ctx context.Context) ([]backlog.Link, error) {
 
 // DeleteLink implements store.State.
 func (s *Store) DeleteLink(ctx context.Context, id string) error {
-	if err := s.begin(ctx); err != nil {
-		return err
-	}
-	defer s.mu.Unlock()
-	_, hasLink := s.links[id]
-	_, hasBase := s.bases[id]
-	if !hasLink && !hasBase {
-		return nil
-	}
-	if err := s.write(record{Op: opUnlink, Key: id}); err != nil {
+	err := s.update(ctx, func() (int64, error) {
+		_, hasLink := s.links[id]
+		_, hasBase := s.bases[id]
+		if !hasLink && !hasBase {
+			return 0, nil
+		}
+		end, err := s.write(record{Op: opUnlink, Key: id})
+		if err == nil {
+			s.dropLink(id)
+		}
+		return end, err
+	})
+	if err != nil {
 		return fmt.Errorf("deleting link %s: %w", id, err)
 	}
-	s.dropLink(id)
-	s.maybeCompact()
 	return nil
 }
 
@@ -466,18 +541,19 @@ func (s *Store) Base(ctx context.Context, linkID string) (backlog.Snapshot, erro
 
 // SaveBase implements store.State.
 func (s *Store) SaveBase(ctx context.Context, lease store.Lease, linkID string, base backlog.Snapshot) error {
-	if err := s.begin(ctx); err != nil {
-		return err
-	}
-	defer s.mu.Unlock()
-	if !s.holds(lease, time.Now()) {
-		return fmt.Errorf("saving base of %s under lock %s (token %d): %w", linkID, lease.Name, lease.Token, store.ErrLockLost)
-	}
-	if err := s.write(record{Op: opBase, Key: linkID, Base: base}); err != nil {
+	err := s.update(ctx, func() (int64, error) {
+		if !s.holds(lease, time.Now()) {
+			return 0, fmt.Errorf("under lock %s (token %d): %w", lease.Name, lease.Token, store.ErrLockLost)
+		}
+		end, err := s.write(record{Op: opBase, Key: linkID, Base: base})
+		if err == nil {
+			s.bases[linkID] = orEmpty(base)
+		}
+		return end, err
+	})
+	if err != nil {
 		return fmt.Errorf("saving base of %s: %w", linkID, err)
 	}
-	s.bases[linkID] = orEmpty(base)
-	s.maybeCompact()
 	return nil
 }
 
@@ -492,18 +568,19 @@ func (s *Store) Cursor(ctx context.Context, name string) (string, error) {
 
 // SaveCursor implements store.State.
 func (s *Store) SaveCursor(ctx context.Context, name, value string) error {
-	if err := s.begin(ctx); err != nil {
-		return err
-	}
-	defer s.mu.Unlock()
-	if s.cursors[name] == value {
-		return nil
-	}
-	if err := s.write(record{Op: opCursor, Key: name, Value: value}); err != nil {
+	err := s.update(ctx, func() (int64, error) {
+		if s.cursors[name] == value {
+			return 0, nil
+		}
+		end, err := s.write(record{Op: opCursor, Key: name, Value: value})
+		if err == nil {
+			s.putCursor(name, value)
+		}
+		return end, err
+	})
+	if err != nil {
 		return fmt.Errorf("saving cursor %s: %w", name, err)
 	}
-	s.putCursor(name, value)
-	s.maybeCompact()
 	return nil
 }
 
@@ -533,8 +610,11 @@ func (s *Store) Lock(ctx context.Context, name string, ttl time.Duration) (store
 		// Four billion Locks in one epoch: start a new one, durably.
 		m := s.meta
 		m.Epoch++
-		if err := s.write(record{Op: opMeta, Meta: &m}); err != nil {
+		if _, err := s.write(record{Op: opMeta, Meta: &m}); err != nil {
 			return store.Lease{}, fmt.Errorf("taking lock %s: %w", name, err)
+		}
+		if err := s.f.Sync(); err != nil { // rare enough to fsync under mu
+			return store.Lease{}, fmt.Errorf("taking lock %s: syncing journal: %w", name, err)
 		}
 		s.meta.Epoch, s.tokens = m.Epoch, 0
 	}
@@ -587,44 +667,46 @@ func (s *Store) Unlock(ctx context.Context, lease store.Lease) error {
 // AddConflict implements store.State. Assigned ids are "c" and a counter
 // that never repeats, even across restarts.
 func (s *Store) AddConflict(ctx context.Context, c backlog.Conflict) (string, error) {
-	if err := s.begin(ctx); err != nil {
-		return "", err
-	}
-	defer s.mu.Unlock()
-	seq := s.meta.ConflictSeq + 1
-	if c.ID == "" {
-		for n := seq; ; n++ {
-			id := "c" + strconv.FormatInt(n, 10)
-			if _, taken := s.conflicts[id]; !taken {
-				c.ID, seq = id, n
-				break
+	err := s.update(ctx, func() (int64, error) {
+		seq := s.meta.ConflictSeq + 1
+		if c.ID == "" {
+			for n := seq; ; n++ {
+				id := "c" + strconv.FormatInt(n, 10)
+				if _, taken := s.conflicts[id]; !taken {
+					c.ID, seq = id, n
+					break
+				}
 			}
 		}
-	}
-	if err := s.write(record{Op: opConflict, Seq: seq, Conflict: &c}); err != nil {
+		end, err := s.write(record{Op: opConflict, Seq: seq, Conflict: &c})
+		if err == nil {
+			s.conflicts[c.ID] = conflictEntry{c: c, seq: seq}
+			s.meta.ConflictSeq = seq
+		}
+		return end, err
+	})
+	if err != nil {
 		return "", fmt.Errorf("adding conflict: %w", err)
 	}
-	s.conflicts[c.ID] = conflictEntry{c: c, seq: seq}
-	s.meta.ConflictSeq = seq
-	s.maybeCompact()
 	return c.ID, nil
 }
 
 // UpdateConflict implements store.State.
 func (s *Store) UpdateConflict(ctx context.Context, c backlog.Conflict) error {
-	if err := s.begin(ctx); err != nil {
-		return err
+	err := s.update(ctx, func() (int64, error) {
+		e, ok := s.conflicts[c.ID]
+		if !ok || c.ID == "" {
+			return 0, store.ErrNotFound
+		}
+		end, err := s.write(record{Op: opConflict, Seq: e.seq, Conflict: &c})
+		if err == nil {
+			s.conflicts[c.ID] = conflictEntry{c: c, seq: e.seq}
+		}
+		return end, err
+	})
+	if err != nil {
+		return fmt.Errorf("updating conflict %q: %w", c.ID, err)
 	}
-	defer s.mu.Unlock()
-	e, ok := s.conflicts[c.ID]
-	if !ok || c.ID == "" {
-		return fmt.Errorf("updating conflict %q: %w", c.ID, store.ErrNotFound)
-	}
-	if err := s.write(record{Op: opConflict, Seq: e.seq, Conflict: &c}); err != nil {
-		return fmt.Errorf("updating conflict %s: %w", c.ID, err)
-	}
-	s.conflicts[c.ID] = conflictEntry{c: c, seq: e.seq}
-	s.maybeCompact()
 	return nil
 }
 
@@ -675,29 +757,33 @@ func (s *Store) SeenDelivery(ctx context.Context, id string, ttl time.Duration) 
 	if ttl <= 0 {
 		return false, fmt.Errorf("recording delivery %s: ttl %v not positive", id, ttl)
 	}
-	if err := s.begin(ctx); err != nil {
-		return false, err
-	}
-	defer s.mu.Unlock()
-	now := time.Now()
-	if until, ok := s.deliveries[id]; ok && now.Before(until) {
-		return true, nil
-	}
-	until := now.Add(ttl).Round(0) // wall clock only: it must mean the same after a restart
-	if err := s.write(record{Op: opSeen, Key: id, Until: until}); err != nil {
-		return false, fmt.Errorf("recording delivery %s: %w", id, err)
-	}
-	s.deliveries[id] = until
-	if s.seenAdds++; s.seenAdds >= 1024 {
-		s.seenAdds = 0
-		for d, u := range s.deliveries {
-			if !now.Before(u) {
-				delete(s.deliveries, d)
+	seen := false
+	err := s.update(ctx, func() (int64, error) {
+		now := time.Now()
+		if until, ok := s.deliveries[id]; ok && now.Before(until) {
+			seen = true
+			return 0, nil
+		}
+		until := now.Add(ttl).Round(0) // wall clock only: it must mean the same after a restart
+		end, err := s.write(record{Op: opSeen, Key: id, Until: until})
+		if err != nil {
+			return 0, err
+		}
+		s.deliveries[id] = until
+		if s.seenAdds++; s.seenAdds >= 1024 {
+			s.seenAdds = 0
+			for d, u := range s.deliveries {
+				if !now.Before(u) {
+					delete(s.deliveries, d)
+				}
 			}
 		}
+		return end, nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("recording delivery %s: %w", id, err)
 	}
-	s.maybeCompact()
-	return false, nil
+	return seen, nil
 }
 
 // MarkDirty implements store.State.
@@ -705,17 +791,19 @@ func (s *Store) MarkDirty(ctx context.Context, key string) (int64, error) {
 	if key == "" {
 		return 0, errors.New("marking dirty: empty key")
 	}
-	if err := s.begin(ctx); err != nil {
-		return 0, err
-	}
-	defer s.mu.Unlock()
-	seq := s.meta.DirtySeq + 1
-	if err := s.write(record{Op: opDirty, Key: key, Seq: seq}); err != nil {
+	var seq int64
+	err := s.update(ctx, func() (int64, error) {
+		seq = s.meta.DirtySeq + 1
+		end, err := s.write(record{Op: opDirty, Key: key, Seq: seq})
+		if err == nil {
+			s.dirty[key] = seq
+			s.meta.DirtySeq = seq
+		}
+		return end, err
+	})
+	if err != nil {
 		return 0, fmt.Errorf("marking %s dirty: %w", key, err)
 	}
-	s.dirty[key] = seq
-	s.meta.DirtySeq = seq
-	s.maybeCompact()
 	return seq, nil
 }
 
@@ -730,18 +818,19 @@ func (s *Store) Dirty(ctx context.Context) (map[string]int64, error) {
 
 // ClearDirty implements store.State.
 func (s *Store) ClearDirty(ctx context.Context, key string, seq int64) error {
-	if err := s.begin(ctx); err != nil {
-		return err
-	}
-	defer s.mu.Unlock()
-	if cur, ok := s.dirty[key]; !ok || cur != seq {
-		return nil
-	}
-	if err := s.write(record{Op: opClean, Key: key, Seq: seq}); err != nil {
+	err := s.update(ctx, func() (int64, error) {
+		if cur, ok := s.dirty[key]; !ok || cur != seq {
+			return 0, nil
+		}
+		end, err := s.write(record{Op: opClean, Key: key, Seq: seq})
+		if err == nil {
+			delete(s.dirty, key)
+		}
+		return end, err
+	})
+	if err != nil {
 		return fmt.Errorf("clearing dirty %s: %w", key, err)
 	}
-	delete(s.dirty, key)
-	s.maybeCompact()
 	return nil
 }
 
@@ -754,6 +843,16 @@ func (s *Store) Close() error {
 		return nil
 	}
 	s.closed = true
-	err := s.f.Close()
+	// Make every append durable before closing, so a writer that released
+	// mu but has not reached syncTo yet finds its bytes covered.
+	s.smu.Lock()
+	var err error
+	if s.synced < s.written.Load() && s.syncFailed.Load() == nil {
+		if err = s.f.Sync(); err == nil {
+			s.synced = s.written.Load()
+		}
+	}
+	err = errors.Join(err, s.f.Close())
+	s.smu.Unlock()
 	return errors.Join(err, s.lock.Close())
 }

@@ -16,8 +16,9 @@ import (
 // sub-benchmark, closed by Bench):
 //
 //   - SyncRound: Lock + Base + SaveBase + Unlock, one worker's pass over a key;
-//   - SyncRoundParallel: the same from GOMAXPROCS goroutines on distinct keys;
+//   - SyncRoundParallel: the same from 4×GOMAXPROCS goroutines on distinct keys;
 //   - DirtyRound: MarkDirty + ClearDirty, a webhook's mark and its pass's clear;
+//   - DirtyRoundParallel: the same from 4×GOMAXPROCS goroutines;
 //   - SeenDelivery: one dedupe check of a new delivery id;
 //   - LinkBy: the index lookup done for every event.
 func Bench(b *testing.B, open func(b *testing.B) store.State) {
@@ -68,6 +69,7 @@ func Bench(b *testing.B, open func(b *testing.B) store.State) {
 	b.Run("SyncRoundParallel", func(b *testing.B) {
 		s := fresh(b)
 		var next atomic.Int64
+		b.SetParallelism(4)
 		b.RunParallel(func(pb *testing.PB) {
 			// Each goroutine owns its keys, as workers own the keys they lock.
 			g := next.Add(1)
@@ -96,6 +98,27 @@ func Bench(b *testing.B, open func(b *testing.B) store.State) {
 			}
 			i++
 		}
+	})
+	b.Run("DirtyRoundParallel", func(b *testing.B) {
+		s := fresh(b)
+		var next atomic.Int64
+		b.SetParallelism(4) // webhook handlers and workers outnumber cores
+		b.RunParallel(func(pb *testing.PB) {
+			g := next.Add(1)
+			i := 0
+			for pb.Next() {
+				k := fmt.Sprintf("jira:%d-%d", g, i%128)
+				seq, err := s.MarkDirty(b.Context(), k)
+				if err == nil {
+					err = s.ClearDirty(b.Context(), k, seq)
+				}
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				i++
+			}
+		})
 	})
 	b.Run("SeenDelivery", func(b *testing.B) {
 		s := fresh(b)
