@@ -104,6 +104,7 @@ func location(tb testing.TB) func() *Store {
 }
 
 func TestConformance(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T) store.State { return location(t)() })
 }
 
@@ -111,6 +112,7 @@ func TestConformance(t *testing.T) {
 // prefix, every call going to the other one: state that lived in a client
 // instead of Redis would fail it.
 func TestConformanceReplicas(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T) store.State {
 		open := location(t)
 		return &replicas{s: [2]store.State{open(), open()}}
@@ -120,6 +122,7 @@ func TestConformanceReplicas(t *testing.T) {
 // TestConformanceSmallPages lists conflicts three index entries at a time,
 // so the suite's filters, limits and ties cross page boundaries.
 func TestConformanceSmallPages(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T) store.State {
 		s := location(t)()
 		s.page = 3
@@ -128,6 +131,7 @@ func TestConformanceSmallPages(t *testing.T) {
 }
 
 func TestPersistence(t *testing.T) {
+	t.Parallel()
 	storetest.RunPersistent(t, func(t *testing.T) func() store.State {
 		open := location(t)
 		return func() store.State { return open() }
@@ -139,6 +143,7 @@ func BenchmarkStore(b *testing.B) {
 }
 
 func TestOpenErrorsHidePassword(t *testing.T) {
+	t.Parallel()
 	requireRedis(t)
 	cases := []struct {
 		name, url, want string
@@ -170,6 +175,7 @@ func TestOpenErrorsHidePassword(t *testing.T) {
 }
 
 func TestRedactURL(t *testing.T) {
+	t.Parallel()
 	cases := map[string]string{
 		"redis://127.0.0.1:6379/0":            "redis://127.0.0.1:6379/0",
 		"redis://:pw@127.0.0.1:6379/0":        "redis://:xxxxx@127.0.0.1:6379/0",
@@ -189,6 +195,7 @@ func TestRedactURL(t *testing.T) {
 // TestKeysUnderPrefix checks that every key an operation creates carries
 // the prefix, by giving all ids a marker and finding every key holding it.
 func TestKeysUnderPrefix(t *testing.T) {
+	t.Parallel()
 	s := location(t)()
 	defer s.Close()
 	ctx := t.Context()
@@ -236,6 +243,7 @@ func TestKeysUnderPrefix(t *testing.T) {
 // TestReplicasRace has two clients (two replicas) race for the same locks
 // and fence each other's bases.
 func TestReplicasRace(t *testing.T) {
+	t.Parallel()
 	open := location(t)
 	a, b := open(), open()
 	defer a.Close()
@@ -284,6 +292,7 @@ func TestReplicasRace(t *testing.T) {
 }
 
 func TestClosedStore(t *testing.T) {
+	t.Parallel()
 	s := location(t)()
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
