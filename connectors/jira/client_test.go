@@ -22,6 +22,12 @@ func TestNew(t *testing.T) {
 	if e.c.Site() == "" || e.c.Side() != backlog.Jira {
 		t.Error("site/side")
 	}
+	recorder.mu.Lock()
+	n := len(recorder.reqs)
+	recorder.mu.Unlock()
+	if n < 4 {
+		t.Errorf("%d requests recorded: the fidelity recorder is not wired", n)
+	}
 	for _, tc := range []struct {
 		name string
 		cfg  Config

@@ -61,7 +61,12 @@ func (c *Client) ParseWebhook(h http.Header, body []byte, now time.Time) (connec
 		return d, nil
 	}
 	if p := b.Issue.Fields.Project; p != nil {
-		if !strings.EqualFold(p.Key, c.projectKey) && (p.ID == "" || p.ID != c.projectID) {
+		// The id is stable on a site; the key can be renamed.
+		same := strings.EqualFold(p.Key, c.projectKey)
+		if p.ID != "" && c.projectID != "" {
+			same = p.ID == c.projectID
+		}
+		if !same {
 			d.Ignored = "issue of project " + p.Key + ", not " + c.projectKey
 			return d, nil
 		}
