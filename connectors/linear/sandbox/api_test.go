@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -153,6 +154,21 @@ func TestOrderByUpdatedAtAndArchived(t *testing.T) {
 	d = mustOK(t, post(t, s, BotKey, issuesQ, map[string]any{"first": 50, "arch": true}))
 	if !slices.Contains(ids(t, d), "ENG-2") {
 		t.Fatalf("archived issue missing with includeArchived")
+	}
+	// Deleting moves to the trash: still readable by id, trashed true;
+	// mutations no longer find it.
+	mustOK(t, post(t, s, BotKey, `mutation { issueDelete(id: "ENG-3") { success } }`, nil))
+	d = mustOK(t, post(t, s, BotKey, `{ issue(id: "ENG-3") { trashed archivedAt } }`, nil))
+	if dig(d, "issue", "trashed") != true || dig(d, "issue", "archivedAt") == nil {
+		t.Fatalf("trashed issue: %v", d)
+	}
+	if r := post(t, s, BotKey, `mutation { issueUpdate(id: "ENG-3", input: {title: "x"}) { success } }`, nil); len(r.Errors) == 0 {
+		t.Fatalf("updated a trashed issue")
+	}
+	r := post(t, s, BotKey, `{ viewer { id } }`, nil)
+	reset, _ := strconv.ParseInt(r.Header.Get("X-RateLimit-Requests-Reset"), 10, 64)
+	if at := time.UnixMilli(reset); at.Before(c.t) || at.After(c.t.Add(time.Hour)) {
+		t.Fatalf("requests reset %s not within the hour after %s", at, c.t)
 	}
 }
 

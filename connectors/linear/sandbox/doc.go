@@ -48,6 +48,14 @@
 //     is retried at most 3 times after Options.RetryDelay (Linear: 1 min,
 //     1 h, 6 h), then dropped.
 //
+// Checked by hand with the official @linear/sdk 82.1.0 (July 2026, the
+// schema's vintage): viewer, organization, teams, states, issues with
+// fetchNext, issue relations, labels, comments, history, users, create,
+// update, comment, webhook create/list, archive all work, and its error
+// classes come out right (InvalidInputLinearError for a missing issue,
+// AuthenticationLinearError for a bad key). Newer SDKs select fields added
+// to the schema since, which this pinned schema rightly rejects.
+//
 // Not modelled: other teams, triage, projects, SLAs, issue relations,
 // sort: arguments, complexity budgets (headers carry a rough figure), OAuth
 // scopes.

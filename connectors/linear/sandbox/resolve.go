@@ -343,8 +343,8 @@ func (q *queryObj) Field(name string, args map[string]any) (any, error) {
 		return nil, notFound("IssueLabel")
 	case "issues":
 		return q.issuesConn(w.issues, args)
-	case "issue":
-		if i := w.issue(id); i != nil && !i.trashed {
+	case "issue": // a trashed (deleted) issue still reads, with trashed: true
+		if i := w.issue(id); i != nil {
 			return q.issueObj(i), nil
 		}
 		return nil, notFound("Issue")

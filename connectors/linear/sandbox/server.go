@@ -81,6 +81,7 @@ type Server struct {
 	faultStatus int
 	reqLimit    int
 	reqUsed     int
+	reqWindow   time.Time // start of the current hourly request window
 
 	// webhooks
 	queue                        []*delivery
@@ -117,6 +118,7 @@ func New(opts Options) *Server {
 		wake: make(chan struct{}, 1), loopDone: make(chan struct{}),
 		hookClient: &http.Client{Timeout: 5 * time.Second}, reqLimit: 5000,
 	}
+	s.reqWindow = opts.Now()
 	s.seed()
 	ctx, cancel := context.WithCancel(context.Background())
 	s.stop = cancel
@@ -170,7 +172,7 @@ func errorsOnly(errs ...*gql.Error) map[string]any { return map[string]any{"erro
 func (s *Server) rateHeaders(h http.Header, complexity int, limited time.Duration) {
 	s.mu.Lock()
 	remaining := max(s.reqLimit-s.reqUsed, 0)
-	reset := s.opts.Now().Add(time.Hour)
+	reset := s.reqWindow.Add(time.Hour)
 	if limited > 0 {
 		remaining = 0
 		reset = s.opts.Now().Add(limited)
@@ -298,6 +300,9 @@ func (s *Server) handle(auth string, body []byte) (int, outcome) {
 func (s *Server) execute(u *user, p *gql.Prepared, counted bool) (any, []*gql.Error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if now := s.opts.Now(); !now.Before(s.reqWindow.Add(time.Hour)) {
+		s.reqWindow, s.reqUsed = now, 0
+	}
 	s.reqUsed++
 	if counted {
 		c := s.countsFor(u.email)
