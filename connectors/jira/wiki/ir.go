@@ -103,19 +103,16 @@ func (in Inline) sameMarks(o Inline) bool {
 // dropped, line-edge spaces and trailing breaks trimmed, adjacent lists of the
 // same kind merged, list items shaped as wiki markup can express them.
 func (d *Doc) Normalize() {
-	d.Blocks = normBlocks(d.Blocks, false)
+	d.Blocks = normBlocks(d.Blocks, false, 0)
 }
 
-// mergeParagraphs is a no-op hook kept for symmetry with normItem: at block
-// level two paragraphs stay apart (a blank line separates them).
-func mergeParagraphs(bs []Block) []Block { return bs }
-
-func normBlocks(bs []Block, inQuote bool) []Block {
+// normBlocks normalizes a block sequence; depth is the list nesting level.
+func normBlocks(bs []Block, inQuote bool, depth int) []Block {
 	out := bs[:0:0]
 	for _, b := range bs {
 		if b.Kind == Quote && inQuote {
 			// Wiki quotes do not nest: the inner one dissolves.
-			out = append(out, normBlocks(b.Blocks, true)...)
+			out = append(out, normBlocks(b.Blocks, true, depth)...)
 			continue
 		}
 		switch b.Kind {
@@ -130,14 +127,7 @@ func normBlocks(bs []Block, inQuote bool) []Block {
 		case BulletList, OrderedList:
 			// Empty items carry nothing, and Markdown cannot always write
 			// them (an empty item cannot interrupt a paragraph).
-			items := b.Items[:0]
-			for _, it := range b.Items {
-				it.Blocks = normItem(it.Blocks, inQuote)
-				if len(it.Blocks) > 0 || it.Task {
-					items = append(items, it)
-				}
-			}
-			b.Items = items
+			b.Items = normItems(b.Items, inQuote, depth+1)
 			if len(b.Items) == 0 {
 				continue
 			}
@@ -146,7 +136,7 @@ func normBlocks(bs []Block, inQuote bool) []Block {
 				continue
 			}
 		case Quote:
-			b.Blocks = normBlocks(b.Blocks, true)
+			b.Blocks = normBlocks(b.Blocks, true, depth)
 			if len(b.Blocks) == 0 {
 				continue
 			}
@@ -182,7 +172,7 @@ func normBlocks(bs []Block, inQuote bool) []Block {
 		}
 		out = append(out, b)
 	}
-	return mergeParagraphs(out)
+	return out
 }
 
 // padRows makes every row as wide as the widest one.
@@ -198,59 +188,106 @@ func padRows(rows []Row) {
 	}
 }
 
+// normItems normalizes the items of a list at nesting level depth. Past
+// maxListDepth, nested items join the list itself, as the wiki reader clamps
+// deeper markers.
+func normItems(items []Item, inQuote bool, depth int) []Item {
+	out := make([]Item, 0, len(items))
+	for _, it := range items {
+		it.Blocks = normItem(it.Blocks, inQuote, depth)
+		var lifted []Item
+		if depth >= maxListDepth {
+			keep := it.Blocks[:0:0]
+			for _, b := range it.Blocks {
+				if b.Kind == BulletList || b.Kind == OrderedList {
+					lifted = append(lifted, b.Items...)
+					continue
+				}
+				keep = append(keep, b)
+			}
+			it.Blocks = keep
+		}
+		// Empty items carry nothing, and Markdown cannot always write them
+		// (an empty item cannot interrupt a paragraph).
+		if len(it.Blocks) > 0 || it.Task {
+			out = append(out, it)
+		}
+		out = append(out, lifted...)
+	}
+	return out
+}
+
 // normItem shapes a list item the way wiki markup can carry it: first the
 // non-list blocks (adjacent paragraphs joined by a hard break), then the
 // nested lists; a non-list block after a nested list moves into that list's
 // last item, where a wiki reader would put it.
-func normItem(bs []Block, inQuote bool) []Block {
-	bs = normBlocks(bs, inQuote)
+func normItem(bs []Block, inQuote bool, depth int) []Block {
+	bs = normBlocks(bs, inQuote, depth)
 	var out []Block
 	for _, b := range bs {
-		n := len(out)
-		last := -1
-		if n > 0 {
-			last = n - 1
-		}
-		isList := b.Kind == BulletList || b.Kind == OrderedList
-		switch {
-		case last >= 0 && (out[last].Kind == BulletList || out[last].Kind == OrderedList) && !isList:
-			l := &out[last]
-			it := &l.Items[len(l.Items)-1]
-			it.Blocks = normItem(append(it.Blocks, b), inQuote)
-		case last >= 0 && isList && out[last].Kind == b.Kind:
-			out[last].Items = append(out[last].Items, b.Items...)
-		case last >= 0 && b.Kind == Paragraph && out[last].Kind == Paragraph:
-			out[last].Inlines = append(out[last].Inlines, Inline{Kind: HardBreak})
-			out[last].Inlines = append(out[last].Inlines, b.Inlines...)
-			out[last].Inlines = normInlines(out[last].Inlines, true)
-		case b.Kind == Heading || b.Kind == Rule || b.Kind == Table:
-			// Wiki list items cannot hold these; keep their text.
-			if b.Kind == Heading {
-				b = Block{Kind: Paragraph, Inlines: normInlines(boldAll(b.Inlines), true)}
-				if len(b.Inlines) == 0 {
-					continue
-				}
-				if n > 0 && out[last].Kind == Paragraph {
-					out[last].Inlines = normInlines(append(append(out[last].Inlines, Inline{Kind: HardBreak}), b.Inlines...), true)
-					continue
-				}
-			}
-			if b.Kind == Rule {
+		switch b.Kind {
+		case Heading:
+			// Wiki list items cannot hold headings, tables or rules.
+			b = Block{Kind: Paragraph, Inlines: normInlines(boldAll(b.Inlines), true)}
+			if len(b.Inlines) == 0 {
 				continue
 			}
-			if b.Kind == Table {
-				b = tableAsParagraph(b)
-				if n > 0 && out[last].Kind == Paragraph {
-					out[last].Inlines = normInlines(append(append(out[last].Inlines, Inline{Kind: HardBreak}), b.Inlines...), true)
-					continue
-				}
+		case Table:
+			b = tableAsParagraph(b)
+			if len(b.Inlines) == 0 {
+				continue
 			}
+		case Rule:
+			continue
+		}
+		isList := b.Kind == BulletList || b.Kind == OrderedList
+		n := len(out)
+		var last *Block
+		if n > 0 {
+			last = &out[n-1]
+		}
+		switch {
+		case last == nil:
 			out = append(out, b)
+		case isList && last.Kind == b.Kind:
+			last.Items = append(last.Items, b.Items...)
+		case !isList && (last.Kind == BulletList || last.Kind == OrderedList):
+			sink(last, b)
+		case b.Kind == Paragraph && last.Kind == Paragraph:
+			joinParagraph(last, b)
 		default:
 			out = append(out, b)
 		}
 	}
 	return out
+}
+
+// sink appends a non-list block to the deepest last item under list l.
+func sink(l *Block, b Block) {
+	for {
+		it := &l.Items[len(l.Items)-1]
+		n := len(it.Blocks)
+		if n == 0 {
+			it.Blocks = append(it.Blocks, b)
+			return
+		}
+		last := &it.Blocks[n-1]
+		switch {
+		case last.Kind == BulletList || last.Kind == OrderedList:
+			l = last
+			continue
+		case last.Kind == Paragraph && b.Kind == Paragraph:
+			joinParagraph(last, b)
+		default:
+			it.Blocks = append(it.Blocks, b)
+		}
+		return
+	}
+}
+
+func joinParagraph(p *Block, b Block) {
+	p.Inlines = append(p.Inlines, Inline{Kind: HardBreak})
+	p.Inlines = normInlines(append(p.Inlines, b.Inlines...), true)
 }
 
 func boldAll(ins []Inline) []Inline {
@@ -301,6 +338,8 @@ func normInlines(ins []Inline, breaks bool) []Inline {
 		case Text:
 			if in.Marks&Link == 0 {
 				in.Href = ""
+			} else {
+				in.Href = normHref(in.Href)
 			}
 			if in.Text == "" {
 				continue
@@ -331,9 +370,12 @@ func normInlines(ins []Inline, breaks bool) []Inline {
 			in.Marks &= Link
 			if in.Marks == 0 {
 				in.Href = ""
+			} else {
+				in.Href = normHref(in.Href)
 			}
 		case Mention:
 			in.Marks &= Link
+			in.Href = normHref(in.Href)
 			if in.Marks == 0 {
 				in.Href = ""
 			}

@@ -36,7 +36,7 @@ func markdownParser() parser.Parser {
 // ParseMarkdown parses CommonMark with GFM tables, strikethrough and task
 // lists into a normalized Doc.
 func ParseMarkdown(md string) *Doc {
-	src := []byte(md)
+	src := []byte(cleanInput(md))
 	root := markdownParser().Parse(text.NewReader(src))
 	c := mdConv{src: src}
 	d := &Doc{Blocks: c.blocks(root)}

@@ -68,23 +68,23 @@ func parseBlocks(s string, depth int) []Block {
 		t := strings.TrimLeft(line, " \t")
 		next := e + 1
 		switch {
-		case strings.TrimSpace(t) == "":
+		case trimSp(t) == "":
 			p.flushAll()
 		case t[0] == '{' && p.macro(s, pos+len(line)-len(t), &next):
 		case headingLevel(t) > 0:
 			p.flushAll()
 			lvl := headingLevel(t)
-			p.out = append(p.out, Block{Kind: Heading, Level: lvl, Inlines: parseInline(strings.TrimSpace(t[3:]))})
+			p.out = append(p.out, Block{Kind: Heading, Level: lvl, Inlines: parseInline(trimSp(t[3:]))})
 		case strings.HasPrefix(t, "bq.") && (len(t) == 3 || t[3] == ' ' || t[3] == '\t'):
 			p.flushAll()
-			p.out = append(p.out, Block{Kind: Quote, Blocks: []Block{{Kind: Paragraph, Inlines: parseInline(strings.TrimSpace(t[3:]))}}})
+			p.out = append(p.out, Block{Kind: Quote, Blocks: []Block{{Kind: Paragraph, Inlines: parseInline(trimSp(t[3:]))}}})
 		case isRule(t):
 			p.flushAll()
 			p.out = append(p.out, Block{Kind: Rule})
 		case t[0] == '|':
 			p.flushPara()
 			p.flushList()
-			p.rows = append(p.rows, parseRow(strings.TrimSpace(t)))
+			p.rows = append(p.rows, parseRow(trimSp(t)))
 		default:
 			if markers, rest, ok := listMarker(t); ok {
 				p.flushPara()
@@ -93,7 +93,7 @@ func parseBlocks(s string, depth int) []Block {
 				break
 			}
 			p.flushTable()
-			ins := parseInline(strings.TrimSpace(t))
+			ins := parseInline(trimSp(t))
 			if p.root != nil {
 				p.continueItem(ins)
 				break
@@ -140,7 +140,7 @@ func listMarker(t string) (markers, rest string, ok bool) {
 	if t[0] == '-' && i == 1 && len(t) == 1 {
 		return "", "", false
 	}
-	return t[:i], strings.TrimSpace(t[i:]), true
+	return t[:i], trimSp(t[i:]), true
 }
 
 func (p *blockParser) flushPara() {
@@ -214,7 +214,7 @@ func (p *blockParser) listItem(markers, rest string) {
 			item.Task, item.Checked = true, true
 		}
 		if item.Task {
-			rest = strings.TrimSpace(rest[3:])
+			rest = trimSp(rest[3:])
 		}
 	}
 	if ins := parseInline(rest); len(ins) > 0 {
@@ -381,12 +381,12 @@ func macroTag(s string, at int) (name, params string, end int, ok bool) {
 // "=", or language=….
 func codeLang(params string) string {
 	for _, p := range strings.Split(params, "|") {
-		p = strings.TrimSpace(p)
+		p = trimSp(p)
 		if p == "" {
 			continue
 		}
 		if k, v, ok := strings.Cut(p, "="); ok {
-			if strings.TrimSpace(k) == "language" {
+			if trimSp(k) == "language" {
 				return cleanLang(v)
 			}
 			continue
@@ -398,8 +398,8 @@ func codeLang(params string) string {
 
 func macroParam(params, key string) string {
 	for _, p := range strings.Split(params, "|") {
-		if k, v, ok := strings.Cut(p, "="); ok && strings.TrimSpace(k) == key {
-			return strings.TrimSpace(v)
+		if k, v, ok := strings.Cut(p, "="); ok && trimSp(k) == key {
+			return trimSp(v)
 		}
 	}
 	return ""
@@ -473,7 +473,7 @@ func parseRow(t string) Row {
 		if i > len(t) {
 			i = len(t)
 		}
-		content := strings.TrimSpace(t[start:i])
+		content := trimSp(t[start:i])
 		if i >= len(t) && content == "" {
 			break
 		}
@@ -735,7 +735,7 @@ func link(s string) ([]Inline, int) {
 		}
 	}
 	if bar < 0 {
-		href := strings.TrimSpace(inner)
+		href := trimSp(inner)
 		if !looksLikeURL(href) {
 			return nil, 0
 		}
@@ -745,11 +745,11 @@ func link(s string) ([]Inline, int) {
 	if k := strings.IndexByte(href, '|'); k >= 0 {
 		href = href[:k] // a tooltip follows
 	}
-	href = strings.TrimSpace(href)
+	href = trimSp(href)
 	if href == "" {
 		return nil, 0
 	}
-	ins := parseInline(strings.TrimSpace(inner[:bar]))
+	ins := parseInline(trimSp(inner[:bar]))
 	if len(ins) == 0 {
 		ins = []Inline{{Kind: Text, Text: href}}
 	}
@@ -796,9 +796,13 @@ func image(s string) (Inline, int) {
 	}
 	in := Inline{Kind: Image, Text: src}
 	for _, p := range strings.Split(params, ",") {
-		if k, v, ok := strings.Cut(p, "="); ok && strings.TrimSpace(k) == "alt" {
-			in.Alt = strings.TrimSpace(v)
+		if k, v, ok := strings.Cut(p, "="); ok && trimSp(k) == "alt" {
+			in.Alt = trimSp(v)
 		}
 	}
 	return in, end + 1
 }
+
+// trimSp trims spaces and tabs, the only white space both notations drop at
+// line edges.
+func trimSp(s string) string { return strings.Trim(s, " \t") }
