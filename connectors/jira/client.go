@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	gojira "github.com/andygrunwald/go-jira"
@@ -59,6 +60,7 @@ type Client struct {
 	rankField             string // custom field id of the LexoRank field, "" if none
 	accountID             string
 	now                   func() time.Time
+	twins                 twinCache
 }
 
 // status is one workflow status of the project.
@@ -422,22 +424,87 @@ func (c *Client) Get(ctx context.Context, id string) (backlog.Item, error) {
 	return c.toItem(w)
 }
 
-// findTwin searches for an issue carrying the origin marker.
+// twinLookback bounds the first scan for twins: a create interrupted
+// longer ago than this is not recovered.
+const twinLookback = 14 * 24 * time.Hour
+
+// twinCache maps origins to the twins this bot created, read from the
+// tandem.origin markers of its recent creations. Jira cannot search an
+// entity property that no installed app declared for indexing, so the
+// markers are read back from a search of the bot's own creations instead.
+type twinCache struct {
+	mu    sync.Mutex
+	refs  map[backlog.Ref]backlog.Ref // origin (side and id) → twin
+	since time.Time                   // creations up to here were scanned
+}
+
+// findTwin looks for an issue carrying the origin marker: in the cache, then
+// among creations since the last scan.
 func (c *Client) findTwin(ctx context.Context, origin backlog.Ref) (backlog.Ref, bool, error) {
-	jql := c.project() +
-		" AND issue.property[" + OriginProperty + "].id = " + jqlQuote(origin.ID) +
-		" AND issue.property[" + OriginProperty + "].side = " + jqlQuote(string(origin.Side))
-	issues, resp, err := c.jc.Issue.SearchV2JQLWithContext(ctx, jql, &gojira.SearchOptionsV2{MaxResults: 2, Fields: []string{"id"}})
-	if err != nil {
-		return backlog.Ref{}, false, c.fail("searching for the jira twin of "+origin.String(), resp, err)
+	key := backlog.Ref{Side: origin.Side, ID: origin.ID}
+	c.twins.mu.Lock()
+	defer c.twins.mu.Unlock()
+	if r, ok := c.twins.refs[key]; ok {
+		return r, true, nil
 	}
-	if len(issues) == 0 {
-		return backlog.Ref{}, false, nil
+	if c.twins.refs == nil {
+		c.twins.refs = map[backlog.Ref]backlog.Ref{}
 	}
-	if len(issues) > 1 {
-		slog.Warn("several jira twins carry the same origin", "origin", origin.String(), "first", issues[0].Key, "second", issues[1].Key)
+	since := c.twins.since
+	if since.IsZero() {
+		since = c.now().Add(-twinLookback)
 	}
-	return backlog.Ref{Side: backlog.Jira, ID: issues[0].ID, Key: issues[0].Key}, true, nil
+	jql := c.project() + ` AND creator = currentUser() AND created >= "` + c.jqlTime(since.Add(-overlap)) + `" ORDER BY created ASC`
+	latest := since
+	token := ""
+	for range 1000 {
+		q := url.Values{"jql": {jql}, "maxResults": {strconv.Itoa(pageSize)}, "fields": {"created"}, "properties": {OriginProperty}}
+		if token != "" {
+			q.Set("nextPageToken", token)
+		}
+		var res struct {
+			Issues        []wireIssue `json:"issues"`
+			NextPageToken string      `json:"nextPageToken"`
+			IsLast        bool        `json:"isLast"`
+		}
+		if err := c.call(ctx, "searching for the jira twin of "+origin.String(), http.MethodGet, "rest/api/2/search/jql?"+q.Encode(), nil, &res); err != nil {
+			return backlog.Ref{}, false, err
+		}
+		for _, w := range res.Issues {
+			var created string
+			_ = json.Unmarshal(w.Fields["created"], &created)
+			if t, err := time.Parse(jiraTime, created); err == nil && t.After(latest) {
+				latest = t
+			}
+			o, ok := originOf(w.Properties)
+			if !ok {
+				continue
+			}
+			twin := backlog.Ref{Side: backlog.Jira, ID: w.ID, Key: w.Key}
+			if prev, dup := c.twins.refs[o]; dup && prev.ID != twin.ID {
+				slog.Warn("several jira twins carry the same origin", "origin", o.String(), "kept", prev.Key, "other", twin.Key)
+				continue
+			}
+			c.twins.refs[o] = twin
+		}
+		if res.IsLast || res.NextPageToken == "" || len(res.Issues) == 0 {
+			break
+		}
+		token = res.NextPageToken
+	}
+	c.twins.since = latest
+	r, ok := c.twins.refs[key]
+	return r, ok, nil
+}
+
+// remember records a twin this client just created.
+func (c *Client) remember(origin, twin backlog.Ref) {
+	c.twins.mu.Lock()
+	defer c.twins.mu.Unlock()
+	if c.twins.refs == nil {
+		c.twins.refs = map[backlog.Ref]backlog.Ref{}
+	}
+	c.twins.refs[backlog.Ref{Side: origin.Side, ID: origin.ID}] = twin
 }
 
 // Create makes a Jira twin of it, or returns the existing twin carrying
@@ -477,6 +544,7 @@ func (c *Client) Create(ctx context.Context, it backlog.Item) (backlog.Ref, erro
 		return backlog.Ref{}, err
 	}
 	ref := backlog.Ref{Side: backlog.Jira, ID: created.ID, Key: created.Key}
+	c.remember(it.Origin, ref)
 	if it.Status.Name != "" || it.Status.Category != "" {
 		if err := c.moveTo(ctx, created.ID, backlog.EncodeStatus(it.Status)); err != nil {
 			if connectors.IsPermanent(err) {

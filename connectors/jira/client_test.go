@@ -176,6 +176,27 @@ func TestCreateIdempotentAndStatus(t *testing.T) {
 	if v, _ := e.sb.Issue(ref2.ID); v.Status != "To Do" {
 		t.Errorf("status %s", v.Status)
 	}
+	// A restarted process (empty cache) finds the twins by their markers,
+	// also one created after its first scan.
+	other, err := New(ctx(t), Config{URL: e.url, Email: sandbox.BotEmail, Token: sandbox.BotToken, Project: "TAN", HTTPClient: &http.Client{Transport: recorder}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := other.Create(ctx(t), it); err != nil || got.ID != ref.ID {
+		t.Fatalf("restarted create: %+v %v, want %+v", got, err, ref)
+	}
+	it3 := it
+	it3.Origin.ID = "third"
+	ref3, err := e.c.Create(ctx(t), it3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := other.Create(ctx(t), it3); err != nil || got.ID != ref3.ID {
+		t.Fatalf("create after scan: %+v %v, want %+v", got, err, ref3)
+	}
+	if n := len(e.sb.Issues()); n != 3 {
+		t.Errorf("%d issues, want 3", n)
+	}
 	if _, err := e.c.Create(ctx(t), backlog.Item{Title: "no origin"}); !connectors.IsPermanent(err) {
 		t.Errorf("create without origin: %v", err)
 	}

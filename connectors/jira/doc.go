@@ -6,7 +6,9 @@
 // wiki markup ⇄ Markdown through package wiki, statuses by name then by
 // category, the five Jira priorities), polling with a JQL cursor on
 // `updated` (minute precision, one-minute overlap), idempotent creation
-// through the `tandem.origin` issue property, status changes through
+// through the `tandem.origin` issue property (read back from a search of the
+// bot's own recent creations, since Jira only lets JQL search properties an
+// installed app declared for indexing), status changes through
 // workflow transitions, the error contract (404 → ErrNotFound, 429 →
 // RateLimitError, other 4xx → permanent), admin-webhook verification
 // (X-Hub-Signature) and registration.

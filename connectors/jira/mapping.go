@@ -72,13 +72,23 @@ func (c *Client) toItem(w wireIssue) (backlog.Item, error) {
 		}
 		it.UpdatedAt = t
 	}
-	if raw, ok := w.Properties[OriginProperty]; ok {
-		var o struct{ Side, ID string }
-		if json.Unmarshal(raw, &o) == nil && backlog.Side(o.Side).Valid() && o.ID != "" {
-			it.Origin = backlog.Ref{Side: backlog.Side(o.Side), ID: o.ID}
-		}
+	if o, ok := originOf(w.Properties); ok {
+		it.Origin = o
 	}
 	return it, nil
+}
+
+// originOf reads the tandem.origin marker from an issue's properties.
+func originOf(props map[string]json.RawMessage) (backlog.Ref, bool) {
+	raw, ok := props[OriginProperty]
+	if !ok {
+		return backlog.Ref{}, false
+	}
+	var o struct{ Side, ID string }
+	if json.Unmarshal(raw, &o) != nil || !backlog.Side(o.Side).Valid() || o.ID == "" {
+		return backlog.Ref{}, false
+	}
+	return backlog.Ref{Side: backlog.Side(o.Side), ID: o.ID}, true
 }
 
 // categoryOf maps a Jira status category key to the canonical category. A

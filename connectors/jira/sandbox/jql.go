@@ -472,8 +472,12 @@ func (s *Server) clause(p *parser, field, op string, vals []operand) (pred, erro
 		}
 		key, path := m[1], strings.Split(m[2], ".")
 		want := vals
+		// Jira indexes only the property paths an installed app declared;
+		// others are valid JQL that match no value.
+		indexed := slices.Contains(s.opts.IndexedProperties, key+"."+m[2]) || slices.Contains(s.opts.IndexedProperties, key)
 		return negate(op, func(is *issue) tri {
 			v, ok := propPath(is.Props[key], path)
+			ok = ok && indexed
 			if op == "is" || op == "is not" {
 				return b2t(!ok)
 			}
@@ -662,7 +666,7 @@ func (s *Server) clause(p *parser, field, op string, vals []operand) (pred, erro
 			}
 			return b2t(false)
 		}), nil
-	case "assignee", "reporter":
+	case "assignee", "reporter", "creator":
 		if err := opsAllowed(field, op, eqEmpty...); err != nil {
 			return nil, err
 		}
@@ -686,8 +690,11 @@ func (s *Server) clause(p *parser, field, op string, vals []operand) (pred, erro
 		}
 		return negate(op, func(is *issue) tri {
 			u := is.Assignee
-			if lf == "reporter" {
+			switch lf {
+			case "reporter":
 				u = is.Reporter
+			case "creator":
+				u = is.Creator
 			}
 			if op == "is" || op == "is not" {
 				return b2t(u == nil)

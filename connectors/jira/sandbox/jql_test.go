@@ -12,7 +12,7 @@ func jqlServer(t testing.TB) *Server {
 	t.Helper()
 	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 	clock := now
-	s := New(Options{SeedIssues: -1, Now: func() time.Time { return clock }})
+	s := New(Options{SeedIssues: -1, Now: func() time.Time { return clock }, IndexedProperties: []string{"tandem.origin.id", "tandem.origin.n.deep"}})
 	mk := func(at time.Time, fields map[string]any) string {
 		clock = at
 		_, key, err := s.UserCreate("alice@example.com", fields)
@@ -78,6 +78,8 @@ func TestJQL(t *testing.T) {
 		{`issue.property[tandem.origin].n.deep = 7`, "TAN-2"},
 		{`issue.property[tandem.origin].id = "nope"`, ""},
 		{`issue.property[tandem.origin].id is EMPTY ORDER BY key`, "TAN-1,TAN-3,TAN-4"},
+		{`issue.property[tandem.origin].side = "linear"`, ""}, // not indexed
+		{`creator = 5b10a2844c20165700ede21g ORDER BY key`, "TAN-1,TAN-2,TAN-3,TAN-4"},
 		{`project = TAN AND (labels = ui OR status = "In Progress") ORDER BY key`, "TAN-2,TAN-3"},
 		{`project = TAN AND labels = ui OR status = "In Progress" ORDER BY key`, "TAN-2,TAN-3"},
 		{`NOT labels = ui AND project = TAN ORDER BY key`, "TAN-1"},

@@ -20,6 +20,11 @@ type Options struct {
 	Latency    time.Duration // added to every API request
 	RetryDelay time.Duration // between webhook delivery retries; default 200ms
 	Now        func() time.Time
+	// IndexedProperties lists the issue entity properties ("key" or
+	// "key.path") JQL can search, as if an app had declared them for
+	// indexing; real Jira indexes none for a plain REST client, so
+	// issue.property[...] clauses on others match nothing.
+	IndexedProperties []string
 }
 
 // Counts are the API requests one account made.
