@@ -120,7 +120,7 @@ func TestConflictJiraWins(t *testing.T) {
 		t.Fatal(err)
 	}
 	base := e.JiraIssue(l).Summary
-	lease, err := e.App.State.Lock(ctx, "link:"+l.ID(), 10*time.Second)
+	lease, err := e.HoldLink(ctx, l)
 	if err != nil {
 		t.Fatal(err)
 	}

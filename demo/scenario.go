@@ -161,9 +161,9 @@ func (e *Env) RunScenario(ctx context.Context, w io.Writer) (Report, error) {
 
 	// A conflict: both sides edit the same title while the link is held, so
 	// neither edit can propagate before the other is made.
-	lease, err := e.App.State.Lock(ctx, "link:"+b.ID(), 10*time.Second)
+	lease, err := e.HoldLink(ctx, b)
 	if err != nil {
-		return r, fmt.Errorf("holding link for the conflict: %w", err)
+		return r, err
 	}
 	jt, lt := "Search: highlight terms (Jira wording)", "Search: highlight terms (Linear wording)"
 	if err := e.Jira.UserEdit(Alice, b.Jira.ID, map[string]any{"summary": jt}); err != nil {
@@ -203,4 +203,19 @@ func (e *Env) RunScenario(ctx context.Context, w io.Writer) (Report, error) {
 	fmt.Fprintf(w, "writes by tandem: jira %d, linear %d, for %d propagated changes (no echo writes)\n",
 		r.JiraWrites, r.LinearWrites, r.ExpectedWrites)
 	return r, nil
+}
+
+// HoldLink takes the link's sync lock, waiting for a running pass to end,
+// so that edits made meanwhile on both sides meet in one pass.
+func (e *Env) HoldLink(ctx context.Context, l backlog.Link) (store.Lease, error) {
+	var lease store.Lease
+	_, err := WaitFor(ctx, 10*time.Second, func() bool {
+		var err error
+		lease, err = e.App.State.Lock(ctx, "link:"+l.ID(), 10*time.Second)
+		return err == nil
+	})
+	if err != nil {
+		return lease, fmt.Errorf("holding link %s: %w", l.ID(), err)
+	}
+	return lease, nil
 }

@@ -254,7 +254,10 @@ func (s *Syncer) create(ctx context.Context, lease store.Lease, link backlog.Lin
 	if err := s.State.SaveLink(ctx, link); err != nil {
 		return Result{}, fmt.Errorf("saving link %s: %w", link.ID(), err)
 	}
-	base := src.Snapshot(s.fields())
+	base, err := s.createdBase(ctx, src, ref)
+	if err != nil {
+		return Result{}, err
+	}
 	if err := s.State.SaveBase(ctx, lease, link.ID(), base); err != nil {
 		return Result{}, fmt.Errorf("saving base of %s: %w", link.ID(), err)
 	}
@@ -354,4 +357,23 @@ func (s *Syncer) anyManual() bool {
 		}
 	}
 	return false
+}
+
+// createdBase is the base of a fresh link: the source's values, except
+// where the twin could not take them (a status no transition reaches): there
+// the base is the twin's own value, so the next pass sees the source as
+// changed and tries again, rather than taking the twin's value for an edit.
+func (s *Syncer) createdBase(ctx context.Context, src backlog.Item, twinRef backlog.Ref) (backlog.Snapshot, error) {
+	base := src.Snapshot(s.fields())
+	twin, err := s.conn(twinRef.Side).Get(ctx, twinRef.ID)
+	if err != nil {
+		return nil, fmt.Errorf("reading new twin %s: %w", twinRef, err)
+	}
+	for _, f := range s.fields() {
+		if tv := twin.Get(f); tv != s.conn(twinRef.Side).Project(f, base[f]) {
+			s.log().Warn("twin differs from its source after create", "field", f, "source", src.Ref, "twin", twinRef)
+			base[f] = tv
+		}
+	}
+	return base, nil
 }
