@@ -299,6 +299,14 @@ type mdWriter struct {
 func mdInlines(ins []Inline, mode mdMode, ctx int) string {
 	w := mdWriter{mode: mode, ctx: ctx, lineBeg: true}
 	for i, in := range ins {
+		if autolink(ins, i) {
+			w.transition(Inline{Kind: Text})
+			w.b.WriteByte('<')
+			w.b.WriteString(in.Href)
+			w.b.WriteByte('>')
+			w.lineBeg = false
+			continue
+		}
 		w.transition(in)
 		switch in.Kind {
 		case Text:
@@ -504,16 +512,16 @@ func (w *mdWriter) text(s string, next rune) {
 		case '!':
 			esc = i+1 < len(s) && s[i+1] == '[' || i+1 == len(s) && next == '['
 		case '#':
-			esc = w.ctx == ctxHeading || (i == 0 && w.lineBeg)
+			esc = w.ctx == ctxHeading || (i == 0 && w.lineBeg && w.ctx == ctxPara)
 		case '>', '-', '+', '=':
-			esc = i == 0 && w.lineBeg
+			esc = i == 0 && w.lineBeg && w.ctx == ctxPara
 		case '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
-			if i == 0 && w.lineBeg {
+			if i == 0 && w.lineBeg && w.ctx == ctxPara {
 				j := i
 				for j < len(s) && s[j] >= '0' && s[j] <= '9' {
 					j++
 				}
-				if j < len(s) && (s[j] == '.' || s[j] == ')') {
+				if j < len(s) && (s[j] == '.' || s[j] == ')') && (j+1 == len(s) || s[j+1] == ' ' || s[j+1] == '\t') {
 					b.WriteString(s[i:j])
 					b.WriteByte('\\')
 					i = j - 1
@@ -538,4 +546,36 @@ func looksLikeEntity(s string) bool {
 		j++
 	}
 	return j > i && j < len(s) && s[j] == ';'
+}
+
+// autolink reports whether the inline at i is a whole link whose text is
+// its absolute address, written "<address>".
+func autolink(ins []Inline, i int) bool {
+	in := ins[i]
+	if in.Kind != Text || in.Marks != Link || in.Text != in.Href || !absoluteURI(in.Href) {
+		return false
+	}
+	return !(i > 0 && ins[i-1].Marks&Link != 0 && ins[i-1].Href == in.Href ||
+		i+1 < len(ins) && ins[i+1].Marks&Link != 0 && ins[i+1].Href == in.Href)
+}
+
+// absoluteURI matches CommonMark's autolink: a scheme of 2 to 32 characters,
+// a colon, and no spaces, controls or angle brackets.
+func absoluteURI(s string) bool {
+	c := strings.IndexByte(s, ':')
+	if c < 2 || c > 32 {
+		return false
+	}
+	for i := 0; i < c; i++ {
+		ch := s[i]
+		if !(ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || i > 0 && (ch >= '0' && ch <= '9' || ch == '+' || ch == '.' || ch == '-')) {
+			return false
+		}
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] == '<' || s[i] == '>' || s[i] == 0x7f {
+			return false
+		}
+	}
+	return true
 }

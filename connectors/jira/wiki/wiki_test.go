@@ -19,7 +19,7 @@ func TestToMarkdown(t *testing.T) {
 		{"no marks inside words", "snake_case_name a-b-c 2*3*4", "snake_case_name a-b-c 2\\*3\\*4"},
 		{"marks need non-space edges", "a * b * c and - dash -", "a \\* b \\* c and - dash -"},
 		{"links", "[Example|https://example.com] and [https://go.dev]",
-			"[Example](https://example.com) and [https://go.dev](https://go.dev)"},
+			"[Example](https://example.com) and <https://go.dev>"},
 		{"link with marks", "[*bold* text|http://x.y/z]", "[**bold** text](http://x.y/z)"},
 		{"link with tooltip", "[t|http://a.b|tip]", "[t](http://a.b)"},
 		{"not a link", "[just brackets] and [a|]", "\\[just brackets\\] and \\[a\\|\\]"},
