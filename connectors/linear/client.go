@@ -45,9 +45,14 @@ type Client struct {
 	viewerID, viewerEmail string
 	teamID, teamKey       string
 
-	mu  sync.RWMutex
-	cat catalog
+	mu       sync.RWMutex
+	cat      catalog
+	loadedAt time.Time
 }
+
+// refreshEvery bounds how often a write naming an unknown user or cycle
+// reloads the catalog.
+const refreshEvery = time.Minute
 
 // pageSize is how many issues one Changed page holds.
 const pageSize = 50
@@ -149,9 +154,14 @@ func (c *Client) load(ctx context.Context, teamKey string) error {
 	}
 	c.mu.Lock()
 	c.cat = cat
+	c.loadedAt = c.now()
 	c.mu.Unlock()
 	return nil
 }
+
+// Refresh reloads the team's states and cycles and the workspace's users
+// and labels.
+func (c *Client) Refresh(ctx context.Context) error { return c.load(ctx, c.teamKey) }
 
 // Side implements connectors.Connector.
 func (c *Client) Side() backlog.Side { return backlog.Linear }
@@ -392,8 +402,28 @@ func (c *Client) Apply(ctx context.Context, id string, p backlog.Patch) error {
 	return nil
 }
 
-// input builds the issue input of p, creating missing labels.
+// input builds the issue input of p, creating missing labels. A user or
+// cycle the catalog does not know triggers one reload (at most once a
+// minute) before it is written as unset.
 func (c *Client) input(ctx context.Context, p backlog.Patch) (map[string]any, error) {
+	c.mu.RLock()
+	stale := false
+	if v, ok := p[backlog.Assignee]; ok && v != "" {
+		_, known := c.cat.users[strings.ToLower(string(v))]
+		stale = !known
+	}
+	if v, ok := p[backlog.Sprint]; ok && v != "" {
+		if _, known := c.cat.cycles[strings.ToLower(string(v))]; !known {
+			stale = true
+		}
+	}
+	stale = stale && c.now().Sub(c.loadedAt) > refreshEvery
+	c.mu.RUnlock()
+	if stale {
+		if err := c.Refresh(ctx); err != nil {
+			return nil, err
+		}
+	}
 	c.mu.RLock()
 	in, missing, err := c.cat.updateInput(p)
 	c.mu.RUnlock()

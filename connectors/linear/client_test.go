@@ -186,6 +186,21 @@ func TestApply(t *testing.T) {
 	if got.Assignee != "" || len(got.Labels) != 0 || got.Estimate != nil || got.DueDate != "" || got.ParentID != "" || got.Cycle != "" {
 		t.Fatalf("cleared: %+v", got)
 	}
+	// An unknown user makes the connector reload its catalog once.
+	c.now = func() time.Time { return time.Now().Add(2 * refreshEvery) }
+	s.ResetCounts()
+	if err := c.Apply(t.Context(), v.ID, backlog.Patch{backlog.Assignee: "carol@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.Requests(sandbox.BotEmail).ByOperation["viewer"]; n != 1 {
+		t.Fatalf("catalog reloads = %d, want 1", n)
+	}
+	if err := c.Apply(t.Context(), v.ID, backlog.Patch{backlog.Assignee: "carol@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.Requests(sandbox.BotEmail).ByOperation["viewer"]; n != 1 {
+		t.Fatalf("catalog reloads = %d, want still 1", n)
+	}
 	if err := c.Apply(t.Context(), v.ID, backlog.Patch{backlog.Rank: "abc"}); !connectors.IsPermanent(err) {
 		t.Fatalf("bad rank: %v", err)
 	}
