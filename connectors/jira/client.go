@@ -61,6 +61,7 @@ type Client struct {
 	accountID             string
 	now                   func() time.Time
 	twins                 twinCache
+	priorities            map[string]bool // lower-cased names the site has
 }
 
 // status is one workflow status of the project.
@@ -129,6 +130,15 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 
 	if err := c.loadStatuses(ctx); err != nil {
 		return nil, err
+	}
+
+	prios, resp, err := jc.Priority.GetListWithContext(ctx)
+	if err != nil {
+		return nil, c.fail("loading jira priorities", resp, err)
+	}
+	c.priorities = map[string]bool{}
+	for _, p := range prios {
+		c.priorities[strings.ToLower(p.Name)] = true
 	}
 
 	fields, resp, err := jc.Field.GetListWithContext(ctx)
@@ -526,7 +536,7 @@ func (c *Client) Create(ctx context.Context, it backlog.Item) (backlog.Ref, erro
 	if it.Description != "" {
 		fields["description"] = wiki.FromMarkdown(it.Description)
 	}
-	if p := priorityName(it.Priority); p != "" {
+	if p := c.sitePriority(it.Priority); p != "" && it.Priority != backlog.PriorityNone {
 		fields["priority"] = map[string]string{"name": p}
 	}
 	body := map[string]any{
@@ -575,11 +585,9 @@ func (c *Client) Apply(ctx context.Context, id string, p backlog.Patch) error {
 				fields["description"] = wiki.FromMarkdown(string(v))
 			}
 		case backlog.Priority:
-			name := priorityName(backlog.PriorityLevel(v))
-			if name == "" {
-				name = "Medium" // Jira's default priority: an issue always has one
+			if name := c.sitePriority(backlog.PriorityLevel(v)); name != "" {
+				fields["priority"] = map[string]string{"name": name}
 			}
-			fields["priority"] = map[string]string{"name": name}
 		case backlog.Labels:
 			var it backlog.Item
 			_ = it.Set(backlog.Labels, v)

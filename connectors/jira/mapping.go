@@ -161,6 +161,33 @@ func priorityName(l backlog.PriorityLevel) string {
 	return ""
 }
 
+// sitePriority is the priority the site uses for a level: the one of that
+// name, else the nearest existing one (a site may have dropped some), else
+// "" when the site has none of the five.
+func (c *Client) sitePriority(l backlog.PriorityLevel) string {
+	if l == backlog.PriorityNone || priorityName(l) == "" {
+		l = backlog.PriorityMedium // Jira's default: an issue always has one
+	}
+	at := 0
+	for i, p := range priorities {
+		if p.level == l {
+			at = i
+		}
+	}
+	has := func(i int) bool {
+		return i >= 0 && i < len(priorities) && (c.priorities == nil || c.priorities[strings.ToLower(priorities[i].name)])
+	}
+	for d := 0; d < len(priorities); d++ {
+		if has(at + d) {
+			return priorities[at+d].name
+		}
+		if has(at - d) {
+			return priorities[at-d].name
+		}
+	}
+	return ""
+}
+
 // projectTitle is what Jira keeps of a summary: one line of at most 255
 // characters.
 func projectTitle(s string) string {
@@ -182,10 +209,10 @@ func (c *Client) Project(f backlog.Field, v backlog.Value) backlog.Value {
 		}
 		return backlog.Value(wiki.ToMarkdown(wiki.FromMarkdown(string(v))))
 	case backlog.Priority:
-		if p := backlog.PriorityLevel(v); priorityName(p) != "" {
-			return v
+		if name := c.sitePriority(backlog.PriorityLevel(v)); name != "" {
+			return backlog.Value(priorityLevel(name))
 		}
-		return backlog.Value(backlog.PriorityMedium)
+		return backlog.Value(backlog.PriorityNone)
 	case backlog.Status:
 		sv, err := backlog.DecodeStatus(v)
 		if err != nil || (sv.Name == "" && sv.Category == "") {

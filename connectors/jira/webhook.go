@@ -40,7 +40,8 @@ type webhookBody struct {
 
 // ParseWebhook verifies an admin-webhook delivery (X-Hub-Signature:
 // sha256=<hex HMAC of the raw body> when a secret is configured) and returns
-// the issue it concerns when that issue is in our project.
+// the issue it concerns when that issue is in our project. Jira signs no
+// timestamp, so now is unused: replays are caught by the delivery id.
 func (c *Client) ParseWebhook(h http.Header, body []byte, now time.Time) (connectors.Delivery, error) {
 	if c.cfg.WebhookSecret != "" {
 		if err := verifySignature(c.cfg.WebhookSecret, h.Get("X-Hub-Signature"), body); err != nil {
