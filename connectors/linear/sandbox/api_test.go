@@ -461,3 +461,51 @@ func TestWebhookPauseAndFilters(t *testing.T) {
 	s.PauseWebhooks(false)
 	waitFor(t, "release", func() bool { return sink.count() == 1 })
 }
+
+// TestWebhookPayloadsMatchSchema: every non-null field of the schema's
+// webhook payload types is present and non-null in what the sandbox sends.
+func TestWebhookPayloadsMatchSchema(t *testing.T) {
+	sch, err := Schema()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sink := &hookSink{}
+	hs := httptest.NewServer(sink)
+	defer hs.Close()
+	s := newTest(t, Options{})
+	mustOK(t, post(t, s, BotKey, `mutation($in: WebhookCreateInput!) { webhookCreate(input: $in) { success } }`,
+		map[string]any{"in": map[string]any{"url": hs.URL, "teamId": "ENG", "resourceTypes": []any{"Issue", "Comment"}, "secret": "x"}}))
+	if err := s.UserUpdate(AliceEmail, "ENG-1", map[string]any{"estimate": 8}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.UserComment(AliceEmail, "ENG-1", "c"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "deliveries", func() bool { return sink.count() == 2 })
+	check := func(typ string, v map[string]any) {
+		t.Helper()
+		for _, f := range sch.Types[typ].Fields {
+			if !f.Type.NonNull {
+				continue
+			}
+			if x, ok := v[f.Name]; !ok || x == nil {
+				t.Errorf("%s.%s (non-null) missing", typ, f.Name)
+			}
+		}
+	}
+	types := map[string]bool{}
+	for _, b := range sink.bodies { // deliveries may arrive in any order
+		var p map[string]any
+		if err := json.Unmarshal(b, &p); err != nil {
+			t.Fatal(err)
+		}
+		typ, _ := p["type"].(string)
+		types[typ] = true
+		check("EntityWebhookPayload", p)
+		check(typ+"WebhookPayload", p["data"].(map[string]any))
+		check("UserActorWebhookPayload", p["actor"].(map[string]any))
+	}
+	if !types["Issue"] || !types["Comment"] {
+		t.Fatalf("types delivered: %v", types)
+	}
+}
