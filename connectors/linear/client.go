@@ -125,7 +125,7 @@ func (c *Client) load(ctx context.Context, teamKey string) error {
 	}
 	c.viewerID, c.viewerEmail = out.Viewer.ID, out.Viewer.Email
 	c.teamID, c.teamKey = out.Team.ID, out.Team.Key
-	cat := catalog{teamID: out.Team.ID, users: map[string]string{}, labels: map[string]string{},
+	cat := catalog{teamID: out.Team.ID, users: map[string]string{}, labels: map[string]string{}, lnames: map[string]string{},
 		cycles: map[string]string{}, emailOf: map[string]string{}}
 	cat.states = out.Team.States.Nodes
 	slices.SortStableFunc(cat.states, func(a, b state) int {
@@ -147,6 +147,7 @@ func (c *Client) load(ctx context.Context, teamKey string) error {
 	for _, l := range out.IssueLabels.Nodes {
 		if l.Team == nil || l.Team.ID == out.Team.ID {
 			cat.labels[strings.ToLower(l.Name)] = l.ID
+			cat.lnames[strings.ToLower(l.Name)] = l.Name
 		}
 	}
 	for _, cy := range out.Team.Cycles.Nodes {
@@ -457,11 +458,24 @@ func (c *Client) createLabel(ctx context.Context, name string) (string, error) {
 	}
 	err := c.exec(ctx, "creating linear label "+name, labelMutation,
 		map[string]any{"input": map[string]any{"name": name, "teamId": c.teamID}}, &out)
+	if isDuplicate(err) {
+		// Someone (another worker) made it meanwhile: read it back.
+		if rerr := c.Refresh(ctx); rerr != nil {
+			return "", rerr
+		}
+		c.mu.RLock()
+		id, ok := c.cat.labels[strings.ToLower(name)]
+		c.mu.RUnlock()
+		if ok {
+			return id, nil
+		}
+	}
 	if err != nil {
 		return "", err
 	}
 	c.mu.Lock()
 	c.cat.labels[strings.ToLower(name)] = out.IssueLabelCreate.IssueLabel.ID
+	c.cat.lnames[strings.ToLower(name)] = out.IssueLabelCreate.IssueLabel.Name
 	c.mu.Unlock()
 	return out.IssueLabelCreate.IssueLabel.ID, nil
 }

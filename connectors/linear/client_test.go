@@ -152,7 +152,7 @@ func TestApply(t *testing.T) {
 	p := backlog.Patch{
 		backlog.Title: "Onboarding checklist v2", backlog.Description: "- [x] done",
 		backlog.Status: "done:Closed", backlog.Priority: "high", backlog.Assignee: sandbox.AliceEmail,
-		backlog.Labels: "Bug\nNew label", backlog.Estimate: "5", backlog.DueDate: "2027-02-03",
+		backlog.Labels: "bug\nNew label", backlog.Estimate: "5", backlog.DueDate: "2027-02-03",
 		backlog.Parent: backlog.Value(parent.ID), backlog.Sprint: "Cycle 2", backlog.Rank: "-250.5",
 	}
 	if err := c.Apply(t.Context(), v.ID, p); err != nil {
@@ -206,6 +206,21 @@ func TestApply(t *testing.T) {
 	}
 	if err := c.Apply(t.Context(), "00000000-0000-4000-8000-000000000000", backlog.Patch{backlog.Title: "x"}); !errors.Is(err, connectors.ErrNotFound) {
 		t.Fatalf("missing: %v", err)
+	}
+	// A label created meanwhile by someone else is found, not duplicated.
+	s.ResetCounts()
+	other, err := connect(t, s, sandbox.AliceKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.createLabel(t.Context(), "Raced"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Apply(t.Context(), v.ID, backlog.Patch{backlog.Labels: "raced"}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Issue(v.ID); !slices.Equal(got.Labels, []string{"Raced"}) {
+		t.Fatalf("raced label: %v", got.Labels)
 	}
 	if err := c.Apply(t.Context(), v.ID, nil); err != nil {
 		t.Fatal(err)

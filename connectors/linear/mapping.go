@@ -28,6 +28,7 @@ type catalog struct {
 	states  []state           // by position
 	users   map[string]string // lower-case email -> user id
 	labels  map[string]string // lower-case name -> label id
+	lnames  map[string]string // lower-case name -> the label's own spelling
 	cycles  map[string]string // lower-case cycle name -> cycle id
 	emailOf map[string]string // user id -> email
 }
@@ -244,8 +245,15 @@ func (c *catalog) project(f backlog.Field, v backlog.Value) backlog.Value {
 		}
 		return v
 	case backlog.Labels:
+		// Label names are case-insensitive in Linear: an existing label
+		// reads back in its own spelling.
 		it := backlog.Item{}
 		_ = it.Set(backlog.Labels, v)
+		for i, name := range it.Labels {
+			if own, ok := c.lnames[strings.ToLower(name)]; ok {
+				it.Labels[i] = own
+			}
+		}
 		return it.Get(backlog.Labels) // sorted, deduplicated
 	}
 	return v

@@ -22,6 +22,7 @@ func testCatalog() *catalog {
 		},
 		users:   map[string]string{"alice@example.com": "u-alice"},
 		labels:  map[string]string{"bug": "l-bug"},
+		lnames:  map[string]string{"bug": "Bug"},
 		cycles:  map[string]string{"cycle 2": "c-2"},
 		emailOf: map[string]string{"u-alice": "alice@example.com"},
 	}
@@ -82,6 +83,13 @@ func TestPriorityMapping(t *testing.T) {
 		if got := c.project(backlog.Priority, backlog.Value(tc.level)); got != backlog.Value(tc.back) {
 			t.Errorf("Project(%s) = %s, want %s", tc.level, got, tc.back)
 		}
+	}
+}
+
+func TestProjectLabels(t *testing.T) {
+	c := testCatalog()
+	if got := c.project(backlog.Labels, "new\nbug\nBUG"); got != "Bug\nnew" {
+		t.Fatalf("labels projected to %q", got)
 	}
 }
 
