@@ -120,6 +120,17 @@ type world struct {
 	comments               []*comment
 	webhooks               []*webhook
 	lastSyncID             float64
+	byKey                  map[string]*issue // id and upper-case identifier
+}
+
+// addIssue stores a new issue and indexes it.
+func (w *world) addIssue(i *issue) {
+	if w.byKey == nil {
+		w.byKey = map[string]*issue{}
+	}
+	w.issues = append(w.issues, i)
+	w.byKey[i.id] = i
+	w.byKey[strings.ToUpper(i.identifier)] = i
 }
 
 var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
@@ -208,12 +219,10 @@ func (w *world) cycle(id string) *cycle {
 
 // issue accepts a UUID or an identifier such as "ENG-12".
 func (w *world) issue(idOrIdentifier string) *issue {
-	for _, i := range w.issues {
-		if i.id == idOrIdentifier || strings.EqualFold(i.identifier, idOrIdentifier) {
-			return i
-		}
+	if i, ok := w.byKey[idOrIdentifier]; ok {
+		return i
 	}
-	return nil
+	return w.byKey[strings.ToUpper(idOrIdentifier)]
 }
 
 func (w *world) comment(id string) *comment {

@@ -67,7 +67,7 @@ func (s *Server) createIssue(actor *user, in map[string]any) (*issue, error) {
 	i.number = t.nextNumber
 	i.identifier = t.key + "-" + strconv.Itoa(i.number)
 	s.stateTimes(i, nil, now)
-	s.w.issues = append(s.w.issues, i)
+	s.w.addIssue(i)
 	s.w.syncID()
 	s.emitIssue("create", i, actor, nil, now)
 	return i, nil

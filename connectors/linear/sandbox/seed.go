@@ -127,6 +127,6 @@ func (s *Server) seed() {
 		t.nextNumber++
 		i.number = t.nextNumber
 		i.identifier = t.key + "-" + strconv.Itoa(i.number)
-		w.issues = append(w.issues, i)
+		w.addIssue(i)
 	}
 }
