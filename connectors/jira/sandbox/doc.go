@@ -12,6 +12,13 @@
 // (UserCreate, UserEdit, UserTransition, ...) take the same code path as the
 // REST API without counting as API requests.
 //
+// Choices where Jira's behaviour is not documented: nextPageToken is an
+// offset into the result (so edits during paging can shift results, as with
+// any offset pager); JQL on issue.property[...] only sees the properties
+// listed in Options.IndexedProperties, as Jira only indexes properties an
+// installed app declared; webhook deliveries run concurrently and may arrive
+// out of order, and are retried up to four times on 408/409/425/429/5xx.
+//
 // It does not own the Jira connector (package jira) nor wiki/ADF conversion
 // (packages wiki and adf); it is never tuned to agree with our connector where
 // real Jira would not.

@@ -527,3 +527,24 @@ func TestRank(t *testing.T) {
 		seen[v.Rank] = true
 	}
 }
+
+func TestStart(t *testing.T) {
+	s := New(Options{SeedIssues: -1})
+	url, err := s.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if url != s.URL() || !strings.HasPrefix(url, "http://127.0.0.1:") {
+		t.Fatalf("url %q / %q", url, s.URL())
+	}
+	c := &client{t: t, base: url, email: BotEmail, token: BotToken}
+	if code, _, _ := c.do("GET", "/rest/api/2/serverInfo", nil); code != 200 {
+		t.Fatalf("serverInfo %d", code)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := http.Get(url + "/rest/api/2/serverInfo"); err == nil {
+		t.Error("still serving after Close")
+	}
+}

@@ -144,7 +144,9 @@ func (s *Server) Close() error {
 	return err
 }
 
-// Requests returns the API requests made with email's credentials.
+// Requests returns the API requests made with email's credentials (valid
+// ones; answers of injected 429s and faults count too, as on a real site
+// they cost quota).
 func (s *Server) Requests(email string) Counts {
 	s.mu.Lock()
 	defer s.mu.Unlock()

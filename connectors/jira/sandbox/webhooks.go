@@ -291,6 +291,9 @@ func (s *Server) emitProperty(event string, is *issue, key string, actor *user) 
 
 // send marshals body once and delivers it to each hook in the background.
 func (s *Server) send(hooks []*webhook, body map[string]any) {
+	if s.ctx.Err() != nil {
+		return // closed
+	}
 	raw, err := json.Marshal(body)
 	if err != nil {
 		return
