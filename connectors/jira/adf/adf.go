@@ -25,6 +25,25 @@ type Mark struct {
 	Attrs map[string]any `json:"attrs,omitempty"`
 }
 
+// MarshalJSON writes the node as ADF. A doc always carries its version and
+// a content array, which Atlassian's schema requires even when empty.
+func (n Node) MarshalJSON() ([]byte, error) {
+	type plain Node
+	if n.Type != "doc" {
+		return json.Marshal(plain(n))
+	}
+	c := n.Content
+	if c == nil {
+		c = []*Node{}
+	}
+	return json.Marshal(struct {
+		Type    string         `json:"type"`
+		Version int            `json:"version"`
+		Attrs   map[string]any `json:"attrs,omitempty"`
+		Content []*Node        `json:"content"`
+	}{n.Type, n.Version, n.Attrs, c})
+}
+
 // ErrInvalid is wrapped by every error Parse returns for a well-formed JSON
 // value that is not an ADF document we accept.
 var ErrInvalid = errors.New("invalid ADF")

@@ -33,10 +33,7 @@ func FromDoc(d *wiki.Doc) *Node {
 func fromBlock(b wiki.Block) []*Node {
 	switch b.Kind {
 	case wiki.Paragraph:
-		if len(b.Inlines) == 1 && b.Inlines[0].Kind == wiki.Image {
-			return []*Node{mediaSingle(b.Inlines[0])}
-		}
-		return []*Node{{Type: "paragraph", Content: fromInlines(b.Inlines)}}
+		return paragraphs(b.Inlines)
 	case wiki.Heading:
 		return []*Node{{Type: "heading", Attrs: map[string]any{"level": b.Level}, Content: fromInlines(b.Inlines)}}
 	case wiki.Rule:
@@ -67,14 +64,44 @@ func fromBlock(b wiki.Block) []*Node {
 				if c.Header {
 					typ = "tableHeader"
 				}
-				p := &Node{Type: "paragraph", Content: fromInlines(c.Inlines)}
-				row.Content = append(row.Content, &Node{Type: typ, Attrs: map[string]any{}, Content: []*Node{p}})
+				row.Content = append(row.Content, &Node{Type: typ, Attrs: map[string]any{}, Content: paragraphs(c.Inlines)})
 			}
 			t.Content = append(t.Content, row)
 		}
 		return []*Node{t}
 	}
 	return nil
+}
+
+// paragraphs writes a paragraph. ADF media are blocks, so an image splits
+// the paragraph around it (an image inside a link stays a link).
+func paragraphs(ins []wiki.Inline) []*Node {
+	var out []*Node
+	start := 0
+	for i, in := range ins {
+		if in.Kind != wiki.Image || in.Marks&wiki.Link != 0 {
+			continue
+		}
+		if part := trimBreaks(ins[start:i]); len(part) > 0 {
+			out = append(out, &Node{Type: "paragraph", Content: fromInlines(part)})
+		}
+		out = append(out, mediaSingle(in))
+		start = i + 1
+	}
+	if part := trimBreaks(ins[start:]); len(part) > 0 || len(out) == 0 {
+		out = append(out, &Node{Type: "paragraph", Content: fromInlines(part)})
+	}
+	return out
+}
+
+func trimBreaks(ins []wiki.Inline) []wiki.Inline {
+	for len(ins) > 0 && ins[0].Kind != wiki.Text && ins[0].Kind != wiki.Mention {
+		ins = ins[1:]
+	}
+	for len(ins) > 0 && ins[len(ins)-1].Kind != wiki.Text && ins[len(ins)-1].Kind != wiki.Mention {
+		ins = ins[:len(ins)-1]
+	}
+	return ins
 }
 
 // taskShaped reports whether a bullet list can be an ADF taskList: every
@@ -113,17 +140,22 @@ func fromList(b wiki.Block) []*Node {
 	}
 	for _, it := range b.Items {
 		li := &Node{Type: "listItem"}
-		for i, c := range it.Blocks {
-			ns := fromBlock(c)
-			if i == 0 && it.Task && c.Kind == wiki.Paragraph && len(ns) == 1 && ns[0].Type == "paragraph" {
-				// A check box in a plain list: keep it as text.
-				box := "[ ] "
-				if it.Checked {
-					box = "[x] "
-				}
-				ns[0].Content = append([]*Node{{Type: "text", Text: box}}, ns[0].Content...)
+		for _, c := range it.Blocks {
+			li.Content = append(li.Content, fromBlock(c)...)
+		}
+		if it.Task {
+			// A check box in a plain list (ADF task lists hold only tasks):
+			// keep it as a ballot box character, read back by boxedItem.
+			box := boxOpen
+			if it.Checked {
+				box = boxDone
 			}
-			li.Content = append(li.Content, ns...)
+			if len(li.Content) > 0 && li.Content[0].Type == "paragraph" && len(it.Blocks) > 0 && it.Blocks[0].Kind == wiki.Paragraph {
+				p := li.Content[0]
+				p.Content = append([]*Node{{Type: "text", Text: box + " "}}, p.Content...)
+			} else {
+				li.Content = append([]*Node{{Type: "paragraph", Content: []*Node{{Type: "text", Text: box}}}}, li.Content...)
+			}
 		}
 		if len(li.Content) == 0 {
 			li.Content = []*Node{{Type: "paragraph"}}
@@ -321,7 +353,7 @@ func toBlock(n *Node) []wiki.Block {
 				continue
 			}
 			if c.Type == "listItem" {
-				b.Items = append(b.Items, wiki.Item{Blocks: toBlocks(c.Content)})
+				b.Items = append(b.Items, boxedItem(toBlocks(c.Content)))
 			} else {
 				b.Items = append(b.Items, wiki.Item{Blocks: toBlocks([]*Node{c})})
 			}
@@ -374,6 +406,32 @@ func toBlock(n *Node) []wiki.Block {
 		return []wiki.Block{{Kind: wiki.Paragraph, Inlines: []wiki.Inline{{Kind: wiki.Text, Text: n.Text}}}}
 	}
 	return nil
+}
+
+// Ballot boxes stand for check boxes of tasks inside plain lists.
+const (
+	boxOpen = "\u2610"
+	boxDone = "\u2611"
+)
+
+// boxedItem reads back a check box that fromList kept as a ballot box.
+func boxedItem(bs []wiki.Block) wiki.Item {
+	it := wiki.Item{Blocks: bs}
+	if len(bs) == 0 || bs[0].Kind != wiki.Paragraph || len(bs[0].Inlines) == 0 {
+		return it
+	}
+	first := &bs[0].Inlines[0]
+	if first.Kind != wiki.Text || first.Marks != 0 {
+		return it
+	}
+	for _, box := range []string{boxOpen, boxDone} {
+		if rest, ok := strings.CutPrefix(first.Text, box); ok && (rest == "" || rest[0] == ' ') {
+			it.Task, it.Checked = true, box == boxDone
+			first.Text = strings.TrimLeft(rest, " ")
+			return it
+		}
+	}
+	return it
 }
 
 func fromTaskList(n *Node) wiki.Block {

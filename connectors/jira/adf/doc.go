@@ -13,6 +13,6 @@
 //
 // Lossy on purpose: marks other than link on code text (ADF forbids them),
 // text colour, panel types (panels become quotes), attachment media (kept by
-// name), mixed task/plain lists (the box stays as "[ ] " text), dates,
+// name), mixed task/plain lists (the box stays as a ballot box character, ☐ or ☑), dates,
 // statuses and emoji (kept as text).
 package adf

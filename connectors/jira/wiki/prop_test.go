@@ -3,6 +3,7 @@ package wiki
 import (
 	"testing"
 
+	"github.com/tandem-sync/tandem/connectors/jira/wiki/wikitest"
 	"pgregory.net/rapid"
 )
 
@@ -30,7 +31,7 @@ func TestPropCanonicalRoundTrip(t *testing.T) {
 // Wiki markup settles after one round through Markdown.
 func TestPropWikiIdempotent(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		w := genWikiText(t)
+		w := wikitest.Wiki(t)
 		once := FromMarkdown(ToMarkdown(w))
 		twice := FromMarkdown(ToMarkdown(once))
 		if once != twice {
@@ -43,7 +44,7 @@ func TestPropWikiIdempotent(t *testing.T) {
 // Canonical is idempotent.
 func TestPropCanonical(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		md := genMarkdownText(t)
+		md := wikitest.Markdown(t)
 		c := Canonical(md)
 		if cc := Canonical(c); cc != c {
 			t.Fatalf("Canonical not idempotent\nmd:\n%s\nonce:\n%s\ntwice:\n%s", md, c, cc)
