@@ -391,3 +391,12 @@ func TwinID(site, jiraID string) string {
 	h := hex.EncodeToString(b)
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
+
+// Move places IDs, in that order, as one contiguous run right after the
+// item After, or right before Before when After is empty. IDs, After and
+// Before are ids of one side. A move plan is applied in sequence.
+type Move struct {
+	IDs    []string `json:"ids"`
+	After  string   `json:"after,omitempty"`
+	Before string   `json:"before,omitempty"`
+}

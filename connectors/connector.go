@@ -110,3 +110,19 @@ func IsPermanent(err error) bool {
 	var p *PermanentError
 	return errors.As(err, &p) || errors.Is(err, ErrNotFound)
 }
+
+// Orderer is the optional capability of reading and changing the manual
+// order of the backlog (Jira rank, Linear sortOrder).
+type Orderer interface {
+	// Order lists the ids of every in-scope item in the tool's manual
+	// order, first to last.
+	Order(ctx context.Context) ([]string, error)
+	// Move applies the moves in sequence, each placing its IDs as one run
+	// after (or before) an anchor, as backlog.Move says. It returns the
+	// number of API calls made. It makes at most one call per move when
+	// nothing fails; a move of more IDs than MaxBatch is an error.
+	Move(ctx context.Context, moves []backlog.Move) (calls int, err error)
+	// MaxBatch is how many items one call can move as a run (Jira's rank
+	// API: 50; Linear: 1).
+	MaxBatch() int
+}

@@ -1,19 +1,16 @@
 package reconcile
 
+import "github.com/tandem-sync/tandem/backlog"
+
 // Order mirroring: the side named order master holds the sequence; the
 // mirror side gets the fewest moves that give its linked items the same
 // relative order. Items outside a longest increasing subsequence (LIS) of
 // the mirror's order, measured in master positions, are the only ones
 // moved; everything else, linked or not, keeps its place.
 
-// Move places IDs, in that order, as one contiguous run right after After,
-// or right before Before when After is empty. IDs are the ids used in the
-// sequences given to PlanOrder.
-type Move struct {
-	IDs    []string
-	After  string
-	Before string
-}
+// Move is backlog.Move: IDs are the ids used in the sequences given to
+// PlanOrder.
+type Move = backlog.Move
 
 // PlanOrder returns the moves that make the relative order of the linked
 // items in mirror equal to master. master lists the linked items in the
