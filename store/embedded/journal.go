@@ -20,6 +20,7 @@ const (
 	opMeta     = "meta"     // Meta: counters that must never go back
 	opLink     = "link"     // Link: SaveLink
 	opUnlink   = "unlink"   // Key: DeleteLink
+	opUnindex  = "unindex"  // Key (a Jira id): no link is found by it (compaction only)
 	opBase     = "base"     // Key, Base: SaveBase
 	opCursor   = "cursor"   // Key, Value: SaveCursor
 	opConflict = "conflict" // Conflict, Seq (insertion order): AddConflict, UpdateConflict
@@ -95,7 +96,7 @@ func decode(line []byte) (record, error) {
 
 func knownOp(op string) bool {
 	switch op {
-	case opMeta, opLink, opUnlink, opBase, opCursor, opConflict, opSeen, opDirty, opClean:
+	case opMeta, opLink, opUnlink, opUnindex, opBase, opCursor, opConflict, opSeen, opDirty, opClean:
 		return true
 	}
 	return false

@@ -30,3 +30,18 @@ func TestPersistence(t *testing.T) {
 func BenchmarkStore(b *testing.B) {
 	storetest.Bench(b, func(b *testing.B) store.State { return openTemp(b, b.TempDir()) })
 }
+
+// TestModel checks logic, not durability (TestTornTail and friends do
+// that), so it skips fsyncs to afford many runs.
+func TestModel(t *testing.T) {
+	storetest.RunModel(t, func(t *testing.T) func() store.State {
+		dir := t.TempDir()
+		return func() store.State {
+			s, err := open(dir, true)
+			if err != nil {
+				t.Fatalf("open(%s): %v", dir, err)
+			}
+			return s
+		}
+	}, true)
+}

@@ -304,3 +304,11 @@ func TestClosedStore(t *testing.T) {
 		t.Fatal("Link on a closed store succeeded")
 	}
 }
+
+func TestModel(t *testing.T) {
+	t.Parallel()
+	storetest.RunModel(t, func(t *testing.T) func() store.State {
+		open := location(t)
+		return func() store.State { return open() }
+	}, true)
+}
