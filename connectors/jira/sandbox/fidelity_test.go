@@ -105,3 +105,64 @@ func TestSampleRequestsValidate(t *testing.T) {
 		})
 	}
 }
+
+// TestResponsesMatchSpec validates the sandbox's REST v3 and Agile answers
+// against the response schemas of the specs.
+func TestResponsesMatchSpec(t *testing.T) {
+	spec := loadSpec(t)
+	s, c := newTestServer(t, Options{})
+	_ = s.UserComment("alice@example.com", "TAN-1", "a *comment*")
+	_ = s.UserEdit("alice@example.com", "TAN-1", map[string]any{"summary": "edited"})
+	adfDoc := map[string]any{"type": "doc", "version": 1, "content": []any{map[string]any{"type": "paragraph", "content": []any{map[string]any{"type": "text", "text": "hi"}}}}}
+	for _, tc := range []struct {
+		method, path string
+		body         any
+	}{
+		{"GET", "/rest/api/3/myself", nil},
+		{"GET", "/rest/api/3/serverInfo", nil},
+		{"GET", "/rest/api/3/project", nil},
+		{"GET", "/rest/api/3/project/search", nil},
+		{"GET", "/rest/api/3/project/TAN", nil},
+		{"GET", "/rest/api/3/project/TAN/statuses", nil},
+		{"GET", "/rest/api/3/status", nil},
+		{"GET", "/rest/api/3/priority", nil},
+		{"GET", "/rest/api/3/issuetype", nil},
+		{"GET", "/rest/api/3/field", nil},
+		{"GET", "/rest/api/3/user?accountId=5b10ac8d82e05b22cc7d4ef5", nil},
+		{"GET", "/rest/api/3/user/search?query=a", nil},
+		{"GET", "/rest/api/3/issue/TAN-1?expand=changelog,renderedFields,names,transitions&properties=*all", nil},
+		{"GET", "/rest/api/3/issue/TAN-1/transitions", nil},
+		{"GET", "/rest/api/3/issue/TAN-1/changelog", nil},
+		{"GET", "/rest/api/3/issue/TAN-1/comment", nil},
+		{"GET", "/rest/api/3/issue/TAN-1/properties", nil},
+		{"POST", "/rest/api/3/issue/TAN-2/comment", map[string]any{"body": adfDoc}},
+		{"POST", "/rest/api/3/issue", map[string]any{"fields": map[string]any{"project": map[string]string{"key": "TAN"}, "issuetype": map[string]string{"name": "Task"}, "summary": "s"}}},
+		{"GET", "/rest/api/3/search/jql?jql=project%3DTAN&fields=*all&maxResults=3&properties=*all", nil},
+		{"GET", "/rest/api/3/search?jql=project%3DTAN&maxResults=3", nil},
+		{"GET", "/rest/api/3/issue/TAN-99", nil},
+		{"GET", "/rest/agile/1.0/board", nil},
+		{"GET", "/rest/agile/1.0/board/1", nil},
+		{"GET", "/rest/agile/1.0/board/1/backlog?maxResults=3", nil},
+		{"PUT", "/rest/agile/1.0/issue/rank", map[string]any{"issues": []string{"TAN-3", "TAN-404"}, "rankBeforeIssue": "TAN-1"}},
+	} {
+		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
+			var raw []byte
+			if tc.body != nil {
+				raw, _ = json.Marshal(tc.body)
+			}
+			req, _ := http.NewRequest(tc.method, c.base+tc.path, bytes.NewReader(raw))
+			req.SetBasicAuth(BotEmail, BotToken)
+			req.Header.Set("Content-Type", "application/json")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			sreq, _ := http.NewRequest(tc.method, "http://sandbox"+tc.path, nil)
+			if err := spec.ValidateResponse(sreq, resp.StatusCode, resp.Header, body); err != nil {
+				t.Errorf("%d answer does not match the spec: %v", resp.StatusCode, err)
+			}
+		})
+	}
+}

@@ -30,7 +30,6 @@ func (s *Server) getServerInfo(w http.ResponseWriter, r *http.Request) {
 		"serverTime":     fmtTime(s.now()),
 		"scmInfo":        "57a0ca5b4a0bb0ac5f3fee4764acb1c14e4d7e71",
 		"serverTitle":    "Jira",
-		"defaultLocale":  map[string]string{"locale": "en_US"},
 	})
 }
 

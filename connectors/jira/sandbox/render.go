@@ -461,7 +461,6 @@ func (d fieldDef) json() map[string]any {
 		if d.Custom != "" {
 			sch["custom"] = d.Custom
 			sch["customId"] = d.CustomID
-			m["untranslatedName"] = d.Name
 		}
 		m["schema"] = sch
 	}
