@@ -16,7 +16,7 @@
 //	P base            hash  link id -> snapshot JSON
 //	P cursor          hash  poller name -> cursor
 //	P lock:<name>     string fencing token of the holder, with PX ttl
-//	P fence:<name>    counter of tokens handed out for <name>
+//	P fence:<name>    last token handed out for <name> (starts at the clock)
 //	P conflict        hash  conflict id -> conflict JSON
 //	P conflict:at     zset  "<seq>:<id>" scored by At in Unix microseconds
 //	P conflict:member hash  conflict id -> its conflict:at member
@@ -25,7 +25,13 @@
 //	P dirty           hash  key -> latest mark's seq
 //	P dirty:seq       counter of dirty marks
 //
-// It owns the Redis keys under its prefix; it does not own the Redis server,
-// its persistence settings (use AOF with everysec or better if the dirty
-// set must survive a Redis crash) or cluster slot placement.
+// Fencing tokens start from the clock in microseconds when a name's
+// counter is missing, so they keep growing even if Redis loses its data.
+//
+// It owns the Redis keys under its prefix; it does not own the Redis server
+// or its settings. Operators should know: the dirty set survives a Redis
+// crash only with persistence (AOF, appendfsync everysec or always);
+// maxmemory-policy must be noeviction, or locks and dedupe marks may
+// vanish; on Redis Cluster the scripts touch several keys, so the prefix
+// must carry a hash tag ("{tandem}:") to keep them in one slot.
 package redis

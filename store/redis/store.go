@@ -128,11 +128,20 @@ local id = redis.call('HGET', KEYS[2], ARGV[1])
 if not id then return false end
 return redis.call('HGET', KEYS[1], id)`)
 
-	// KEYS lock, fence; ARGV ttl ms. Returns the new token, or 0 when held.
-	// The counter moves only on success, so tokens are dense per name.
+	// KEYS lock, fence; ARGV ttl ms, now in Unix microseconds. Returns the
+	// new token as a string, or "0" when held. A missing counter starts at
+	// the current time in microseconds rather than 0: if Redis lost its
+	// data (restart without persistence, eviction), tokens still exceed
+	// every token handed out before, so a holder from before the loss
+	// cannot pass the fence. The token travels as a string because Lua
+	// would print a number this large in exponent form.
 	lockScript = goredis.NewScript(`
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-local t = redis.call('INCR', KEYS[2])
+if redis.call('EXISTS', KEYS[1]) == 1 then return '0' end
+if redis.call('EXISTS', KEYS[2]) == 0 then
+  redis.call('SET', KEYS[2], ARGV[2])
+end
+redis.call('INCR', KEYS[2])
+local t = redis.call('GET', KEYS[2])
 redis.call('SET', KEYS[1], t, 'PX', ARGV[1])
 return t`)
 
@@ -358,9 +367,13 @@ func (s *Store) Lock(ctx context.Context, name string, ttl time.Duration) (store
 		return store.Lease{}, fmt.Errorf("taking lock %s: ttl %v not positive", name, ttl)
 	}
 	keys := []string{s.key("lock", name), s.key("fence", name)}
-	token, err := lockScript.Run(ctx, s.rdb, keys, ms(ttl)).Int64()
+	res, err := lockScript.Run(ctx, s.rdb, keys, ms(ttl), time.Now().UnixMicro()).Text()
 	if err != nil {
 		return store.Lease{}, fmt.Errorf("taking lock %s: %w", name, err)
+	}
+	token, err := strconv.ParseInt(res, 10, 64)
+	if err != nil {
+		return store.Lease{}, fmt.Errorf("taking lock %s: malformed token %q", name, res)
 	}
 	if token == 0 {
 		return store.Lease{}, fmt.Errorf("taking lock %s: %w", name, store.ErrLocked)

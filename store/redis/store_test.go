@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -311,4 +312,44 @@ func TestModel(t *testing.T) {
 		open := location(t)
 		return func() store.State { return open() }
 	}, true)
+}
+
+// TestTokensSurviveDataLoss: when Redis loses the fence counter (restart
+// without persistence, eviction), new tokens still exceed old ones, so a
+// holder from before the loss cannot pass the fence.
+func TestTokensSurviveDataLoss(t *testing.T) {
+	t.Parallel()
+	s := location(t)()
+	defer s.Close()
+	ctx := t.Context()
+	old, err := s.Lock(ctx, "link:x", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if old.Token < time.Now().Add(-time.Hour).UnixMicro() {
+		t.Fatalf("first token %d does not start from the clock", old.Token)
+	}
+	for range 3 { // a few rounds, so the counter moved past its start
+		l, err := s.Lock(ctx, "link:y", time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Unlock(ctx, l)
+	}
+	if err := s.rdb.Del(ctx, s.key("lock", "link:x"), s.key("fence", "link:x")).Err(); err != nil {
+		t.Fatal(err)
+	}
+	cur, err := s.Lock(ctx, "link:x", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cur.Token <= old.Token {
+		t.Fatalf("token after losing the counter %d not above %d", cur.Token, old.Token)
+	}
+	if err := s.SaveBase(ctx, old, "x", backlog.Snapshot{}); !errors.Is(err, store.ErrLockLost) {
+		t.Fatalf("SaveBase by the holder from before the loss: err = %v, want ErrLockLost", err)
+	}
+	if v, _ := s.rdb.Get(ctx, s.key("lock", "link:x")).Result(); v != strconv.FormatInt(cur.Token, 10) {
+		t.Fatalf("lock value %q, want the token %d in decimal", v, cur.Token)
+	}
 }
