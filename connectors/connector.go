@@ -62,6 +62,9 @@ type Delivery struct {
 	// Ignored says why a delivery carries no refs we sync (another
 	// project, an event type we do not watch); it is still acknowledged.
 	Ignored string
+	// Order says the delivery reports a change of manual order (rank,
+	// sortOrder), so an order pass is due.
+	Order bool
 }
 
 // Registrar is the optional capability of registering our webhook with the
