@@ -43,6 +43,7 @@ type App struct {
 	Jira   *jira.Client
 	Linear *linear.Client
 	Syncer *reconcile.Syncer
+	Order  *reconcile.OrderSyncer // nil when order mirroring is off
 	Daemon *daemon.Daemon
 
 	opts   Options
@@ -106,6 +107,15 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		Policies: reconcile.Policies{Default: backlog.Policy(cfg.Policy)},
 		Log:      opts.Log, Observe: opts.Observe,
 	}
+	if cfg.OrderMaster != "" && cfg.OrderMaster != "off" {
+		jo, jok := any(a.Jira).(connectors.Orderer)
+		lo, lok := any(a.Linear).(connectors.Orderer)
+		if !jok || !lok {
+			st.Close()
+			return nil, &config.Error{Var: "TANDEM_ORDER_MASTER", Msg: "a connector cannot read or change order in this build"}
+		}
+		a.Order = &reconcile.OrderSyncer{Master: backlog.Side(cfg.OrderMaster), Jira: jo, Linear: lo, State: st, Log: opts.Log}
+	}
 	a.Daemon = &daemon.Daemon{
 		Syncer:    a.Syncer,
 		State:     st,
@@ -114,6 +124,9 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		PollEvery: cfg.PollEvery,
 		Workers:   cfg.Workers,
 		Log:       opts.Log,
+	}
+	if a.Order != nil {
+		a.Daemon.Order = a.Order
 	}
 	return a, nil
 }

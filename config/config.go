@@ -38,6 +38,7 @@ type Config struct {
 	PublicURL   string        `env:"TANDEM_PUBLIC_URL"`
 	Workers     int           `env:"TANDEM_WORKERS, default=4"`
 	Policy      string        `env:"TANDEM_CONFLICT_POLICY, default=jira"`
+	OrderMaster string        `env:"TANDEM_ORDER_MASTER, default=off"`
 	LogLevel    string        `env:"TANDEM_LOG_LEVEL, default=info"`
 }
 
@@ -100,6 +101,7 @@ func (c Config) Validate() error {
 		{"TANDEM_PUBLIC_URL", checkPublic(c)},
 		{"TANDEM_WORKERS", checkWorkers(c.Workers)},
 		{"TANDEM_CONFLICT_POLICY", checkPolicy(c.Policy)},
+		{"TANDEM_ORDER_MASTER", checkOrderMaster(c.OrderMaster)},
 		{"TANDEM_LOG_LEVEL", checkLevel(c.LogLevel)},
 		{"TANDEM_DATA_DIR", checkDataDir(c)},
 	}
@@ -192,6 +194,14 @@ func checkPolicy(p string) string {
 		return fmt.Sprintf("%q is not one of jira, linear, newest, manual", p)
 	}
 	return ""
+}
+
+func checkOrderMaster(m string) string {
+	switch m {
+	case "jira", "linear", "off":
+		return ""
+	}
+	return fmt.Sprintf("%q is not one of jira, linear, off (the tool whose backlog order the other mirrors)", m)
 }
 
 func checkLevel(l string) string {

@@ -24,7 +24,7 @@ func TestLoadDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.LinearURL != "https://api.linear.app" || c.PollEvery != 30*time.Second || c.Listen != ":8080" || c.RedisURL != "" || c.Policy != "jira" {
+	if c.LinearURL != "https://api.linear.app" || c.PollEvery != 30*time.Second || c.Listen != ":8080" || c.RedisURL != "" || c.Policy != "jira" || c.OrderMaster != "off" {
 		t.Fatalf("defaults not applied: %+v", c)
 	}
 }
@@ -48,6 +48,7 @@ func TestLoadErrorsNameTheVariable(t *testing.T) {
 		{set: map[string]string{"TANDEM_LISTEN": "8080"}, wantVar: "TANDEM_LISTEN"},
 		{set: map[string]string{"TANDEM_PUBLIC_URL": "https://tandem.example.com"}, wantVar: "TANDEM_PUBLIC_URL"},
 		{set: map[string]string{"TANDEM_CONFLICT_POLICY": "coin"}, wantVar: "TANDEM_CONFLICT_POLICY"},
+		{set: map[string]string{"TANDEM_ORDER_MASTER": "both"}, wantVar: "TANDEM_ORDER_MASTER"},
 	}
 	for _, tc := range cases {
 		env := good()

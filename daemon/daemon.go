@@ -23,6 +23,14 @@ type Syncer interface {
 	Sync(ctx context.Context, ref backlog.Ref) (reconcile.Result, error)
 }
 
+// OrderSyncer is the order pass (reconcile.OrderSyncer).
+type OrderSyncer interface {
+	Sync(ctx context.Context) (reconcile.OrderResult, error)
+}
+
+// OrderKey is the queue key of the whole-backlog order pass.
+const OrderKey = "order"
+
 // Side is one tool as the daemon drives it.
 type Side struct {
 	// Conn polls (usually wrapped in connectors.WithRetry).
@@ -34,10 +42,13 @@ type Side struct {
 // Daemon wires webhooks and pollers to the workers. Set the fields, then
 // call Run; Handler may be served before Run starts.
 type Daemon struct {
-	Syncer    Syncer
-	State     store.State
-	Jira      Side
-	Linear    Side
+	Syncer Syncer
+	State  store.State
+	Jira   Side
+	Linear Side
+	// Order, when set, mirrors backlog order; its passes run under the key
+	// OrderKey, triggered by order hints in webhooks and after every poll.
+	Order     OrderSyncer
 	PollEvery time.Duration // default 30 s
 	Workers   int           // default 4
 	Log       *slog.Logger
@@ -137,6 +148,20 @@ func (d *Daemon) Enqueue(ctx context.Context, ref backlog.Ref) error {
 	return nil
 }
 
+// EnqueueOrder durably asks for an order pass (no-op without Order).
+func (d *Daemon) EnqueueOrder(ctx context.Context) error {
+	d.init()
+	if d.Order == nil {
+		return nil
+	}
+	seq, err := d.State.MarkDirty(ctx, OrderKey)
+	if err != nil {
+		return fmt.Errorf("marking order pass: %w", err)
+	}
+	d.q.Add(OrderKey, seq)
+	return nil
+}
+
 func (d *Daemon) work(ctx context.Context) {
 	failures := map[string]int{}
 	for {
@@ -151,14 +176,26 @@ func (d *Daemon) work(ctx context.Context) {
 
 func (d *Daemon) pass(ctx context.Context, key string, seq int64, failures map[string]int) {
 	log := d.Log.With("key", key)
-	ref, err := backlog.ParseRef(key)
-	if err != nil {
-		log.Error("dropping malformed key", "err", err)
-		d.clear(ctx, key, seq)
-		return
+	var res reconcile.Result
+	var err error
+	if key == OrderKey {
+		if d.Order == nil {
+			d.clear(ctx, key, seq)
+			return
+		}
+		var or reconcile.OrderResult
+		or, err = d.Order.Sync(ctx)
+		res.RequeueAfter = or.RequeueAfter
+	} else {
+		ref, perr := backlog.ParseRef(key)
+		if perr != nil {
+			log.Error("dropping malformed key", "err", perr)
+			d.clear(ctx, key, seq)
+			return
+		}
+		res, err = d.Syncer.Sync(ctx, ref)
 	}
 	d.stats.Passes.Add(1)
-	res, err := d.Syncer.Sync(ctx, ref)
 	switch {
 	case ctx.Err() != nil:
 		return // stopping; the dirty mark stays for the next start
@@ -263,6 +300,13 @@ func (d *Daemon) pollOnce(ctx context.Context, c connectors.Connector) (bool, er
 			return false, err
 		}
 	}
+	if !page.More {
+		// Rank moves are not always visible as changes: check the order
+		// after every full poll round.
+		if err := d.EnqueueOrder(ctx); err != nil {
+			return false, err
+		}
+	}
 	if page.Next != cursor {
 		if err := d.State.SaveCursor(ctx, name, page.Next); err != nil {
 			return false, fmt.Errorf("saving cursor: %w", err)
@@ -341,6 +385,13 @@ func (d *Daemon) webhook(side backlog.Side, hooks connectors.Webhooks) http.Hand
 		for _, ref := range dl.Refs {
 			if err := d.Enqueue(r.Context(), ref); err != nil {
 				log.Error("queueing delivery", "ref", ref, "err", err)
+				http.Error(w, "state store unavailable", http.StatusServiceUnavailable)
+				return
+			}
+		}
+		if dl.Order {
+			if err := d.EnqueueOrder(r.Context()); err != nil {
+				log.Error("queueing order pass", "err", err)
 				http.Error(w, "state store unavailable", http.StatusServiceUnavailable)
 				return
 			}
