@@ -8,6 +8,49 @@ import "strings"
 // content is a flat run of text with a mark set, not a tree of spans.
 type Doc struct {
 	Blocks []Block
+
+	normal bool // set by Normalize
+}
+
+func (d *Doc) ensureNormal() {
+	if !d.normal {
+		d.Normalize()
+	}
+}
+
+// EqualDocs reports whether two Docs have the same content.
+func EqualDocs(a, b *Doc) bool { return eqBlocks(a.Blocks, b.Blocks) }
+
+func eqBlocks(a, b []Block) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		x, y := &a[i], &b[i]
+		if x.Kind != y.Kind || x.Level != y.Level || x.Lang != y.Lang || x.Code != y.Code ||
+			!eqInlines(x.Inlines, y.Inlines) || !eqBlocks(x.Blocks, y.Blocks) ||
+			len(x.Items) != len(y.Items) || len(x.Rows) != len(y.Rows) {
+			return false
+		}
+		for j := range x.Items {
+			p, q := &x.Items[j], &y.Items[j]
+			if p.Task != q.Task || p.Checked != q.Checked || !eqBlocks(p.Blocks, q.Blocks) {
+				return false
+			}
+		}
+		for j := range x.Rows {
+			p, q := x.Rows[j].Cells, y.Rows[j].Cells
+			if len(p) != len(q) {
+				return false
+			}
+			for k := range p {
+				if p[k].Header != q[k].Header || !eqInlines(p[k].Inlines, q[k].Inlines) {
+					return false
+				}
+			}
+		}
+	}
+	return true
 }
 
 // BlockKind names a block node.
@@ -104,11 +147,21 @@ func (in Inline) sameMarks(o Inline) bool {
 // same kind merged, list items shaped as wiki markup can express them.
 func (d *Doc) Normalize() {
 	d.Blocks = normBlocks(d.Blocks, false, 0)
+	d.normal = true
 }
 
 // normBlocks normalizes a block sequence; depth is the list nesting level.
 func normBlocks(bs []Block, inQuote bool, depth int) []Block {
-	out := bs[:0:0]
+	// In place, unless a nested quote dissolves into more blocks.
+	out := bs[:0]
+	if inQuote {
+		for _, b := range bs {
+			if b.Kind == Quote {
+				out = make([]Block, 0, len(bs)+4)
+				break
+			}
+		}
+	}
 	for _, b := range bs {
 		if b.Kind == Quote && inQuote {
 			// Wiki quotes do not nest: the inner one dissolves.
@@ -332,7 +385,7 @@ func normCell(ins []Inline) []Inline {
 // lose their edge spaces, since neither Markdown nor wiki markup keeps them.
 func normInlines(ins []Inline, breaks bool) []Inline {
 	ins = splitLines(ins)
-	out := make([]Inline, 0, len(ins))
+	out := ins[:0] // in place: every write is at or before the read
 	for _, in := range ins {
 		switch in.Kind {
 		case Text:

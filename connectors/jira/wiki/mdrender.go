@@ -6,45 +6,61 @@ import (
 	"unicode/utf8"
 )
 
-// RenderMarkdown renders a Doc as canonical Markdown (see doc.go).
+// RenderMarkdown renders a Doc as canonical Markdown (see doc.go). A Doc
+// not yet in normal form is normalized in place first.
 func RenderMarkdown(d *Doc) string {
+	d.ensureNormal()
+	// Render optimistically, check the whole text with one parse, and only
+	// when it reads differently check paragraph by paragraph.
+	r := mdR{fast: true}
 	var b strings.Builder
-	mdBlocks(&b, d.Blocks)
+	b.Grow(256)
+	r.mdBlocks(&b, d.Blocks)
+	if s := b.String(); EqualDocs(ParseMarkdown(s), d) {
+		return s
+	}
+	r.fast = false
+	b.Reset()
+	r.mdBlocks(&b, d.Blocks)
 	return b.String()
 }
+
+// mdR carries the rendering mode: fast renders every paragraph in its
+// nicest form without checking it.
+type mdR struct{ fast bool }
 
 // Canonical rewrites Markdown into the canonical form that ToMarkdown emits.
 func Canonical(md string) string {
 	return RenderMarkdown(ParseMarkdown(md))
 }
 
-func mdBlocks(b *strings.Builder, bs []Block) {
+func (r *mdR) mdBlocks(b *strings.Builder, bs []Block) {
 	for i, bl := range bs {
 		if i > 0 {
 			b.WriteString("\n\n")
 		}
-		mdBlock(b, bl)
+		r.mdBlock(b, bl)
 	}
 }
 
-func mdBlock(b *strings.Builder, bl Block) {
+func (r *mdR) mdBlock(b *strings.Builder, bl Block) {
 	switch bl.Kind {
 	case Paragraph:
-		b.WriteString(mdParagraph(bl.Inlines))
+		b.WriteString(r.mdParagraph(bl.Inlines))
 	case Heading:
-		b.WriteString(mdHeading(bl.Level, bl.Inlines))
+		b.WriteString(r.mdHeading(bl.Level, bl.Inlines))
 	case Rule:
 		b.WriteString("---")
 	case CodeBlock:
 		mdCode(b, bl)
 	case Quote:
 		var inner strings.Builder
-		mdBlocks(&inner, bl.Blocks)
+		r.mdBlocks(&inner, bl.Blocks)
 		prefixLines(b, inner.String(), "> ", ">")
 	case BulletList, OrderedList:
-		mdList(b, bl)
+		r.mdList(b, bl)
 	case Table:
-		mdTable(b, bl)
+		r.mdTable(b, bl)
 	}
 }
 
@@ -94,7 +110,7 @@ func longestRun(s string, c byte) int {
 	return best
 }
 
-func mdList(b *strings.Builder, bl Block) {
+func (r *mdR) mdList(b *strings.Builder, bl Block) {
 	for i, it := range bl.Items {
 		if i > 0 {
 			b.WriteByte('\n')
@@ -120,7 +136,7 @@ func mdList(b *strings.Builder, bl Block) {
 					b.WriteByte('\n')
 				}
 			}
-			mdBlock(&inner, cb)
+			r.mdBlock(&inner, cb)
 		}
 		s := inner.String()
 		if s == "" {
@@ -154,7 +170,7 @@ func mdList(b *strings.Builder, bl Block) {
 	}
 }
 
-func mdTable(b *strings.Builder, bl Block) {
+func (r *mdR) mdTable(b *strings.Builder, bl Block) {
 	rows := bl.Rows
 	header := true
 	for _, c := range rows[0].Cells {
@@ -170,7 +186,7 @@ func mdTable(b *strings.Builder, bl Block) {
 			if c.Header && !isHeader {
 				ins = boldAll(ins)
 			}
-			s := mdCell(ins)
+			s := r.mdCell(ins)
 			b.WriteByte(' ')
 			b.WriteString(s)
 			b.WriteString(" |")
@@ -186,9 +202,9 @@ func mdTable(b *strings.Builder, bl Block) {
 	for range width {
 		b.WriteString(" --- |")
 	}
-	for _, r := range rows {
+	for _, row := range rows {
 		b.WriteByte('\n')
-		writeRow(r.Cells, false)
+		writeRow(row.Cells, false)
 	}
 }
 
@@ -206,11 +222,11 @@ const (
 	mdParanoid
 )
 
-func mdParagraph(ins []Inline) string {
+func (r *mdR) mdParagraph(ins []Inline) string {
 	var s string
 	for mode := mdNice; mode <= mdParanoid; mode++ {
 		s = mdInlines(ins, mode, ctxPara)
-		if !mdNeedsCheck(ins, mode) {
+		if r.fast || !mdNeedsCheck(ins, mode) {
 			return s
 		}
 		d := ParseMarkdown(s)
@@ -221,7 +237,7 @@ func mdParagraph(ins []Inline) string {
 	return s
 }
 
-func mdHeading(level int, ins []Inline) string {
+func (r *mdR) mdHeading(level int, ins []Inline) string {
 	prefix := strings.Repeat("#", level)
 	var s string
 	for mode := mdNice; mode <= mdParanoid; mode++ {
@@ -229,7 +245,7 @@ func mdHeading(level int, ins []Inline) string {
 		if body := mdInlines(ins, mode, ctxHeading); body != "" {
 			s += " " + body
 		}
-		if !mdNeedsCheck(ins, mode) {
+		if r.fast || !mdNeedsCheck(ins, mode) {
 			return s
 		}
 		d := ParseMarkdown(s)
@@ -240,11 +256,11 @@ func mdHeading(level int, ins []Inline) string {
 	return s
 }
 
-func mdCell(ins []Inline) string {
+func (r *mdR) mdCell(ins []Inline) string {
 	var s string
 	for mode := mdNice; mode <= mdParanoid; mode++ {
 		s = mdInlines(ins, mode, ctxCell)
-		if !mdNeedsCheck(ins, mode) {
+		if r.fast || !mdNeedsCheck(ins, mode) {
 			return s
 		}
 		d := ParseMarkdown("| " + s + " |\n| --- |")

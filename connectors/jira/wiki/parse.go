@@ -510,17 +510,39 @@ func parseInline(line string) []Inline {
 		return nil
 	}
 	toks := tokenize(line)
-	closers := map[byte][]int{}
+	var closers *closerIndex
 	for i, t := range toks {
 		if t.kind == tDelim && t.close {
-			closers[t.ch] = append(closers[t.ch], i)
+			if closers == nil {
+				closers = &closerIndex{}
+			}
+			k := delimIndex(t.ch)
+			closers[k] = append(closers[k], i)
 		}
 	}
-	var out []Inline
-	return resolve(toks, 0, len(toks), 0, closers, out)
+	return resolve(toks, 0, len(toks), 0, closers, make([]Inline, 0, len(toks)))
 }
 
-func resolve(toks []tok, lo, hi int, marks Marks, closers map[byte][]int, out []Inline) []Inline {
+// closerIndex lists, per delimiter character, the tokens that can close.
+type closerIndex [6][]int
+
+func delimIndex(c byte) int {
+	switch c {
+	case '*':
+		return 0
+	case '_':
+		return 1
+	case '-':
+		return 2
+	case '+':
+		return 3
+	case '^':
+		return 4
+	}
+	return 5
+}
+
+func resolve(toks []tok, lo, hi int, marks Marks, closers *closerIndex, out []Inline) []Inline {
 	for i := lo; i < hi; i++ {
 		t := toks[i]
 		switch t.kind {
@@ -532,8 +554,8 @@ func resolve(toks []tok, lo, hi int, marks Marks, closers map[byte][]int, out []
 				out = append(out, a)
 			}
 		case tDelim:
-			if t.open {
-				cs := closers[t.ch]
+			if t.open && closers != nil {
+				cs := closers[delimIndex(t.ch)]
 				k := sort.SearchInts(cs, i+2)
 				if k < len(cs) && cs[k] < hi {
 					j := cs[k]
@@ -548,16 +570,51 @@ func resolve(toks []tok, lo, hi int, marks Marks, closers map[byte][]int, out []
 	return out
 }
 
+// tokenizer collects tokens; literal text is kept as a slice of the line
+// until an escape or reference forces a copy.
 type tokenizer struct {
-	toks []tok
-	buf  strings.Builder
+	s      string
+	toks   []tok
+	ps, pe int // pending literal range of s
+	buf    []byte
+	useBuf bool
+}
+
+func (z *tokenizer) raw(i, j int) {
+	if !z.useBuf {
+		if z.ps == z.pe {
+			z.ps, z.pe = i, j
+			return
+		}
+		if z.pe == i {
+			z.pe = j
+			return
+		}
+		z.buf = append(z.buf[:0], z.s[z.ps:z.pe]...)
+		z.useBuf = true
+	}
+	z.buf = append(z.buf, z.s[i:j]...)
+}
+
+func (z *tokenizer) str(t string) {
+	if !z.useBuf {
+		z.buf = append(z.buf[:0], z.s[z.ps:z.pe]...)
+		z.useBuf = true
+	}
+	z.buf = append(z.buf, t...)
 }
 
 func (z *tokenizer) flush() {
-	if z.buf.Len() > 0 {
-		z.toks = append(z.toks, tok{kind: tText, text: z.buf.String()})
-		z.buf.Reset()
+	switch {
+	case z.useBuf:
+		if len(z.buf) > 0 {
+			z.toks = append(z.toks, tok{kind: tText, text: string(z.buf)})
+		}
+		z.buf, z.useBuf = z.buf[:0], false
+	case z.pe > z.ps:
+		z.toks = append(z.toks, tok{kind: tText, text: z.s[z.ps:z.pe]})
 	}
+	z.ps, z.pe = 0, 0
 }
 
 func (z *tokenizer) atom(ins ...Inline) {
@@ -566,7 +623,7 @@ func (z *tokenizer) atom(ins ...Inline) {
 }
 
 func tokenize(s string) []tok {
-	var z tokenizer
+	z := tokenizer{s: s}
 	for i := 0; i < len(s); {
 		c := s[i]
 		switch {
@@ -577,13 +634,13 @@ func tokenize(s string) []tok {
 				continue
 			}
 			if i+1 < len(s) && isASCIIPunct(s[i+1]) {
-				z.buf.WriteByte(s[i+1])
+				z.raw(i+1, i+2)
 				i += 2
 				continue
 			}
 		case c == '&':
 			if r, n := entity(s[i:]); n > 0 {
-				z.buf.WriteRune(r)
+				z.str(string(r))
 				i += n
 				continue
 			}
@@ -640,7 +697,7 @@ func tokenize(s string) []tok {
 				continue
 			}
 		}
-		z.buf.WriteByte(c)
+		z.raw(i, i+1)
 		i++
 	}
 	z.flush()

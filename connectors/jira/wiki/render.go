@@ -6,31 +6,43 @@ import (
 	"unicode/utf8"
 )
 
-// Render writes a Doc as Jira wiki markup.
+// Render writes a Doc as Jira wiki markup. A Doc not yet in normal form is
+// normalized in place first.
 func Render(d *Doc) string {
+	d.ensureNormal()
+	r := wR{fast: true}
 	var b strings.Builder
 	b.Grow(256)
-	wBlocks(&b, d.Blocks)
+	r.wBlocks(&b, d.Blocks)
+	if s := b.String(); EqualDocs(Parse(s), d) {
+		return s
+	}
+	r.fast = false
+	b.Reset()
+	r.wBlocks(&b, d.Blocks)
 	return b.String()
 }
 
-func wBlocks(b *strings.Builder, bs []Block) {
+// wR carries the rendering mode, as mdR does.
+type wR struct{ fast bool }
+
+func (r *wR) wBlocks(b *strings.Builder, bs []Block) {
 	for i, bl := range bs {
 		if i > 0 {
 			b.WriteString("\n\n")
 		}
-		wBlock(b, bl, "")
+		r.wBlock(b, bl, "")
 	}
 }
 
 // wBlock writes one block; prefix is the list marker string when the block
 // is a nested list.
-func wBlock(b *strings.Builder, bl Block, prefix string) {
+func (r *wR) wBlock(b *strings.Builder, bl Block, prefix string) {
 	switch bl.Kind {
 	case Paragraph:
-		b.WriteString(wParagraph(bl.Inlines))
+		b.WriteString(r.wParagraph(bl.Inlines))
 	case Heading:
-		b.WriteString(wHeading(bl.Level, bl.Inlines))
+		b.WriteString(r.wHeading(bl.Level, bl.Inlines))
 	case Rule:
 		b.WriteString("----")
 	case CodeBlock:
@@ -39,16 +51,16 @@ func wBlock(b *strings.Builder, bl Block, prefix string) {
 		// "bq." would end a list, so items use the macro.
 		if prefix == "" && len(bl.Blocks) == 1 && bl.Blocks[0].Kind == Paragraph && !hasBreak(bl.Blocks[0].Inlines) {
 			b.WriteString("bq. ")
-			b.WriteString(wParagraph(bl.Blocks[0].Inlines))
+			b.WriteString(r.wParagraph(bl.Blocks[0].Inlines))
 			return
 		}
 		b.WriteString("{quote}\n")
-		wBlocks(b, bl.Blocks)
+		r.wBlocks(b, bl.Blocks)
 		b.WriteString("\n{quote}")
 	case BulletList, OrderedList:
-		wList(b, bl, prefix)
+		r.wList(b, bl, prefix)
 	case Table:
-		wTable(b, bl)
+		r.wTable(b, bl)
 	}
 }
 
@@ -91,7 +103,7 @@ func wCode(b *strings.Builder, bl Block) {
 	b.WriteByte('}')
 }
 
-func wList(b *strings.Builder, bl Block, prefix string) {
+func (r *wR) wList(b *strings.Builder, bl Block, prefix string) {
 	mark := "*"
 	if bl.Kind == OrderedList {
 		mark = "#"
@@ -113,17 +125,17 @@ func wList(b *strings.Builder, bl Block, prefix string) {
 		for j, cb := range it.Blocks {
 			switch {
 			case j == 0 && cb.Kind == Paragraph:
-				b.WriteString(wParagraph(cb.Inlines))
+				b.WriteString(r.wParagraph(cb.Inlines))
 				continue
 			case j == 0:
 				// The marker line stays empty; the block follows.
 			}
 			b.WriteByte('\n')
 			if cb.Kind == BulletList || cb.Kind == OrderedList {
-				wList(b, cb, p)
+				r.wList(b, cb, p)
 				continue
 			}
-			wBlock(b, cb, p)
+			r.wBlock(b, cb, p)
 		}
 	}
 	trimLineEnd(b)
@@ -139,19 +151,19 @@ func trimLineEnd(b *strings.Builder) {
 	}
 }
 
-func wTable(b *strings.Builder, bl Block) {
-	for i, r := range bl.Rows {
+func (r *wR) wTable(b *strings.Builder, bl Block) {
+	for i, row := range bl.Rows {
 		if i > 0 {
 			b.WriteByte('\n')
 		}
 		last := false
-		for _, c := range r.Cells {
+		for _, c := range row.Cells {
 			if c.Header {
 				b.WriteString("||")
 			} else {
 				b.WriteByte('|')
 			}
-			s := wCell(c.Inlines)
+			s := r.wCell(c.Inlines)
 			if s == "" {
 				s = " "
 			}
@@ -179,10 +191,13 @@ const (
 	wParanoid
 )
 
-func wParagraph(ins []Inline) string {
+func (r *wR) wParagraph(ins []Inline) string {
 	var s string
 	for mode := wNice; mode <= wParanoid; mode++ {
 		s = wInlines(ins, mode, ctxPara)
+		if r.fast {
+			return s
+		}
 		d := Parse(s)
 		if len(d.Blocks) == 1 && d.Blocks[0].Kind == Paragraph && eqInlines(d.Blocks[0].Inlines, ins) {
 			return s
@@ -191,12 +206,12 @@ func wParagraph(ins []Inline) string {
 	return s
 }
 
-func wHeading(level int, ins []Inline) string {
+func (r *wR) wHeading(level int, ins []Inline) string {
 	prefix := "h" + strconv.Itoa(level) + ". "
 	var s string
 	for mode := wNice; mode <= wParanoid; mode++ {
 		s = prefix + wInlines(ins, mode, ctxHeading)
-		if len(ins) == 0 {
+		if len(ins) == 0 || r.fast {
 			return strings.TrimRight(s, " ")
 		}
 		d := Parse(s)
@@ -207,11 +222,11 @@ func wHeading(level int, ins []Inline) string {
 	return s
 }
 
-func wCell(ins []Inline) string {
+func (r *wR) wCell(ins []Inline) string {
 	var s string
 	for mode := wNice; mode <= wParanoid; mode++ {
 		s = wInlines(ins, mode, ctxCell)
-		if len(ins) == 0 {
+		if len(ins) == 0 || r.fast {
 			return s
 		}
 		r := parseRow("|" + s + "|")
