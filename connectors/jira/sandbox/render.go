@@ -93,7 +93,12 @@ func (s *Server) projectJSON(base string, ver int) map[string]any {
 		"name":           s.project.Name,
 		"projectTypeKey": "software",
 		"simplified":     false,
-		"avatarUrls":     map[string]string{"48x48": base + "/avatar/project/48"},
+		"avatarUrls": map[string]string{
+			"48x48": base + "/rest/api/2/universal_avatar/view/type/project/avatar/10417",
+			"24x24": base + "/rest/api/2/universal_avatar/view/type/project/avatar/10417?size=small",
+			"16x16": base + "/rest/api/2/universal_avatar/view/type/project/avatar/10417?size=xsmall",
+			"32x32": base + "/rest/api/2/universal_avatar/view/type/project/avatar/10417?size=medium",
+		},
 	}
 }
 
