@@ -48,6 +48,20 @@
 //     is retried at most 3 times after Options.RetryDelay (Linear: 1 min,
 //     1 h, 6 h), then dropped.
 //
+// Manual order: every issue has a Float sortOrder; lower values come first
+// (the schema says so of every sortOrder it documents, and tools that
+// renumber a Linear backlog write 1, 2, 3 from the top), so Issues and the
+// connector list ascending. Seeded issues get 1000, 2000, …; a new issue
+// without a sortOrder goes above the team's smallest (real issues carry
+// negative, decreasing values). issueUpdate(input: {sortOrder}) records a
+// history entry (IssueHistory has no sortOrder field: the sandbox puts
+// {"sortOrder":{"from","to"}} in the [Internal] changes object) and fires a
+// webhook whose updatedFrom holds the old sortOrder and updatedAt, as for
+// any field (Linear's webhook docs: updatedFrom carries the previous values
+// of the changed properties). UserMove is the human drag. Requests counts
+// ByOperation once per root field response key, so aliased mutations count
+// each.
+//
 // Checked by hand with the official @linear/sdk 82.1.0 (July 2026, the
 // schema's vintage): viewer, organization, teams, states, issues with
 // fetchNext, issue relations, labels, comments, history, users, create,

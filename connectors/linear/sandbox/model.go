@@ -92,6 +92,7 @@ type history struct {
 	fromDueDate, toDueDate   *string
 	fromParent, toParent     *issue
 	fromCycle, toCycle       *cycle
+	fromSort, toSort         *float64 // sortOrder: only in changes, IssueHistory has no field for it
 	addedLabels, removedLbls []string
 	updatedDescription       bool
 	archived                 *bool

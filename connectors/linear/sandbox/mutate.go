@@ -56,8 +56,14 @@ func (s *Server) createIssue(actor *user, in map[string]any) (*issue, error) {
 		}
 	}
 	i.state = s.defaultState(t)
-	if min, ok := s.minSortOrder(); ok {
-		i.sortOrder = min - 1000 // new issues go to the top of the manual order
+	// A new issue goes to the top of the manual order: below the team's
+	// smallest sortOrder (lower values come first, as the schema says of
+	// every sortOrder it documents). Real issues show it: Linear issues
+	// carry negative, decreasing sortOrders as they are created (e.g.
+	// N8N-6945 at -154747 in a captured webhook). A sortOrder in the input
+	// wins (Linear also has preserveSortOrderOnCreate, not modelled).
+	if min, ok := s.minSortOrder(t); ok {
+		i.sortOrder = min - 1000
 	}
 	h := &history{} // a create records no history; reuse the field setters
 	if err := s.applyIssueInput(i, in, h, nil, now); err != nil {
@@ -73,15 +79,15 @@ func (s *Server) createIssue(actor *user, in map[string]any) (*issue, error) {
 	return i, nil
 }
 
-func (s *Server) minSortOrder() (float64, bool) {
-	if len(s.w.issues) == 0 {
-		return 0, false
-	}
-	m := math.Inf(1)
+// minSortOrder is the smallest sortOrder of the team's issues.
+func (s *Server) minSortOrder(t *team) (float64, bool) {
+	m, ok := math.Inf(1), false
 	for _, i := range s.w.issues {
-		m = math.Min(m, i.sortOrder)
+		if i.team == t {
+			m, ok = math.Min(m, i.sortOrder), true
+		}
 	}
-	return m, true
+	return m, ok
 }
 
 // applyIssueInput writes the fields of an IssueCreateInput/IssueUpdateInput
@@ -210,6 +216,7 @@ func (s *Server) applyIssueInput(i *issue, in map[string]any, h *history, from m
 	if _, ok := in["sortOrder"]; ok {
 		if f, ok := argFloat(in, "sortOrder"); ok && f != i.sortOrder {
 			note("sortOrder", i.sortOrder)
+			h.fromSort, h.toSort = ptr(i.sortOrder), ptr(f)
 			i.sortOrder = f
 		}
 	}
@@ -315,7 +322,7 @@ func (s *Server) updateIssue(actor *user, i *issue, in map[string]any) error {
 	if h.fromTitle != nil || h.fromState != nil || h.toState != nil || h.fromPriority != nil || h.updatedDescription ||
 		h.fromAssignee != nil || h.toAssignee != nil || h.fromEstimate != nil || h.toEstimate != nil ||
 		h.fromDueDate != nil || h.fromParent != nil || h.toParent != nil || h.fromCycle != nil || h.toCycle != nil ||
-		len(h.addedLabels)+len(h.removedLbls) > 0 {
+		h.fromSort != nil || len(h.addedLabels)+len(h.removedLbls) > 0 {
 		i.history = append(i.history, h)
 	}
 	s.w.syncID()

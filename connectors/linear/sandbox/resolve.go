@@ -909,6 +909,14 @@ func (o *historyObj) Field(name string, _ map[string]any) (any, error) {
 		return labelObjs(h.removedLbls), nil
 	case "updatedDescription":
 		return h.updatedDescription, nil
+	case "changes":
+		// IssueHistory has no sortOrder field; a manual reorder is kept in
+		// the [Internal] changes object, as {"sortOrder":{"from":…,"to":…}}
+		// (the shape is ours: Linear does not document it).
+		if h.fromSort == nil {
+			return nil, nil
+		}
+		return map[string]any{"sortOrder": map[string]any{"from": *h.fromSort, "to": *h.toSort}}, nil
 	case "archived":
 		return h.archived, nil
 	case "trashed":

@@ -92,11 +92,21 @@ func (s *Server) seed() {
 		n = len(seedBacklog)
 	}
 	bot := w.userByEmail(BotEmail)
+	states := map[string]*state{}
+	for _, st := range w.teamStates(t) {
+		states[st.name] = st
+	}
 	for k := 0; k < n; k++ {
 		b := seedBacklog[k%len(seedBacklog)]
 		title := b.title
-		if k >= len(seedBacklog) {
-			title += " (" + string(rune('A'+(k/len(seedBacklog))%26)) + ")"
+		if round := k / len(seedBacklog); round > 0 {
+			// A, B, … Z, then A2, B2, …: titles (and so ids) stay distinct
+			// for backlogs of any size; the first 312 keep their old ids.
+			suffix := string(rune('A' + round%26))
+			if round >= 26 {
+				suffix += strconv.Itoa(round/26 + 1)
+			}
+			title += " (" + suffix + ")"
 		}
 		at := t0.Add(time.Duration(k) * time.Hour)
 		i := &issue{id: seedID("issue/" + t.key + "/" + title), title: title, description: b.desc,
@@ -105,11 +115,7 @@ func (s *Server) seed() {
 		if b.estimate > 0 {
 			i.estimate = ptr(b.estimate)
 		}
-		for _, st := range w.teamStates(t) {
-			if st.name == b.state {
-				i.state = st
-			}
-		}
+		i.state = states[b.state]
 		for _, ln := range b.labels {
 			for _, l := range w.labels {
 				if l.name == ln {

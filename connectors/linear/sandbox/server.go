@@ -491,6 +491,14 @@ func (s *Server) UserUpdate(actorEmail, idOrIdentifier string, input map[string]
 	return s.updateIssue(u, i, cloneInput(input))
 }
 
+// UserMove drags an issue to a new place in the manual order as the user
+// with that email: the same code path as issueUpdate(input: {sortOrder})
+// (history, updatedAt, a webhook whose updatedFrom carries the old
+// sortOrder), not counted in Requests.
+func (s *Server) UserMove(actorEmail, idOrIdentifier string, sortOrder float64) error {
+	return s.UserUpdate(actorEmail, idOrIdentifier, map[string]any{"sortOrder": sortOrder})
+}
+
 // UserComment adds a comment as the user with that email.
 func (s *Server) UserComment(actorEmail, idOrIdentifier, body string) (string, error) {
 	s.mu.Lock()

@@ -71,7 +71,9 @@ type Prepared struct {
 func (p *Prepared) Mutation() bool { return p.Op.Operation == ast.Mutation }
 
 // RootFields lists the names of the operation's top-level fields (through
-// fragments), in document order, without duplicates.
+// fragments), in document order, once per response key: two aliased
+// issueUpdate fields count twice, a field repeated under the same key (which
+// GraphQL merges into one execution) once.
 func (p *Prepared) RootFields() []string {
 	var out []string
 	seen := map[string]bool{}
@@ -83,8 +85,12 @@ func (p *Prepared) RootFields() []string {
 		for _, sel := range set {
 			switch sel := sel.(type) {
 			case *ast.Field:
-				if !seen[sel.Name] && sel.Name != "__typename" {
-					seen[sel.Name] = true
+				key := sel.Alias
+				if key == "" {
+					key = sel.Name
+				}
+				if !seen[key] && sel.Name != "__typename" {
+					seen[key] = true
 					out = append(out, sel.Name)
 				}
 			case *ast.InlineFragment:
