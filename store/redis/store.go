@@ -1,6 +1,7 @@
 package redis
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -555,7 +556,10 @@ func (s *Store) Conflicts(ctx context.Context, f store.ConflictFilter) ([]backlo
 			break
 		}
 		if f.Limit > 0 && len(out) >= f.Limit {
+			// What falls off the first Limit now never comes back: later
+			// pages only add records that sort after it or beat it.
 			sortListed(out)
+			out = out[:f.Limit]
 			if zs[len(zs)-1].Score < out[f.Limit-1].score {
 				break
 			}
@@ -577,7 +581,7 @@ func sortListed(ls []listed) {
 		if c := b.c.At.Compare(a.c.At); c != 0 {
 			return c
 		}
-		return int(min(max(b.seq-a.seq, -1), 1))
+		return cmp.Compare(b.seq, a.seq)
 	})
 }
 

@@ -353,3 +353,17 @@ func TestTokensSurviveDataLoss(t *testing.T) {
 		t.Fatalf("lock value %q, want the token %d in decimal", v, cur.Token)
 	}
 }
+
+// TestModelSmallPages runs the model with conflict listings read two index
+// entries per round trip, so every listing crosses pages.
+func TestModelSmallPages(t *testing.T) {
+	t.Parallel()
+	storetest.RunModel(t, func(t *testing.T) func() store.State {
+		open := location(t)
+		return func() store.State {
+			s := open()
+			s.page = 2
+			return s
+		}
+	}, true)
+}
