@@ -80,6 +80,16 @@ func Run(t *testing.T, open func(t *testing.T) store.State) {
 
 var t0 = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 
+// late skips the test when a check that needed to happen within ttl of
+// start failed after most of ttl had passed: on an overloaded machine that
+// failure says nothing about the store. Call it only on the failure path.
+func late(t *testing.T, start time.Time, ttl time.Duration) {
+	t.Helper()
+	if d := time.Since(start); d >= ttl*3/4 {
+		t.Skipf("timing check inconclusive: %v passed of a %v ttl (machine overloaded)", d, ttl)
+	}
+}
+
 func jiraRef(id string) backlog.Ref {
 	return backlog.Ref{Side: backlog.Jira, ID: id, Key: "PROJ-" + id}
 }
@@ -328,9 +338,13 @@ func testBases(t *testing.T, s store.State) {
 
 func testBaseFencing(t *testing.T, s store.State) {
 	ctx := t.Context()
+	start := time.Now()
 	old, err := s.Lock(ctx, "link:x", shortTTL)
 	must(t, "Lock", err)
-	must(t, "SaveBase(old)", s.SaveBase(ctx, old, "x", backlog.Snapshot{backlog.Title: "v1"}))
+	if err := s.SaveBase(ctx, old, "x", backlog.Snapshot{backlog.Title: "v1"}); err != nil {
+		late(t, start, shortTTL)
+		t.Fatalf("SaveBase(old): %v", err)
+	}
 	time.Sleep(pastTTL)
 
 	// Expired and not yet taken: the lease is lost all the same.
@@ -414,10 +428,13 @@ func testLockExclusive(t *testing.T, s store.State) {
 
 func testLockExpiry(t *testing.T, s store.State) {
 	ctx := t.Context()
+	start := time.Now()
 	a, err := s.Lock(ctx, "k", shortTTL)
 	must(t, "Lock", err)
-	_, err = s.Lock(ctx, "k", shortTTL)
-	wantErr(t, "Lock before expiry", err, store.ErrLocked)
+	if _, err = s.Lock(ctx, "k", shortTTL); !errors.Is(err, store.ErrLocked) {
+		late(t, start, shortTTL)
+		t.Fatalf("Lock before expiry: err = %v, want ErrLocked", err)
+	}
 	time.Sleep(pastTTL)
 	b, err := s.Lock(ctx, "k", longTTL)
 	must(t, "Lock after expiry", err)
@@ -432,9 +449,13 @@ func testLockExpiry(t *testing.T, s store.State) {
 
 func testLockExtend(t *testing.T, s store.State) {
 	ctx := t.Context()
+	start := time.Now()
 	a, err := s.Lock(ctx, "k", 2*shortTTL)
 	must(t, "Lock", err)
-	must(t, "Extend", s.Extend(ctx, a, longTTL))
+	if err := s.Extend(ctx, a, longTTL); err != nil {
+		late(t, start, 2*shortTTL)
+		t.Fatalf("Extend: %v", err)
+	}
 	time.Sleep(2*shortTTL + pastTTL)
 	_, err = s.Lock(ctx, "k", longTTL)
 	wantErr(t, "Lock after Extend, past the first ttl", err, store.ErrLocked)
@@ -671,6 +692,7 @@ func testConflictFilters(t *testing.T, s store.State) {
 
 func testDeliveries(t *testing.T, s store.State) {
 	ctx := t.Context()
+	start := time.Now()
 	seen, err := s.SeenDelivery(ctx, "d1", shortTTL)
 	must(t, "SeenDelivery", err)
 	if seen {
@@ -679,6 +701,7 @@ func testDeliveries(t *testing.T, s store.State) {
 	seen, err = s.SeenDelivery(ctx, "d1", shortTTL)
 	must(t, "SeenDelivery(again)", err)
 	if !seen {
+		late(t, start, shortTTL)
 		t.Fatal("second SeenDelivery(d1) = false, want true")
 	}
 	if seen, _ := s.SeenDelivery(ctx, "d2", longTTL); seen {
