@@ -75,3 +75,19 @@ func BenchmarkParse(b *testing.B) {
 		Parse(w)
 	}
 }
+
+// BenchmarkPlainRoundTrip converts a 20 KB description of plain paragraphs
+// and lists, the common case, both ways.
+func BenchmarkPlainRoundTrip(b *testing.B) {
+	var sb strings.Builder
+	for sb.Len() < 20<<10 {
+		sb.WriteString("When the user opens the settings page, the list of teams loads slowly.\nIt takes about 3 seconds on a good connection.\n\n")
+		sb.WriteString("* first step\n* second step\n** detail\n\n")
+	}
+	w := sb.String()
+	b.SetBytes(int64(len(w)))
+	b.ReportAllocs()
+	for b.Loop() {
+		FromMarkdown(ToMarkdown(w))
+	}
+}

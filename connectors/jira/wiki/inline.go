@@ -54,3 +54,48 @@ func hasDelimMarks(ins []Inline) bool {
 	}
 	return false
 }
+
+// plainDoc reports whether a Doc holds nothing whose rendering depends on
+// context: no marks, mentions or images, and no character from risky in
+// any text. Such a Doc needs no read-back check, which halves the cost of
+// converting the common plain description.
+func plainDoc(d *Doc, risky string) bool {
+	return plainBlocks(d.Blocks, risky)
+}
+
+func plainBlocks(bs []Block, risky string) bool {
+	for i := range bs {
+		b := &bs[i]
+		if !plainInlines(b.Inlines, risky) || !plainBlocks(b.Blocks, risky) {
+			return false
+		}
+		for _, it := range b.Items {
+			if !plainBlocks(it.Blocks, risky) {
+				return false
+			}
+		}
+		for _, r := range b.Rows {
+			for _, c := range r.Cells {
+				if !plainInlines(c.Inlines, risky) {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
+
+func plainInlines(ins []Inline, risky string) bool {
+	for _, in := range ins {
+		if in.Marks != 0 || in.Kind == Mention || in.Kind == Image || strings.ContainsAny(in.Text, risky) {
+			return false
+		}
+	}
+	return true
+}
+
+// Characters whose escaping depends on their neighbours, per notation.
+const (
+	mdRisky   = "\\`*_[]<>!&~|#-+=()"
+	wikiRisky = "\\*_-+^~{}[]|!&#"
+)

@@ -53,7 +53,7 @@ type mdConv struct {
 func (c *mdConv) blocks(parent ast.Node) []Block {
 	var out []Block
 	for n := parent.FirstChild(); n != nil; n = n.NextSibling() {
-		out = append(out, c.block(n)...)
+		out = c.block(out, n)
 	}
 	return out
 }
@@ -68,25 +68,25 @@ func (c *mdConv) lines(n ast.Node) string {
 	return b.String()
 }
 
-func (c *mdConv) block(n ast.Node) []Block {
+func (c *mdConv) block(out []Block, n ast.Node) []Block {
 	switch n := n.(type) {
 	case *ast.Paragraph, *ast.TextBlock:
-		return []Block{{Kind: Paragraph, Inlines: c.inlines(n, nil)}}
+		return append(out, Block{Kind: Paragraph, Inlines: c.inlines(n, nil)})
 	case *ast.Heading:
-		return []Block{{Kind: Heading, Level: n.Level, Inlines: c.inlines(n, nil)}}
+		return append(out, Block{Kind: Heading, Level: n.Level, Inlines: c.inlines(n, nil)})
 	case *ast.ThematicBreak:
-		return []Block{{Kind: Rule}}
+		return append(out, Block{Kind: Rule})
 	case *ast.FencedCodeBlock:
 		lang := ""
 		if n.Info != nil {
 			lang = string(n.Language(c.src))
 			lang = string(util.UnescapePunctuations([]byte(lang)))
 		}
-		return []Block{{Kind: CodeBlock, Lang: lang, Code: c.lines(n)}}
+		return append(out, Block{Kind: CodeBlock, Lang: lang, Code: c.lines(n)})
 	case *ast.CodeBlock:
-		return []Block{{Kind: CodeBlock, Code: c.lines(n)}}
+		return append(out, Block{Kind: CodeBlock, Code: c.lines(n)})
 	case *ast.Blockquote:
-		return []Block{{Kind: Quote, Blocks: c.blocks(n)}}
+		return append(out, Block{Kind: Quote, Blocks: c.blocks(n)})
 	case *ast.List:
 		b := Block{Kind: BulletList}
 		if n.IsOrdered() {
@@ -102,7 +102,7 @@ func (c *mdConv) block(n ast.Node) []Block {
 			item.Blocks = c.blocks(it)
 			b.Items = append(b.Items, item)
 		}
-		return []Block{b}
+		return append(out, b)
 	case *ast.HTMLBlock:
 		// Raw HTML has no wiki form; keep it readable as text.
 		var s strings.Builder
@@ -117,7 +117,7 @@ func (c *mdConv) block(n ast.Node) []Block {
 			}
 			ins = append(ins, Inline{Kind: Text, Text: l})
 		}
-		return []Block{{Kind: Paragraph, Inlines: ins}}
+		return append(out, Block{Kind: Paragraph, Inlines: ins})
 	case *east.Table:
 		b := Block{Kind: Table}
 		for r := n.FirstChild(); r != nil; r = r.NextSibling() {
@@ -132,15 +132,15 @@ func (c *mdConv) block(n ast.Node) []Block {
 		if len(b.Rows) > 0 && allEmpty(b.Rows[0]) && len(b.Rows) > 1 {
 			b.Rows = b.Rows[1:]
 		}
-		return []Block{b}
+		return append(out, b)
 	case *ast.LinkReferenceDefinition:
-		return nil
+		return out
 	}
 	// Unknown block: keep its text.
 	if n.Type() == ast.TypeBlock && n.FirstChild() != nil {
-		return c.blocks(n)
+		return append(out, c.blocks(n)...)
 	}
-	return nil
+	return out
 }
 
 func allEmpty(r Row) bool {
@@ -474,6 +474,16 @@ const escBracket = '\uE000'
 // splitMentions turns "[~accountid:…]" inside plain text into Mention nodes;
 // Markdown has no mention syntax, so the wiki form is kept verbatim.
 func splitMentions(ins []Inline) []Inline {
+	found := false
+	for _, in := range ins {
+		if in.Kind == Text && (strings.Contains(in.Text, "[~") || strings.ContainsRune(in.Text, escBracket)) {
+			found = true
+			break
+		}
+	}
+	if !found {
+		return ins
+	}
 	defer func() {
 		for i := range ins {
 			if strings.ContainsRune(ins[i].Text, escBracket) {

@@ -16,7 +16,7 @@ func RenderMarkdown(d *Doc) string {
 	var b strings.Builder
 	b.Grow(256)
 	r.mdBlocks(&b, d.Blocks)
-	if s := b.String(); EqualDocs(ParseMarkdown(s), d) {
+	if s := b.String(); plainDoc(d, mdRisky) || EqualDocs(ParseMarkdown(s), d) {
 		return s
 	}
 	r.fast = false

@@ -14,7 +14,7 @@ func Render(d *Doc) string {
 	var b strings.Builder
 	b.Grow(256)
 	r.wBlocks(&b, d.Blocks)
-	if s := b.String(); EqualDocs(Parse(s), d) {
+	if s := b.String(); plainDoc(d, wikiRisky) || EqualDocs(Parse(s), d) {
 		return s
 	}
 	r.fast = false
