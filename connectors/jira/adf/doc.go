@@ -7,12 +7,22 @@
 // survives ToWiki(FromWiki(w)) unchanged. Soft line breaks travel as "\n"
 // inside text nodes, distinct from hardBreak nodes.
 //
+// API: Parse (strict: doc root, version 1, known node and mark types,
+// children a parent can hold; errors wrap ErrInvalid and name the path, as
+// in "doc.content[2].content[0]: unknown node type"), FromWiki, ToWiki,
+// FromMarkdown, ToMarkdown, and FromDoc/ToDoc for the neutral tree. ToWiki
+// and ToMarkdown accept any tree, not only what Parse lets through. JSON
+// marshalling gives ADF as Jira expects it: a doc always has "version":1 and
+// a content array, text nodes carry their marks.
+//
 // It owns: the Node and Mark types, strict parsing and checking of incoming
 // documents (Parse), and the mappings. It does not own Markdown or wiki
 // syntax (package wiki), nor any I/O.
 //
-// Lossy on purpose: marks other than link on code text (ADF forbids them),
-// text colour, panel types (panels become quotes), attachment media (kept by
-// name), mixed task/plain lists (the box stays as a ballot box character, ☐ or ☑), dates,
-// statuses and emoji (kept as text).
+// Lossy on purpose: marks other than link on code text (ADF forbids them);
+// images inside text or headings (ADF media are blocks: a paragraph is split
+// around an image, a heading keeps a link); text colour; panel types and
+// expands (they become quotes); attachment media (kept by name or id);
+// dates, statuses and emoji (kept as text). A task inside a plain list
+// keeps its box as a ballot box character (☐, ☑), which is read back.
 package adf
