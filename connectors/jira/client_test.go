@@ -220,6 +220,7 @@ func TestApply(t *testing.T) {
 		{"priority none", backlog.Patch{backlog.Priority: "none"}, func(v sandbox.IssueView) bool { return v.Priority == "Medium" }},
 		{"labels", backlog.Patch{backlog.Labels: "b\na"}, func(v sandbox.IssueView) bool { return strings.Join(v.Labels, ",") == "a,b" }},
 		{"due date", backlog.Patch{backlog.DueDate: "2027-03-04"}, func(v sandbox.IssueView) bool { return v.DueDate == "2027-03-04" }},
+		{"due date cleared", backlog.Patch{backlog.DueDate: ""}, func(v sandbox.IssueView) bool { return v.DueDate == "" }},
 		{"status one step", backlog.Patch{backlog.Status: "started:In Progress"}, func(v sandbox.IssueView) bool { return v.Status == "In Progress" }},
 		{"status same", backlog.Patch{backlog.Status: "started:In Progress"}, func(v sandbox.IssueView) bool { return v.Status == "In Progress" }},
 		{"status by category", backlog.Patch{backlog.Status: "started:Code Review", backlog.Title: "both"}, func(v sandbox.IssueView) bool {
