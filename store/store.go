@@ -61,6 +61,11 @@ type State interface {
 	// SeenDelivery records a webhook delivery id for ttl and reports
 	// whether it had been recorded before (a duplicate delivery).
 	SeenDelivery(ctx context.Context, id string, ttl time.Duration) (bool, error)
+	// ForgetDelivery removes a recorded delivery id, so that the sender's
+	// retry of a delivery that could not be queued (MarkDirty failed after
+	// SeenDelivery) is not dropped as a duplicate. Forgetting an unknown id
+	// is not an error.
+	ForgetDelivery(ctx context.Context, id string) error
 
 	// MarkDirty durably records that key needs a sync pass and returns the
 	// mark's sequence number. A webhook is acknowledged only after this

@@ -25,6 +25,7 @@ const (
 	opCursor   = "cursor"   // Key, Value: SaveCursor
 	opConflict = "conflict" // Conflict, Seq (insertion order): AddConflict, UpdateConflict
 	opSeen     = "seen"     // Key, Until: SeenDelivery
+	opForget   = "forget"   // Key: ForgetDelivery
 	opDirty    = "dirty"    // Key, Seq: MarkDirty
 	opClean    = "clean"    // Key, Seq: ClearDirty that removed the mark
 )
@@ -96,7 +97,7 @@ func decode(line []byte) (record, error) {
 
 func knownOp(op string) bool {
 	switch op {
-	case opMeta, opLink, opUnlink, opUnindex, opBase, opCursor, opConflict, opSeen, opDirty, opClean:
+	case opMeta, opLink, opUnlink, opUnindex, opBase, opCursor, opConflict, opSeen, opForget, opDirty, opClean:
 		return true
 	}
 	return false

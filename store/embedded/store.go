@@ -205,6 +205,8 @@ func (s *Store) apply(r record, now time.Time) error {
 		} else {
 			delete(s.deliveries, r.Key)
 		}
+	case opForget:
+		delete(s.deliveries, r.Key)
 	case opDirty:
 		s.dirty[r.Key] = r.Seq
 		s.meta.DirtySeq = max(s.meta.DirtySeq, r.Seq)
@@ -810,6 +812,24 @@ func (s *Store) SeenDelivery(ctx context.Context, id string, ttl time.Duration) 
 		return false, fmt.Errorf("recording delivery %s: %w", id, err)
 	}
 	return seen, nil
+}
+
+// ForgetDelivery implements store.State.
+func (s *Store) ForgetDelivery(ctx context.Context, id string) error {
+	err := s.update(ctx, func() (int64, error) {
+		if _, ok := s.deliveries[id]; !ok {
+			return 0, nil
+		}
+		end, err := s.write(record{Op: opForget, Key: id})
+		if err == nil {
+			delete(s.deliveries, id)
+		}
+		return end, err
+	})
+	if err != nil {
+		return fmt.Errorf("forgetting delivery %s: %w", id, err)
+	}
+	return nil
 }
 
 // MarkDirty implements store.State.

@@ -68,6 +68,9 @@ func (r *replicas) Conflicts(ctx context.Context, f store.ConflictFilter) ([]bac
 func (r *replicas) SeenDelivery(ctx context.Context, id string, ttl time.Duration) (bool, error) {
 	return r.next().SeenDelivery(ctx, id, ttl)
 }
+func (r *replicas) ForgetDelivery(ctx context.Context, id string) error {
+	return r.next().ForgetDelivery(ctx, id)
+}
 func (r *replicas) MarkDirty(ctx context.Context, key string) (int64, error) {
 	return r.next().MarkDirty(ctx, key)
 }

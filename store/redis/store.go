@@ -597,6 +597,14 @@ func (s *Store) SeenDelivery(ctx context.Context, id string, ttl time.Duration) 
 	return !set, nil
 }
 
+// ForgetDelivery implements store.State.
+func (s *Store) ForgetDelivery(ctx context.Context, id string) error {
+	if err := s.rdb.Del(ctx, s.key("seen", id)).Err(); err != nil {
+		return fmt.Errorf("forgetting delivery %s: %w", id, err)
+	}
+	return nil
+}
+
 // MarkDirty implements store.State.
 func (s *Store) MarkDirty(ctx context.Context, key string) (int64, error) {
 	if key == "" {

@@ -234,6 +234,13 @@ func (m *model) actions() map[string]func(*rapid.T) {
 			}
 			m.seen[id] = true
 		},
+		"forgetDelivery": func(rt *rapid.T) {
+			id := fmt.Sprint("d", rapid.IntRange(0, 3).Draw(rt, "delivery"))
+			if err := m.s.ForgetDelivery(rt.Context(), id); err != nil {
+				rt.Fatalf("ForgetDelivery: %v", err)
+			}
+			delete(m.seen, id)
+		},
 		"markDirty": func(rt *rapid.T) {
 			k := rapid.SampledFrom(dirtyKeys).Draw(rt, "key")
 			seq, err := m.s.MarkDirty(rt.Context(), k)

@@ -62,6 +62,10 @@ func testReopen(t *testing.T, open func() store.State) {
 	if _, err := s.SeenDelivery(ctx, "d-short", shortTTL); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := s.SeenDelivery(ctx, "d-forgot", longTTL); err != nil {
+		t.Fatal(err)
+	}
+	must(t, "ForgetDelivery", s.ForgetDelivery(ctx, "d-forgot"))
 	kept, err := s.MarkDirty(ctx, "kept")
 	must(t, "MarkDirty", err)
 	clearedSeq, err := s.MarkDirty(ctx, "cleared")
@@ -116,6 +120,9 @@ func testReopen(t *testing.T, open func() store.State) {
 	}
 	if seen, err := s.SeenDelivery(ctx, "d-short", longTTL); err != nil || seen {
 		t.Fatalf("SeenDelivery(d-short) after reopen and expiry = %v, %v; want false", seen, err)
+	}
+	if seen, err := s.SeenDelivery(ctx, "d-forgot", longTTL); err != nil || seen {
+		t.Fatalf("SeenDelivery(d-forgot) after reopen = %v, %v; want false (forgotten)", seen, err)
 	}
 	d, err := s.Dirty(ctx)
 	must(t, "Dirty", err)

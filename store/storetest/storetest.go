@@ -722,6 +722,19 @@ func testDeliveries(t *testing.T, s store.State) {
 	if _, err := s.SeenDelivery(ctx, "d3", 0); err == nil {
 		t.Fatal("SeenDelivery(ttl 0) succeeded, want an error")
 	}
+
+	// A delivery that could not be queued is forgotten, so its retry counts.
+	must(t, "ForgetDelivery", s.ForgetDelivery(ctx, "d2"))
+	if seen, _ := s.SeenDelivery(ctx, "d2", longTTL); seen {
+		t.Fatal("SeenDelivery(d2) after ForgetDelivery = true, want false")
+	}
+	if seen, _ := s.SeenDelivery(ctx, "d2", longTTL); !seen {
+		t.Fatal("SeenDelivery(d2) recorded again = false, want true")
+	}
+	if seen, _ := s.SeenDelivery(ctx, "d1", longTTL); !seen {
+		t.Fatal("ForgetDelivery(d2) forgot d1 too")
+	}
+	must(t, "ForgetDelivery(unknown)", s.ForgetDelivery(ctx, "never"))
 }
 
 func testDirty(t *testing.T, s store.State) {
