@@ -171,13 +171,13 @@ func (m *model) actions() map[string]func(*rapid.T) {
 			if rapid.Bool().Draw(rt, "open") {
 				c.Decision, c.SettledAt, c.SettledBy = "", time.Time{}, ""
 			}
-			c.ID = rapid.SampledFrom([]string{"", "", "x1", "x2"}).Draw(rt, "id")
+			c.ID = rapid.SampledFrom([]string{"", "", "x1", "jira:10:title"}).Draw(rt, "id")
 			id, err := m.s.AddConflict(rt.Context(), c)
 			if err != nil {
 				rt.Fatalf("AddConflict: %v", err)
 			}
 			if c.ID == "" {
-				if id == "" || m.generated[id] || id == "x1" || id == "x2" {
+				if id == "" || m.generated[id] || id == "x1" || id == "jira:10:title" {
 					rt.Fatalf("AddConflict assigned id %q, not fresh", id)
 				}
 				m.generated[id] = true
