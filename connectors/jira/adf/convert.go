@@ -208,7 +208,7 @@ func fromInlines(ins []wiki.Inline) []*Node {
 			out = append(out, &Node{Type: "hardBreak"})
 		case wiki.Mention:
 			id := strings.TrimPrefix(in.Text, "accountid:")
-			out = append(out, &Node{Type: "mention", Attrs: map[string]any{"id": id, "text": "@" + id}})
+			out = append(out, &Node{Type: "mention", Attrs: map[string]any{"id": id}})
 		case wiki.Image:
 			// ADF media is block-level; inside text, an image becomes a link.
 			t := in

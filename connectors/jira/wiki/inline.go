@@ -74,9 +74,10 @@ func plainBlocks(bs []Block, risky string) bool {
 				return false
 			}
 		}
-		for _, r := range b.Rows {
+		for ri, r := range b.Rows {
 			for _, c := range r.Cells {
-				if !plainInlines(c.Inlines, risky) {
+				// A header cell outside a header row is written bold.
+				if !plainInlines(c.Inlines, risky) || c.Header != (ri == 0 && b.Rows[0].Cells[0].Header) {
 					return false
 				}
 			}

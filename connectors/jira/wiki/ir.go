@@ -389,11 +389,7 @@ func normInlines(ins []Inline, breaks bool) []Inline {
 	for _, in := range ins {
 		switch in.Kind {
 		case Text:
-			if in.Marks&Link == 0 {
-				in.Href = ""
-			} else {
-				in.Href = normHref(in.Href)
-			}
+			normLink(&in)
 			if in.Text == "" {
 				continue
 			}
@@ -421,17 +417,11 @@ func normInlines(ins []Inline, breaks bool) []Inline {
 				break
 			}
 			in.Marks &= Link
-			if in.Marks == 0 {
-				in.Href = ""
-			} else {
-				in.Href = normHref(in.Href)
-			}
 		case Mention:
 			in.Marks &= Link
-			in.Href = normHref(in.Href)
-			if in.Marks == 0 {
-				in.Href = ""
-			}
+		}
+		if in.Kind != SoftBreak && in.Kind != HardBreak {
+			normLink(&in)
 		}
 		out = append(out, in)
 	}
@@ -524,6 +514,19 @@ func splitLines(ins []Inline) []Inline {
 		}
 	}
 	return out
+}
+
+// normLink makes href and the Link mark agree; a link to nowhere is text.
+func normLink(in *Inline) {
+	if in.Marks&Link != 0 {
+		in.Href = normHref(in.Href)
+	}
+	if in.Href == "" {
+		in.Marks &^= Link
+	}
+	if in.Marks&Link == 0 {
+		in.Href = ""
+	}
 }
 
 // cleanAlt drops from image alt text the characters that would end the

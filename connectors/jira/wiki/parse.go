@@ -93,15 +93,14 @@ func parseBlocks(s string, depth int) []Block {
 				break
 			}
 			p.flushTable()
-			ins := parseInline(trimSp(t))
 			if p.root != nil {
-				p.continueItem(ins)
+				p.continueItem(parseInline(trimSp(t)))
 				break
 			}
 			if len(p.para) > 0 {
 				p.para = append(p.para, Inline{Kind: SoftBreak})
 			}
-			p.para = append(p.para, ins...)
+			p.para = appendInline(p.para, trimSp(t))
 		}
 		pos = next
 	}
@@ -505,9 +504,12 @@ type tok struct {
 
 var delimMarks = [128]Marks{'*': Strong, '_': Em, '-': Strike, '+': Underline, '^': Sup, '~': Sub}
 
-func parseInline(line string) []Inline {
+func parseInline(line string) []Inline { return appendInline(nil, line) }
+
+// appendInline parses one line of inline markup onto dst.
+func appendInline(dst []Inline, line string) []Inline {
 	if line == "" {
-		return nil
+		return dst
 	}
 	toks := tokenize(line)
 	var closers *closerIndex
@@ -520,7 +522,10 @@ func parseInline(line string) []Inline {
 			closers[k] = append(closers[k], i)
 		}
 	}
-	return resolve(toks, 0, len(toks), 0, closers, make([]Inline, 0, len(toks)))
+	if dst == nil {
+		dst = make([]Inline, 0, len(toks))
+	}
+	return resolve(toks, 0, len(toks), 0, closers, dst)
 }
 
 // closerIndex lists, per delimiter character, the tokens that can close.
@@ -623,7 +628,7 @@ func (z *tokenizer) atom(ins ...Inline) {
 }
 
 func tokenize(s string) []tok {
-	z := tokenizer{s: s}
+	z := tokenizer{s: s, toks: make([]tok, 0, 2+len(s)/32)}
 	for i := 0; i < len(s); {
 		c := s[i]
 		switch {
