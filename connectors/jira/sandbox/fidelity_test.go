@@ -127,6 +127,7 @@ func TestResponsesMatchSpec(t *testing.T) {
 		{"GET", "/rest/api/3/status", nil},
 		{"GET", "/rest/api/3/priority", nil},
 		{"GET", "/rest/api/3/issuetype", nil},
+		{"GET", "/rest/api/3/issue/createmeta/TAN/issuetypes", nil},
 		{"GET", "/rest/api/3/field", nil},
 		{"GET", "/rest/api/3/user?accountId=5b10ac8d82e05b22cc7d4ef5", nil},
 		{"GET", "/rest/api/3/user/search?query=a", nil},

@@ -227,3 +227,25 @@ func (s *Server) searchUsers(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, out)
 }
+
+// getCreateMeta lists the issue types a project can create
+// (PageOfCreateMetaIssueTypes).
+func (s *Server) getCreateMeta(w http.ResponseWriter, r *http.Request, project string) {
+	ri := info(r)
+	start, max, err := paging(r, 50)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.projectMatches(project) {
+		writeErr(w, http.StatusNotFound, "No project could be found with key '"+project+"'.")
+		return
+	}
+	types := []any{}
+	for i := start; i < len(s.types) && len(types) < max; i++ {
+		types = append(types, typeJSON(s.types[i], ri.base, ri.ver))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"issueTypes": types, "maxResults": max, "startAt": start, "total": len(s.types)})
+}

@@ -264,6 +264,8 @@ func info(r *http.Request) *reqInfo { return r.Context().Value(ctxKey{}).(*reqIn
 
 var paramRE = regexp.MustCompile(`\{[^}]*\}`)
 
+var createMetaRE = regexp.MustCompile(`^/rest/api/([23])/issue/createmeta/([^/]+)/issuetypes$`)
+
 // operation turns a pattern into the counting template.
 func operation(pattern string) string { return paramRE.ReplaceAllString(pattern, "{}") }
 
@@ -294,6 +296,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	_, pattern := s.mux.Handler(r)
+	createmeta := createMetaRE.FindStringSubmatch(r.URL.Path)
+	if createmeta != nil && r.Method == http.MethodGet {
+		// ServeMux cannot hold this template beside issue/{id}/comment/{id}.
+		pattern = "GET /rest/api/" + createmeta[1] + "/issue/createmeta/{projectIdOrKey}/issuetypes"
+	}
 	email, token, ok := r.BasicAuth()
 	s.mu.Lock()
 	u := s.userByEmail(email)
@@ -334,6 +341,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 	ri := &reqInfo{user: u, base: base}
+	if createmeta != nil && r.Method == http.MethodGet {
+		ri.ver, _ = strconv.Atoi(createmeta[1])
+		s.getCreateMeta(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, ri)), createmeta[2])
+		return
+	}
 	s.mux.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, ri)))
 }
 
@@ -385,6 +397,7 @@ func (s *Server) routesSetup() {
 		s.handle("GET "+p+"/search", v, s.searchOld)
 		s.handle("POST "+p+"/search", v, s.searchOld)
 	}
+	s.routes = append(s.routes, "GET /rest/api/2/issue/createmeta/{projectIdOrKey}/issuetypes", "GET /rest/api/3/issue/createmeta/{projectIdOrKey}/issuetypes")
 	s.handle("PUT /rest/agile/1.0/issue/rank", 2, s.rankIssues)
 	s.handle("GET /rest/agile/1.0/board", 2, s.getBoards)
 	s.handle("GET /rest/agile/1.0/board/{boardId}", 2, s.getBoard)
