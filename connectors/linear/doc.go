@@ -17,7 +17,14 @@
 // client's request modifier (which drops retry settings); the client's own
 // retry is off: connectors.WithRetry retries, watching ctx.
 //
-// It does not own retries, the reconcile logic, comments sync or ordering
-// (reconcile plans moves; Apply writes a Rank as sortOrder). The sandbox
-// sub-package is an in-memory Linear for tests and the demo.
+// Manual order (order.go, connectors.Orderer): Order lists the team's
+// non-archived issues by ascending sortOrder (ties by id); Move writes one
+// sortOrder per moved issue with issueUpdate, strictly between its new
+// neighbours, and re-spreads the fewest neighbours evenly when a gap is too
+// small to split. A webhook whose updatedFrom has sortOrder sets
+// Delivery.Order.
+//
+// It does not own retries, the reconcile logic, comments sync or planning
+// the moves (reconcile.PlanOrder does). The sandbox sub-package is an
+// in-memory Linear for tests and the demo.
 package linear

@@ -28,7 +28,8 @@ const tolerance = 60 * time.Second
 // (body field, Linear-Timestamp header as fallback; skipped when neither is
 // present, as Linear's SDK does) within ±60 s of now. Issue events name
 // data.id, Comment events data.issueId; issues of other teams and other
-// entity types are acknowledged and ignored.
+// entity types are acknowledged and ignored. An Issue update whose
+// updatedFrom has sortOrder sets Delivery.Order.
 func (c *Client) ParseWebhook(h http.Header, body []byte, now time.Time) (connectors.Delivery, error) {
 	return parseWebhook(c.secret, c.teamID, c.teamKey, h, body, now)
 }
@@ -38,7 +39,10 @@ type payload struct {
 	Action           string          `json:"action"`
 	Type             string          `json:"type"`
 	WebhookTimestamp json.RawMessage `json:"webhookTimestamp"`
-	Data             struct {
+	// UpdatedFrom holds the previous values of the changed properties; read
+	// leniently, as only a hint.
+	UpdatedFrom json.RawMessage `json:"updatedFrom"`
+	Data        struct {
 		ID         string `json:"id"`
 		Identifier string `json:"identifier"`
 		IssueID    string `json:"issueId"`
@@ -106,6 +110,12 @@ func parseWebhook(secret []byte, teamID, teamKey string, h http.Header, body []b
 			return d, nil
 		}
 		d.Refs = []backlog.Ref{{Side: backlog.Linear, ID: p.Data.ID, Key: p.Data.Identifier}}
+		// A drag in a manual view (or our own Move) changes sortOrder: the
+		// daemon runs an order pass.
+		var from map[string]json.RawMessage
+		if json.Unmarshal(p.UpdatedFrom, &from) == nil {
+			_, d.Order = from["sortOrder"]
+		}
 	case "Comment":
 		id := p.Data.IssueID
 		if id == "" && p.Data.Issue != nil {

@@ -259,6 +259,8 @@ func FuzzParseWebhook(f *testing.F) {
 	}
 	f.Add([]byte(`{"action":"update","type":"Issue","data":{"id":"i","teamId":"team"},"webhookTimestamp":1780000000000}`), true)
 	f.Add([]byte(`{"type":"Comment","action":"create","data":{"issue":{"id":"x"}},"webhookTimestamp":"1e400"}`), true)
+	f.Add([]byte(`{"action":"update","type":"Issue","data":{"id":"i","teamId":"team"},"updatedFrom":{"sortOrder":-12.5,"updatedAt":"2026-01-01T00:00:00.000Z"}}`), true)
+	f.Add([]byte(`{"action":"update","type":"Issue","data":{"id":"i","teamId":"team"},"updatedFrom":[1]}`), true)
 	f.Add([]byte(`[]`), false)
 	f.Add([]byte(`{"webhookTimestamp":-1}`), true)
 	now := time.UnixMilli(1_780_000_000_000)
@@ -281,6 +283,9 @@ func FuzzParseWebhook(f *testing.F) {
 			if r.ID == "" || r.Side != backlog.Linear {
 				t.Fatalf("bad ref %+v", r)
 			}
+		}
+		if d.Order && len(d.Refs) == 0 {
+			t.Fatalf("an order hint without a ref: %+v", d)
 		}
 		if len(d.Refs) == 0 && d.Ignored == "" {
 			t.Fatalf("no refs and no reason: %+v", d)

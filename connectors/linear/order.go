@@ -1,0 +1,366 @@
+package linear
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"slices"
+
+	"github.com/tandem-sync/tandem/backlog"
+	"github.com/tandem-sync/tandem/connectors"
+)
+
+var _ connectors.Orderer = (*Client)(nil)
+
+// Linear keeps the manual order as a Float sortOrder on each issue; lower
+// comes first. Linear has no "move before/after" call: the client picks a
+// number strictly between the new neighbours and writes it with
+// issueUpdate, one issue per call (MaxBatch 1). When two neighbours are too
+// close to split, a few issues around the insertion point are re-spaced
+// evenly, one issueUpdate each.
+
+const (
+	// orderPage is how many issues one listing page holds (Linear's
+	// maximum page size).
+	orderPage = 250
+	// sortStep is the distance from the end neighbour when an issue goes
+	// first or last, and the spacing of a re-spread that reaches an end.
+	sortStep = 1000.0
+	// minGap is the smallest gap between neighbours the midpoint rule
+	// splits; below it the neighbourhood is re-spread.
+	minGap = 1e-6
+	// roomGap is the spacing a re-spread must reach: enough for several
+	// later midpoints before the next re-spread.
+	roomGap = 64 * minGap
+)
+
+// slot is one issue of the local view of the manual order.
+type slot struct {
+	ID   string
+	Sort float64
+}
+
+// sortWrite is one sortOrder to write.
+type sortWrite struct {
+	ID   string
+	Sort float64
+}
+
+// sortSlots orders slots as Order reports them: ascending sortOrder, ties
+// by id (Linear leaves the order of equal sortOrders unspecified; the id
+// makes ours deterministic).
+func sortSlots(s []slot) {
+	slices.SortFunc(s, func(a, b slot) int {
+		if c := cmp.Compare(a.Sort, b.Sort); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+}
+
+// errAnchor says a move names an item (or anchor) the list does not hold.
+var errAnchor = errors.New("not in the manual order")
+
+// place computes the sortOrder writes that put id right after the item
+// after, or right before before when after is "" (both "": last), in list
+// (ordered as sortSlots orders), and returns list with the move applied.
+// It writes one sortOrder in the common case, none when id already sits
+// there, and re-spreads the smallest window of neighbours that gives room
+// when the gap is too small to split (respread is then true and writes
+// holds the window's items too). list is not modified.
+func place(list []slot, id, after, before string) (out []slot, writes []sortWrite, respread bool, err error) {
+	from := slices.IndexFunc(list, func(s slot) bool { return s.ID == id })
+	if from < 0 {
+		return nil, nil, false, fmt.Errorf("issue %s: %w", id, errAnchor)
+	}
+	if id == after || id == before {
+		return nil, nil, false, fmt.Errorf("issue %s is its own anchor", id)
+	}
+	rest := slices.Delete(slices.Clone(list), from, from+1)
+	at := len(rest)
+	switch {
+	case after != "":
+		i := slices.IndexFunc(rest, func(s slot) bool { return s.ID == after })
+		if i < 0 {
+			return nil, nil, false, fmt.Errorf("anchor %s: %w", after, errAnchor)
+		}
+		at = i + 1
+	case before != "":
+		i := slices.IndexFunc(rest, func(s slot) bool { return s.ID == before })
+		if i < 0 {
+			return nil, nil, false, fmt.Errorf("anchor %s: %w", before, errAnchor)
+		}
+		at = i
+	}
+	if at == from {
+		return slices.Clone(list), nil, false, nil // already there
+	}
+	out = make([]slot, 0, len(list))
+	out = append(append(append(out, rest[:at]...), slot{ID: id}), rest[at:]...)
+	if v, ok := between(rest, at); ok {
+		out[at].Sort = v
+		return out, []sortWrite{{ID: id, Sort: v}}, false, nil
+	}
+	lo, vals := respreadWindow(rest, at)
+	for k, v := range vals {
+		i := lo + k // index in out: the window starts at lo and holds the moved item
+		if i == at || out[i].Sort != v {
+			writes = append(writes, sortWrite{ID: out[i].ID, Sort: v})
+		}
+		out[i].Sort = v
+	}
+	return out, writes, true, nil
+}
+
+// between returns a sortOrder strictly between rest[at-1] and rest[at] (or
+// beyond the one that exists at an end), ok false when the gap is too small
+// to split.
+func between(rest []slot, at int) (float64, bool) {
+	switch {
+	case len(rest) == 0:
+		return 0, true
+	case at == 0:
+		return beyond(rest[0].Sort, -1), true
+	case at == len(rest):
+		return beyond(rest[at-1].Sort, 1), true
+	}
+	lo, hi := rest[at-1].Sort, rest[at].Sort
+	mid := lo + (hi-lo)/2
+	if !(hi-lo >= minGap) || !(lo < mid && mid < hi) {
+		return 0, false
+	}
+	return mid, true
+}
+
+// beyond returns a value a step past v in direction dir (±1), with the
+// step grown until it shows in float64 at v's magnitude.
+func beyond(v float64, dir float64) float64 {
+	step := endStep(v)
+	return v + dir*step
+}
+
+// endStep is sortStep, or more when v is so large that sortStep would not
+// change it visibly.
+func endStep(v float64) float64 {
+	step := sortStep
+	for step < math.Abs(v)*1e-12 {
+		step *= 2
+	}
+	return step
+}
+
+// respreadWindow picks the smallest window of rest around the insertion
+// point at whose outer neighbours leave room to space the window's items
+// plus the moved one evenly (the widest such window of that size), and
+// returns the window's first index in the list with the item inserted and
+// the new sortOrders of its items there, in order (the moved item at
+// position at-lo). Each candidate is judged in O(1), so even a list of
+// equal sortOrders costs O(n²) cheap checks at worst.
+func respreadWindow(rest []slot, at int) (lo int, vals []float64) {
+	n := len(rest)
+	for size := 1; size <= n; size++ {
+		best, bestGap := -1, 0.0
+		for i := max(0, at-size); i <= min(at, n-size); i++ {
+			if gap, ok := spreadGap(rest, i, i+size); ok && gap > bestGap {
+				best, bestGap = i, gap
+			}
+		}
+		if best < 0 {
+			continue
+		}
+		if v, ok := spreadVals(rest, best, best+size, bestGap); ok {
+			return best, v
+		}
+	}
+	// Not reached: with no outer neighbours the whole list always spreads.
+	vals = make([]float64, n+1)
+	for k := range vals {
+		vals[k] = float64(k+1) * sortStep
+	}
+	return 0, vals
+}
+
+// spreadGap is the spacing that re-spreading the window rest[i:j] plus one
+// inserted item would use: the outer neighbours' distance split evenly, or
+// endStep past the one neighbour there is at an end. ok is false when it
+// is below roomGap or too fine to show at the neighbours' magnitude.
+func spreadGap(rest []slot, i, j int) (gap float64, ok bool) {
+	k := float64(j - i + 1)
+	hasL, hasR := i > 0, j < len(rest)
+	switch {
+	case hasL && hasR:
+		L, R := rest[i-1].Sort, rest[j].Sort
+		gap = (R - L) / (k + 1)
+		return gap, gap >= roomGap && gap >= math.Max(math.Abs(L), math.Abs(R))*1e-12
+	case hasL:
+		return endStep(rest[i-1].Sort + k*sortStep), true
+	case hasR:
+		return endStep(rest[j].Sort - k*sortStep), true
+	}
+	return sortStep, true
+}
+
+// spreadVals lays out the window's j-i+1 values at spacing gap, strictly
+// between the outer neighbours; ok is false if float64 rounding breaks
+// that.
+func spreadVals(rest []slot, i, j int, gap float64) ([]float64, bool) {
+	k := j - i + 1
+	hasL, hasR := i > 0, j < len(rest)
+	start := sortStep
+	switch {
+	case hasL:
+		start = rest[i-1].Sort + gap
+	case hasR:
+		start = rest[j].Sort - float64(k)*gap
+	}
+	vals := make([]float64, k)
+	for m := range vals {
+		vals[m] = start + float64(m)*gap
+		if (m > 0 && !(vals[m-1] < vals[m])) || (hasL && !(rest[i-1].Sort < vals[m])) || (hasR && !(vals[m] < rest[j].Sort)) {
+			return nil, false
+		}
+	}
+	return vals, true
+}
+
+// ---- the Orderer
+
+const orderQuery = `query TandemOrder($filter: IssueFilter, $after: String) {
+  issues(filter: $filter, first: 250, after: $after) {
+    nodes { id sortOrder }
+    pageInfo { hasNextPage endCursor }
+  }
+}`
+
+// MaxBatch implements connectors.Orderer: Linear moves one issue per call.
+func (c *Client) MaxBatch() int { return 1 }
+
+// Order implements connectors.Orderer: the ids of the team's non-archived
+// issues in ascending sortOrder, ties by id.
+func (c *Client) Order(ctx context.Context) ([]string, error) {
+	view, err := c.orderView(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(view))
+	for i, s := range view {
+		out[i] = s.ID
+	}
+	return out, nil
+}
+
+// orderView pages through the team's non-archived issues (id and
+// sortOrder only) and sorts them as Order reports them.
+func (c *Client) orderView(ctx context.Context) ([]slot, error) {
+	filter := map[string]any{"team": map[string]any{"id": map[string]any{"eq": c.teamID}}}
+	var view []slot
+	seen := map[string]bool{}
+	after := ""
+	for {
+		vars := map[string]any{"filter": filter}
+		if after != "" {
+			vars["after"] = after
+		}
+		var out struct {
+			Issues struct {
+				Nodes []struct {
+					ID        string  `json:"id"`
+					SortOrder float64 `json:"sortOrder"`
+				} `json:"nodes"`
+				PageInfo struct {
+					HasNextPage bool   `json:"hasNextPage"`
+					EndCursor   string `json:"endCursor"`
+				} `json:"pageInfo"`
+			} `json:"issues"`
+		}
+		if err := c.exec(ctx, "listing linear manual order", orderQuery, vars, &out); err != nil {
+			return nil, err
+		}
+		for _, n := range out.Issues.Nodes {
+			if !seen[n.ID] {
+				seen[n.ID] = true
+				view = append(view, slot{ID: n.ID, Sort: n.SortOrder})
+			}
+		}
+		if !out.Issues.PageInfo.HasNextPage || out.Issues.PageInfo.EndCursor == "" {
+			break
+		}
+		after = out.Issues.PageInfo.EndCursor
+	}
+	sortSlots(view)
+	return view, nil
+}
+
+const sortMutation = `mutation TandemSort($id: String!, $sortOrder: Float!) {
+  issueUpdate(id: $id, input: {sortOrder: $sortOrder}) { success }
+}`
+
+// Move implements connectors.Orderer. It reads the order once (the same
+// listing as Order, ⌈n/250⌉ queries, not counted in calls), then for each
+// move writes the moved issue's new sortOrder with one issueUpdate, strictly
+// between its new neighbours, and keeps its view up to date so later moves
+// of the batch see earlier ones. A gap too small to split re-spreads the
+// fewest neighbours that give room, one issueUpdate each (logged). calls
+// counts the issueUpdates made. A move of other than one id is a permanent
+// error (before any call); an id or anchor missing from the order is
+// ErrNotFound (the plan is stale: the next pass replans). On an error the
+// moves already written stay; a re-spread cut short may leave its window
+// out of order until the next pass.
+func (c *Client) Move(ctx context.Context, moves []backlog.Move) (calls int, err error) {
+	for _, m := range moves {
+		if len(m.IDs) != 1 {
+			return 0, connectors.Permanent(fmt.Errorf("linear moves one issue per call, got a move of %d", len(m.IDs)))
+		}
+	}
+	if len(moves) == 0 {
+		return 0, nil
+	}
+	view, err := c.orderView(ctx)
+	if err != nil {
+		return 0, err
+	}
+	for _, m := range moves {
+		id := m.IDs[0]
+		next, writes, respread, err := place(view, id, m.After, m.Before)
+		if errors.Is(err, errAnchor) {
+			return calls, fmt.Errorf("moving linear issue %s: %w: %w", id, connectors.ErrNotFound, err)
+		}
+		if err != nil {
+			return calls, connectors.Permanent(fmt.Errorf("moving linear issue %s: %w", id, err))
+		}
+		if respread {
+			slog.Info("linear: re-spreading sortOrder", "issue", id, "after", m.After, "before", m.Before, "writes", len(writes))
+		}
+		// Neighbours first, the moved issue last: a cut-short re-spread
+		// then leaves the moved issue where it was.
+		slices.SortStableFunc(writes, func(a, b sortWrite) int {
+			return cmp.Compare(boolInt(a.ID == id), boolInt(b.ID == id))
+		})
+		for _, w := range writes {
+			var out struct {
+				IssueUpdate struct {
+					Success bool `json:"success"`
+				} `json:"issueUpdate"`
+			}
+			calls++ // every request sent counts, answered or not
+			if err := c.exec(ctx, "moving linear issue "+w.ID, sortMutation, map[string]any{"id": w.ID, "sortOrder": w.Sort}, &out); err != nil {
+				return calls, err
+			}
+			if !out.IssueUpdate.Success {
+				return calls, fmt.Errorf("moving linear issue %s: success false", w.ID)
+			}
+		}
+		view = next
+	}
+	return calls, nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
