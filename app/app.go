@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tandem-sync/tandem/admin"
 	"github.com/tandem-sync/tandem/backlog"
 	"github.com/tandem-sync/tandem/config"
 	"github.com/tandem-sync/tandem/connectors"
@@ -45,6 +46,8 @@ type App struct {
 	Syncer *reconcile.Syncer
 	Order  *reconcile.OrderSyncer // nil when order mirroring is off
 	Daemon *daemon.Daemon
+	// Feed keeps recent propagations for the admin API.
+	Feed *admin.Feed
 
 	opts   Options
 	ln     net.Listener
@@ -83,7 +86,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{Config: cfg, State: st, opts: opts}
+	a := &App{Config: cfg, State: st, opts: opts, Feed: &admin.Feed{}}
 	a.Jira, err = jira.New(ctx, jira.Config{
 		URL: cfg.JiraURL, Email: cfg.JiraEmail, Token: cfg.JiraToken, Project: cfg.JiraProject,
 		WebhookSecret: cfg.JiraWebhookSecret, HTTPClient: opts.HTTPClient,
@@ -105,7 +108,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	a.Syncer = &reconcile.Syncer{
 		Jira: jc, Linear: lc, State: st, Site: a.Jira.Site(),
 		Policies: reconcile.Policies{Default: backlog.Policy(cfg.Policy)},
-		Log:      opts.Log, Observe: opts.Observe,
+		Log:      opts.Log, Observe: a.observe,
 	}
 	if cfg.OrderMaster != "" && cfg.OrderMaster != "off" {
 		jo, jok := any(a.Jira).(connectors.Orderer)
@@ -154,7 +157,7 @@ func (a *App) Start(ctx context.Context) error {
 		}
 		a.opts.Log.Info("webhooks registered", "url", public)
 	}
-	a.srv = &http.Server{Handler: a.Daemon.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	a.srv = &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	a.cancel = cancel
 	a.wg.Go(func() {
@@ -191,4 +194,34 @@ func (a *App) Close() error {
 	}
 	a.wg.Wait()
 	return a.State.Close()
+}
+
+func (a *App) observe(e reconcile.Event) {
+	a.Feed.Observe(e)
+	if a.opts.Observe != nil {
+		a.opts.Observe(e)
+	}
+}
+
+// Handler serves the daemon's endpoints and, when an admin token is
+// configured, the admin API under /api/ and the page under /ui.
+func (a *App) Handler() http.Handler {
+	d := a.Daemon.Handler()
+	if a.Config.AdminToken == "" {
+		return d
+	}
+	api := (&admin.API{
+		State: a.State, Token: a.Config.AdminToken, Feed: a.Feed, Log: a.opts.Log,
+		Enqueue: func(r *http.Request, ref backlog.Ref) error { return a.Daemon.Enqueue(r.Context(), ref) },
+		Status: func() admin.Status {
+			s := a.Daemon.Stats()
+			return admin.Status{Queue: s.Queue, Passes: s.Passes, Failures: s.Failures, Deliveries: s.Deliveries}
+		},
+	}).Handler()
+	mux := http.NewServeMux()
+	mux.Handle("/", d)
+	mux.Handle("/api/", api)
+	mux.Handle("/ui", api)
+	mux.Handle("/ui/", api)
+	return mux
 }

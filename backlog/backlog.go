@@ -365,14 +365,23 @@ type Conflict struct {
 	LinVal   Value     `json:"linearValue"`
 	JiraAt   time.Time `json:"jiraAt,omitzero"`
 	LinearAt time.Time `json:"linearAt,omitzero"`
+	JiraBy   string    `json:"jiraBy,omitempty"`
+	LinearBy string    `json:"linearBy,omitempty"`
 	Policy   Policy    `json:"policy"`
 	// Decision is the side whose value was kept, or "" while the conflict is
-	// open (manual policy).
-	Decision  Side      `json:"decision,omitempty"`
+	// open (manual policy) and when a person settled it with the base or a
+	// value of their own (Took says which).
+	Decision Side `json:"decision,omitempty"`
+	// Took is how a person settled it: "jira", "linear", "base" or
+	// "value"; "" for a decision by policy.
+	Took      string    `json:"took,omitempty"`
 	Value     Value     `json:"value"` // the value written to both sides
 	At        time.Time `json:"at"`
 	SettledBy string    `json:"settledBy,omitempty"`
 	SettledAt time.Time `json:"settledAt,omitzero"`
+	// Applied is set once Value is on both sides (at once for a decision
+	// by policy; after the next sync pass for a person's).
+	Applied bool `json:"applied,omitempty"`
 }
 
 // Open reports whether the conflict still waits for a decision.

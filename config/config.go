@@ -39,6 +39,7 @@ type Config struct {
 	Workers     int           `env:"TANDEM_WORKERS, default=4"`
 	Policy      string        `env:"TANDEM_CONFLICT_POLICY, default=jira"`
 	OrderMaster string        `env:"TANDEM_ORDER_MASTER, default=off"`
+	AdminToken  string        `env:"TANDEM_ADMIN_TOKEN"`
 	LogLevel    string        `env:"TANDEM_LOG_LEVEL, default=info"`
 }
 
@@ -103,6 +104,7 @@ func (c Config) Validate() error {
 		{"TANDEM_CONFLICT_POLICY", checkPolicy(c.Policy)},
 		{"TANDEM_ORDER_MASTER", checkOrderMaster(c.OrderMaster)},
 		{"TANDEM_LOG_LEVEL", checkLevel(c.LogLevel)},
+		{"TANDEM_ADMIN_TOKEN", checkToken(c.AdminToken)},
 		{"TANDEM_DATA_DIR", checkDataDir(c)},
 	}
 	for _, ch := range checks {
@@ -202,6 +204,13 @@ func checkOrderMaster(m string) string {
 		return ""
 	}
 	return fmt.Sprintf("%q is not one of jira, linear, off (the tool whose backlog order the other mirrors)", m)
+}
+
+func checkToken(t string) string {
+	if t != "" && len(t) < 16 {
+		return "too short: use at least 16 random characters (or leave it empty to turn the admin API off)"
+	}
+	return ""
 }
 
 func checkLevel(l string) string {

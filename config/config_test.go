@@ -49,6 +49,7 @@ func TestLoadErrorsNameTheVariable(t *testing.T) {
 		{set: map[string]string{"TANDEM_PUBLIC_URL": "https://tandem.example.com"}, wantVar: "TANDEM_PUBLIC_URL"},
 		{set: map[string]string{"TANDEM_CONFLICT_POLICY": "coin"}, wantVar: "TANDEM_CONFLICT_POLICY"},
 		{set: map[string]string{"TANDEM_ORDER_MASTER": "both"}, wantVar: "TANDEM_ORDER_MASTER"},
+		{set: map[string]string{"TANDEM_ADMIN_TOKEN": "short"}, wantVar: "TANDEM_ADMIN_TOKEN"},
 	}
 	for _, tc := range cases {
 		env := good()

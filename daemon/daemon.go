@@ -382,17 +382,25 @@ func (d *Daemon) webhook(side backlog.Side, hooks connectors.Webhooks) http.Hand
 				return
 			}
 		}
+		fail := func(what string, err error) {
+			log.Error("queueing delivery", "what", what, "err", err)
+			if dl.ID != "" {
+				// Let the tool's retry of this delivery through.
+				if ferr := d.State.ForgetDelivery(context.WithoutCancel(r.Context()), string(side)+":"+dl.ID); ferr != nil {
+					log.Error("forgetting delivery id", "err", ferr)
+				}
+			}
+			http.Error(w, "state store unavailable", http.StatusServiceUnavailable)
+		}
 		for _, ref := range dl.Refs {
 			if err := d.Enqueue(r.Context(), ref); err != nil {
-				log.Error("queueing delivery", "ref", ref, "err", err)
-				http.Error(w, "state store unavailable", http.StatusServiceUnavailable)
+				fail(ref.String(), err)
 				return
 			}
 		}
 		if dl.Order {
 			if err := d.EnqueueOrder(r.Context()); err != nil {
-				log.Error("queueing order pass", "err", err)
-				http.Error(w, "state store unavailable", http.StatusServiceUnavailable)
+				fail("order pass", err)
 				return
 			}
 		}

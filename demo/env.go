@@ -37,6 +37,10 @@ type EnvOptions struct {
 	Log         *slog.Logger
 	Observe     func(reconcile.Event)
 	Policy      string
+	// AdminToken turns on the admin API and page.
+	AdminToken string
+	// OrderMaster turns on order mirroring ("jira" or "linear").
+	OrderMaster string
 }
 
 // StartEnv starts both sandboxes and Tandem. Close it when done.
@@ -49,6 +53,9 @@ func StartEnv(ctx context.Context, o EnvOptions) (*Env, error) {
 	}
 	if o.Policy == "" {
 		o.Policy = "jira"
+	}
+	if o.OrderMaster == "" {
+		o.OrderMaster = "off"
 	}
 	e := &Env{
 		Jira:   jirasb.New(jirasb.Options{SeedIssues: o.JiraSeed}),
@@ -70,6 +77,7 @@ func StartEnv(ctx context.Context, o EnvOptions) (*Env, error) {
 		LinearWebhookSecret: secret(),
 		RedisURL:            o.RedisURL, RedisPrefix: o.RedisPrefix, DataDir: o.DataDir,
 		Listen: o.Listen, PollEvery: o.PollEvery, Workers: 4, Policy: o.Policy, LogLevel: "info",
+		AdminToken: o.AdminToken, OrderMaster: o.OrderMaster,
 	}
 	if err := e.Config.Validate(); err != nil {
 		e.Close()

@@ -148,6 +148,7 @@ func Merge(in Input) Output {
 				c.Decision = winner
 				c.SettledBy = "policy:" + string(c.Policy)
 				c.SettledAt = in.Now
+				c.Applied = true
 			}
 			out.Conflicts = append(out.Conflicts, c)
 		}

@@ -287,7 +287,7 @@ func (s *Syncer) merge(ctx context.Context, lease store.Lease, link backlog.Link
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return Result{}, fmt.Errorf("reading base of %s: %w", link.ID(), err)
 	}
-	held, err := s.heldFields(ctx, link.ID())
+	held, settled, err := s.linkConflicts(ctx, link.ID())
 	if err != nil {
 		return Result{}, err
 	}
@@ -296,7 +296,17 @@ func (s *Syncer) merge(ctx context.Context, lease store.Lease, link backlog.Link
 		ProjectJira: s.Jira.Project, ProjectLinear: s.Linear.Project,
 		Policies: s.Policies, Held: held, Now: s.now(),
 	})
-	if !out.Changed(base) && len(out.Conflicts) == 0 {
+	// A person's decision on a conflict: its value goes to both sides.
+	for _, c := range settled {
+		if s.Jira.Project(c.Field, c.Value) != jira.Get(c.Field) {
+			out.Jira[c.Field] = c.Value
+		}
+		if s.Linear.Project(c.Field, c.Value) != linear.Get(c.Field) {
+			out.Linear[c.Field] = c.Value
+		}
+		out.Base[c.Field] = c.Value
+	}
+	if !out.Changed(base) && len(out.Conflicts) == 0 && len(settled) == 0 {
 		return Result{}, nil
 	}
 	var res Result
@@ -328,35 +338,38 @@ func (s *Syncer) merge(ctx context.Context, lease store.Lease, link backlog.Link
 	if err := s.State.SaveBase(ctx, lease, link.ID(), out.Base); err != nil {
 		return res, fmt.Errorf("saving base of %s: %w", link.ID(), err)
 	}
+	for _, c := range settled {
+		c.Applied = true
+		if err := s.State.UpdateConflict(ctx, c); err != nil {
+			return res, fmt.Errorf("marking conflict %s applied: %w", c.ID, err)
+		}
+		s.log().Info("conflict decision applied", "link", link.ID(), "conflict", c.ID, "field", c.Field, "took", c.Took, "by", c.SettledBy)
+	}
 	return res, nil
 }
 
-// heldFields returns the fields of a link with an open manual conflict.
-func (s *Syncer) heldFields(ctx context.Context, linkID string) (map[backlog.Field]bool, error) {
-	if !s.anyManual() {
-		return nil, nil
-	}
-	open, err := s.State.Conflicts(ctx, store.ConflictFilter{LinkID: linkID, OpenOnly: true})
+// linkConflicts returns the fields of a link held by an open conflict and
+// the settled decisions not yet written to both sides (the newest per
+// field). Both wait in the conflict log between passes.
+func (s *Syncer) linkConflicts(ctx context.Context, linkID string) (map[backlog.Field]bool, []backlog.Conflict, error) {
+	cs, err := s.State.Conflicts(ctx, store.ConflictFilter{LinkID: linkID})
 	if err != nil {
-		return nil, fmt.Errorf("reading open conflicts of %s: %w", linkID, err)
+		return nil, nil, fmt.Errorf("reading conflicts of %s: %w", linkID, err)
 	}
 	held := map[backlog.Field]bool{}
-	for _, c := range open {
-		held[c.Field] = true
-	}
-	return held, nil
-}
-
-func (s *Syncer) anyManual() bool {
-	if s.Policies.Default == backlog.PolicyManual {
-		return true
-	}
-	for _, p := range s.Policies.Fields {
-		if p == backlog.PolicyManual {
-			return true
+	var settled []backlog.Conflict
+	seen := map[backlog.Field]bool{}
+	for _, c := range cs { // newest first
+		switch {
+		case c.Open():
+			held[c.Field] = true
+		case !c.Applied && !seen[c.Field] && !held[c.Field]:
+			settled = append(settled, c)
+			held[c.Field] = true // the decision, not the merge, sets it
 		}
+		seen[c.Field] = true
 	}
-	return false
+	return held, settled, nil
 }
 
 // createdBase is the base of a fresh link: the source's values, except

@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -246,5 +247,76 @@ func TestSyncLockedLinkRequeues(t *testing.T) {
 	defer st.Unlock(t.Context(), lease)
 	if res := mustSync(t, s, ref); res.RequeueAfter <= 0 {
 		t.Fatal("a locked link must be requeued")
+	}
+}
+
+func TestResolveWritesDecisionToBothSides(t *testing.T) {
+	for _, tc := range []struct {
+		d    Decision
+		want string
+	}{
+		{Decision{Take: "jira", By: "cli"}, "J"},
+		{Decision{Take: "linear", By: "api"}, "L"},
+		{Decision{Take: "base", By: "ui"}, "A"},
+		{Decision{Take: "value", Value: "Agreed", By: "ui"}, "Agreed"},
+	} {
+		t.Run(tc.d.Take, func(t *testing.T) {
+			s, j, l, st := newSyncer(t, backlog.PolicyManual)
+			ref := j.put(backlog.Item{Ref: backlog.Ref{ID: "1"}, Title: "A"})
+			mustSync(t, s, ref)
+			lid := backlog.TwinID("jira.example", "1")
+			j.edit("1", func(it *backlog.Item) { it.Title = "J" })
+			l.edit(lid, func(it *backlog.Item) { it.Title = "L" })
+			mustSync(t, s, ref)
+			open, _ := st.Conflicts(t.Context(), store.ConflictFilter{OpenOnly: true})
+			if len(open) != 1 {
+				t.Fatalf("%d open", len(open))
+			}
+			c, err := Resolve(t.Context(), st, open[0].ID, tc.d, time.Unix(1_800_000_100, 0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := Resolve(t.Context(), st, c.ID, tc.d, time.Now()); !errors.Is(err, ErrSettled) {
+				t.Fatalf("second resolve: %v, want ErrSettled", err)
+			}
+			mustSync(t, s, ref)
+			ji, _ := j.Get(t.Context(), "1")
+			li, _ := l.Get(t.Context(), lid)
+			if ji.Title != tc.want || li.Title != tc.want {
+				t.Fatalf("jira %q linear %q, want %q on both", ji.Title, li.Title, tc.want)
+			}
+			got, _ := st.Conflict(t.Context(), c.ID)
+			if !got.Applied || got.Open() || got.SettledBy != tc.d.By || got.Took != tc.d.Take {
+				t.Fatalf("record = %+v", got)
+			}
+			// Settled and applied: later passes leave it alone, edits flow again.
+			j.edit("1", func(it *backlog.Item) { it.Title = "after" })
+			mustSync(t, s, ref)
+			if li, _ := l.Get(t.Context(), lid); li.Title != "after" {
+				t.Fatalf("title no longer syncs after the decision: %q", li.Title)
+			}
+		})
+	}
+}
+
+func TestResolveRejectsBadDecisions(t *testing.T) {
+	s, j, l, st := newSyncer(t, backlog.PolicyManual)
+	ref := j.put(backlog.Item{Ref: backlog.Ref{ID: "1"}, Priority: backlog.PriorityLow})
+	mustSync(t, s, ref)
+	lid := backlog.TwinID("jira.example", "1")
+	j.edit("1", func(it *backlog.Item) { it.Priority = backlog.PriorityHigh })
+	l.edit(lid, func(it *backlog.Item) { it.Priority = backlog.PriorityMedium })
+	mustSync(t, s, ref)
+	open, _ := st.Conflicts(t.Context(), store.ConflictFilter{OpenOnly: true})
+	if len(open) != 1 {
+		t.Fatalf("%d open", len(open))
+	}
+	for _, d := range []Decision{{Take: "coin"}, {Take: "value", Value: "p0"}} {
+		if _, err := Resolve(t.Context(), st, open[0].ID, d, time.Now()); !errors.Is(err, ErrBadDecision) {
+			t.Errorf("%+v: err %v, want ErrBadDecision", d, err)
+		}
+	}
+	if _, err := Resolve(t.Context(), st, "nope", Decision{Take: "jira"}, time.Now()); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("unknown id: %v", err)
 	}
 }

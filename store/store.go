@@ -91,6 +91,9 @@ type Lease struct {
 // ConflictFilter narrows Conflicts. Zero values match everything.
 type ConflictFilter struct {
 	OpenOnly bool
+	// Unapplied keeps only settled records whose value has not been
+	// written to both sides yet (a person's decision waiting for a pass).
+	Unapplied bool
 	Field    backlog.Field
 	LinkID   string
 	Since    time.Time
@@ -100,6 +103,9 @@ type ConflictFilter struct {
 // Match reports whether c passes the filter (Limit aside).
 func (f ConflictFilter) Match(c backlog.Conflict) bool {
 	if f.OpenOnly && !c.Open() {
+		return false
+	}
+	if f.Unapplied && (c.Open() || c.Applied) {
 		return false
 	}
 	if f.Field != "" && c.Field != f.Field {

@@ -16,7 +16,6 @@ import (
 	"github.com/sethvargo/go-envconfig"
 
 	"github.com/tandem-sync/tandem/app"
-	"github.com/tandem-sync/tandem/backlog"
 	"github.com/tandem-sync/tandem/config"
 	jirasb "github.com/tandem-sync/tandem/connectors/jira/sandbox"
 	linearsb "github.com/tandem-sync/tandem/connectors/linear/sandbox"
@@ -57,8 +56,10 @@ func logger(w io.Writer, level string) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
 }
 
+func envLookup() envconfig.Lookuper { return envconfig.OsLookuper() }
+
 func loadConfig(ctx context.Context) (config.Config, error) {
-	return config.Load(ctx, envconfig.OsLookuper())
+	return config.Load(ctx, envLookup())
 }
 
 func cmdRun(ctx context.Context, args []string, stderr io.Writer) error {
@@ -192,41 +193,6 @@ func cmdLinks(ctx context.Context, args []string, stdout io.Writer) error {
 			state = "creating " + string(l.Pending) + " twin"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", orDash(l.Jira.Key), orDash(l.Linear.Key), l.ID(), l.Created.Format(time.RFC3339), state)
-	}
-	return tw.Flush()
-}
-
-func cmdConflicts(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := newFlags("conflicts")
-	open := fs.Bool("open", false, "only conflicts waiting for a decision")
-	field := fs.String("field", "", "only this field")
-	asJSON := fs.Bool("json", false, "print JSON")
-	if len(args) > 0 && args[0] == "list" {
-		args = args[1:]
-	}
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	st, err := openState(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	cs, err := st.Conflicts(ctx, store.ConflictFilter{OpenOnly: *open, Field: backlog.Field(*field)})
-	if err != nil {
-		return err
-	}
-	if *asJSON {
-		return json.NewEncoder(stdout).Encode(cs)
-	}
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tWHEN\tJIRA\tLINEAR\tFIELD\tPOLICY\tDECISION")
-	for _, c := range cs {
-		d := string(c.Decision)
-		if c.Open() {
-			d = "open"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.At.Format(time.RFC3339), orDash(c.Jira.Key), orDash(c.Linear.Key), c.Field, c.Policy, d)
 	}
 	return tw.Flush()
 }

@@ -4,7 +4,7 @@
 //	tandem demo [--keep]        sandboxes + daemon in one process, scripted scenario
 //	tandem sandbox              serve the Jira and Linear sandboxes standalone
 //	tandem links                list linked pairs from the state store
-//	tandem conflicts            list the conflict log
+//	tandem conflicts            list, show and settle conflicts
 //	tandem config check         validate the configuration and reach both tools
 package main
 
@@ -32,7 +32,8 @@ commands:
                  (--keep: stay up afterwards for you to try both APIs; --data DIR)
   sandbox        serve the Jira and Linear sandboxes (--jira-addr, --linear-addr)
   links          list linked pairs (reads the configured state store)
-  conflicts      list the conflict log (--open, --field F, --json)
+  conflicts      the conflict log: list [--open] [--field F] [--since D] [--json],
+                 show ID, resolve ID --take jira|linear|base (or --value V)
   config check   validate the configuration and check both tools answer
 `
 

@@ -87,7 +87,9 @@ func TestSandboxServesUntilStopped(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	var out, errb syncBuf
 	done := make(chan int)
-	go func() { done <- Main(ctx, []string{"sandbox", "--jira-addr", "127.0.0.1:0", "--linear-addr", "127.0.0.1:0"}, &out, &errb) }()
+	go func() {
+		done <- Main(ctx, []string{"sandbox", "--jira-addr", "127.0.0.1:0", "--linear-addr", "127.0.0.1:0"}, &out, &errb)
+	}()
 	deadline := time.Now().Add(5 * time.Second)
 	for !strings.Contains(out.String(), "/graphql") && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
