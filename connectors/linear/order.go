@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math"
 	"slices"
+	"strconv"
 
 	"github.com/tandem-sync/tandem/backlog"
 	"github.com/tandem-sync/tandem/connectors"
@@ -23,8 +24,9 @@ var _ connectors.Orderer = (*Client)(nil)
 // evenly, one issueUpdate each.
 
 const (
-	// orderPage is how many issues one listing page holds (Linear's
-	// maximum page size).
+	// orderPage is how many issues one listing page holds: Linear's
+	// largest page (the official pagination page documents only the
+	// default of 50; guides and clients agree on a maximum of 250).
 	orderPage = 250
 	// sortStep is the distance from the end neighbour when an issue goes
 	// first or last, and the spacing of a re-spread that reaches an end.
@@ -228,8 +230,10 @@ func spreadVals(rest []slot, i, j int, gap float64) ([]float64, bool) {
 
 // ---- the Orderer
 
-const orderQuery = `query TandemOrder($filter: IssueFilter, $after: String) {
-  issues(filter: $filter, first: 250, after: $after) {
+// orderQuery lists in Linear's default order (createdAt), which a move
+// does not change, so a move between pages cannot skip or repeat an issue.
+var orderQuery = `query TandemOrder($filter: IssueFilter, $after: String) {
+  issues(filter: $filter, first: ` + strconv.Itoa(orderPage) + `, after: $after) {
     nodes { id sortOrder }
     pageInfo { hasNextPage endCursor }
   }
