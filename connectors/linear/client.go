@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strconv"
@@ -33,6 +34,7 @@ type Config struct {
 	Team          string // team key, e.g. "ENG"
 	WebhookSecret string // signing secret of our webhook
 	HTTPClient    *http.Client
+	Logger        *slog.Logger // nil: slog.Default()
 }
 
 // Client is the Linear connector for one team. It is safe for concurrent
@@ -41,6 +43,7 @@ type Client struct {
 	gql    *graphql.Client
 	secret []byte
 	now    func() time.Time
+	log    *slog.Logger
 
 	viewerID, viewerEmail string
 	teamID, teamKey       string
@@ -76,7 +79,10 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	if rt == nil {
 		rt = http.DefaultTransport
 	}
-	c := &Client{secret: []byte(cfg.WebhookSecret), now: time.Now}
+	c := &Client{secret: []byte(cfg.WebhookSecret), now: time.Now, log: cfg.Logger}
+	if c.log == nil {
+		c.log = slog.Default()
+	}
 	hc.Transport = &transport{base: rt, key: cfg.APIKey, now: func() time.Time { return c.now() }}
 	c.gql = graphql.NewClient(strings.TrimRight(cfg.URL, "/")+"/graphql", &hc)
 	if err := c.load(ctx, cfg.Team); err != nil {

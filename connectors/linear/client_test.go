@@ -3,8 +3,10 @@ package linear
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -15,6 +17,15 @@ import (
 )
 
 const testSecret = "whsec-test"
+
+// testWriter sends the client's log lines to the test's log.
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Helper()
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
 
 func start(t *testing.T, opts sandbox.Options) *sandbox.Server {
 	t.Helper()
@@ -34,7 +45,8 @@ func start(t *testing.T, opts sandbox.Options) *sandbox.Server {
 func connect(t *testing.T, s *sandbox.Server, key string) (*Client, error) {
 	t.Helper()
 	return New(t.Context(), Config{URL: s.URL(), APIKey: key, Team: "ENG", WebhookSecret: testSecret,
-		HTTPClient: &http.Client{Transport: recorder{base: http.DefaultTransport}, Timeout: 10 * time.Second}})
+		HTTPClient: &http.Client{Transport: recorder{base: http.DefaultTransport}, Timeout: 10 * time.Second},
+		Logger:     slog.New(slog.NewTextHandler(testWriter{t}, nil))})
 }
 
 func setup(t *testing.T, opts sandbox.Options) (*sandbox.Server, *Client) {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"math"
 	"slices"
 	"strconv"
@@ -336,7 +335,7 @@ func (c *Client) Move(ctx context.Context, moves []backlog.Move) (calls int, err
 			return calls, connectors.Permanent(fmt.Errorf("moving linear issue %s: %w", id, err))
 		}
 		if respread {
-			slog.Info("linear: re-spreading sortOrder", "issue", id, "after", m.After, "before", m.Before, "writes", len(writes))
+			c.log.Info("linear: re-spreading sortOrder", "issue", id, "after", m.After, "before", m.Before, "writes", len(writes))
 		}
 		// Neighbours first, the moved issue last: a cut-short re-spread
 		// then leaves the moved issue where it was.

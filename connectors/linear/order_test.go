@@ -486,3 +486,105 @@ func TestOrderWebhook(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanOrderRoundTrip: the reconciler's plan for a shuffled master
+// order, applied by Move, leaves the linked issues in the master's order
+// and the unlinked ones where they were relative to each other, at one
+// issueUpdate per planned move (plus re-spreads).
+func TestPlanOrderRoundTrip(t *testing.T) {
+	s, c := setup(t, sandbox.Options{SeedIssues: 200})
+	mirror, err := c.Order(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(3, 5))
+	linked := map[string]bool{}
+	var master []string
+	for _, id := range mirror {
+		if rng.IntN(4) > 0 { // three in four issues are linked
+			master = append(master, id)
+			linked[id] = true
+		}
+	}
+	// The master moved a third of them around.
+	for range len(master) / 3 {
+		i, j := rng.IntN(len(master)), rng.IntN(len(master))
+		master[i], master[j] = master[j], master[i]
+	}
+	moves := reconcile.PlanOrder(master, mirror, c.MaxBatch())
+	calls, err := c.Move(t.Context(), moves)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := c.Order(t.Context())
+	var gotLinked, gotUnlinked, wantUnlinked []string
+	for _, id := range got {
+		if linked[id] {
+			gotLinked = append(gotLinked, id)
+		} else {
+			gotUnlinked = append(gotUnlinked, id)
+		}
+	}
+	for _, id := range mirror {
+		if !linked[id] {
+			wantUnlinked = append(wantUnlinked, id)
+		}
+	}
+	if !slices.Equal(gotLinked, master) || !slices.Equal(gotUnlinked, wantUnlinked) {
+		t.Fatal("order after the plan differs from the master")
+	}
+	if n := s.Requests(sandbox.BotEmail).ByOperation["issueUpdate"]; n != calls || calls < len(moves) || calls > len(moves)+10 {
+		t.Fatalf("%d moves, %d calls, %d issueUpdates", len(moves), calls, n)
+	}
+	t.Logf("%d linked issues, %d moves, %d issueUpdates", len(master), len(moves), calls)
+	// A second plan is empty.
+	if again := reconcile.PlanOrder(master, got, 1); len(again) != 0 {
+		t.Fatalf("second plan: %d moves", len(again))
+	}
+}
+
+// TestMoveProperty: for random backlogs with ties and random moves,
+// Move against the sandbox gives reconcile.ApplyMoves' order and makes as
+// many issueUpdates as it reports.
+func TestMoveProperty(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		s, c := setup(t, sandbox.Options{})
+		order := issueOrder(s)
+		for _, id := range order {
+			v := float64(rapid.IntRange(0, 4).Draw(rt, "sort")) // few values: many ties
+			if err := s.UserMove(sandbox.AliceEmail, id, v); err != nil {
+				rt.Fatal(err)
+			}
+		}
+		order, err := c.Order(t.Context())
+		if err != nil {
+			rt.Fatal(err)
+		}
+		var moves []backlog.Move
+		for range rapid.IntRange(1, 8).Draw(rt, "moves") {
+			id := rapid.SampledFrom(order).Draw(rt, "id")
+			anchor := rapid.SampledFrom(order).Draw(rt, "anchor")
+			m := backlog.Move{IDs: []string{id}}
+			if anchor != id {
+				if rapid.Bool().Draw(rt, "after") {
+					m.After = anchor
+				} else {
+					m.Before = anchor
+				}
+			}
+			moves = append(moves, m)
+		}
+		s.ResetCounts()
+		calls, err := c.Move(t.Context(), moves)
+		if err != nil {
+			rt.Fatal(err)
+		}
+		got, _ := c.Order(t.Context())
+		if want := reconcile.ApplyMoves(order, moves); !slices.Equal(got, want) {
+			rt.Fatalf("order %v, want %v", got, want)
+		}
+		if n := s.Requests(sandbox.BotEmail).ByOperation["issueUpdate"]; n != calls {
+			rt.Fatalf("calls %d, issueUpdate %d", calls, n)
+		}
+	})
+}
