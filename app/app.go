@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tandem-sync/tandem/admin"
@@ -18,6 +19,7 @@ import (
 	"github.com/tandem-sync/tandem/connectors/jira"
 	"github.com/tandem-sync/tandem/connectors/linear"
 	"github.com/tandem-sync/tandem/daemon"
+	"github.com/tandem-sync/tandem/metrics"
 	"github.com/tandem-sync/tandem/reconcile"
 	"github.com/tandem-sync/tandem/store"
 	"github.com/tandem-sync/tandem/store/embedded"
@@ -49,11 +51,16 @@ type App struct {
 	// Feed keeps recent propagations for the admin API.
 	Feed *admin.Feed
 
-	opts   Options
-	ln     net.Listener
-	srv    *http.Server
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	Metrics *metrics.Metrics
+
+	opts         Options
+	jiraHealth   health
+	linearHealth health
+	running      atomic.Bool
+	ln           net.Listener
+	srv          *http.Server
+	cancel       context.CancelFunc
+	wg           sync.WaitGroup
 }
 
 // OpenState opens the store the configuration names: Redis when
@@ -79,17 +86,35 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	if opts.Log == nil {
 		opts.Log = slog.Default()
 	}
-	if opts.HTTPClient == nil {
-		opts.HTTPClient = &http.Client{Timeout: 30 * time.Second}
-	}
 	st, err := OpenState(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
 	a := &App{Config: cfg, State: st, opts: opts, Feed: &admin.Feed{}}
+	a.Metrics = metrics.New(metrics.Gauges{
+		QueueDepth: func() float64 { return float64(a.Daemon.Stats().Queue) },
+		SyncLag:    func() float64 { return a.Daemon.OldestWait().Seconds() },
+		Links: func() float64 {
+			ls, _ := st.Links(context.Background())
+			return float64(len(ls))
+		},
+		OpenConflicts: func() float64 {
+			cs, _ := st.Conflicts(context.Background(), store.ConflictFilter{OpenOnly: true})
+			return float64(len(cs))
+		},
+	})
+	client := func(side backlog.Side, h *health) *http.Client {
+		c := &http.Client{Timeout: 30 * time.Second}
+		if opts.HTTPClient != nil {
+			cp := *opts.HTTPClient
+			c = &cp
+		}
+		c.Transport = h.transport(a.Metrics.Transport(side, c.Transport))
+		return c
+	}
 	a.Jira, err = jira.New(ctx, jira.Config{
 		URL: cfg.JiraURL, Email: cfg.JiraEmail, Token: cfg.JiraToken, Project: cfg.JiraProject,
-		WebhookSecret: cfg.JiraWebhookSecret, HTTPClient: opts.HTTPClient,
+		WebhookSecret: cfg.JiraWebhookSecret, HTTPClient: client(backlog.Jira, &a.jiraHealth),
 	})
 	if err != nil {
 		st.Close()
@@ -97,13 +122,13 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	}
 	a.Linear, err = linear.New(ctx, linear.Config{
 		URL: cfg.LinearURL, APIKey: cfg.LinearAPIKey, Team: cfg.LinearTeam,
-		WebhookSecret: cfg.LinearWebhookSecret, HTTPClient: opts.HTTPClient,
+		WebhookSecret: cfg.LinearWebhookSecret, HTTPClient: client(backlog.Linear, &a.linearHealth),
 	})
 	if err != nil {
 		st.Close()
 		return nil, fmt.Errorf("connecting to linear at %s: %w", cfg.LinearURL, err)
 	}
-	retry := connectors.RetryPolicy{Max: 10 * time.Second}
+	retry := connectors.RetryPolicy{Max: 10 * time.Second, OnWait: a.Metrics.RetryWait}
 	jc, lc := connectors.WithRetry(a.Jira, retry), connectors.WithRetry(a.Linear, retry)
 	a.Syncer = &reconcile.Syncer{
 		Jira: jc, Linear: lc, State: st, Site: a.Jira.Site(),
@@ -131,6 +156,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	if a.Order != nil {
 		a.Daemon.Order = a.Order
 	}
+	a.Daemon.OnPass = func(_ string, err error, _ time.Duration) { a.Metrics.Pass(err) }
 	return a, nil
 }
 
@@ -165,7 +191,9 @@ func (a *App) Start(ctx context.Context) error {
 			a.opts.Log.Error("http server stopped", "err", err)
 		}
 	})
+	a.running.Store(true)
 	a.wg.Go(func() {
+		defer a.running.Store(false)
 		if err := a.Daemon.Run(runCtx); err != nil {
 			a.opts.Log.Error("daemon stopped", "err", err)
 		}
@@ -198,6 +226,7 @@ func (a *App) Close() error {
 
 func (a *App) observe(e reconcile.Event) {
 	a.Feed.Observe(e)
+	a.Metrics.Observe(e, e.SourceUpdated)
 	if a.opts.Observe != nil {
 		a.opts.Observe(e)
 	}
@@ -206,9 +235,12 @@ func (a *App) observe(e reconcile.Event) {
 // Handler serves the daemon's endpoints and, when an admin token is
 // configured, the admin API under /api/ and the page under /ui.
 func (a *App) Handler() http.Handler {
-	d := a.Daemon.Handler()
+	mux := http.NewServeMux()
+	mux.Handle("/", a.Daemon.Handler())
+	mux.HandleFunc("GET /readyz", a.ready)
+	mux.Handle("GET /metrics", a.Metrics.Handler())
 	if a.Config.AdminToken == "" {
-		return d
+		return mux
 	}
 	api := (&admin.API{
 		State: a.State, Token: a.Config.AdminToken, Feed: a.Feed, Log: a.opts.Log,
@@ -218,8 +250,6 @@ func (a *App) Handler() http.Handler {
 			return admin.Status{Queue: s.Queue, Passes: s.Passes, Failures: s.Failures, Deliveries: s.Deliveries}
 		},
 	}).Handler()
-	mux := http.NewServeMux()
-	mux.Handle("/", d)
 	mux.Handle("/api/", api)
 	mux.Handle("/ui", api)
 	mux.Handle("/ui/", api)

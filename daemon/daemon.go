@@ -52,6 +52,8 @@ type Daemon struct {
 	PollEvery time.Duration // default 30 s
 	Workers   int           // default 4
 	Log       *slog.Logger
+	// OnPass, when set, is told about every pass and its outcome.
+	OnPass func(key string, err error, took time.Duration)
 	// DedupeTTL is how long a webhook delivery id is remembered (default
 	// 24 h: Linear retries for up to about 7 h).
 	DedupeTTL time.Duration
@@ -130,6 +132,12 @@ func (d *Daemon) Run(ctx context.Context) error {
 	return nil
 }
 
+// OldestWait is how long the longest-waiting key has waited for a worker.
+func (d *Daemon) OldestWait() time.Duration {
+	d.init()
+	return d.q.OldestWait()
+}
+
 // Idle reports whether no key is waiting, being synced or scheduled.
 func (d *Daemon) Idle() bool {
 	d.init()
@@ -176,6 +184,7 @@ func (d *Daemon) work(ctx context.Context) {
 
 func (d *Daemon) pass(ctx context.Context, key string, seq int64, failures map[string]int) {
 	log := d.Log.With("key", key)
+	start := time.Now()
 	var res reconcile.Result
 	var err error
 	if key == OrderKey {
@@ -196,6 +205,9 @@ func (d *Daemon) pass(ctx context.Context, key string, seq int64, failures map[s
 		res, err = d.Syncer.Sync(ctx, ref)
 	}
 	d.stats.Passes.Add(1)
+	if d.OnPass != nil {
+		d.OnPass(key, err, time.Since(start))
+	}
 	switch {
 	case ctx.Err() != nil:
 		return // stopping; the dirty mark stays for the next start

@@ -15,7 +15,8 @@ type queue struct {
 	mu         sync.Mutex
 	cond       *sync.Cond
 	order      []string
-	waiting    map[string]int64 // key -> seq, keys in order
+	waiting    map[string]int64     // key -> seq, keys in order
+	since      map[string]time.Time // key -> when it started waiting
 	processing map[string]bool
 	again      map[string]int64 // added while processing
 	timers     map[string]*time.Timer
@@ -23,7 +24,7 @@ type queue struct {
 }
 
 func newQueue() *queue {
-	q := &queue{waiting: map[string]int64{}, processing: map[string]bool{}, again: map[string]int64{}, timers: map[string]*time.Timer{}}
+	q := &queue{waiting: map[string]int64{}, since: map[string]time.Time{}, processing: map[string]bool{}, again: map[string]int64{}, timers: map[string]*time.Timer{}}
 	q.cond = sync.NewCond(&q.mu)
 	return q
 }
@@ -52,6 +53,7 @@ func (q *queue) addLocked(key string, seq int64) {
 		return
 	}
 	q.waiting[key] = seq
+	q.since[key] = time.Now()
 	q.order = append(q.order, key)
 	q.cond.Signal()
 }
@@ -95,6 +97,7 @@ func (q *queue) Get(ctx context.Context) (string, int64, bool) {
 	q.order = q.order[1:]
 	seq := q.waiting[key]
 	delete(q.waiting, key)
+	delete(q.since, key)
 	q.processing[key] = true
 	return key, seq, true
 }
@@ -116,6 +119,17 @@ func (q *queue) Len() int {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	return len(q.order) + len(q.processing) + len(q.timers)
+}
+
+// OldestWait is how long the longest-waiting key has waited (0 when none
+// waits).
+func (q *queue) OldestWait() time.Duration {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if len(q.order) == 0 {
+		return 0
+	}
+	return time.Since(q.since[q.order[0]])
 }
 
 // Close wakes every Get and stops the timers.

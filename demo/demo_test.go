@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/hex"
+	"io"
 	"log/slog"
+	"net/http"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -224,5 +227,61 @@ func TestRestartResumes(t *testing.T) {
 	}
 	if len(e.Jira.Issues()) != nj || len(e.Linear.Issues()) != nl {
 		t.Fatalf("issues after restart: jira %d (was %d), linear %d (was %d)", len(e.Jira.Issues()), nj, len(e.Linear.Issues()), nl)
+	}
+}
+
+// TestOperationsEndpoints: /healthz, /readyz (store and both tools) and
+// /metrics (propagations by direction and field, API calls by connector).
+func TestOperationsEndpoints(t *testing.T) {
+	e := start(t, EnvOptions{Webhooks: true, PollEvery: time.Hour})
+	ctx := t.Context()
+	l, err := e.Pick(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Jira.UserEdit(Alice, l.Jira.ID, map[string]any{"summary": "Measured"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := WaitFor(ctx, 10*time.Second, func() bool { return e.LinearIssue(l).Title == "Measured" }); err != nil {
+		t.Fatal(err)
+	}
+	get := func(path string) (int, string) {
+		resp, err := http.Get("http://" + e.App.Addr() + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := get("/healthz"); code != 200 {
+		t.Fatalf("healthz %d %s", code, body)
+	}
+	code, body := get("/readyz")
+	if code != 200 || !strings.Contains(body, `"jira":{"ok":true`) || !strings.Contains(body, `"store":{"ok":true`) {
+		t.Fatalf("readyz %d %s", code, body)
+	}
+	_, body = get("/metrics")
+	for _, want := range []string{
+		`tandem_propagations_total{direction="jira_to_linear",field="title"} 1`,
+		`tandem_propagation_latency_seconds_count{direction="jira_to_linear",field="title"} 1`,
+		`tandem_api_calls_total{code="2xx",connector="jira",method="GET"}`,
+		`tandem_api_calls_total{code="2xx",connector="linear",method="POST"}`,
+		`tandem_queue_depth`, `tandem_links`, `tandem_sync_passes_total{outcome="ok"}`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	// The admin API is off without a token.
+	if code, _ := get("/api/v1/status"); code != 404 {
+		t.Fatalf("admin API without a token: %d, want 404", code)
+	}
+	// A tool that stops answering makes the daemon unready.
+	e.Linear.Close()
+	e.App.Daemon.Enqueue(ctx, l.Jira)
+	if _, err := WaitFor(ctx, 10*time.Second, func() bool { c, _ := get("/readyz"); return c == 503 }); err != nil {
+		_, b := get("/readyz")
+		t.Fatalf("readyz still ready with linear down: %s", b)
 	}
 }

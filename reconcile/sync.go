@@ -40,6 +40,9 @@ type Event struct {
 	Fields   []backlog.Field
 	Conflict *backlog.Conflict
 	At       time.Time
+	// SourceUpdated is when the side the change came from last changed
+	// (patches), for latency measurement.
+	SourceUpdated time.Time
 }
 
 // EventKind names what an Event reports.
@@ -333,7 +336,11 @@ func (s *Syncer) merge(ctx context.Context, lease store.Lease, link backlog.Link
 		}
 		res.Writes++
 		s.log().Info("propagated", "link", link.ID(), "jira", link.Jira.Key, "linear", link.Linear.Key, "to", side, "fields", p.Fields())
-		s.emit(Event{Kind: EventPatched, LinkID: link.ID(), Jira: link.Jira, Linear: link.Linear, To: side, Fields: p.Fields()})
+		src := jira.UpdatedAt
+		if side == backlog.Jira {
+			src = linear.UpdatedAt
+		}
+		s.emit(Event{Kind: EventPatched, LinkID: link.ID(), Jira: link.Jira, Linear: link.Linear, To: side, Fields: p.Fields(), SourceUpdated: src})
 	}
 	if err := s.State.SaveBase(ctx, lease, link.ID(), out.Base); err != nil {
 		return res, fmt.Errorf("saving base of %s: %w", link.ID(), err)

@@ -1,0 +1,86 @@
+package app
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// health remembers how the last call to one tool went, so readiness can
+// report the tool without calling it on every probe.
+type health struct {
+	mu      sync.Mutex
+	okAt    time.Time
+	failAt  time.Time
+	lastErr string
+}
+
+func (h *health) transport(next http.RoundTripper) http.RoundTripper {
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	return rtFunc(func(r *http.Request) (*http.Response, error) {
+		resp, err := next.RoundTrip(r)
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		switch {
+		case err != nil:
+			h.failAt, h.lastErr = time.Now(), err.Error()
+		case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden || resp.StatusCode >= 500:
+			h.failAt, h.lastErr = time.Now(), fmt.Sprintf("%s %s: %s", r.Method, r.URL.Path, resp.Status)
+		default: // 2xx, other 4xx and 429 all mean the tool answers
+			h.okAt = time.Now()
+		}
+		return resp, err
+	})
+}
+
+// state reports whether the tool answered last time, and how.
+func (h *health) state() (bool, string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	switch {
+	case h.okAt.IsZero() && h.failAt.IsZero():
+		return true, "no calls yet"
+	case h.failAt.After(h.okAt):
+		return false, "failing since " + h.failAt.UTC().Format(time.RFC3339) + ": " + h.lastErr
+	default:
+		return true, "ok, last answer " + time.Since(h.okAt).Round(time.Millisecond).String() + " ago"
+	}
+}
+
+type rtFunc func(*http.Request) (*http.Response, error)
+
+func (f rtFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// ready answers /readyz: 200 when the daemon runs, the state store answers
+// and both tools answered their last call; 503 otherwise, with the reasons.
+func (a *App) ready(w http.ResponseWriter, r *http.Request) {
+	type check struct {
+		OK     bool   `json:"ok"`
+		Detail string `json:"detail"`
+	}
+	checks := map[string]check{}
+	_, err := a.State.Cursor(r.Context(), "poll:jira")
+	checks["store"] = check{OK: err == nil, Detail: "ok"}
+	if err != nil {
+		checks["store"] = check{Detail: err.Error()}
+	}
+	ok, msg := a.jiraHealth.state()
+	checks["jira"] = check{OK: ok, Detail: msg}
+	ok, msg = a.linearHealth.state()
+	checks["linear"] = check{OK: ok, Detail: msg}
+	running := a.running.Load()
+	checks["daemon"] = check{OK: running, Detail: map[bool]string{true: "running", false: "not running"}[running]}
+	code := http.StatusOK
+	for _, c := range checks {
+		if !c.OK {
+			code = http.StatusServiceUnavailable
+		}
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(code)
+	json.NewEncoder(w).Encode(checks)
+}
