@@ -310,8 +310,8 @@ const sortMutation = `mutation TandemSort($id: String!, $sortOrder: Float!) {
 // counts the issueUpdates made. A move of other than one id is a permanent
 // error (before any call); an id or anchor missing from the order is
 // ErrNotFound (the plan is stale: the next pass replans). On an error the
-// moves already written stay; a re-spread cut short may leave its window
-// out of order until the next pass.
+// moves already written stay; a re-spread cut short leaves the other
+// issues in their order (see writeOrder) and the moved one where it was.
 func (c *Client) Move(ctx context.Context, moves []backlog.Move) (calls int, err error) {
 	for _, m := range moves {
 		if len(m.IDs) != 1 {
@@ -337,12 +337,7 @@ func (c *Client) Move(ctx context.Context, moves []backlog.Move) (calls int, err
 		if respread {
 			c.log.Info("linear: re-spreading sortOrder", "issue", id, "after", m.After, "before", m.Before, "writes", len(writes))
 		}
-		// Neighbours first, the moved issue last: a cut-short re-spread
-		// then leaves the moved issue where it was.
-		slices.SortStableFunc(writes, func(a, b sortWrite) int {
-			return cmp.Compare(boolInt(a.ID == id), boolInt(b.ID == id))
-		})
-		for _, w := range writes {
+		for _, w := range writeOrder(view, writes, id) {
 			var out struct {
 				IssueUpdate struct {
 					Success bool `json:"success"`
@@ -361,9 +356,31 @@ func (c *Client) Move(ctx context.Context, moves []backlog.Move) (calls int, err
 	return calls, nil
 }
 
-func boolInt(b bool) int {
-	if b {
-		return 1
+// writeOrder orders a move's writes so that a batch cut short (an error
+// after some writes) never reorders the other issues among themselves:
+// issues whose sortOrder grows are written from the last to the first, the
+// ones whose sortOrder shrinks from the first to the last, and the moved
+// issue id last. Any prefix of the result then keeps every pair of other
+// issues in their old relative order (each written value is strictly
+// between its written and unwritten neighbours' values). old is the view
+// before the move.
+func writeOrder(old []slot, writes []sortWrite, id string) []sortWrite {
+	pos := make(map[string]int, len(old))
+	for i, s := range old {
+		pos[s.ID] = i
 	}
-	return 0
+	var up, down, moved []sortWrite
+	for _, w := range writes {
+		switch {
+		case w.ID == id:
+			moved = append(moved, w)
+		case w.Sort > old[pos[w.ID]].Sort:
+			up = append(up, w)
+		default:
+			down = append(down, w)
+		}
+	}
+	slices.SortFunc(up, func(a, b sortWrite) int { return cmp.Compare(pos[b.ID], pos[a.ID]) })
+	slices.SortFunc(down, func(a, b sortWrite) int { return cmp.Compare(pos[a.ID], pos[b.ID]) })
+	return append(append(up, down...), moved...)
 }

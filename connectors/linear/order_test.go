@@ -117,6 +117,45 @@ func checkView(t interface {
 	}
 }
 
+// checkPrefixes: after any prefix of the ordered writes, the issues other
+// than the moved one read back in their old relative order.
+func checkPrefixes(t interface {
+	Helper()
+	Fatalf(string, ...any)
+}, old []slot, writes []sortWrite, moved string) {
+	t.Helper()
+	var want []string
+	for _, s := range old {
+		if s.ID != moved {
+			want = append(want, s.ID)
+		}
+	}
+	for k := range writes {
+		val := map[string]float64{}
+		for _, s := range old {
+			val[s.ID] = s.Sort
+		}
+		for _, w := range writes[:k+1] {
+			val[w.ID] = w.Sort
+		}
+		var back []slot
+		for id, v := range val {
+			if id != moved {
+				back = append(back, slot{ID: id, Sort: v})
+			}
+		}
+		sortSlots(back)
+		for i, s := range back {
+			if s.ID != want[i] {
+				t.Fatalf("after %d of %d writes %v the others read back out of order", k+1, len(writes), writes)
+			}
+		}
+	}
+	if len(writes) > 0 && writes[len(writes)-1].ID != moved {
+		t.Fatalf("the moved issue is not written last: %v", writes)
+	}
+}
+
 func TestPlaceErrors(t *testing.T) {
 	list := slots(1, 2, 3)
 	for name, m := range map[string][3]string{
@@ -233,6 +272,7 @@ func TestPlaceProperty(t *testing.T) {
 				t.Fatalf("move %+v: %v, want %v", m, got, want)
 			}
 			checkView(t, out, list, writes)
+			checkPrefixes(t, list, writeOrder(list, writes, id), id)
 			switch {
 			case !respread && len(writes) > 1:
 				t.Fatalf("%d writes without a re-spread", len(writes))
