@@ -58,10 +58,15 @@ func (s *Server) createIssue(actor *user, in map[string]any) (*issue, error) {
 	i.state = s.defaultState(t)
 	// A new issue goes to the top of the manual order: below the team's
 	// smallest sortOrder (lower values come first, as the schema says of
-	// every sortOrder it documents). Real issues show it: Linear issues
-	// carry negative, decreasing sortOrders as they are created (e.g.
-	// N8N-6945 at -154747 in a captured webhook). A sortOrder in the input
-	// wins (Linear also has preserveSortOrderOnCreate, not modelled).
+	// every sortOrder it documents). Linear does not document where a new
+	// issue lands; real payloads are consistent with the top: long-lived
+	// workspaces carry large negative sortOrders on recent issues (e.g.
+	// N8N-6945 at -154747 in a webhook captured in an n8n workflow
+	// template), which only insertion below the minimum produces, and
+	// IssueCreateInput's preserveSortOrderOnCreate ("whether the passed
+	// sort order should be preserved") says Linear otherwise places the
+	// issue itself. A sortOrder in the input is kept here (the flag is not
+	// modelled).
 	if min, ok := s.minSortOrder(t); ok {
 		i.sortOrder = min - 1000
 	}
