@@ -211,10 +211,14 @@ func fromInlines(ins []wiki.Inline) []*Node {
 			out = append(out, &Node{Type: "mention", Attrs: map[string]any{"id": id}})
 		case wiki.Image:
 			// ADF media is block-level; inside text, an image becomes a link.
+			// Inside a link it keeps that link; alone it links to itself.
 			t := in
-			t.Kind, t.Text, t.Marks, t.Href = wiki.Text, in.Alt, in.Marks|wiki.Link, in.Text
+			t.Kind, t.Text = wiki.Text, in.Alt
 			if t.Text == "" {
 				t.Text = in.Text
+			}
+			if in.Marks&wiki.Link == 0 {
+				t.Marks, t.Href = in.Marks|wiki.Link, in.Text
 			}
 			out = appendText(out, t.Text, marksOf(t))
 		}

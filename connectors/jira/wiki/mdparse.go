@@ -535,7 +535,7 @@ func splitMentions(ins []Inline) []Inline {
 }
 
 func validMention(ref string) bool {
-	if ref == "" || len(ref) > 128 {
+	if ref == "" || len(ref) > 128 || strings.EqualFold(ref, "accountid:") {
 		return false
 	}
 	for _, r := range ref {

@@ -811,7 +811,7 @@ func link(s string) ([]Inline, int) {
 	if href == "" {
 		return nil, 0
 	}
-	ins := parseInline(trimSp(inner[:bar]))
+	ins := parseInline(inner[:bar])
 	if len(ins) == 0 {
 		ins = []Inline{{Kind: Text, Text: href}}
 	}
