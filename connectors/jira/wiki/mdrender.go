@@ -465,6 +465,15 @@ func (w *mdWriter) closeMark(m Marks, d string) {
 	w.b.WriteString(d)
 }
 
+func (w *mdWriter) inLink() bool {
+	for _, m := range w.stack {
+		if m == Link {
+			return true
+		}
+	}
+	return false
+}
+
 func (w *mdWriter) code(s string) {
 	n := 1
 	for longestRun(s, '`') >= n {
@@ -511,18 +520,21 @@ func (w *mdWriter) text(s string, next rune) {
 		}
 		esc := false
 		switch c {
-		case '\\', '`', '*', '[', ']', '<', '|', '~':
+		case '\\', '`', '[', '<', '|':
 			esc = true
-		case '_':
-			prev, _ := utf8.DecodeLastRuneInString(s[:i])
-			nx, _ := utf8.DecodeRuneInString(s[i+1:])
-			if i == 0 {
-				prev = 0
+		case ']':
+			// Only a link's text can be closed early.
+			esc = w.inLink()
+		case '*', '_', '~':
+			// Between two spaces a delimiter can neither open nor close; '_'
+			// inside a word cannot either.
+			spaced := i > 0 && i+1 < len(s) && s[i-1] == ' ' && s[i+1] == ' ' && !(w.lineBeg && strings.TrimLeft(s[:i], " ") == "")
+			esc = !spaced
+			if c == '_' && esc {
+				prev, _ := utf8.DecodeLastRuneInString(s[:i])
+				nx, _ := utf8.DecodeRuneInString(s[i+1:])
+				esc = !(i > 0 && i+1 < len(s) && isAlnum(prev) && isAlnum(nx))
 			}
-			if i+1 >= len(s) {
-				nx = 0
-			}
-			esc = !(isAlnum(prev) && isAlnum(nx))
 		case '&':
 			esc = looksLikeEntity(s[i+1:])
 		case '!':
