@@ -159,3 +159,23 @@ func TestLargeInputDoesNotBlowUp(t *testing.T) {
 		t.Error("empty result")
 	}
 }
+
+// Render and RenderMarkdown accept a hand-built tree that is not in normal
+// form, and write what its normal form would give.
+func TestRenderNormalizes(t *testing.T) {
+	build := func() *Doc {
+		return &Doc{Blocks: []Block{
+			{Kind: Paragraph, Inlines: []Inline{{Kind: Text, Text: "  a"}, {Kind: Text, Text: "b "}, {Kind: HardBreak}}},
+			{Kind: Paragraph},
+			{Kind: BulletList, Items: []Item{{Blocks: []Block{{Kind: Paragraph, Inlines: []Inline{{Kind: Text, Text: "x", Marks: Strong}}}}}}},
+			{Kind: BulletList, Items: []Item{{Blocks: []Block{{Kind: Paragraph, Inlines: []Inline{{Kind: Text, Text: "y\nz"}}}}}}},
+			{Kind: Heading, Level: 9, Inlines: []Inline{{Kind: Text, Text: "h"}}},
+		}}
+	}
+	if got, want := Render(build()), "ab\n\n* *x*\n* y\nz\n\nh6. h"; got != want {
+		t.Errorf("Render = %q, want %q", got, want)
+	}
+	if got, want := RenderMarkdown(build()), "ab\n\n- **x**\n- y\n  z\n\n###### h"; got != want {
+		t.Errorf("RenderMarkdown = %q, want %q", got, want)
+	}
+}
