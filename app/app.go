@@ -132,17 +132,17 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	jc, lc := connectors.WithRetry(a.Jira, retry), connectors.WithRetry(a.Linear, retry)
 	a.Syncer = &reconcile.Syncer{
 		Jira: jc, Linear: lc, State: st, Site: a.Jira.Site(),
-		Policies: reconcile.Policies{Default: backlog.Policy(cfg.Policy)},
+		Policies: reconcile.Policies{Default: cfg.Mapping.DefaultPolicy, Fields: cfg.Mapping.Policies},
 		Log:      opts.Log, Observe: a.observe,
 	}
-	if cfg.OrderMaster != "" && cfg.OrderMaster != "off" {
+	if m := cfg.Mapping.OrderMaster; m == "jira" || m == "linear" {
 		jo, jok := any(a.Jira).(connectors.Orderer)
 		lo, lok := any(a.Linear).(connectors.Orderer)
 		if !jok || !lok {
 			st.Close()
 			return nil, &config.Error{Var: "TANDEM_ORDER_MASTER", Msg: "a connector cannot read or change order in this build"}
 		}
-		a.Order = &reconcile.OrderSyncer{Master: backlog.Side(cfg.OrderMaster), Jira: jo, Linear: lo, State: st, Log: opts.Log}
+		a.Order = &reconcile.OrderSyncer{Master: backlog.Side(m), Jira: jo, Linear: lo, State: st, Log: opts.Log}
 	}
 	a.Daemon = &daemon.Daemon{
 		Syncer:    a.Syncer,

@@ -409,3 +409,10 @@ type Move struct {
 	After  string   `json:"after,omitempty"`
 	Before string   `json:"before,omitempty"`
 }
+
+// Change is when, and by whom, a field of an item last changed, as the
+// tool's history tells it (Jira changelog, Linear issue history).
+type Change struct {
+	At time.Time
+	By string // email, or a display name when the tool hides the email
+}

@@ -37,10 +37,16 @@ type Config struct {
 	PollEvery   time.Duration `env:"TANDEM_POLL_INTERVAL, default=30s"`
 	PublicURL   string        `env:"TANDEM_PUBLIC_URL"`
 	Workers     int           `env:"TANDEM_WORKERS, default=4"`
-	Policy      string        `env:"TANDEM_CONFLICT_POLICY, default=jira"`
-	OrderMaster string        `env:"TANDEM_ORDER_MASTER, default=off"`
+	Policy      string        `env:"TANDEM_CONFLICT_POLICY"`
+	OrderMaster string        `env:"TANDEM_ORDER_MASTER"`
+	MappingFile string        `env:"TANDEM_MAPPING"`
 	AdminToken  string        `env:"TANDEM_ADMIN_TOKEN"`
 	LogLevel    string        `env:"TANDEM_LOG_LEVEL, default=info"`
+
+	// Mapping is the mapping file's content (defaults without a file),
+	// with TANDEM_ORDER_MASTER and TANDEM_CONFLICT_POLICY applied; Load
+	// fills it.
+	Mapping Mapping
 }
 
 // Error is a configuration problem with the variable it concerns.
@@ -60,7 +66,30 @@ func Load(ctx context.Context, lookup envconfig.Lookuper) (Config, error) {
 	if err != nil {
 		return c, describe(err)
 	}
-	return c, c.Validate()
+	if err := c.Validate(); err != nil {
+		return c, err
+	}
+	return c, c.LoadMapping()
+}
+
+// LoadMapping reads TANDEM_MAPPING (when set) into c.Mapping and applies
+// the variables that override it.
+func (c *Config) LoadMapping() error {
+	m := DefaultMapping()
+	if c.MappingFile != "" {
+		var err error
+		if m, err = LoadMapping(c.MappingFile); err != nil {
+			return err
+		}
+	}
+	if c.OrderMaster != "" {
+		m.OrderMaster = c.OrderMaster
+	}
+	if c.Policy != "" {
+		m.DefaultPolicy = backlog.Policy(c.Policy)
+	}
+	c.Mapping = m
+	return nil
 }
 
 // describe turns go-envconfig's error, which names the Go field, into one
@@ -192,7 +221,7 @@ func checkWorkers(n int) string {
 }
 
 func checkPolicy(p string) string {
-	if !backlog.Policy(p).Valid() {
+	if p != "" && !backlog.Policy(p).Valid() {
 		return fmt.Sprintf("%q is not one of jira, linear, newest, manual", p)
 	}
 	return ""
@@ -200,7 +229,7 @@ func checkPolicy(p string) string {
 
 func checkOrderMaster(m string) string {
 	switch m {
-	case "jira", "linear", "off":
+	case "", "jira", "linear", "off":
 		return ""
 	}
 	return fmt.Sprintf("%q is not one of jira, linear, off (the tool whose backlog order the other mirrors)", m)

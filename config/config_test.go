@@ -24,7 +24,7 @@ func TestLoadDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.LinearURL != "https://api.linear.app" || c.PollEvery != 30*time.Second || c.Listen != ":8080" || c.RedisURL != "" || c.Policy != "jira" || c.OrderMaster != "off" {
+	if c.LinearURL != "https://api.linear.app" || c.PollEvery != 30*time.Second || c.Listen != ":8080" || c.RedisURL != "" || c.Mapping.DefaultPolicy != "jira" || c.Mapping.OrderMaster != "off" {
 		t.Fatalf("defaults not applied: %+v", c)
 	}
 }

@@ -129,3 +129,12 @@ type Orderer interface {
 	// API: 50; Linear: 1).
 	MaxBatch() int
 }
+
+// History is the optional capability of telling when, and by whom, a field
+// of an item last changed (the newest conflict policy and the conflict log
+// use it; without it the item's updated time stands in).
+type History interface {
+	// FieldChange returns the last change of field f of item id; a zero
+	// Change when the history shows none (e.g. unchanged since creation).
+	FieldChange(ctx context.Context, id string, f backlog.Field) (backlog.Change, error)
+}

@@ -41,6 +41,8 @@ type EnvOptions struct {
 	AdminToken string
 	// OrderMaster turns on order mirroring ("jira" or "linear").
 	OrderMaster string
+	// MappingFile is a mapping file to load (TANDEM_MAPPING).
+	MappingFile string
 }
 
 // StartEnv starts both sandboxes and Tandem. Close it when done.
@@ -77,9 +79,13 @@ func StartEnv(ctx context.Context, o EnvOptions) (*Env, error) {
 		LinearWebhookSecret: secret(),
 		RedisURL:            o.RedisURL, RedisPrefix: o.RedisPrefix, DataDir: o.DataDir,
 		Listen: o.Listen, PollEvery: o.PollEvery, Workers: 4, Policy: o.Policy, LogLevel: "info",
-		AdminToken: o.AdminToken, OrderMaster: o.OrderMaster,
+		AdminToken: o.AdminToken, OrderMaster: o.OrderMaster, MappingFile: o.MappingFile,
 	}
 	if err := e.Config.Validate(); err != nil {
+		e.Close()
+		return nil, err
+	}
+	if err := e.Config.LoadMapping(); err != nil {
 		e.Close()
 		return nil, err
 	}

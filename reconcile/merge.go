@@ -48,7 +48,11 @@ type Input struct {
 	Policies      Policies
 	// Held fields are not merged: a manual conflict on them is open.
 	Held map[backlog.Field]bool
-	Now  time.Time
+	// JiraChanges and LinearChanges tell when and by whom each side last
+	// changed a field (from the tools' histories); where absent, the
+	// item's UpdatedAt stands in.
+	JiraChanges, LinearChanges map[backlog.Field]backlog.Change
+	Now                        time.Time
 }
 
 // Output is Merge's decision.
@@ -126,8 +130,16 @@ func Merge(in Input) Output {
 				LinVal:   l,
 				JiraAt:   in.Jira.UpdatedAt,
 				LinearAt: in.Linear.UpdatedAt,
+				JiraBy:   in.JiraChanges[f].By,
+				LinearBy: in.LinearChanges[f].By,
 				Policy:   in.Policies.For(f),
 				At:       in.Now,
+			}
+			if ch := in.JiraChanges[f]; !ch.At.IsZero() {
+				c.JiraAt = ch.At
+			}
+			if ch := in.LinearChanges[f]; !ch.At.IsZero() {
+				c.LinearAt = ch.At
 			}
 			winner := decide(c)
 			switch winner {

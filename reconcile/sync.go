@@ -25,6 +25,9 @@ type Syncer struct {
 	LockTTL  time.Duration // default 30 s
 	Now      func() time.Time
 	Log      *slog.Logger
+	// JiraHistory and LinearHistory, when set, tell when each side changed
+	// a field (connectors.History), for conflict records and `newest`.
+	JiraHistory, LinearHistory connectors.History
 	// Observe, when set, is told about every write a pass makes.
 	Observe func(Event)
 }
@@ -294,11 +297,19 @@ func (s *Syncer) merge(ctx context.Context, lease store.Lease, link backlog.Link
 	if err != nil {
 		return Result{}, err
 	}
-	out := Merge(Input{
+	in := Input{
 		Fields: s.fields(), Base: base, Jira: jira, Linear: linear,
 		ProjectJira: s.Jira.Project, ProjectLinear: s.Linear.Project,
 		Policies: s.Policies, Held: held, Now: s.now(),
-	})
+	}
+	out := Merge(in)
+	if len(out.Conflicts) > 0 && (s.JiraHistory != nil || s.LinearHistory != nil) {
+		// Conflicts record (and `newest` decides by) when each side changed
+		// that very field: ask the histories, then decide again.
+		in.JiraChanges = s.changes(ctx, s.JiraHistory, link.Jira.ID, out.Conflicts)
+		in.LinearChanges = s.changes(ctx, s.LinearHistory, link.Linear.ID, out.Conflicts)
+		out = Merge(in)
+	}
 	// A person's decision on a conflict: its value goes to both sides.
 	for _, c := range settled {
 		if s.Jira.Project(c.Field, c.Value) != jira.Get(c.Field) {
@@ -396,4 +407,22 @@ func (s *Syncer) createdBase(ctx context.Context, src backlog.Item, twinRef back
 		}
 	}
 	return base, nil
+}
+
+// changes asks one side's history about the conflicting fields. A history
+// that fails is logged and left out: the item's updated time stands in.
+func (s *Syncer) changes(ctx context.Context, h connectors.History, id string, cs []backlog.Conflict) map[backlog.Field]backlog.Change {
+	if h == nil {
+		return nil
+	}
+	out := map[backlog.Field]backlog.Change{}
+	for _, c := range cs {
+		ch, err := h.FieldChange(ctx, id, c.Field)
+		if err != nil {
+			s.log().Warn("reading field history", "id", id, "field", c.Field, "err", err)
+			continue
+		}
+		out[c.Field] = ch
+	}
+	return out
 }
