@@ -62,6 +62,7 @@ type Client struct {
 	now                   func() time.Time
 	twins                 twinCache
 	priorities            map[string]bool // lower-cased names the site has
+	orderPage             int             // Order's page size; 0: orderPageSize (tests lower it)
 }
 
 // status is one workflow status of the project.
@@ -181,6 +182,9 @@ func (c *Client) loadStatuses(ctx context.Context) error {
 	}
 	return nil
 }
+
+// logger is where the connector logs.
+func (c *Client) logger() *slog.Logger { return slog.Default() }
 
 // Side names the tool.
 func (c *Client) Side() backlog.Side { return backlog.Jira }

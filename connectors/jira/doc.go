@@ -1,6 +1,7 @@
 // Package jira is Tandem's connector to one Jira Cloud project, built on
 // go-jira (REST v2, where rich text is wiki markup). It implements
-// connectors.Connector, connectors.Webhooks and connectors.Registrar.
+// connectors.Connector, connectors.Webhooks, connectors.Registrar and
+// connectors.Orderer.
 //
 // It owns: the mapping between Jira issues and backlog.Item (mapping.go:
 // wiki markup ⇄ Markdown through package wiki, statuses by name then by
@@ -9,11 +10,14 @@
 // through the `tandem.origin` issue property (read back from a search of the
 // bot's own recent creations, since Jira only lets JQL search properties an
 // installed app declared for indexing), status changes through
-// workflow transitions, the error contract (404 → ErrNotFound, 429 →
+// workflow transitions, the manual order (order.go: Order lists ids by
+// `ORDER BY Rank`, Move makes one Agile rank call per backlog.Move and
+// re-ranks only the issues a 207 answer reports as failed), the error
+// contract (404 → ErrNotFound, 429 →
 // RateLimitError, other 4xx → permanent), admin-webhook verification
 // (X-Hub-Signature) and registration.
 //
 // It does not own retries (connectors' wrapper), the merge (reconcile),
 // markup conversion (packages wiki and adf) or the fake Jira (sandbox/).
-// Multi-step transitions and Agile rank moves are later work.
+// Multi-step transitions are later work.
 package jira

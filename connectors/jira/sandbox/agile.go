@@ -55,6 +55,9 @@ func (s *Server) rank(actor *user, req rankRequest) ([]rankEntry, error) {
 			entries[i] = rankEntry{IssueID: is.ID, IssueKey: is.Key, Status: 400, Errors: []string{"Cannot rank an issue relative to itself."}}
 		case slices.Contains(moving, is):
 			entries[i] = rankEntry{IssueID: is.ID, IssueKey: is.Key, Status: 400, Errors: []string{"The issue is listed more than once."}}
+		case s.rankFault(is):
+			// The spec's own example of a partial failure.
+			entries[i] = rankEntry{IssueID: is.ID, IssueKey: is.Key, Status: s.rankFaults[is.ID].status, Errors: []string{"JIRA Agile cannot execute the rank operation at this time. Please try again later."}}
 		default:
 			entries[i] = rankEntry{IssueID: is.ID, IssueKey: is.Key, Status: 200}
 			moving = append(moving, is)
@@ -85,17 +88,55 @@ func (s *Server) rank(actor *user, req rankRequest) ([]rankEntry, error) {
 	}
 	ranks := ranksBetween(lo, hi, len(moving))
 	for i, is := range moving {
-		oldPos := slices.Index(s.ordered(), is)
-		is.Rank = ranks[i]
-		newPos := slices.Index(s.ordered(), is)
+		// Ranks are distinct, so comparing them tells the direction.
 		dir := "Ranked higher"
-		if newPos > oldPos {
+		if ranks[i] > is.Rank {
 			dir = "Ranked lower"
 		}
+		s.setRank(is, ranks[i])
 		h := s.record(is, actor, []changeItem{{Field: "Rank", FieldType: "custom", FieldID: RankField, From: sp(""), FromString: sp(""), To: sp(""), ToString: sp(dir)}})
 		s.emitIssue("jira:issue_updated", "issue_updated", is, actor, h)
 	}
 	return entries, nil
+}
+
+// fault is an injected per-issue rank failure.
+type fault struct {
+	left   int // failures still to come
+	status int // the entry's status in the 207 answer
+}
+
+// FailRank makes the named issues (ids or keys) fail their next n rank
+// attempts (REST or UserRank) with status in a 207 answer, as Jira does
+// when Agile cannot rank an issue for now; the other issues of the same
+// request are ranked. n <= 0 clears the faults of those issues.
+func (s *Server) FailRank(n, status int, issues ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.rankFaults == nil {
+		s.rankFaults = map[int]fault{}
+	}
+	for _, ref := range issues {
+		if is := s.lookup(ref); is != nil {
+			if n <= 0 {
+				delete(s.rankFaults, is.ID)
+			} else {
+				s.rankFaults[is.ID] = fault{left: n, status: status}
+			}
+		}
+	}
+}
+
+// rankFault says whether ranking is must fail now, using up one injected
+// failure; the caller holds s.mu.
+func (s *Server) rankFault(is *issue) bool {
+	f, ok := s.rankFaults[is.ID]
+	if !ok || f.left <= 0 {
+		return false
+	}
+	f.left--
+	s.rankFaults[is.ID] = f
+	return true
 }
 
 func (s *Server) rankIssues(w http.ResponseWriter, r *http.Request) {

@@ -7,7 +7,8 @@
 //
 // It owns the fake: the data model (issues, workflow with transitions,
 // comments, entity properties, changelog, LexoRank), a JQL subset, request
-// counters per account, and injectable latency, rate limits and faults. Tests,
+// counters per account, and injectable latency, rate limits and faults
+// (FailRank: chosen issues fail in a 207 rank answer). Tests,
 // the demo and benchmarks start it in-process (New, Start); human edits
 // (UserCreate, UserEdit, UserTransition, ...) take the same code path as the
 // REST API without counting as API requests.

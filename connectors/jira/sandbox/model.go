@@ -350,9 +350,9 @@ func (s *Server) newIssue(reporter *user, at time.Time) *issue {
 		Created:    at,
 		Updated:    at,
 		CatChanged: at,
-		Rank:       s.rankLast(),
 		Props:      map[string]json.RawMessage{},
 	}
+	s.setRank(is, s.rankLast())
 	s.byID[is.ID] = is
 	s.byKey[is.Key] = is
 	return is

@@ -43,14 +43,11 @@ func intToRank(n *big.Int, width int) string {
 	return string(b[:6]) + strings.TrimRight(string(b[6:]), "0")
 }
 
-// rankLast returns a rank after every live issue.
+// rankLast returns a rank after every live issue: after the highest rank
+// ever given out (a deleted issue's rank is still a valid lower bound), so
+// appending is O(1) and seeding thousands of issues stays fast.
 func (s *Server) rankLast() string {
-	max := ""
-	for _, is := range s.byID {
-		if is.Rank > max {
-			max = is.Rank
-		}
-	}
+	max := s.maxRank
 	if max == "" {
 		return "i00000"
 	}
@@ -64,6 +61,14 @@ func (s *Server) rankLast() string {
 		}
 	}
 	return ranksBetween(max, "", 1)[0]
+}
+
+// setRank gives is rank r and keeps s.maxRank; the caller holds s.mu.
+func (s *Server) setRank(is *issue, r string) {
+	is.Rank = r
+	if r > s.maxRank {
+		s.maxRank = r
+	}
 }
 
 func max6(n int) int {

@@ -53,6 +53,8 @@ type Server struct {
 	nextKey     int
 	nextComment int
 	nextHistory int
+	maxRank     string        // highest rank given out, see rankLast
+	rankFaults  map[int]fault // issue id → injected rank failures, see FailRank
 	counts      map[string]*Counts
 	latency     time.Duration
 	rateLimited int
