@@ -191,10 +191,11 @@ func (c *mdConv) cur(st *inlineState) Inline {
 // unescapeMD resolves backslash escapes and character references in one
 // pass, as CommonMark reads them: an escaped "&" starts no reference.
 //
-// With keep set, an escaped "[" becomes escBracket, so that "\\[~x]" is not
-// taken for a mention; splitMentions turns it back.
+// With keep set, an escaped "[" becomes escBracket+'b' (and a literal
+// escBracket becomes escBracket+'s'), so that "\\[~x]" is not taken for a
+// mention; unmarkBrackets turns both back.
 func unescapeMD(b []byte, keep bool) string {
-	if bytes.IndexByte(b, '\\') < 0 && bytes.IndexByte(b, '&') < 0 {
+	if bytes.IndexByte(b, '\\') < 0 && bytes.IndexByte(b, '&') < 0 && (!keep || !bytes.ContainsRune(b, escBracket)) {
 		return string(b)
 	}
 	var out strings.Builder
@@ -205,11 +206,17 @@ func unescapeMD(b []byte, keep bool) string {
 		case c == '\\' && i+1 < len(b) && util.IsPunct(b[i+1]):
 			if keep && b[i+1] == '[' {
 				out.WriteRune(escBracket)
+				out.WriteByte('b')
 				i++
 				continue
 			}
 			out.WriteByte(b[i+1])
 			i++
+			continue
+		case keep && c == 0xEE && bytes.HasPrefix(b[i:], []byte(string(escBracket))):
+			out.WriteRune(escBracket)
+			out.WriteByte('s')
+			i += 2
 			continue
 		case c == '&':
 			if s, n := mdEntity(b[i:]); n > 0 {
@@ -346,7 +353,7 @@ func (c *mdConv) inline(out []Inline, n ast.Node, st *inlineState) []Inline {
 		in := c.cur(st)
 		in.Kind = Image
 		in.Text = normHref(unescapeMD(n.Destination, false))
-		in.Alt = strings.ReplaceAll(alt.String(), string(escBracket), "[")
+		in.Alt = unmarkBrackets(alt.String())
 		out = append(out, in)
 	case *ast.RawHTML:
 		var b strings.Builder
@@ -468,8 +475,33 @@ func normHref(h string) string {
 	return b.String()
 }
 
-// escBracket stands in for an escaped "[" while mentions are found.
+// escBracket marks an escaped "[" while mentions are found.
 const escBracket = '\uE000'
+
+// unmarkBrackets undoes the marking done by unescapeMD.
+func unmarkBrackets(s string) string {
+	i := strings.IndexRune(s, escBracket)
+	if i < 0 {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for i >= 0 {
+		b.WriteString(s[:i])
+		s = s[i+len(string(escBracket)):]
+		if s != "" && s[0] == 'b' {
+			b.WriteByte('[')
+		} else {
+			b.WriteRune(escBracket)
+		}
+		if s != "" {
+			s = s[1:]
+		}
+		i = strings.IndexRune(s, escBracket)
+	}
+	b.WriteString(s)
+	return b.String()
+}
 
 // splitMentions turns "[~accountid:…]" inside plain text into Mention nodes;
 // Markdown has no mention syntax, so the wiki form is kept verbatim.
@@ -486,8 +518,8 @@ func splitMentions(ins []Inline) []Inline {
 	}
 	defer func() {
 		for i := range ins {
-			if strings.ContainsRune(ins[i].Text, escBracket) {
-				ins[i].Text = strings.ReplaceAll(ins[i].Text, string(escBracket), "[")
+			if ins[i].Marks&Code == 0 {
+				ins[i].Text = unmarkBrackets(ins[i].Text)
 			}
 		}
 	}()
