@@ -94,10 +94,10 @@ type ConflictFilter struct {
 	// Unapplied keeps only settled records whose value has not been
 	// written to both sides yet (a person's decision waiting for a pass).
 	Unapplied bool
-	Field    backlog.Field
-	LinkID   string
-	Since    time.Time
-	Limit    int
+	Field     backlog.Field
+	LinkID    string
+	Since     time.Time
+	Limit     int
 }
 
 // Match reports whether c passes the filter (Limit aside).

@@ -73,7 +73,8 @@ type Store struct {
 	bases      map[string]backlog.Snapshot
 	cursors    map[string]string
 	conflicts  map[string]conflictEntry
-	deliveries map[string]time.Time // delivery id -> expiry
+	byLink     map[string]map[string]bool // link id -> its conflict ids (each pass lists its link's)
+	deliveries map[string]time.Time       // delivery id -> expiry
 	dirty      map[string]int64
 	locks      map[string]held
 	seenAdds   int // SeenDelivery inserts since the last sweep
@@ -139,6 +140,7 @@ func (s *Store) reset() {
 	s.bases = map[string]backlog.Snapshot{}
 	s.cursors = map[string]string{}
 	s.conflicts = map[string]conflictEntry{}
+	s.byLink = map[string]map[string]bool{}
 	s.deliveries = map[string]time.Time{}
 	s.dirty = map[string]int64{}
 	s.locks = map[string]held{}
@@ -198,7 +200,7 @@ func (s *Store) apply(r record, now time.Time) error {
 		if r.Conflict == nil || r.Conflict.ID == "" {
 			return errors.New("conflict record without an id")
 		}
-		s.conflicts[r.Conflict.ID] = conflictEntry{c: *r.Conflict, seq: r.Seq}
+		s.putConflict(conflictEntry{c: *r.Conflict, seq: r.Seq})
 		s.meta.ConflictSeq = max(s.meta.ConflictSeq, r.Seq)
 	case opSeen:
 		if r.Until.After(now) {
@@ -239,6 +241,30 @@ func (s *Store) dropLink(id string) {
 	}
 	delete(s.links, id)
 	delete(s.bases, id)
+}
+
+// putConflict stores a conflict record and keeps the per-link index.
+func (s *Store) putConflict(e conflictEntry) {
+	id := e.c.ID
+	if old, ok := s.conflicts[id]; ok && old.c.LinkID != e.c.LinkID {
+		s.unindexConflict(old.c)
+	}
+	s.conflicts[id] = e
+	ids := s.byLink[e.c.LinkID]
+	if ids == nil {
+		ids = map[string]bool{}
+		s.byLink[e.c.LinkID] = ids
+	}
+	ids[id] = true
+}
+
+func (s *Store) unindexConflict(c backlog.Conflict) {
+	if ids := s.byLink[c.LinkID]; ids != nil {
+		delete(ids, c.ID)
+		if len(ids) == 0 {
+			delete(s.byLink, c.LinkID)
+		}
+	}
 }
 
 func (s *Store) putCursor(name, value string) {
@@ -711,7 +737,7 @@ func (s *Store) AddConflict(ctx context.Context, c backlog.Conflict) (string, er
 		}
 		end, err := s.write(record{Op: opConflict, Seq: seq, Conflict: &c})
 		if err == nil {
-			s.conflicts[c.ID] = conflictEntry{c: c, seq: seq}
+			s.putConflict(conflictEntry{c: c, seq: seq})
 			s.meta.ConflictSeq = seq
 		}
 		return end, err
@@ -731,7 +757,7 @@ func (s *Store) UpdateConflict(ctx context.Context, c backlog.Conflict) error {
 		}
 		end, err := s.write(record{Op: opConflict, Seq: e.seq, Conflict: &c})
 		if err == nil {
-			s.conflicts[c.ID] = conflictEntry{c: c, seq: e.seq}
+			s.putConflict(conflictEntry{c: c, seq: e.seq})
 		}
 		return end, err
 	})
@@ -762,9 +788,17 @@ func (s *Store) Conflicts(ctx context.Context, f store.ConflictFilter) ([]backlo
 	}
 	defer s.mu.Unlock()
 	var es []conflictEntry
-	for _, e := range s.conflicts {
-		if f.Match(e.c) {
-			es = append(es, e)
+	if f.LinkID != "" {
+		for id := range s.byLink[f.LinkID] {
+			if e := s.conflicts[id]; f.Match(e.c) {
+				es = append(es, e)
+			}
+		}
+	} else {
+		for _, e := range s.conflicts {
+			if f.Match(e.c) {
+				es = append(es, e)
+			}
 		}
 	}
 	slices.SortFunc(es, func(a, b conflictEntry) int {

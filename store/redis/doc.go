@@ -20,6 +20,8 @@
 //	P conflict        hash  conflict id -> conflict JSON
 //	P conflict:at     zset  "<seq>:<id>" scored by At in Unix microseconds
 //	P conflict:member hash  conflict id -> its conflict:at member
+//	P conflict:linkof hash  conflict id -> its link id
+//	P conflict:link:<link id>  zset  that link's conflict:at members
 //	P conflict:seq    counter of conflicts added (order and ids)
 //	P seen:<id>       string webhook delivery id, with PX ttl
 //	P dirty           hash  key -> latest mark's seq

@@ -167,27 +167,39 @@ if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
 return 1`)
 
-	// KEYS conflict, conflict:at, conflict:member; ARGV id, json, score,
-	// member, generated ("1" when the store chose the id). Returns 0 when a
-	// generated id is already taken (the caller draws another).
+	// KEYS conflict, conflict:at, conflict:member, conflict:linkof,
+	// conflict:link:<link id>; ARGV id, json, score, member, generated ("1"
+	// when the store chose the id), conflict:link: key prefix, link id.
+	// Returns 0 when a generated id is already taken (the caller draws
+	// another). The old record's link index is named by the script itself:
+	// the caller cannot know it, and it shares the prefix (and so, with a
+	// hash-tagged prefix, the cluster slot) of the declared keys.
 	addConflictScript = goredis.NewScript(`
 local old = redis.call('HGET', KEYS[3], ARGV[1])
 if old then
   if ARGV[5] == '1' then return 0 end
   redis.call('ZREM', KEYS[2], old)
+  local oldLink = redis.call('HGET', KEYS[4], ARGV[1])
+  if oldLink then redis.call('ZREM', ARGV[6] .. oldLink, old) end
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('HSET', KEYS[3], ARGV[1], ARGV[4])
+redis.call('HSET', KEYS[4], ARGV[1], ARGV[7])
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
+redis.call('ZADD', KEYS[5], ARGV[3], ARGV[4])
 return 1`)
 
-	// KEYS conflict, conflict:at, conflict:member; ARGV id, json, score.
-	// Keeps the record's insertion seq; 0 when the id is unknown.
+	// KEYS as for add; ARGV id, json, score, conflict:link: key prefix,
+	// link id. Keeps the record's insertion seq; 0 when the id is unknown.
 	updateConflictScript = goredis.NewScript(`
 local m = redis.call('HGET', KEYS[3], ARGV[1])
 if not m then return 0 end
+local oldLink = redis.call('HGET', KEYS[4], ARGV[1])
+if oldLink and oldLink ~= ARGV[5] then redis.call('ZREM', ARGV[4] .. oldLink, m) end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('HSET', KEYS[4], ARGV[1], ARGV[5])
 redis.call('ZADD', KEYS[2], ARGV[3], m)
+redis.call('ZADD', KEYS[5], ARGV[3], m)
 return 1`)
 
 	// KEYS dirty, dirty:seq; ARGV key. Returns the mark's seq.
@@ -405,9 +417,14 @@ func (s *Store) Unlock(ctx context.Context, lease store.Lease) error {
 	return nil
 }
 
-func (s *Store) conflictKeys() []string {
-	return []string{s.key("conflict"), s.key("conflict", "at"), s.key("conflict", "member")}
+func (s *Store) conflictKeys(linkID string) []string {
+	return []string{s.key("conflict"), s.key("conflict", "at"), s.key("conflict", "member"),
+		s.key("conflict", "linkof"), s.linkConflicts() + linkID}
 }
+
+// linkConflicts prefixes the per-link conflict indexes: every pass lists
+// its own link's conflicts, which must not cost a walk of the whole log.
+func (s *Store) linkConflicts() string { return s.key("conflict", "link", "") }
 
 // score orders conflicts by At in microseconds, exact in a float64 for the
 // next two centuries; the listing re-sorts by the full At.
@@ -437,7 +454,8 @@ func (s *Store) AddConflict(ctx context.Context, c backlog.Conflict) (string, er
 		if generated {
 			gen = "1"
 		}
-		n, err := addConflictScript.Run(ctx, s.rdb, s.conflictKeys(), c.ID, js, score(c.At), member(seq, c.ID), gen).Int64()
+		n, err := addConflictScript.Run(ctx, s.rdb, s.conflictKeys(c.LinkID), c.ID, js, score(c.At), member(seq, c.ID), gen,
+			s.linkConflicts(), c.LinkID).Int64()
 		if err != nil {
 			return "", fmt.Errorf("adding conflict %s: %w", c.ID, err)
 		}
@@ -457,7 +475,8 @@ func (s *Store) UpdateConflict(ctx context.Context, c backlog.Conflict) error {
 	if err != nil {
 		return fmt.Errorf("encoding conflict %s: %w", c.ID, err)
 	}
-	n, err := updateConflictScript.Run(ctx, s.rdb, s.conflictKeys(), c.ID, js, score(c.At)).Int64()
+	n, err := updateConflictScript.Run(ctx, s.rdb, s.conflictKeys(c.LinkID), c.ID, js, score(c.At),
+		s.linkConflicts(), c.LinkID).Int64()
 	if err != nil {
 		return fmt.Errorf("updating conflict %s: %w", c.ID, err)
 	}
@@ -505,10 +524,14 @@ func (s *Store) Conflicts(ctx context.Context, f store.ConflictFilter) ([]backlo
 	if !f.Since.IsZero() {
 		minScore = strconv.FormatInt(score(f.Since), 10)
 	}
+	index := s.key("conflict", "at")
+	if f.LinkID != "" {
+		index = s.linkConflicts() + f.LinkID
+	}
 	var out []listed
 	seen := map[string]bool{}
 	for off := int64(0); ; off += s.page {
-		zs, err := s.rdb.ZRevRangeByScoreWithScores(ctx, s.key("conflict", "at"), &goredis.ZRangeBy{
+		zs, err := s.rdb.ZRevRangeByScoreWithScores(ctx, index, &goredis.ZRangeBy{
 			Min: minScore, Max: "+inf", Offset: off, Count: s.page,
 		}).Result()
 		if err != nil {

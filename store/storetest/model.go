@@ -195,6 +195,9 @@ func (m *model) actions() map[string]func(*rapid.T) {
 			c.ID = id
 			c.SettledBy, c.SettledAt, c.Decision = "carol", t0.Add(time.Hour), backlog.Jira
 			c.At = rapid.SampledFrom(conflictTimes).Draw(rt, "at")
+			if rapid.Bool().Draw(rt, "moveLink") {
+				c.LinkID = rapid.SampledFrom(linkIDs).Draw(rt, "newLink")
+			}
 			err := m.s.UpdateConflict(rt.Context(), c)
 			if _, ok := m.conflicts[id]; !ok {
 				if !errors.Is(err, store.ErrNotFound) {

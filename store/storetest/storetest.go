@@ -603,6 +603,18 @@ func testConflicts(t *testing.T, s store.State) {
 	if got, want := ids(all), []string{open.ID, "chosen-id", id2, id1}; !slices.Equal(got, want) {
 		t.Fatalf("Conflicts ids = %v, want %v", got, want)
 	}
+	// An update can move a record to another link.
+	moved := settled
+	moved.LinkID = "b"
+	must(t, "UpdateConflict(move link)", s.UpdateConflict(ctx, moved))
+	if cs, _ := s.Conflicts(ctx, store.ConflictFilter{LinkID: "c"}); len(cs) != 0 {
+		t.Fatalf("Conflicts(link c) after the move = %v, want none", ids(cs))
+	}
+	if cs, _ := s.Conflicts(ctx, store.ConflictFilter{LinkID: "b"}); !slices.Equal(ids(cs), []string{open.ID, "chosen-id"}) {
+		t.Fatalf("Conflicts(link b) after the move = %v, want [%s chosen-id]", ids(cs), open.ID)
+	}
+	must(t, "UpdateConflict(move back)", s.UpdateConflict(ctx, settled))
+
 	// An update that moves At moves the record in the order.
 	settled.At = t0.Add(-time.Hour)
 	must(t, "UpdateConflict(move At)", s.UpdateConflict(ctx, settled))
