@@ -15,7 +15,8 @@
 // re-ranks only the issues a 207 answer reports as failed), the error
 // contract (404 → ErrNotFound, 429 →
 // RateLimitError, other 4xx → permanent), admin-webhook verification
-// (X-Hub-Signature) and registration.
+// (X-Hub-Signature; a Rank item in the changelog sets Delivery.Order) and
+// registration.
 //
 // It does not own retries (connectors' wrapper), the merge (reconcile),
 // markup conversion (packages wiki and adf) or the fake Jira (sandbox/).

@@ -36,11 +36,36 @@ type webhookBody struct {
 			} `json:"project"`
 		} `json:"fields"`
 	} `json:"issue"`
+	// Changelog is read apart (see rankChanged), so that an odd changelog
+	// never costs the delivery.
+	Changelog json.RawMessage `json:"changelog"`
+}
+
+// rankChanged says whether a delivery's changelog has an item for the Rank
+// field: by field id (the rank field found at New) or, when the site's id
+// is unknown or differs, by the field name Jira gives it, "Rank".
+func (c *Client) rankChanged(raw json.RawMessage) bool {
+	var cl struct {
+		Items []struct {
+			Field   string `json:"field"`
+			FieldID string `json:"fieldId"`
+		} `json:"items"`
+	}
+	if len(raw) == 0 || json.Unmarshal(raw, &cl) != nil {
+		return false
+	}
+	for _, it := range cl.Items {
+		if (c.rankField != "" && it.FieldID == c.rankField) || strings.EqualFold(it.Field, "Rank") {
+			return true
+		}
+	}
+	return false
 }
 
 // ParseWebhook verifies an admin-webhook delivery (X-Hub-Signature:
 // sha256=<hex HMAC of the raw body> when a secret is configured) and returns
-// the issue it concerns when that issue is in our project. Jira signs no
+// the issue it concerns when that issue is in our project; Order is set
+// when the changelog reports a rank change. Jira signs no
 // timestamp, so now is unused: replays are caught by the delivery id.
 func (c *Client) ParseWebhook(h http.Header, body []byte, now time.Time) (connectors.Delivery, error) {
 	if c.cfg.WebhookSecret != "" {
@@ -80,6 +105,7 @@ func (c *Client) ParseWebhook(h http.Header, body []byte, now time.Time) (connec
 		return d, nil
 	}
 	d.Refs = []backlog.Ref{{Side: backlog.Jira, ID: b.Issue.ID, Key: b.Issue.Key}}
+	d.Order = c.rankChanged(b.Changelog)
 	return d, nil
 }
 

@@ -60,7 +60,7 @@ func TestParseWebhookFixtures(t *testing.T) {
 		{"issue_updated_status_minimal_sentry.json", "TAN", "10001", ""},
 	} {
 		t.Run(tc.file+"/"+tc.key, func(t *testing.T) {
-			c := &Client{projectKey: tc.key, projectID: tc.id}
+			c := &Client{projectKey: tc.key, projectID: tc.id, rankField: "customfield_10019"}
 			h := http.Header{"X-Atlassian-Webhook-Identifier": {"d-1"}}
 			d, err := c.ParseWebhook(h, fixture(t, tc.file), time.Now())
 			if err != nil {
@@ -74,6 +74,9 @@ func TestParseWebhookFixtures(t *testing.T) {
 					t.Errorf("want ignored, got %+v", d)
 				}
 				return
+			}
+			if d.Order {
+				t.Error("order hint on a fixture without a rank change")
 			}
 			if len(d.Refs) != 1 || d.Refs[0].ID != tc.wantRef || d.Refs[0].Side != backlog.Jira || d.Ignored != "" {
 				t.Errorf("got %+v", d)
@@ -135,6 +138,7 @@ func FuzzParseWebhook(f *testing.F) {
 	}
 	f.Add([]byte(`{"webhookEvent":"jira:issue_deleted","issue":{"id":"1","key":"TAN-1"}}`), "sha256=00")
 	f.Add([]byte(`{"issue":null}`), "")
+	f.Add([]byte(`{"webhookEvent":"jira:issue_updated","issue":{"id":"1","key":"TAN-1"},"changelog":{"items":[{"field":"Rank","fieldId":7}]}}`), "")
 	f.Add([]byte(`[]`), "sha256=")
 	c := &Client{projectKey: "TAN", projectID: "10000"}
 	signed := &Client{projectKey: "TAN", projectID: "10000", cfg: Config{WebhookSecret: "k"}}
@@ -226,5 +230,90 @@ func TestWebhookEndToEnd(t *testing.T) {
 	}
 	if !keys["TAN-2"] || !keys["TAN-3"] || len(got) != 3 {
 		t.Errorf("deliveries %+v", got)
+	}
+}
+
+func TestParseWebhookOrderHint(t *testing.T) {
+	c := &Client{projectKey: "TAN", projectID: "10000", rankField: "customfield_10042"}
+	body := func(changelog string) []byte {
+		return []byte(`{"webhookEvent":"jira:issue_updated","issue":{"id":"10001","key":"TAN-1","fields":{"project":{"id":"10000","key":"TAN"}}}` + changelog + `}`)
+	}
+	for _, tc := range []struct {
+		name, changelog string
+		want            bool
+	}{
+		{"no changelog", ``, false},
+		{"status only", `,"changelog":{"id":"1","items":[{"field":"status","fieldtype":"jira","fieldId":"status"}]}`, false},
+		{"rank by id", `,"changelog":{"items":[{"field":"Rang","fieldtype":"custom","fieldId":"customfield_10042"}]}`, true},
+		{"rank by name", `,"changelog":{"items":[{"field":"summary","fieldId":"summary"},{"field":"Rank","fieldtype":"custom","fieldId":"customfield_10019"}]}`, true},
+		{"other custom field", `,"changelog":{"items":[{"field":"Story Points","fieldtype":"custom","fieldId":"customfield_10016"}]}`, false},
+		{"changelog not an object", `,"changelog":"Rank"`, false},
+		{"items not a list", `,"changelog":{"items":{"field":"Rank"}}`, false},
+		{"null changelog", `,"changelog":null`, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d, err := c.ParseWebhook(http.Header{}, body(tc.changelog), time.Now())
+			if err != nil || len(d.Refs) != 1 {
+				t.Fatalf("got %+v, %v", d, err)
+			}
+			if d.Order != tc.want {
+				t.Errorf("Order %v, want %v", d.Order, tc.want)
+			}
+		})
+	}
+	// An ignored delivery carries no hint.
+	other := []byte(`{"webhookEvent":"jira:issue_updated","issue":{"id":"1","key":"ABC-1","fields":{"project":{"id":"2","key":"ABC"}}},"changelog":{"items":[{"field":"Rank"}]}}`)
+	if d, err := c.ParseWebhook(http.Header{}, other, time.Now()); err != nil || d.Order || d.Ignored == "" {
+		t.Errorf("other project: %+v, %v", d, err)
+	}
+}
+
+// TestWebhookOrderHintFromSandbox: a human drag and the bot's own rank
+// call both arrive with Order set; a plain edit does not.
+func TestWebhookOrderHintFromSandbox(t *testing.T) {
+	e := newEnv(t, sandbox.Options{SeedIssues: 5, RetryDelay: time.Millisecond})
+	var mu sync.Mutex
+	got := map[string]connectors.Delivery{} // by issue key
+	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		d, err := e.c.ParseWebhook(r.Header, body, time.Now())
+		if err != nil || len(d.Refs) != 1 {
+			t.Errorf("delivery: %+v, %v", d, err)
+			return
+		}
+		mu.Lock()
+		got[d.Refs[0].Key] = d
+		mu.Unlock()
+	}))
+	t.Cleanup(rcv.Close)
+	if err := e.c.EnsureWebhook(ctx(t), rcv.URL, e.secret); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.sb.UserRank("alice@example.com", []string{"TAN-4"}, "TAN-1", true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.c.Move(ctx(t), []backlog.Move{{IDs: []string{"10002"}, After: "10005"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.sb.UserEdit("bob@example.com", "TAN-3", map[string]any{"summary": "renamed"}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		mu.Lock()
+		n := len(got)
+		mu.Unlock()
+		if n >= 3 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !got["TAN-4"].Order || !got["TAN-2"].Order {
+		t.Errorf("rank deliveries without the order hint: %+v", got)
+	}
+	if d, ok := got["TAN-3"]; !ok || d.Order {
+		t.Errorf("edit delivery: %+v (seen %v)", d, ok)
 	}
 }
