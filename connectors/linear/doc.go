@@ -1,6 +1,7 @@
 // Package linear is the Linear connector: one team of a Linear workspace
 // seen as a connectors.Connector, with webhooks (connectors.Webhooks) and
-// webhook registration (connectors.Registrar). It talks GraphQL through
+// webhook registration (connectors.Registrar), manual order
+// (connectors.Orderer) and field history (connectors.History). It talks GraphQL through
 // github.com/hasura/go-graphql-client with raw documents, each of which
 // validates against Linear's published schema (the tests check this).
 //
@@ -23,6 +24,14 @@
 // neighbours, and re-spreads the fewest neighbours evenly when a gap is too
 // small to split. A webhook whose updatedFrom has sortOrder sets
 // Delivery.Order.
+//
+// Field history (history.go, connectors.History): FieldChange pages
+// through issue(id).history newest first (Linear orders connections by
+// createdAt, most recent first) selecting only the IssueHistory fields of
+// the field asked for, and credits the first entry that changed it: its
+// createdAt, its actor's email (name when hidden, the bot's name for an
+// integration). Comments and rank have no IssueHistory field: zero Change,
+// no request.
 //
 // It does not own retries, the reconcile logic, comments sync or planning
 // the moves (reconcile.PlanOrder does). The sandbox sub-package is an

@@ -48,6 +48,23 @@
 //     is retried at most 3 times after Options.RetryDelay (Linear: 1 min,
 //     1 h, 6 h), then dropped.
 //
+// History: every issueUpdate (API or User* helper) that changes something
+// records one IssueHistory entry: createdAt = updatedAt = the update's
+// time, actor/actorId = the key's user (the bot for API writes), and the
+// from/to pair of each changed property (title, stateId, priority,
+// assigneeId, estimate, dueDate, parentId, cycleId; addedLabelIds/
+// removedLabelIds; updatedDescription with descriptionUpdatedBy), the rest
+// null. For a relation the schema says the from (to) id is null when the
+// issue had none before (has none after), so unassigning leaves only
+// fromAssigneeId. Archive/unarchive record archived true/false. A create
+// records none; a no-op update records none. Order: newest first by
+// createdAt (orderBy updatedAt gives the same, entries are not edited);
+// Linear's pagination docs say only "ordered by createdAt" by default, the
+// direction follows clients that read history(first: 1) as the latest
+// change. Entries of the same millisecond tie-break by id (arbitrary), and
+// Linear's folding of quick successive edits into one entry is not
+// modelled.
+//
 // Manual order: every issue has a Float sortOrder; lower values come first
 // (the schema says so of every sortOrder it documents, and tools that
 // renumber a Linear backlog write 1, 2, 3 from the top), so Issues and the

@@ -909,6 +909,13 @@ func (o *historyObj) Field(name string, _ map[string]any) (any, error) {
 		return labelObjs(h.removedLbls), nil
 	case "updatedDescription":
 		return h.updatedDescription, nil
+	case "descriptionUpdatedBy":
+		// One entry per update here, so its one actor edited the
+		// description (Linear may fold several editors into one entry).
+		if !h.updatedDescription || h.actor == nil {
+			return nil, nil
+		}
+		return []gql.Object{o.userObj(h.actor)}, nil
 	case "changes":
 		// IssueHistory has no sortOrder field; a manual reorder is kept in
 		// the [Internal] changes object, as {"sortOrder":{"from":…,"to":…}}
