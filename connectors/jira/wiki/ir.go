@@ -389,34 +389,25 @@ func normInlines(ins []Inline, breaks bool) []Inline {
 	for _, in := range ins {
 		switch in.Kind {
 		case Text:
-			normLink(&in)
 			if in.Text == "" {
-				continue
-			}
-			if n := len(out); n > 0 && out[n-1].Kind == Text && out[n-1].sameMarks(in) {
-				out[n-1].Text += in.Text
 				continue
 			}
 		case SoftBreak, HardBreak:
 			if !breaks {
 				in = Inline{Kind: Text, Text: " "}
-				if n := len(out); n > 0 && out[n-1].Kind == Text && out[n-1].Marks == 0 {
-					out[n-1].Text += " "
-					continue
-				}
+			} else {
+				in.Marks, in.Href = 0, ""
 			}
-			in.Marks, in.Href = 0, ""
 		case Image:
 			in.Text = strings.ReplaceAll(normHref(in.Text), "!", "%21")
 			in.Alt = cleanAlt(in.Alt)
+			in.Marks &= Link
 			if in.Text == "" {
 				in = Inline{Kind: Text, Text: in.Alt, Marks: in.Marks, Href: in.Href}
 				if in.Text == "" {
 					continue
 				}
-				break
 			}
-			in.Marks &= Link
 		case Mention:
 			in.Marks &= Link
 		}
@@ -425,33 +416,9 @@ func normInlines(ins []Inline, breaks bool) []Inline {
 		}
 		out = append(out, in)
 	}
-	// Trim spaces at line edges (code spans keep theirs).
-	lineStart := true
-	for i := 0; i < len(out); i++ {
-		in := &out[i]
-		switch in.Kind {
-		case SoftBreak, HardBreak:
-			lineStart = true
-			continue
-		case Text:
-			if lineStart && in.Marks&Code == 0 {
-				in.Text = strings.TrimLeft(in.Text, " \t")
-			}
-		}
-		if in.Text != "" || in.Kind != Text {
-			lineStart = false
-		}
-	}
-	for i := len(out) - 1; i >= 0; i-- {
-		in := &out[i]
-		if in.Kind != Text || in.Marks&Code != 0 {
-			continue
-		}
-		if i == len(out)-1 || out[i+1].Kind == SoftBreak || out[i+1].Kind == HardBreak {
-			in.Text = strings.TrimRight(in.Text, " \t")
-		}
-	}
-	// Drop emptied texts and breaks at the edges or doubled soft breaks.
+	trimLineEdges(out)
+	// Drop emptied texts, breaks at the edges and doubled breaks (a hard
+	// break wins).
 	res := out[:0]
 	for _, in := range out {
 		if in.Kind == Text && in.Text == "" {
@@ -468,16 +435,73 @@ func normInlines(ins []Inline, breaks bool) []Inline {
 				continue
 			}
 		}
-		if n := len(res); n > 0 && in.Kind == Text && res[n-1].Kind == Text && res[n-1].sameMarks(in) {
-			res[n-1].Text += in.Text
-			continue
-		}
 		res = append(res, in)
 	}
 	for len(res) > 0 && (res[len(res)-1].Kind == SoftBreak || res[len(res)-1].Kind == HardBreak) {
 		res = res[:len(res)-1]
 	}
-	return res
+	return mergeTexts(res)
+}
+
+// trimLineEdges trims spaces and tabs at both edges of every line (runs
+// between breaks), through texts that trim away entirely; code keeps its
+// spaces and stops the trimming.
+func trimLineEdges(ins []Inline) {
+	start := 0
+	for i := 0; i <= len(ins); i++ {
+		if i < len(ins) && ins[i].Kind != SoftBreak && ins[i].Kind != HardBreak {
+			continue
+		}
+		for k := start; k < i; k++ {
+			in := &ins[k]
+			if in.Kind != Text || in.Marks&Code != 0 {
+				break
+			}
+			if in.Text = strings.TrimLeft(in.Text, " \t"); in.Text != "" {
+				break
+			}
+		}
+		for k := i - 1; k >= start; k-- {
+			in := &ins[k]
+			if in.Kind != Text || in.Marks&Code != 0 {
+				break
+			}
+			if in.Text = strings.TrimRight(in.Text, " \t"); in.Text != "" {
+				break
+			}
+		}
+		start = i + 1
+	}
+}
+
+// mergeTexts joins adjacent texts with equal marks, in place, copying each
+// run once (repeated += would be quadratic on long runs).
+func mergeTexts(ins []Inline) []Inline {
+	out := ins[:0]
+	for i := 0; i < len(ins); {
+		j := i + 1
+		if ins[i].Kind == Text {
+			for j < len(ins) && ins[j].Kind == Text && ins[j].sameMarks(ins[i]) {
+				j++
+			}
+		}
+		in := ins[i]
+		if j-i > 1 {
+			n := 0
+			for k := i; k < j; k++ {
+				n += len(ins[k].Text)
+			}
+			var b strings.Builder
+			b.Grow(n)
+			for k := i; k < j; k++ {
+				b.WriteString(ins[k].Text)
+			}
+			in.Text = b.String()
+		}
+		out = append(out, in)
+		i = j
+	}
+	return out
 }
 
 // splitLines turns newlines inside text into soft breaks (spaces in code).

@@ -52,6 +52,9 @@ type blockParser struct {
 	root  *Block // open top-level list
 	stack []listFrame
 	depth int
+	// unclosed records, per macro name, a position from which its closing
+	// tag is known to be missing, so hostile input stays linear.
+	unclosed map[string]int
 }
 
 func parseBlocks(s string, depth int) []Block {
@@ -261,18 +264,24 @@ func (p *blockParser) macro(s string, at int, next *int) bool {
 	}
 	closing := "{" + name + "}"
 	bodyStart := end
+	if from, ok := p.unclosed[name]; ok && bodyStart >= from {
+		return false
+	}
 	var bodyEnd int
 	if name == "code" || name == "noformat" {
-		i := strings.Index(s[bodyStart:], closing)
-		if i < 0 {
-			return false
+		bodyEnd = strings.Index(s[bodyStart:], closing)
+		if bodyEnd >= 0 {
+			bodyEnd += bodyStart
 		}
-		bodyEnd = bodyStart + i
 	} else {
 		bodyEnd = findClosing(s, bodyStart, closing)
-		if bodyEnd < 0 {
-			return false
+	}
+	if bodyEnd < 0 {
+		if p.unclosed == nil {
+			p.unclosed = map[string]int{}
 		}
+		p.unclosed[name] = bodyStart
+		return false
 	}
 	body := s[bodyStart:bodyEnd]
 	after := bodyEnd + len(closing)
@@ -629,6 +638,9 @@ func (z *tokenizer) atom(ins ...Inline) {
 
 func tokenize(s string) []tok {
 	z := tokenizer{s: s, toks: make([]tok, 0, 2+len(s)/32)}
+	// No "{{" after the last "}}" can close: skip the scan (keeps a line of
+	// braces linear).
+	lastClose := strings.LastIndex(s, "}}")
 	for i := 0; i < len(s); {
 		c := s[i]
 		switch {
@@ -650,7 +662,7 @@ func tokenize(s string) []tok {
 				continue
 			}
 		case c == '{':
-			if strings.HasPrefix(s[i:], "{{") {
+			if i+2 < lastClose && strings.HasPrefix(s[i:], "{{") {
 				if code, n := monospace(s[i:]); n > 0 {
 					if code != "" {
 						z.atom(Inline{Kind: Text, Text: code, Marks: Code})

@@ -3,6 +3,7 @@ package wiki
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestToMarkdown(t *testing.T) {
@@ -177,5 +178,32 @@ func TestRenderNormalizes(t *testing.T) {
 	}
 	if got, want := RenderMarkdown(build()), "ab\n\n- **x**\n- y\n  z\n\n###### h"; got != want {
 		t.Errorf("RenderMarkdown = %q, want %q", got, want)
+	}
+}
+
+// Hostile input converts in bounded time: nothing quadratic in the size of
+// a maximal Jira description (32,767 characters).
+func TestHostileInputIsFast(t *testing.T) {
+	const n = 32 << 10
+	inputs := map[string]string{
+		"braces":       strings.Repeat("{", n),
+		"open quotes":  strings.Repeat("{quote}\n", n/8),
+		"open code":    strings.Repeat("{code}\n", n/7),
+		"brackets":     strings.Repeat("[a|", n/3),
+		"bangs":        strings.Repeat("!a ", n/3),
+		"stars":        strings.Repeat("*a ", n/3),
+		"deep list":    strings.Repeat("*", n) + " x",
+		"table pipes":  "|" + strings.Repeat("a|", n/2),
+		"dash openers": strings.Repeat("-a ", n/3),
+	}
+	for name, w := range inputs {
+		start := time.Now()
+		md := ToMarkdown(w)
+		FromMarkdown(md)
+		d := time.Since(start)
+		t.Logf("%s: %v", name, d)
+		if d > 2*time.Second {
+			t.Errorf("%s: %v for %d bytes", name, d, len(w))
+		}
 	}
 }
