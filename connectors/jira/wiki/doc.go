@@ -60,6 +60,11 @@
 // references (&#92; is how a literal backslash before punctuation is
 // written). Citations (??x??), emoticons and unknown macros stay as text.
 //
+// A newline inside a wiki paragraph maps to a Markdown soft break and back,
+// and \\ to a hard break, so line structure survives; note that Jira
+// shows both as line breaks while Markdown renderers join soft-broken
+// lines.
+//
 // What is lost on the way, on purpose: text colour and panels (kept as
 // quotes), list start numbers, table alignment, nested quotes (flattened),
 // blocks other than paragraphs, code, quotes and lists inside list items
