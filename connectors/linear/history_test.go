@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"pgregory.net/rapid"
+
 	"github.com/tandem-sync/tandem/backlog"
 	"github.com/tandem-sync/tandem/connectors"
 	"github.com/tandem-sync/tandem/connectors/linear/sandbox"
@@ -250,4 +252,74 @@ func TestFieldChangeEveryDocument(t *testing.T) {
 			t.Errorf("%s: %v", f, err)
 		}
 	}
+}
+
+// TestFieldChangeProperty: after any sequence of edits by alice, bob and the
+// connector on a few fields (with no-op writes among them), each field
+// reports the last edit that changed its value, and a field never changed
+// reports zero.
+func TestFieldChangeProperty(t *testing.T) {
+	s, c, clk := historySetup(t)
+	users := []string{sandbox.AliceEmail, sandbox.BobEmail, sandbox.BotEmail}
+	assignees := []string{"", sandbox.AliceEmail, sandbox.BobEmail}
+	rapid.Check(t, func(rt *rapid.T) {
+		clk.advance(time.Hour)
+		id, _, err := s.UserCreate(sandbox.AliceEmail, map[string]any{"teamId": s.TeamID(), "title": "t0"})
+		if err != nil {
+			rt.Fatal(err)
+		}
+		cur := map[backlog.Field]string{backlog.Title: "t0", backlog.Priority: "0", backlog.Assignee: "", backlog.Estimate: ""}
+		want := map[backlog.Field]backlog.Change{}
+		for range rapid.IntRange(0, 12).Draw(rt, "edits") {
+			clk.advance(time.Duration(rapid.IntRange(1, 5000).Draw(rt, "ms")) * time.Millisecond)
+			by := rapid.SampledFrom(users).Draw(rt, "by")
+			f := rapid.SampledFrom([]backlog.Field{backlog.Title, backlog.Priority, backlog.Assignee, backlog.Estimate}).Draw(rt, "field")
+			var v string
+			var in map[string]any
+			var p backlog.Patch
+			switch f {
+			case backlog.Title:
+				v = rapid.SampledFrom([]string{"t0", "t1", "t2"}).Draw(rt, "title")
+				in, p = map[string]any{"title": v}, backlog.Patch{f: backlog.Value(v)}
+			case backlog.Priority:
+				n := rapid.IntRange(0, 4).Draw(rt, "priority")
+				v = fmt.Sprint(n)
+				in = map[string]any{"priority": n}
+				p = backlog.Patch{f: backlog.Value([]backlog.PriorityLevel{backlog.PriorityNone, backlog.PriorityHighest,
+					backlog.PriorityHigh, backlog.PriorityMedium, backlog.PriorityLow}[n])}
+			case backlog.Assignee:
+				v = rapid.SampledFrom(assignees).Draw(rt, "assignee")
+				in, p = map[string]any{"assigneeId": nil}, backlog.Patch{f: backlog.Value(v)}
+				if v != "" {
+					in["assigneeId"] = s.UserID(v)
+				}
+			case backlog.Estimate:
+				v = rapid.SampledFrom([]string{"", "1", "2"}).Draw(rt, "estimate")
+				in, p = map[string]any{"estimate": nil}, backlog.Patch{f: backlog.Value(v)}
+				if v != "" {
+					in["estimate"] = int(v[0] - '0')
+				}
+			}
+			if by == sandbox.BotEmail {
+				if err := c.Apply(t.Context(), id, p); err != nil {
+					rt.Fatal(err)
+				}
+			} else if err := s.UserUpdate(by, id, in); err != nil {
+				rt.Fatal(err)
+			}
+			if v != cur[f] {
+				cur[f] = v
+				want[f] = backlog.Change{At: clk.now().UTC().Truncate(time.Millisecond), By: by}
+			}
+		}
+		for f := range cur {
+			got, err := c.FieldChange(t.Context(), id, f)
+			if err != nil {
+				rt.Fatal(err)
+			}
+			if !got.At.Equal(want[f].At) || got.By != want[f].By {
+				rt.Fatalf("%s: got %v by %q, want %v by %q", f, got.At, got.By, want[f].At, want[f].By)
+			}
+		}
+	})
 }
