@@ -135,6 +135,14 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		Policies: reconcile.Policies{Default: cfg.Mapping.DefaultPolicy, Fields: cfg.Mapping.Policies},
 		Log:      opts.Log, Observe: a.observe,
 	}
+	// Field histories, where a connector offers them, date each side's
+	// change in conflict records and decide the newest policy.
+	if h, ok := any(a.Jira).(connectors.History); ok {
+		a.Syncer.JiraHistory = h
+	}
+	if h, ok := any(a.Linear).(connectors.History); ok {
+		a.Syncer.LinearHistory = h
+	}
 	if m := cfg.Mapping.OrderMaster; m == "jira" || m == "linear" {
 		jo, jok := any(a.Jira).(connectors.Orderer)
 		lo, lok := any(a.Linear).(connectors.Orderer)
