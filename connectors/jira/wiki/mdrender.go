@@ -184,7 +184,7 @@ func (r *mdR) mdTable(b *strings.Builder, bl Block) {
 		for _, c := range cells {
 			ins := c.Inlines
 			if c.Header && !isHeader {
-				ins = boldAll(ins)
+				ins = mergeTexts(boldAll(ins))
 			}
 			s := r.mdCell(ins)
 			b.WriteByte(' ')
