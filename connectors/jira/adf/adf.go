@@ -44,8 +44,8 @@ func (n Node) MarshalJSON() ([]byte, error) {
 	}{n.Type, n.Version, n.Attrs, c})
 }
 
-// ErrInvalid is wrapped by every error Parse returns for a well-formed JSON
-// value that is not an ADF document we accept.
+// ErrInvalid is wrapped by every error Parse returns: malformed JSON, or
+// JSON that is not an ADF document we accept.
 var ErrInvalid = errors.New("invalid ADF")
 
 // maxDepth bounds nesting; real documents are a few levels deep.
@@ -59,10 +59,10 @@ func Parse(b []byte) (*Node, error) {
 	dec.DisallowUnknownFields()
 	var n Node
 	if err := dec.Decode(&n); err != nil {
-		return nil, fmt.Errorf("decoding ADF: %w", err)
+		return nil, fmt.Errorf("%w: decoding: %w", ErrInvalid, err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return nil, fmt.Errorf("decoding ADF: %w: trailing data after the document", ErrInvalid)
+		return nil, fmt.Errorf("%w: trailing data after the document", ErrInvalid)
 	}
 	if n.Type != "doc" {
 		return nil, fmt.Errorf("%w: root node is %q, want \"doc\"", ErrInvalid, n.Type)
