@@ -15,6 +15,7 @@ import (
 	"github.com/tandem-sync/tandem/backlog"
 	jirasb "github.com/tandem-sync/tandem/connectors/jira/sandbox"
 	linearsb "github.com/tandem-sync/tandem/connectors/linear/sandbox"
+	"github.com/tandem-sync/tandem/reconcile"
 	"github.com/tandem-sync/tandem/store"
 )
 
@@ -283,5 +284,62 @@ func TestOperationsEndpoints(t *testing.T) {
 	if _, err := WaitFor(ctx, 10*time.Second, func() bool { c, _ := get("/readyz"); return c == 503 }); err != nil {
 		_, b := get("/readyz")
 		t.Fatalf("readyz still ready with linear down: %s", b)
+	}
+}
+
+// TestConflictLogSurvivesRestart: an open (manual) conflict and a settled
+// one are still in the log after a restart, on the embedded store and on
+// Redis, and the open one can still be settled.
+func TestConflictLogSurvivesRestart(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts EnvOptions
+	}{
+		{"embedded", EnvOptions{}},
+		{"redis", EnvOptions{RedisURL: redisURL(), RedisPrefix: randomPrefix()}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.opts.Webhooks, tc.opts.PollEvery, tc.opts.Policy = true, time.Hour, "manual"
+			e := start(t, tc.opts)
+			ctx := t.Context()
+			l, err := e.Pick(ctx, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lease, err := e.HoldLink(ctx, l)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e.Jira.UserEdit(Alice, l.Jira.ID, map[string]any{"summary": "J"})
+			e.Linear.UserUpdate(Bob, l.Linear.ID, map[string]any{"title": "L"})
+			e.App.State.Unlock(ctx, lease)
+			if _, err := WaitFor(ctx, 10*time.Second, func() bool {
+				cs, _ := e.App.State.Conflicts(ctx, store.ConflictFilter{OpenOnly: true})
+				return len(cs) == 1
+			}); err != nil {
+				t.Fatal(err)
+			}
+			before, _ := e.App.State.Conflicts(ctx, store.ConflictFilter{})
+			if err := e.Restart(ctx); err != nil {
+				t.Fatal(err)
+			}
+			after, err := e.App.State.Conflicts(ctx, store.ConflictFilter{})
+			if err != nil || len(after) != len(before) || after[0].ID != before[0].ID || !after[0].Open() || after[0].JiraVal != "J" {
+				t.Fatalf("after restart %+v (%v), before %+v", after, err, before)
+			}
+			// Still held after the restart: both sides keep their values.
+			e.App.Daemon.Enqueue(ctx, l.Jira)
+			time.Sleep(200 * time.Millisecond)
+			if e.JiraIssue(l).Summary != "J" || e.LinearIssue(l).Title != "L" {
+				t.Fatal("the restarted daemon did not hold the open conflict")
+			}
+			if _, err := reconcile.Resolve(ctx, e.App.State, after[0].ID, reconcile.Decision{Take: "jira", By: "test"}, time.Now()); err != nil {
+				t.Fatal(err)
+			}
+			e.App.Daemon.Enqueue(ctx, l.Jira)
+			if _, err := WaitFor(ctx, 10*time.Second, func() bool { return e.LinearIssue(l).Title == "J" }); err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }
