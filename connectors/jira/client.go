@@ -63,6 +63,7 @@ type Client struct {
 	twins                 twinCache
 	priorities            map[string]bool // lower-cased names the site has
 	orderPage             int             // Order's page size; 0: orderPageSize (tests lower it)
+	flows                 workflows       // transitions seen, see transition.go
 }
 
 // status is one workflow status of the project.
@@ -522,9 +523,9 @@ func (c *Client) remember(origin, twin backlog.Ref) {
 }
 
 // Create makes a Jira twin of it, or returns the existing twin carrying
-// it.Origin's marker. A new twin is then moved to it.Status when a single
-// transition leads there; when none does it stays in the initial status and
-// the next sync pass reports the unreachable status through Apply.
+// it.Origin's marker. A new twin is then moved to it.Status along the
+// shortest workflow path (see moveTo); when there is none it stays where it
+// is and the next sync pass reports the unreachable status through Apply.
 func (c *Client) Create(ctx context.Context, it backlog.Item) (backlog.Ref, error) {
 	if it.Origin.IsZero() {
 		return backlog.Ref{}, connectors.Permanent(errors.New("jira: create needs the origin ref of the item it mirrors"))
@@ -571,8 +572,8 @@ func (c *Client) Create(ctx context.Context, it backlog.Item) (backlog.Ref, erro
 	return ref, nil
 }
 
-// Apply writes p to the issue: one edit for the fields, then a transition
-// for the status.
+// Apply writes p to the issue: one edit for the fields, then the
+// transitions to the status (see moveTo).
 func (c *Client) Apply(ctx context.Context, id string, p backlog.Patch) error {
 	fields := map[string]any{}
 	var statusVal backlog.Value
@@ -617,41 +618,6 @@ func (c *Client) Apply(ctx context.Context, id string, p backlog.Patch) error {
 		return c.moveTo(ctx, id, statusVal)
 	}
 	return nil
-}
-
-// moveTo transitions the issue to the Jira status canonical v projects to.
-func (c *Client) moveTo(ctx context.Context, id string, v backlog.Value) error {
-	sv, err := backlog.DecodeStatus(c.Project(backlog.Status, v))
-	if err != nil {
-		return connectors.Permanent(fmt.Errorf("jira: %w", err))
-	}
-	target := sv.Name
-	ts, resp, err := c.jc.Issue.GetTransitionsWithContext(ctx, id)
-	if err != nil {
-		return c.fail("listing transitions of jira issue "+id, resp, err)
-	}
-	for _, t := range ts {
-		if strings.EqualFold(t.To.Name, target) {
-			body := map[string]any{"transition": map[string]string{"id": t.ID}}
-			return c.call(ctx, "transitioning jira issue "+id+" to "+target, http.MethodPost, "rest/api/2/issue/"+url.PathEscape(id)+"/transitions", body, nil)
-		}
-	}
-	// No transition leads there: either the issue is there already or the
-	// workflow needs several steps.
-	var cur struct {
-		Fields struct {
-			Status struct {
-				Name string `json:"name"`
-			} `json:"status"`
-		} `json:"fields"`
-	}
-	if err := c.call(ctx, "fetching status of jira issue "+id, http.MethodGet, "rest/api/2/issue/"+url.PathEscape(id)+"?fields=status", nil, &cur); err != nil {
-		return err
-	}
-	if strings.EqualFold(cur.Fields.Status.Name, target) {
-		return nil
-	}
-	return connectors.Permanent(fmt.Errorf("jira: no transition leads from %q to %q for issue %s", cur.Fields.Status.Name, target, id))
 }
 
 func nonNilStrings(l []string) []string {

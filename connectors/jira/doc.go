@@ -10,7 +10,9 @@
 // through the `tandem.origin` issue property (read back from a search of the
 // bot's own recent creations, since Jira only lets JQL search properties an
 // installed app declared for indexing), status changes through
-// workflow transitions, the manual order (order.go: Order lists ids by
+// workflow transitions (transition.go: the shortest path, found without
+// admin rights by looking at the transitions issues offer, cached per
+// Client, at most six steps), the manual order (order.go: Order lists ids by
 // `ORDER BY Rank`, Move makes one Agile rank call per backlog.Move and
 // re-ranks only the issues a 207 answer reports as failed), the error
 // contract (404 → ErrNotFound, 429 →
@@ -20,5 +22,4 @@
 //
 // It does not own retries (connectors' wrapper), the merge (reconcile),
 // markup conversion (packages wiki and adf) or the fake Jira (sandbox/).
-// Multi-step transitions are later work.
 package jira

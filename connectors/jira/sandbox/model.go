@@ -230,6 +230,16 @@ func (s *Server) transitionsFrom(statusID string) []transition {
 	return out
 }
 
+// RemoveTransition deletes the workflow transition named name, as an
+// admin editing the workflow would, and says whether there was one.
+func (s *Server) RemoveTransition(name string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := len(s.transitions)
+	s.transitions = slices.DeleteFunc(s.transitions, func(t transition) bool { return strings.EqualFold(t.Name, name) })
+	return len(s.transitions) < n
+}
+
 // lookup finds a live issue by id or key.
 func (s *Server) lookup(idOrKey string) *issue {
 	if is, ok := s.byKey[strings.ToUpper(idOrKey)]; ok {

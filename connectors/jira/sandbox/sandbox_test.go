@@ -554,3 +554,19 @@ func TestStart(t *testing.T) {
 		t.Error("still serving after Close")
 	}
 }
+
+func TestRemoveTransition(t *testing.T) {
+	s, c := newTestServer(t, Options{SeedIssues: 3})
+	if !s.RemoveTransition("start progress") || s.RemoveTransition("Start Progress") {
+		t.Fatal("RemoveTransition did not remove exactly once")
+	}
+	_, v, _ := c.do("GET", "/rest/api/2/issue/TAN-3/transitions", nil)
+	for _, tr := range get(v, "transitions").([]any) {
+		if get(tr, "name") == "Start Progress" {
+			t.Errorf("removed transition still offered: %v", v)
+		}
+	}
+	if err := s.UserTransition("alice@example.com", "TAN-3", "In Progress"); err == nil {
+		t.Error("UserTransition used a removed transition")
+	}
+}

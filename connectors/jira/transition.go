@@ -1,0 +1,370 @@
+package jira
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/tandem-sync/tandem/backlog"
+	"github.com/tandem-sync/tandem/connectors"
+)
+
+// Status changes go through workflow transitions, and a workflow may have
+// no transition from the current status to the wanted one (To Do → Done
+// via In Progress and In Review). The workflow graph is not readable by a
+// plain user: GET /rest/api/3/workflow/search and the other workflow APIs
+// need the Administer Jira permission. What any user with Browse rights
+// sees is the transitions out of one issue's current status (expand=
+// transitions on an issue or a search). So moveTo finds the shortest path
+// by looking at issues:
+//
+//   - it reads the issue's status, issue type and transitions (one GET)
+//     and takes a direct transition when there is one;
+//   - otherwise it runs a breadth-first search over the transitions it
+//     knows, cached per Client by (issue type, status) since workflows
+//     rarely change; a status on the way whose transitions are unknown is
+//     looked at through any other issue of the same type sitting in it
+//     (one search with expand=transitions), nearest first, until a path
+//     shows or nothing more can be seen;
+//   - it makes the path's first transition and starts over from the new
+//     status, so every step uses the transitions Jira offers right then
+//     and a stale cache costs a detour, never a wrong call. A cache that
+//     finds no path is dropped and the search run again once.
+//
+// When a status can only be seen from inside (no other issue of the type
+// sits in it), the issue itself steps into the nearest such status, but
+// never into a done-category status other than the target (that would
+// resolve it). A walk is bounded: at most maxHops transitions, never back
+// into a status it has been in, so it cannot loop. When no path exists
+// the error is permanent and names both statuses.
+
+// maxHops bounds the transitions one status change may take.
+const maxHops = 6
+
+// flowKey names the transitions out of one status in the workflow of one
+// issue type.
+type flowKey struct{ issueType, status string }
+
+// edge is one transition out of a status.
+type edge struct {
+	ID, Name string
+	To       status
+}
+
+// workflows caches the transitions seen, per issue type and status.
+type workflows struct {
+	mu    sync.Mutex
+	edges map[flowKey][]edge
+}
+
+func (w *workflows) learn(k flowKey, es []edge) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.edges == nil {
+		w.edges = map[flowKey][]edge{}
+	}
+	w.edges[k] = slices.Clone(es)
+}
+
+// forgetExcept drops what is cached for issueType except the statuses in
+// keep, and says whether it dropped anything.
+func (w *workflows) forgetExcept(issueType string, keep map[string]bool) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	dropped := false
+	for k := range w.edges {
+		if k.issueType == issueType && !keep[k.status] {
+			delete(w.edges, k)
+			dropped = true
+		}
+	}
+	return dropped
+}
+
+// reach is a status the search got to whose transitions are unknown.
+type reach struct {
+	st    status
+	first edge // the first transition of the path there
+	depth int
+}
+
+// plan searches the known transitions of issueType breadth first from
+// status from to target, through no status in avoid and at most budget
+// transitions. It returns the first transition of a shortest path, or,
+// when none is known, the statuses reached whose transitions are unknown,
+// nearest first.
+func (w *workflows) plan(issueType string, from status, target status, avoid map[string]bool, budget int) (*edge, []reach) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	type node struct {
+		st    status
+		first *edge
+		depth int
+	}
+	queue := []node{{st: from}}
+	seen := map[string]bool{from.ID: true}
+	var frontier []reach
+	for len(queue) > 0 {
+		n := queue[0]
+		queue = queue[1:]
+		es, known := w.edges[flowKey{issueType, n.st.ID}]
+		if !known {
+			if n.first != nil && n.depth < budget {
+				frontier = append(frontier, reach{st: n.st, first: *n.first, depth: n.depth})
+			}
+			continue
+		}
+		if n.depth >= budget {
+			continue
+		}
+		for _, e := range es {
+			first := n.first
+			if first == nil {
+				first = &e
+			}
+			if sameStatus(e.To, target) {
+				return first, nil
+			}
+			if seen[e.To.ID] || avoid[e.To.ID] {
+				continue
+			}
+			seen[e.To.ID] = true
+			queue = append(queue, node{st: e.To, first: first, depth: n.depth + 1})
+		}
+	}
+	return nil, frontier
+}
+
+func sameStatus(a, b status) bool {
+	if a.ID != "" && b.ID != "" {
+		return a.ID == b.ID
+	}
+	return strings.EqualFold(a.Name, b.Name)
+}
+
+// wireTransition is a transition as issue and search answers carry it
+// with expand=transitions.
+type wireTransition struct {
+	ID   string     `json:"id"`
+	Name string     `json:"name"`
+	To   wireStatus `json:"to"`
+}
+
+// wireAt is an issue with its status, type and transitions.
+type wireAt struct {
+	Fields struct {
+		Status    wireStatus `json:"status"`
+		IssueType struct {
+			ID string `json:"id"`
+		} `json:"issuetype"`
+	} `json:"fields"`
+	Transitions []wireTransition `json:"transitions"`
+}
+
+func statusOf(w wireStatus) status {
+	return status{ID: w.ID, Name: w.Name, Category: w.StatusCategory.Key}
+}
+
+func edgesOf(ts []wireTransition) []edge {
+	out := make([]edge, 0, len(ts))
+	for _, t := range ts {
+		out = append(out, edge{ID: t.ID, Name: t.Name, To: statusOf(t.To)})
+	}
+	return out
+}
+
+// lookAt reads an issue's status, issue type and available transitions in
+// one call.
+func (c *Client) lookAt(ctx context.Context, id string) (st status, issueType string, es []edge, err error) {
+	var w wireAt
+	path := "rest/api/2/issue/" + url.PathEscape(id) + "?fields=status,issuetype&expand=transitions"
+	if err := c.call(ctx, "reading status and transitions of jira issue "+id, http.MethodGet, path, nil, &w); err != nil {
+		return status{}, "", nil, err
+	}
+	return statusOf(w.Fields.Status), w.Fields.IssueType.ID, edgesOf(w.Transitions), nil
+}
+
+// explore learns the transitions out of st through any issue of issueType
+// sitting in it; ok is false when there is none.
+func (c *Client) explore(ctx context.Context, issueType string, st status) (ok bool, err error) {
+	jql := c.project() + " AND issuetype = " + jqlID(issueType, "") + " AND status = " + jqlID(st.ID, st.Name)
+	q := url.Values{"jql": {jql}, "maxResults": {"1"}, "fields": {"status"}, "expand": {"transitions"}}
+	var res struct {
+		Issues []wireAt `json:"issues"`
+	}
+	if err := c.call(ctx, "looking for transitions out of jira status "+st.Name, http.MethodGet, "rest/api/2/search/jql?"+q.Encode(), nil, &res); err != nil {
+		return false, err
+	}
+	for _, is := range res.Issues {
+		if got := statusOf(is.Fields.Status); sameStatus(got, st) {
+			c.flows.learn(flowKey{issueType, st.ID}, edgesOf(is.Transitions))
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// jqlID is a JQL value naming an object by its numeric id, or by its name
+// when the id is not numeric.
+func jqlID(id, name string) string {
+	if id != "" && strings.Trim(id, "0123456789") == "" {
+		return id
+	}
+	if name == "" {
+		name = id
+	}
+	return jqlQuote(name)
+}
+
+// catRank orders status categories along the usual flow.
+func catRank(key string) int {
+	switch key {
+	case "indeterminate":
+		return 1
+	case "done":
+		return 2
+	}
+	return 0
+}
+
+// walk is the state of one moveTo.
+type walk struct {
+	issueType string
+	target    status
+	visited   map[string]bool // statuses the issue has been in: never entered again
+	looked    map[string]bool // statuses searched for through other issues
+	fresh     map[string]bool // statuses whose transitions were read during this walk
+	retried   bool            // the cache was dropped once
+}
+
+// moveTo transitions the issue to the Jira status canonical v projects
+// to, along the shortest path the workflow allows (see above).
+func (c *Client) moveTo(ctx context.Context, id string, v backlog.Value) error {
+	sv, err := backlog.DecodeStatus(c.Project(backlog.Status, v))
+	if err != nil {
+		return connectors.Permanent(fmt.Errorf("jira: %w", err))
+	}
+	target, ok := c.statusFor(sv)
+	if !ok {
+		return connectors.Permanent(fmt.Errorf("jira: project %s has no status for %q", c.projectKey, sv.Name))
+	}
+	var from status
+	w := &walk{target: target, visited: map[string]bool{}, looked: map[string]bool{}, fresh: map[string]bool{}}
+	for hop := 0; ; hop++ {
+		cur, issueType, es, err := c.lookAt(ctx, id)
+		if err != nil {
+			return err
+		}
+		if hop == 0 {
+			from = cur
+		}
+		if sameStatus(cur, target) {
+			return nil
+		}
+		if w.issueType != "" && w.issueType != issueType {
+			// The issue type changed under us: start the search afresh.
+			w.looked, w.fresh = map[string]bool{}, map[string]bool{}
+		}
+		w.issueType = issueType
+		c.flows.learn(flowKey{issueType, cur.ID}, es)
+		w.visited[cur.ID], w.looked[cur.ID], w.fresh[cur.ID] = true, true, true
+		var next *edge
+		if hop < maxHops {
+			if next, err = c.nextHop(ctx, w, cur, maxHops-hop); err != nil {
+				return err
+			}
+		}
+		if next == nil {
+			where := ""
+			if hop > 0 {
+				where = fmt.Sprintf(" (it is now in %q)", cur.Name)
+			}
+			return connectors.Permanent(fmt.Errorf("jira: no transition leads from %q to %q for issue %s%s", from.Name, target.Name, id, where))
+		}
+		body := map[string]any{"transition": map[string]string{"id": next.ID}}
+		if err := c.call(ctx, "transitioning jira issue "+id+" to "+next.To.Name, http.MethodPost, "rest/api/2/issue/"+url.PathEscape(id)+"/transitions", body, nil); err != nil {
+			return err
+		}
+		if sameStatus(next.To, target) {
+			return nil
+		}
+		c.logger().Info("jira: transition on the way to a status", "jira", id, "from", cur.Name, "via", next.To.Name, "to", target.Name)
+	}
+}
+
+// nextHop picks the transition to make from cur towards the target: a
+// direct one, else the first of a shortest path, looking at other issues
+// for the transitions of statuses on the way; else a step into a status
+// that can only be seen from inside; nil when there is no way. budget is
+// the number of transitions left.
+func (c *Client) nextHop(ctx context.Context, w *walk, cur status, budget int) (*edge, error) {
+	for {
+		first, frontier := c.flows.plan(w.issueType, cur, w.target, w.visited, budget)
+		if first != nil {
+			return first, nil
+		}
+		found := false
+		for _, r := range frontier {
+			if w.looked[r.st.ID] {
+				continue
+			}
+			w.looked[r.st.ID] = true
+			ok, err := c.explore(ctx, w.issueType, r.st)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				w.fresh[r.st.ID], found = true, true
+				break
+			}
+		}
+		if found {
+			continue
+		}
+		if !w.retried {
+			// Perhaps the cache is stale: read again what this walk did
+			// not read itself, once.
+			w.retried = true
+			if c.flows.forgetExcept(w.issueType, w.fresh) {
+				for s := range w.looked {
+					if !w.fresh[s] {
+						delete(w.looked, s)
+					}
+				}
+				continue
+			}
+		}
+		return probe(frontier, w.target), nil
+	}
+}
+
+// probe picks, among statuses whose transitions could not be seen, the
+// one to step towards: its category nearest the target's, then the
+// nearest; never through a done-category status.
+func probe(frontier []reach, target status) *edge {
+	var cands []reach
+	for _, r := range frontier {
+		if r.first.To.Category != "done" && r.st.Category != "done" {
+			cands = append(cands, r)
+		}
+	}
+	if len(cands) == 0 {
+		return nil
+	}
+	dist := func(r reach) int {
+		d := catRank(r.st.Category) - catRank(target.Category)
+		if d < 0 {
+			d = -d
+		}
+		return d
+	}
+	best := slices.MinFunc(cands, func(a, b reach) int {
+		return cmp.Or(cmp.Compare(dist(a), dist(b)), cmp.Compare(a.depth, b.depth))
+	})
+	return &best.first
+}
