@@ -45,6 +45,7 @@ type Config struct {
 	URL, Email, Token, Project string
 	WebhookSecret              string
 	HTTPClient                 *http.Client // optional; its Transport carries the requests
+	Log                        *slog.Logger // optional; default slog.Default()
 }
 
 // Client is the Jira connector for one project.
@@ -93,6 +94,9 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	jc, err := gojira.NewClient(hc, strings.TrimRight(cfg.URL, "/")+"/")
 	if err != nil {
 		return nil, fmt.Errorf("jira: creating client: %w", err)
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
 	}
 	c := &Client{cfg: cfg, jc: jc, site: u.Host, loc: time.UTC, now: time.Now}
 
@@ -185,7 +189,12 @@ func (c *Client) loadStatuses(ctx context.Context) error {
 }
 
 // logger is where the connector logs.
-func (c *Client) logger() *slog.Logger { return slog.Default() }
+func (c *Client) logger() *slog.Logger {
+	if c.cfg.Log != nil {
+		return c.cfg.Log
+	}
+	return slog.Default()
+}
 
 // Side names the tool.
 func (c *Client) Side() backlog.Side { return backlog.Jira }
@@ -497,7 +506,7 @@ func (c *Client) findTwin(ctx context.Context, origin backlog.Ref) (backlog.Ref,
 			}
 			twin := backlog.Ref{Side: backlog.Jira, ID: w.ID, Key: w.Key}
 			if prev, dup := c.twins.refs[o]; dup && prev.ID != twin.ID {
-				slog.Warn("several jira twins carry the same origin", "origin", o.String(), "kept", prev.Key, "other", twin.Key)
+				c.logger().Warn("several jira twins carry the same origin", "origin", o.String(), "kept", prev.Key, "other", twin.Key)
 				continue
 			}
 			c.twins.refs[o] = twin
@@ -563,7 +572,7 @@ func (c *Client) Create(ctx context.Context, it backlog.Item) (backlog.Ref, erro
 	if it.Status.Name != "" || it.Status.Category != "" {
 		if err := c.moveTo(ctx, created.ID, backlog.EncodeStatus(it.Status)); err != nil {
 			if connectors.IsPermanent(err) {
-				slog.Warn("jira twin created in its initial status", "jira", created.Key, "origin", it.Origin.String(), "err", err)
+				c.logger().Warn("jira twin not moved to its status", "jira", created.Key, "origin", it.Origin.String(), "err", err)
 				return ref, nil
 			}
 			return ref, err

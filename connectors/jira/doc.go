@@ -18,7 +18,7 @@
 // contract (404 → ErrNotFound, 429 →
 // RateLimitError, other 4xx → permanent), admin-webhook verification
 // (X-Hub-Signature; a Rank item in the changelog sets Delivery.Order) and
-// registration.
+// registration. It logs through Config.Log (slog.Default when nil).
 //
 // It does not own retries (connectors' wrapper), the merge (reconcile),
 // markup conversion (packages wiki and adf) or the fake Jira (sandbox/).

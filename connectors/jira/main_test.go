@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -164,6 +165,7 @@ func newEnv(t *testing.T, opts sandbox.Options) *env {
 		URL: hs.URL, Email: sandbox.BotEmail, Token: sandbox.BotToken, Project: "TAN",
 		WebhookSecret: "hook-secret",
 		HTTPClient:    &http.Client{Transport: recorder, Timeout: 10 * time.Second},
+		Log:           slog.New(slog.NewTextHandler(t.Output(), nil)),
 	})
 	if err != nil {
 		t.Fatalf("New: %v", err)

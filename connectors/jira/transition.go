@@ -17,8 +17,10 @@ import (
 // Status changes go through workflow transitions, and a workflow may have
 // no transition from the current status to the wanted one (To Do → Done
 // via In Progress and In Review). The workflow graph is not readable by a
-// plain user: GET /rest/api/3/workflow/search and the other workflow APIs
-// need the Administer Jira permission. What any user with Browse rights
+// plain user: GET /rest/api/3/workflow/search needs the Administer Jira
+// global permission, and GET /rest/api/3/workflows/search that or, for
+// project-scoped workflows, Administer projects or View (read-only)
+// workflow. What any user with Browse rights
 // sees is the transitions out of one issue's current status (expand=
 // transitions on an issue or a search). So moveTo finds the shortest path
 // by looking at issues:

@@ -1,7 +1,9 @@
 package jira
 
 import (
+	"bytes"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -304,4 +306,47 @@ func TestPlanProperty(t *testing.T) {
 			rt.Fatalf("first step to %d leaves %d steps, want %d", next, got, d-1)
 		}
 	})
+}
+
+// TestLogThroughConfig: the connector logs through Config.Log at its
+// level, never through slog.Default.
+func TestLogThroughConfig(t *testing.T) {
+	var def bytes.Buffer
+	old := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&def, nil)))
+	t.Cleanup(func() { slog.SetDefault(old) })
+
+	e := newEnv(t, sandbox.Options{SeedIssues: -1})
+	e.sb.RemoveTransition("Done")
+	newClient := func(level slog.Level) (*Client, *bytes.Buffer) {
+		var buf bytes.Buffer
+		c, err := New(ctx(t), Config{
+			URL: e.url, Email: sandbox.BotEmail, Token: sandbox.BotToken, Project: "TAN",
+			HTTPClient: &http.Client{Transport: recorder},
+			Log:        slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: level})),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c, &buf
+	}
+	info, infoBuf := newClient(slog.LevelInfo)
+	warn, warnBuf := newClient(slog.LevelWarn)
+	it := backlog.Item{Title: "logged", Status: backlog.StatusValue{Name: "Done", Category: backlog.CategoryDone}, Origin: backlog.Ref{Side: backlog.Linear, ID: "log-1"}}
+	if _, err := info.Create(ctx(t), it); err != nil {
+		t.Fatal(err)
+	}
+	it.Origin.ID = "log-2"
+	if _, err := warn.Create(ctx(t), it); err != nil {
+		t.Fatal(err)
+	}
+	if s := infoBuf.String(); !strings.Contains(s, "level=INFO msg=\"jira: transition on the way") || !strings.Contains(s, "level=WARN msg=\"jira twin not moved") {
+		t.Errorf("info logger got %q", s)
+	}
+	if s := warnBuf.String(); strings.Contains(s, "level=INFO") || !strings.Contains(s, "level=WARN msg=\"jira twin not moved") {
+		t.Errorf("warn logger got %q", s)
+	}
+	if def.Len() != 0 {
+		t.Errorf("slog.Default got %q", def.String())
+	}
 }
