@@ -25,6 +25,8 @@ const state = {
   timer: 0,
   refreshing: false,
   applyPoll: 0,
+  applyTries: 0,   // polls of a settled conflict waiting for its write
+  listSeq: 0,      // the latest conflict list load
 };
 
 class AuthError extends Error {}
@@ -164,7 +166,10 @@ function filterQuery() {
 }
 
 async function loadConflicts() {
+  // Filters can change while a load is in flight: only the latest counts.
+  const seq = ++state.listSeq;
   const data = await api("/api/v1/conflicts?" + filterQuery());
+  if (seq !== state.listSeq) return;
   state.conflicts = (data && data.conflicts) || [];
   renderConflicts();
 }
@@ -212,6 +217,7 @@ async function showConflict(id) {
   try {
     const c = await api("/api/v1/conflicts/" + encodeURIComponent(id));
     state.selected = c;
+    state.applyTries = 0;
     renderDetail(c);
     upsertConflict(c);
     $("#detail").hidden = false;
@@ -222,7 +228,7 @@ async function showConflict(id) {
 }
 
 function who(by, at) {
-  return [by || "someone", at ? fmtTime(at) + " UTC" : ""].filter(Boolean).join(" · ");
+  return [by || "author unknown", at ? fmtTime(at) + " UTC" : ""].filter(Boolean).join(" · ");
 }
 
 function renderDetail(c) {
@@ -241,8 +247,9 @@ function renderDetail(c) {
   else {
     const parts = [badge(decisionLabel(c), "settled"), " by " + (c.settledBy || "?")];
     if (c.settledAt) parts.push(" at " + fmtTime(c.settledAt) + " UTC");
-    if (c.applied === false) parts.push(" · writing to both sides…");
-    else if (c.applied === true) parts.push(" · written to both sides");
+    // applied is omitted while false: a settled conflict without it is
+    // still waiting for the pass that writes its value.
+    parts.push(c.applied === true ? " · written to both sides" : " · writing to both sides…");
     st.replaceChildren(...parts);
   }
   const highlight = c.field === "title";
@@ -274,8 +281,9 @@ function renderDetail(c) {
   }
   for (const b of form.querySelectorAll("button")) b.disabled = false;
   clearTimeout(state.applyPoll);
-  if (!open && c.applied === false) {
-    state.applyPoll = setTimeout(() => { if (state.selected?.id === c.id) pollApplied(c.id); }, 1500);
+  if (open || c.applied === true) state.applyTries = 0;
+  else if (state.applyTries++ < 60) {
+    state.applyPoll = setTimeout(() => { if (state.selected?.id === c.id) pollApplied(c.id); }, 1000);
   }
 }
 
@@ -305,9 +313,10 @@ async function resolve(body) {
       return;
     }
     state.selected = done;
+    state.applyTries = 0;
     renderDetail(done);
     upsertConflict(done);
-    notice(`Conflict ${done.id} settled: ${decisionLabel(done).toLowerCase()}. Tandem writes the value to both sides.`);
+    notice(`Conflict ${done.id} settled (${decisionLabel(done)}). Tandem writes the value to both sides.`);
     refreshStatus().catch(() => {});
     $("#detail-h").focus();
   } catch (e) {

@@ -474,7 +474,7 @@ function block(doc, b) {
           li.className = "md-task";
           const box = el(doc, "input");
           box.type = "checkbox";
-          box.checked = it.task;
+          box.defaultChecked = it.task;
           box.disabled = true;
           box.setAttribute("aria-label", it.task ? "done" : "not done");
           li.append(box, doc.createTextNode(" "));
