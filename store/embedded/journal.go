@@ -24,6 +24,7 @@ const (
 	opBase     = "base"     // Key, Base: SaveBase
 	opCursor   = "cursor"   // Key, Value: SaveCursor
 	opConflict = "conflict" // Conflict, Seq (insertion order): AddConflict, UpdateConflict
+	opDropConf = "dropconf" // Key: a conflict dropped by PruneConflicts
 	opSeen     = "seen"     // Key, Until: SeenDelivery
 	opForget   = "forget"   // Key: ForgetDelivery
 	opDirty    = "dirty"    // Key, Seq: MarkDirty
@@ -97,7 +98,7 @@ func decode(line []byte) (record, error) {
 
 func knownOp(op string) bool {
 	switch op {
-	case opMeta, opLink, opUnlink, opUnindex, opBase, opCursor, opConflict, opSeen, opForget, opDirty, opClean:
+	case opMeta, opLink, opUnlink, opUnindex, opBase, opCursor, opConflict, opDropConf, opSeen, opForget, opDirty, opClean:
 		return true
 	}
 	return false

@@ -99,7 +99,10 @@ type held struct {
 	expires time.Time
 }
 
-var _ store.State = (*Store)(nil)
+var (
+	_ store.State          = (*Store)(nil)
+	_ store.ConflictPruner = (*Store)(nil)
+)
 
 // Open opens (creating it if needed) the store in dir. It takes an
 // exclusive lock on the dir, replays the journal, drops a torn last record
@@ -202,6 +205,8 @@ func (s *Store) apply(r record, now time.Time) error {
 		}
 		s.putConflict(conflictEntry{c: *r.Conflict, seq: r.Seq})
 		s.meta.ConflictSeq = max(s.meta.ConflictSeq, r.Seq)
+	case opDropConf:
+		s.dropConflict(r.Key)
 	case opSeen:
 		if r.Until.After(now) {
 			s.deliveries[r.Key] = r.Until
@@ -256,6 +261,13 @@ func (s *Store) putConflict(e conflictEntry) {
 		s.byLink[e.c.LinkID] = ids
 	}
 	ids[id] = true
+}
+
+func (s *Store) dropConflict(id string) {
+	if e, ok := s.conflicts[id]; ok {
+		s.unindexConflict(e.c)
+		delete(s.conflicts, id)
+	}
 }
 
 func (s *Store) unindexConflict(c backlog.Conflict) {
@@ -801,12 +813,7 @@ func (s *Store) Conflicts(ctx context.Context, f store.ConflictFilter) ([]backlo
 			}
 		}
 	}
-	slices.SortFunc(es, func(a, b conflictEntry) int {
-		if c := b.c.At.Compare(a.c.At); c != 0 {
-			return c
-		}
-		return cmp.Compare(b.seq, a.seq)
-	})
+	sortNewestFirst(es)
 	if f.Limit > 0 && len(es) > f.Limit {
 		es = es[:f.Limit]
 	}
@@ -815,6 +822,51 @@ func (s *Store) Conflicts(ctx context.Context, f store.ConflictFilter) ([]backlo
 		out[i] = e.c
 	}
 	return out, nil
+}
+
+func sortNewestFirst(es []conflictEntry) {
+	slices.SortFunc(es, func(a, b conflictEntry) int {
+		if c := b.c.At.Compare(a.c.At); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.seq, a.seq)
+	})
+}
+
+// PruneConflicts implements store.ConflictPruner. The drops are one append.
+func (s *Store) PruneConflicts(ctx context.Context, before time.Time, keep int) (int, error) {
+	dropped := 0
+	err := s.update(ctx, func() (int64, error) {
+		var es []conflictEntry
+		for _, e := range s.conflicts {
+			if store.Prunable(e.c) {
+				es = append(es, e)
+			}
+		}
+		sortNewestFirst(es)
+		var recs []record
+		for i, e := range es {
+			if (keep > 0 && i >= keep) || (!before.IsZero() && e.c.At.Before(before)) {
+				recs = append(recs, record{Op: opDropConf, Key: e.c.ID})
+			}
+		}
+		if len(recs) == 0 {
+			return 0, nil
+		}
+		end, err := s.write(recs...)
+		if err != nil {
+			return 0, err
+		}
+		for _, r := range recs {
+			s.dropConflict(r.Key)
+		}
+		dropped = len(recs)
+		return end, nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("pruning conflicts: %w", err)
+	}
+	return dropped, nil
 }
 
 // SeenDelivery implements store.State.

@@ -80,4 +80,7 @@ func (r *replicas) Dirty(ctx context.Context) (map[string]int64, error) {
 func (r *replicas) ClearDirty(ctx context.Context, key string, seq int64) error {
 	return r.next().ClearDirty(ctx, key, seq)
 }
+func (r *replicas) PruneConflicts(ctx context.Context, before time.Time, keep int) (int, error) {
+	return r.next().(store.ConflictPruner).PruneConflicts(ctx, before, keep)
+}
 func (r *replicas) Close() error { return errors.Join(r.s[0].Close(), r.s[1].Close()) }

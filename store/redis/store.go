@@ -27,7 +27,10 @@ type Store struct {
 	page   int64 // conflict:at entries read per round trip when listing
 }
 
-var _ store.State = (*Store)(nil)
+var (
+	_ store.State          = (*Store)(nil)
+	_ store.ConflictPruner = (*Store)(nil)
+)
 
 // Open connects to the Redis at rawURL (redis://[user:password@]host:port/db,
 // rediss:// for TLS, unix:///path), pings it, and returns a store whose keys
@@ -200,6 +203,22 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('HSET', KEYS[4], ARGV[1], ARGV[5])
 redis.call('ZADD', KEYS[2], ARGV[3], m)
 redis.call('ZADD', KEYS[5], ARGV[3], m)
+return 1`)
+
+	// KEYS conflict, conflict:at, conflict:member, conflict:linkof; ARGV
+	// id, the record's JSON as read, conflict:link: key prefix. Drops the
+	// record only if it is still exactly what the caller judged prunable.
+	dropConflictScript = goredis.NewScript(`
+if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
+local m = redis.call('HGET', KEYS[3], ARGV[1])
+local l = redis.call('HGET', KEYS[4], ARGV[1])
+redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('HDEL', KEYS[3], ARGV[1])
+redis.call('HDEL', KEYS[4], ARGV[1])
+if m then
+  redis.call('ZREM', KEYS[2], m)
+  if l then redis.call('ZREM', ARGV[3] .. l, m) end
+end
 return 1`)
 
 	// KEYS dirty, dirty:seq; ARGV key. Returns the mark's seq.
@@ -599,13 +618,107 @@ func (s *Store) Conflicts(ctx context.Context, f store.ConflictFilter) ([]backlo
 	return res, nil
 }
 
-func sortListed(ls []listed) {
-	slices.SortFunc(ls, func(a, b listed) int {
-		if c := b.c.At.Compare(a.c.At); c != 0 {
-			return c
+func sortListed(ls []listed) { slices.SortFunc(ls, compareListed) }
+
+// compareListed orders newest first, the later add first among equal times.
+func compareListed(a, b listed) int {
+	if c := b.c.At.Compare(a.c.At); c != 0 {
+		return c
+	}
+	return cmp.Compare(b.seq, a.seq)
+}
+
+// PruneConflicts implements store.ConflictPruner. It reads the log to find
+// what to drop, then drops each record in a script that checks it did not
+// change meanwhile (pipelined, a chunk at a time).
+func (s *Store) PruneConflicts(ctx context.Context, before time.Time, keep int) (int, error) {
+	type candidate struct {
+		listed
+		js string
+	}
+	var cands []candidate
+	seen := map[string]bool{} // ranks shift under concurrent adds
+	for start := int64(0); ; start += s.page {
+		members, err := s.rdb.ZRevRange(ctx, s.key("conflict", "at"), start, start+s.page-1).Result()
+		if err != nil {
+			return 0, fmt.Errorf("pruning conflicts: %w", err)
 		}
-		return cmp.Compare(b.seq, a.seq)
-	})
+		if len(members) == 0 {
+			break
+		}
+		ids := make([]string, len(members))
+		ids = ids[:0]
+		seqs := make([]int64, 0, len(members))
+		for _, m := range members {
+			seqStr, id, ok := strings.Cut(m, ":")
+			seq, err := strconv.ParseInt(seqStr, 10, 64)
+			if !ok || err != nil {
+				return 0, fmt.Errorf("pruning conflicts: malformed index entry %q", m)
+			}
+			if !seen[id] {
+				seen[id] = true
+				ids, seqs = append(ids, id), append(seqs, seq)
+			}
+		}
+		if len(ids) == 0 {
+			continue
+		}
+		vals, err := s.rdb.HMGet(ctx, s.key("conflict"), ids...).Result()
+		if err != nil {
+			return 0, fmt.Errorf("pruning conflicts: %w", err)
+		}
+		for i, v := range vals {
+			js, ok := v.(string)
+			if !ok {
+				continue
+			}
+			c, err := decodeConflict(ids[i], js)
+			if err != nil {
+				return 0, err
+			}
+			if store.Prunable(c) {
+				cands = append(cands, candidate{listed{c: c, seq: seqs[i]}, js})
+			}
+		}
+		if int64(len(members)) < s.page {
+			break
+		}
+	}
+	// The index orders by microsecond; "newest" is the listing's order.
+	slices.SortFunc(cands, func(a, b candidate) int { return compareListed(a.listed, b.listed) })
+	type victim struct{ id, js string }
+	var victims []victim
+	for i, c := range cands {
+		if (keep > 0 && i >= keep) || (!before.IsZero() && c.c.At.Before(before)) {
+			victims = append(victims, victim{c.c.ID, c.js})
+		}
+	}
+	if len(victims) == 0 {
+		return 0, nil
+	}
+	keys := s.conflictKeys("")[:4]
+	if err := dropConflictScript.Load(ctx, s.rdb).Err(); err != nil {
+		return 0, fmt.Errorf("pruning conflicts: %w", err)
+	}
+	dropped := 0
+	for chunk := range slices.Chunk(victims, 256) {
+		cmds := make([]*goredis.Cmd, len(chunk))
+		_, err := s.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
+			for i, v := range chunk {
+				cmds[i] = dropConflictScript.EvalSha(ctx, p, keys, v.id, v.js, s.linkConflicts())
+			}
+			return nil
+		})
+		if err != nil {
+			return dropped, fmt.Errorf("pruning conflicts: %w", err)
+		}
+		for _, c := range cmds {
+			if n, _ := c.Int64(); n == 1 {
+				dropped++
+			}
+		}
+	}
+	return dropped, nil
 }
 
 // SeenDelivery implements store.State.

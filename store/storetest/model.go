@@ -168,8 +168,11 @@ func (m *model) actions() map[string]func(*rapid.T) {
 		"addConflict": func(rt *rapid.T) {
 			c := conflict(rapid.SampledFrom(linkIDs).Draw(rt, "link"), rapid.SampledFrom([]backlog.Field{backlog.Title, backlog.Status}).Draw(rt, "field"),
 				rapid.SampledFrom(conflictTimes).Draw(rt, "at"))
-			if rapid.Bool().Draw(rt, "open") {
+			switch rapid.IntRange(0, 2).Draw(rt, "state") {
+			case 0: // open
 				c.Decision, c.SettledAt, c.SettledBy = "", time.Time{}, ""
+			case 1: // settled and on both sides
+				c.Applied = true
 			}
 			c.ID = rapid.SampledFrom([]string{"", "", "x1", "jira:10:title"}).Draw(rt, "id")
 			id, err := m.s.AddConflict(rt.Context(), c)
@@ -194,6 +197,7 @@ func (m *model) actions() map[string]func(*rapid.T) {
 			c := m.conflicts[id].c
 			c.ID = id
 			c.SettledBy, c.SettledAt, c.Decision = "carol", t0.Add(time.Hour), backlog.Jira
+			c.Applied = rapid.Bool().Draw(rt, "applied")
 			c.At = rapid.SampledFrom(conflictTimes).Draw(rt, "at")
 			if rapid.Bool().Draw(rt, "moveLink") {
 				c.LinkID = rapid.SampledFrom(linkIDs).Draw(rt, "newLink")
@@ -209,6 +213,34 @@ func (m *model) actions() map[string]func(*rapid.T) {
 				rt.Fatalf("UpdateConflict(%s): %v", id, err)
 			}
 			m.conflicts[id] = modelConflict{c: c, ord: m.conflicts[id].ord}
+		},
+		"pruneConflicts": func(rt *rapid.T) {
+			p, ok := m.s.(store.ConflictPruner)
+			if !ok {
+				rt.Skip("no ConflictPruner")
+			}
+			before := rapid.SampledFrom(append([]time.Time{{}}, conflictTimes...)).Draw(rt, "before")
+			keep := rapid.IntRange(0, 3).Draw(rt, "keep")
+			n, err := p.PruneConflicts(rt.Context(), before, keep)
+			if err != nil {
+				rt.Fatalf("PruneConflicts: %v", err)
+			}
+			var victims []string
+			for _, id := range m.listConflicts(store.ConflictFilter{}) {
+				if store.Prunable(m.conflicts[id].c) {
+					victims = append(victims, id)
+				}
+			}
+			want := 0
+			for i, id := range victims {
+				if (keep > 0 && i >= keep) || (!before.IsZero() && m.conflicts[id].c.At.Before(before)) {
+					delete(m.conflicts, id)
+					want++
+				}
+			}
+			if n != want {
+				rt.Fatalf("PruneConflicts(%v, %d) dropped %d, want %d", before, keep, n, want)
+			}
 		},
 		"listConflicts": func(rt *rapid.T) {
 			f := store.ConflictFilter{

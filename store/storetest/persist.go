@@ -55,6 +55,15 @@ func testReopen(t *testing.T, open func() store.State) {
 	c2 := conflict("lin-a", backlog.Status, t0.Add(time.Minute))
 	c2.ID, err = s.AddConflict(ctx, c2)
 	must(t, "AddConflict", err)
+	if p, ok := s.(store.ConflictPruner); ok {
+		gone := conflict("lin-a", backlog.Priority, t0.Add(-time.Hour))
+		gone.Applied = true
+		_, err := s.AddConflict(ctx, gone)
+		must(t, "AddConflict", err)
+		if n, err := p.PruneConflicts(ctx, t0, 0); err != nil || n != 1 {
+			t.Fatalf("PruneConflicts = %d, %v; want 1", n, err)
+		}
+	}
 
 	if seen, err := s.SeenDelivery(ctx, "d-long", longTTL); err != nil || seen {
 		t.Fatalf("SeenDelivery = %v, %v", seen, err)

@@ -67,6 +67,7 @@ func Run(t *testing.T, open func(t *testing.T) store.State) {
 		{"ConcurrentDirty", testConcurrentDirty},
 		{"ConcurrentLinks", testConcurrentLinks},
 		{"CanceledContext", testCanceled},
+		{"PruneConflicts", testPrune},
 	}
 	// Sub-tests run in parallel: each has its own store, and most of the
 	// suite's time is spent sleeping past ttls.
@@ -984,4 +985,77 @@ func testCanceled(t *testing.T, s store.State) {
 	l, err := s.Lock(live, "k", longTTL)
 	must(t, "Lock after the canceled Lock", err)
 	must(t, "Unlock", s.Unlock(live, l))
+}
+
+// testPrune covers the optional store.ConflictPruner.
+func testPrune(t *testing.T, s store.State) {
+	p, ok := s.(store.ConflictPruner)
+	if !ok {
+		t.Skip("store has no ConflictPruner")
+	}
+	ctx := t.Context()
+	add := func(c backlog.Conflict) string {
+		t.Helper()
+		id, err := s.AddConflict(ctx, c)
+		must(t, "AddConflict", err)
+		return id
+	}
+	old := t0.Add(-time.Hour)
+	open := conflict("a", backlog.Title, old)
+	open.Decision, open.SettledBy, open.SettledAt, open.Policy = "", "", time.Time{}, backlog.PolicyManual
+	openID := add(open)
+	pending := conflict("a", backlog.Status, old) // a person decided; not applied yet
+	pendingID := add(pending)
+	var applied []string // oldest first
+	for i := range 8 {
+		c := conflict(fmt.Sprint("l", i%2), backlog.Title, t0.Add(time.Duration(i)*time.Minute))
+		c.Applied = true
+		applied = append(applied, add(c))
+	}
+	oldApplied := conflict("a", backlog.Priority, old)
+	oldApplied.Applied = true
+	oldAppliedID := add(oldApplied)
+
+	n, err := p.PruneConflicts(ctx, t0.Add(2*time.Minute), 0)
+	must(t, "PruneConflicts(age)", err)
+	if n != 3 { // oldApplied and the two applied before t0+2m
+		t.Fatalf("PruneConflicts(age) dropped %d, want 3", n)
+	}
+	for _, id := range []string{oldAppliedID, applied[0], applied[1]} {
+		_, err := s.Conflict(ctx, id)
+		wantErr(t, "Conflict(pruned "+id+")", err, store.ErrNotFound)
+	}
+	for _, id := range []string{openID, pendingID, applied[2]} {
+		_, err := s.Conflict(ctx, id)
+		must(t, "Conflict(kept "+id+")", err)
+	}
+
+	n, err = p.PruneConflicts(ctx, time.Time{}, 2)
+	must(t, "PruneConflicts(count)", err)
+	if n != 4 {
+		t.Fatalf("PruneConflicts(keep 2) dropped %d, want 4", n)
+	}
+	want := []string{applied[7], applied[6], openID, pendingID}
+	all, err := s.Conflicts(ctx, store.ConflictFilter{})
+	must(t, "Conflicts", err)
+	if got := ids(all); !slices.Equal(got[:2], want[:2]) || len(got) != 4 || !slices.Contains(got, openID) || !slices.Contains(got, pendingID) {
+		t.Fatalf("Conflicts after pruning = %v, want %v (the open and pending ones in any order at the end)", got, want)
+	}
+	// Per-link listings forget pruned records too.
+	if cs, _ := s.Conflicts(ctx, store.ConflictFilter{LinkID: "l0"}); !slices.Equal(ids(cs), []string{applied[6]}) {
+		t.Fatalf("Conflicts(link l0) after pruning = %v, want [%s]", ids(cs), applied[6])
+	}
+	pruned := all[0]
+	pruned.ID = applied[3]
+	wantErr(t, "UpdateConflict(pruned)", s.UpdateConflict(ctx, pruned), store.ErrNotFound)
+
+	if n, err := p.PruneConflicts(ctx, t0.Add(time.Hour), 0); err != nil || n != 2 {
+		t.Fatalf("PruneConflicts(all applied) = %d, %v; want 2", n, err)
+	}
+	if n, err := p.PruneConflicts(ctx, t0.Add(time.Hour), 1); err != nil || n != 0 {
+		t.Fatalf("PruneConflicts again = %d, %v; want 0", n, err)
+	}
+	if all, _ := s.Conflicts(ctx, store.ConflictFilter{}); len(all) != 2 {
+		t.Fatalf("open and pending records must survive any pruning: %v", ids(all))
+	}
 }
