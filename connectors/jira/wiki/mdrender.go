@@ -154,6 +154,9 @@ func (r *mdR) mdList(b *strings.Builder, bl Block) {
 		if boxAlone {
 			b.WriteString(strings.TrimRight(marker, " "))
 		}
+		if !it.Task {
+			s = unbox(s)
+		}
 		for k, line := range strings.Split(s, "\n") {
 			switch {
 			case k == 0 && !boxAlone:
@@ -168,6 +171,18 @@ func (r *mdR) mdList(b *strings.Builder, bl Block) {
 			b.WriteString(line)
 		}
 	}
+}
+
+// unbox keeps an item that starts with a link such as [x](url) from reading
+// as a task item: the one-character text is written as a reference.
+func unbox(s string) string {
+	if len(s) >= 4 && s[0] == '[' && s[2] == ']' && s[3] == '(' {
+		switch s[1] {
+		case 'x', 'X', ' ':
+			return "[&#" + strconv.Itoa(int(s[1])) + ";" + s[2:]
+		}
+	}
+	return s
 }
 
 func (r *mdR) mdTable(b *strings.Builder, bl Block) {

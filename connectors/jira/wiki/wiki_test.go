@@ -123,6 +123,7 @@ func TestRoundTripExamples(t *testing.T) {
 		"| a \\| b | `c` |\n| --- | --- |\n| **d** | e<br>f |",
 		"text with \\_underscores\\_ and \\*stars\\*",
 		"email [a@b.c](mailto:a@b.c)",
+		"- [&#120;](http://x)\n- [&#88;](http://y)",
 		"ends with backslash\\\\",
 		"C\\+\\+ and 2^10 and H~2~O",
 	} {
