@@ -244,11 +244,12 @@ func (m *model) actions() map[string]func(*rapid.T) {
 		},
 		"listConflicts": func(rt *rapid.T) {
 			f := store.ConflictFilter{
-				OpenOnly: rapid.Bool().Draw(rt, "openOnly"),
-				Field:    rapid.SampledFrom([]backlog.Field{"", backlog.Title, backlog.Status}).Draw(rt, "field"),
-				LinkID:   rapid.SampledFrom(append([]string{""}, linkIDs...)).Draw(rt, "linkID"),
-				Since:    rapid.SampledFrom(append([]time.Time{{}}, conflictTimes...)).Draw(rt, "since"),
-				Limit:    rapid.IntRange(0, 4).Draw(rt, "limit"),
+				OpenOnly:  rapid.Bool().Draw(rt, "openOnly"),
+				Unapplied: rapid.Bool().Draw(rt, "unapplied"),
+				Field:     rapid.SampledFrom([]backlog.Field{"", backlog.Title, backlog.Status}).Draw(rt, "field"),
+				LinkID:    rapid.SampledFrom(append([]string{""}, linkIDs...)).Draw(rt, "linkID"),
+				Since:     rapid.SampledFrom(append([]time.Time{{}}, conflictTimes...)).Draw(rt, "since"),
+				Limit:     rapid.IntRange(0, 4).Draw(rt, "limit"),
 			}
 			got, err := m.s.Conflicts(rt.Context(), f)
 			if err != nil {

@@ -645,8 +645,11 @@ func testConflictFilters(t *testing.T, s store.State) {
 			at = added[17].At.Add(-400 * time.Nanosecond)
 		}
 		c := conflict(fmt.Sprintf("l%d", i%3), fields[(i/3)%3], at)
-		if i%3 == 0 {
+		switch i % 3 {
+		case 0:
 			c.Decision, c.SettledBy, c.SettledAt, c.Policy = "", "", time.Time{}, backlog.PolicyManual
+		case 1:
+			c.Applied = true
 		}
 		id, err := s.AddConflict(ctx, c)
 		must(t, "AddConflict", err)
@@ -664,6 +667,8 @@ func testConflictFilters(t *testing.T, s store.State) {
 	}{
 		{"all", store.ConflictFilter{}},
 		{"open", store.ConflictFilter{OpenOnly: true}},
+		{"unapplied", store.ConflictFilter{Unapplied: true}},
+		{"unapplied+link+limit", store.ConflictFilter{Unapplied: true, LinkID: "l2", Limit: 3}},
 		{"field", store.ConflictFilter{Field: backlog.Status}},
 		{"link", store.ConflictFilter{LinkID: "l1"}},
 		{"since", store.ConflictFilter{Since: t0.Add(200 * time.Second)}},
