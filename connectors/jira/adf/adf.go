@@ -139,6 +139,15 @@ var rules = map[string]rule{
 	"inlineExtension": {gInline, 0},
 }
 
+// only narrows the children of some nodes beyond their group rule, as
+// Atlassian's schema does.
+var only = map[string]map[string]bool{
+	"listItem": {"paragraph": true, "bulletList": true, "orderedList": true, "taskList": true,
+		"mediaSingle": true, "codeBlock": true, "extension": true, "decisionList": true},
+	"blockquote": {"paragraph": true, "bulletList": true, "orderedList": true, "codeBlock": true,
+		"mediaSingle": true, "mediaGroup": true, "extension": true},
+}
+
 var knownMarks = map[string]bool{
 	"strong": true, "em": true, "code": true, "strike": true, "underline": true,
 	"link": true, "subsup": true, "textColor": true, "backgroundColor": true,
@@ -205,6 +214,12 @@ func check(n *Node, path string, depth int) error {
 		}
 		if n.Type == "codeBlock" && c.Type != "text" {
 			return fmt.Errorf("%w: %s: codeBlock can only hold text", ErrInvalid, p)
+		}
+		if set := only[n.Type]; set != nil && !set[c.Type] {
+			return fmt.Errorf("%w: %s: %s cannot hold %s", ErrInvalid, p, n.Type, c.Type)
+		}
+		if n.Type == "listItem" && i == 0 && (c.Type == "bulletList" || c.Type == "orderedList" || c.Type == "taskList") {
+			return fmt.Errorf("%w: %s: a list item cannot start with a nested list", ErrInvalid, p)
 		}
 		if err := check(c, p, depth+1); err != nil {
 			return err

@@ -54,7 +54,7 @@ func TestParseErrors(t *testing.T) {
 }
 
 func TestParseDeepNesting(t *testing.T) {
-	s := `{"type":"doc","version":1,"content":[` + strings.Repeat(`{"type":"blockquote","content":[`, 100) +
+	s := `{"type":"doc","version":1,"content":[` + strings.Repeat(`{"type":"panel","content":[`, 100) +
 		`{"type":"paragraph"}` + strings.Repeat(`]}`, 100) + `]}`
 	if _, err := Parse([]byte(s)); err == nil || !strings.Contains(err.Error(), "nested deeper") {
 		t.Fatalf("err = %v, want a nesting error", err)

@@ -50,7 +50,7 @@ func fromBlock(b wiki.Block) []*Node {
 	case wiki.Quote:
 		n := &Node{Type: "blockquote"}
 		for _, c := range b.Blocks {
-			n.Content = append(n.Content, fromBlock(c)...)
+			n.Content = append(n.Content, fitted(fromBlock(c), only["blockquote"])...)
 		}
 		return []*Node{n}
 	case wiki.BulletList, wiki.OrderedList:
@@ -104,8 +104,72 @@ func trimBreaks(ins []wiki.Inline) []wiki.Inline {
 	return ins
 }
 
+// fitted rewrites blocks that a parent cannot hold: a heading becomes a
+// bold paragraph, a quote gives up its content, a rule is dropped, a table
+// becomes one paragraph per row.
+func fitted(ns []*Node, allowed map[string]bool) []*Node {
+	out := ns[:0:0]
+	for _, n := range ns {
+		if allowed[n.Type] {
+			out = append(out, n)
+			continue
+		}
+		switch n.Type {
+		case "heading":
+			p := &Node{Type: "paragraph"}
+			for _, c := range n.Content {
+				if c.Type == "text" && !hasMark(c, "code") && !hasMark(c, "strong") {
+					c.Marks = append(c.Marks, Mark{Type: "strong"})
+				}
+				p.Content = append(p.Content, c)
+			}
+			out = append(out, p)
+		case "blockquote":
+			out = append(out, fitted(n.Content, allowed)...)
+		case "table":
+			for _, row := range n.Content {
+				p := &Node{Type: "paragraph"}
+				for i, cell := range row.Content {
+					if i > 0 {
+						p.Content = append(p.Content, &Node{Type: "text", Text: " | "})
+					}
+					for _, cp := range cell.Content {
+						if cp.Type != "mediaSingle" {
+							p.Content = append(p.Content, cp.Content...)
+							continue
+						}
+						for _, m := range cp.Content {
+							u := strAttr(m.Attrs, "url")
+							t := strAttr(m.Attrs, "alt")
+							if t == "" {
+								t = u
+							}
+							if t != "" && u != "" {
+								p.Content = append(p.Content, &Node{Type: "text", Text: t,
+									Marks: []Mark{{Type: "link", Attrs: map[string]any{"href": u}}}})
+							}
+						}
+					}
+				}
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+func hasMark(n *Node, typ string) bool {
+	for _, m := range n.Marks {
+		if m.Type == typ {
+			return true
+		}
+	}
+	return false
+}
+
 // taskShaped reports whether a bullet list can be an ADF taskList: every
-// item a task holding at most one paragraph and nested task lists.
+// item a task holding at most one paragraph (without images, as task items
+// hold inline content only) and nested task lists.
 func taskShaped(b wiki.Block) bool {
 	if b.Kind != wiki.BulletList {
 		return false
@@ -116,7 +180,7 @@ func taskShaped(b wiki.Block) bool {
 		}
 		for i, c := range it.Blocks {
 			switch {
-			case i == 0 && c.Kind == wiki.Paragraph:
+			case i == 0 && c.Kind == wiki.Paragraph && !hasImage(c.Inlines):
 			case taskShaped(c):
 			default:
 				return false
@@ -141,7 +205,7 @@ func fromList(b wiki.Block) []*Node {
 	for _, it := range b.Items {
 		li := &Node{Type: "listItem"}
 		for _, c := range it.Blocks {
-			li.Content = append(li.Content, fromBlock(c)...)
+			li.Content = append(li.Content, fitted(fromBlock(c), only["listItem"])...)
 		}
 		if it.Task {
 			// A check box in a plain list (ADF task lists hold only tasks):
@@ -157,12 +221,22 @@ func fromList(b wiki.Block) []*Node {
 				li.Content = append([]*Node{{Type: "paragraph", Content: []*Node{{Type: "text", Text: box}}}}, li.Content...)
 			}
 		}
-		if len(li.Content) == 0 {
-			li.Content = []*Node{{Type: "paragraph"}}
+		if len(li.Content) == 0 || li.Content[0].Type == "bulletList" || li.Content[0].Type == "orderedList" || li.Content[0].Type == "taskList" {
+			// ADF wants something before a nested list.
+			li.Content = append([]*Node{{Type: "paragraph"}}, li.Content...)
 		}
 		l.Content = append(l.Content, li)
 	}
 	return []*Node{l}
+}
+
+func hasImage(ins []wiki.Inline) bool {
+	for _, in := range ins {
+		if in.Kind == wiki.Image {
+			return true
+		}
+	}
+	return false
 }
 
 func taskList(b wiki.Block) *Node {

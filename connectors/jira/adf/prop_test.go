@@ -12,47 +12,40 @@ import (
 )
 
 // lossy reports content that ADF cannot carry as is: code text that is
-// also strong, em, … (ADF allows code only with link), and images that do
-// not stand alone in their paragraph or sit in a heading (ADF media are
-// blocks).
+// also strong, em, … (ADF allows code only with link); images that do not
+// stand alone in their paragraph or sit in a heading (ADF media are blocks); quotes inside list items, and headings, tables or rules inside
+// quotes (ADF's content rules forbid them).
 func lossy(d *wiki.Doc) bool {
-	var blocks func([]wiki.Block) bool
-	inl := func(ins []wiki.Inline) bool {
+	inl := func(ins []wiki.Inline, heading bool) bool {
 		for _, in := range ins {
 			if in.Marks&wiki.Code != 0 && in.Marks&^(wiki.Code|wiki.Link) != 0 {
 				return true
 			}
-			if in.Kind == wiki.Image && len(ins) > 1 {
+			if in.Kind == wiki.Image && (len(ins) > 1 || heading) {
 				return true
 			}
 		}
 		return false
 	}
-	blocks = func(bs []wiki.Block) bool {
+	var blocks func(bs []wiki.Block, inItem, inQuote bool) bool
+	blocks = func(bs []wiki.Block, inItem, inQuote bool) bool {
 		for _, b := range bs {
-			for _, in := range b.Inlines {
-				if b.Kind == wiki.Heading && in.Kind == wiki.Image {
-					return true
-				}
+			switch {
+			case inItem && b.Kind == wiki.Quote,
+				inQuote && (b.Kind == wiki.Heading || b.Kind == wiki.Table || b.Kind == wiki.Rule):
+				return true
 			}
-			if inl(b.Inlines) || blocks(b.Blocks) {
+			if inl(b.Inlines, b.Kind == wiki.Heading) || blocks(b.Blocks, inItem, inQuote || b.Kind == wiki.Quote) {
 				return true
 			}
 			for _, it := range b.Items {
-				if it.Task && len(it.Blocks) > 0 {
-					for _, in := range it.Blocks[0].Inlines {
-						if in.Kind == wiki.Image {
-							return true // task items hold inline content only
-						}
-					}
-				}
-				if blocks(it.Blocks) {
+				if blocks(it.Blocks, true, inQuote) {
 					return true
 				}
 			}
 			for _, r := range b.Rows {
 				for _, c := range r.Cells {
-					if inl(c.Inlines) {
+					if inl(c.Inlines, false) {
 						return true
 					}
 				}
@@ -60,7 +53,7 @@ func lossy(d *wiki.Doc) bool {
 		}
 		return false
 	}
-	return blocks(d.Blocks)
+	return blocks(d.Blocks, false, false)
 }
 
 // Wiki markup made from canonical Markdown survives a trip through ADF,

@@ -556,12 +556,12 @@ func normLink(in *Inline) {
 // cleanAlt drops from image alt text the characters that would end the
 // wiki image parameters.
 func cleanAlt(s string) string {
-	if !strings.ContainsAny(s, "!|,=\n\r\\]") {
+	if !strings.ContainsAny(s, "!|,=\n\r\\]{}") {
 		return strings.TrimSpace(s)
 	}
 	s = strings.Map(func(r rune) rune {
 		switch r {
-		case '!', '|', ',', '=', '\n', '\r', '\\', ']':
+		case '!', '|', ',', '=', '\n', '\r', '\\', ']', '{', '}':
 			return ' '
 		}
 		return r

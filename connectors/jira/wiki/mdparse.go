@@ -440,7 +440,7 @@ func htmlTag(raw string) (tag string, closing, ok bool) {
 // normHref makes a link target safe for both notations: characters that end
 // a wiki link or a Markdown destination are percent-encoded.
 func normHref(h string) string {
-	if !strings.ContainsAny(h, " \t\n|[]<>()\\") {
+	if !strings.ContainsAny(h, " \t\n|[]<>()\\{}") {
 		return h
 	}
 	var b strings.Builder
@@ -468,6 +468,10 @@ func normHref(h string) string {
 			b.WriteString("%29")
 		case '\\':
 			b.WriteString("%5C")
+		case '{':
+			b.WriteString("%7B")
+		case '}':
+			b.WriteString("%7D")
 		default:
 			b.WriteByte(ch)
 		}
