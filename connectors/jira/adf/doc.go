@@ -23,6 +23,10 @@
 // images inside text or headings (ADF media are blocks: a paragraph is split
 // around an image, a heading keeps a link); text colour; panel types and
 // expands (they become quotes); attachment media (kept by name or id);
-// dates, statuses and emoji (kept as text). A task inside a plain list
-// keeps its box as a ballot box character (☐, ☑), which is read back.
+// dates, statuses and emoji (kept as text); blocks that Atlassian's content
+// rules forbid where they stand (a quote inside a list item gives up its
+// content, a heading inside a quote becomes a bold paragraph, a table
+// there one paragraph per row, a rule there is dropped). A task inside a
+// plain list keeps its box as a ballot box character (☐, ☑), which is read
+// back.
 package adf
