@@ -2,6 +2,7 @@ package jira
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -332,4 +333,88 @@ func TestRerankCalls(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRerankCallsProperty: after a partial rank (the placed issues form
+// the move's run, in order, at the anchor), applying the re-rank calls
+// leaves exactly the order the whole move asked for.
+func TestRerankCallsProperty(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		n := rapid.IntRange(2, 30).Draw(rt, "n")
+		cur := make([]string, n)
+		for i := range cur {
+			cur[i] = fmt.Sprint("i", i)
+		}
+		cur = rapid.Permutation(cur).Draw(rt, "cur")
+		k := rapid.IntRange(1, n-1).Draw(rt, "k")
+		ids := cur[:k]
+		ids = rapid.Permutation(slices.Clone(ids)).Draw(rt, "ids")
+		anchor := rapid.SampledFrom(cur[k:]).Draw(rt, "anchor")
+		m := backlog.Move{IDs: ids}
+		if rapid.Bool().Draw(rt, "before") {
+			m.Before = anchor
+		} else {
+			m.After = anchor
+		}
+		placed := map[string]bool{}
+		var run []string
+		for _, id := range ids {
+			if rapid.Bool().Draw(rt, "placed "+id) {
+				placed[id] = true
+				run = append(run, id)
+			}
+		}
+		got := reconcile.ApplyMoves(cur, []backlog.Move{{IDs: run, After: m.After, Before: m.Before}})
+		for _, rc := range rerankCalls(ids, placed, m.After, m.Before) {
+			if len(rc.IDs) == 0 || (rc.After == "") == (rc.Before == "") || slices.Contains(rc.IDs, rc.After+rc.Before) {
+				rt.Fatalf("bad call %+v", rc)
+			}
+			for _, id := range rc.IDs {
+				if placed[id] {
+					rt.Fatalf("call %+v re-ranks placed %s", rc, id)
+				}
+			}
+			got = reconcile.ApplyMoves(got, []backlog.Move{{IDs: rc.IDs, After: rc.After, Before: rc.Before}})
+		}
+		if want := reconcile.ApplyMoves(cur, []backlog.Move{m}); !slices.Equal(got, want) {
+			rt.Fatalf("got %v, want %v", got, want)
+		}
+	})
+}
+
+// TestMoveWithFaultsProperty: with random transient rank failures (at most
+// two per issue), planned moves still leave the order ApplyMoves
+// predicts.
+func TestMoveWithFaultsProperty(t *testing.T) {
+	e := newEnv(t, sandbox.Options{SeedIssues: 60})
+	rapid.Check(t, func(rt *rapid.T) {
+		cur, err := e.c.Order(ctx(t))
+		if err != nil {
+			rt.Fatal(err)
+		}
+		master := rapid.Permutation(cur).Draw(rt, "master")
+		moves := reconcile.PlanOrder(master, cur, rapid.SampledFrom([]int{5, rankBatch}).Draw(rt, "batch"))
+		var failing []string
+		for _, id := range cur {
+			if rapid.IntRange(0, 9).Draw(rt, "fail "+id) == 0 {
+				failing = append(failing, id)
+			}
+		}
+		e.sb.FailRank(rapid.IntRange(1, 2).Draw(rt, "times"), 503, failing...)
+		defer e.sb.FailRank(0, 0, failing...)
+		calls, err := e.c.Move(ctx(t), moves)
+		if err != nil {
+			rt.Fatal(err)
+		}
+		if calls < len(moves) {
+			rt.Fatalf("%d calls for %d moves", calls, len(moves))
+		}
+		got, err := e.c.Order(ctx(t))
+		if err != nil {
+			rt.Fatal(err)
+		}
+		if !slices.Equal(got, master) {
+			rt.Fatalf("order differs from master")
+		}
+	})
 }
