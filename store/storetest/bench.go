@@ -20,7 +20,9 @@ import (
 //   - DirtyRound: MarkDirty + ClearDirty, a webhook's mark and its pass's clear;
 //   - DirtyRoundParallel: the same from 4×GOMAXPROCS goroutines;
 //   - SeenDelivery: one dedupe check of a new delivery id;
-//   - LinkBy: the index lookup done for every event.
+//   - LinkBy: the index lookup done for every event;
+//   - LinkConflicts: one link's conflicts out of a log of 2000 over 200
+//     links, read by every sync pass.
 func Bench(b *testing.B, open func(b *testing.B) store.State) {
 	fresh := func(b *testing.B) store.State {
 		s := open(b)
@@ -127,6 +129,25 @@ func Bench(b *testing.B, open func(b *testing.B) store.State) {
 		for b.Loop() {
 			if _, err := s.SeenDelivery(ctx, fmt.Sprint("delivery-", i), time.Minute); err != nil {
 				b.Fatal(err)
+			}
+			i++
+		}
+	})
+	b.Run("LinkConflicts", func(b *testing.B) {
+		s := fresh(b)
+		ctx := b.Context()
+		for i := range 2000 {
+			c := conflict(fmt.Sprint("lin-", i%200), backlog.Title, t0.Add(time.Duration(i)*time.Second))
+			c.Applied = true
+			if _, err := s.AddConflict(ctx, c); err != nil {
+				b.Fatal(err)
+			}
+		}
+		i := 0
+		for b.Loop() {
+			cs, err := s.Conflicts(ctx, store.ConflictFilter{LinkID: fmt.Sprint("lin-", i%200)})
+			if err != nil || len(cs) != 10 {
+				b.Fatalf("Conflicts = %d records, %v; want 10", len(cs), err)
 			}
 			i++
 		}
