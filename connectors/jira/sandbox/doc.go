@@ -11,7 +11,8 @@
 // (FailRank: chosen issues fail in a 207 rank answer). Tests,
 // the demo and benchmarks start it in-process (New, Start); human edits
 // (UserCreate, UserEdit, UserTransition, ...) take the same code path as the
-// REST API without counting as API requests.
+// REST API without counting as API requests; RemoveTransition edits the
+// workflow as an admin would.
 //
 // Choices where Jira's behaviour is not documented: nextPageToken is an
 // offset into the result (so edits during paging can shift results, as with
