@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -26,6 +27,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 	"pgregory.net/rapid"
 
 	"github.com/tandem-sync/tandem/admin"
@@ -156,6 +158,23 @@ func until(t *testing.T, ctx context.Context, what, expr string, timeout time.Du
 	}
 }
 
+// shot saves a screenshot of the viewport as <dir>/<name>.png when
+// TANDEM_UI_SCREENSHOTS names a directory: a way to look at the page.
+func shot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	dir := os.Getenv("TANDEM_UI_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err == nil {
+		err = os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644)
+	}
+	if err != nil {
+		t.Logf("screenshot %s: %v", name, err)
+	}
+}
+
 // js quotes s as a JavaScript string literal.
 func js(s string) string {
 	b, _ := json.Marshal(s)
@@ -277,6 +296,7 @@ func TestBrowserSettlesConflict(t *testing.T) {
 			t.Errorf("%s %q, want %q", id, got, want)
 		}
 	}
+	shot(t, b, "detail-open")
 	// The words each side added against the base are marked.
 	until(t, b, "highlighted differences",
 		`[...document.querySelectorAll('[data-testid="value-linear"] ins')].some(e => e.textContent.includes("Linear"))`, 2*time.Second)
@@ -288,6 +308,7 @@ func TestBrowserSettlesConflict(t *testing.T) {
 	until(t, b, "the settled state", textOf("detail-state")+`.includes("Kept Linear") && `+
 		fmt.Sprintf(`document.querySelector(%s)?.dataset.open === "false"`, js(row))+` && `+
 		fmt.Sprintf(`document.querySelector(%s)?.textContent.includes("Kept Linear")`, js(row)), 5*time.Second)
+	shot(t, b, "detail-settled")
 	if got := text(t, b, "value-settled"); got != lt {
 		t.Errorf("settled value %q, want %q", got, lt)
 	}
@@ -485,20 +506,47 @@ func TestBrowserMarkdownIsSafe(t *testing.T) {
 
 const diffJS = `async (a, b) => {
 	const d = await import("/ui/diff.js");
-	return { ta: d.tokenize(a), tb: d.tokenize(b), parts: d.diffWords(a, b),
-		eqTokens: d.diffWords(a, b).filter(p => p.op === "eq").reduce((n, p) => n + d.tokenize(p.text).length, 0) };
+	const ta = d.tokenize(a), tb = d.tokenize(b), raw = d.diffTokens(ta, tb);
+	return { ta, tb, raw, parts: d.diffWords(a, b),
+		eqTokens: raw.filter(p => p.op === "eq").reduce((n, p) => n + d.tokenize(p.text).length, 0) };
 }`
 
+type diffPart struct{ Op, Text string }
+
 type diffResult struct {
-	TA       []string `json:"ta"`
-	TB       []string `json:"tb"`
-	Parts    []struct{ Op, Text string }
-	EqTokens int `json:"eqTokens"`
+	TA       []string   `json:"ta"`
+	TB       []string   `json:"tb"`
+	Raw      []diffPart `json:"raw"`   // the LCS diff
+	Parts    []diffPart `json:"parts"` // after cleanup
+	EqTokens int        `json:"eqTokens"`
+}
+
+// rebuild joins a diff's parts back into its two texts, and checks the
+// parts are merged and not empty.
+func rebuild(parts []diffPart) (from, to string, err error) {
+	var f, t strings.Builder
+	for i, p := range parts {
+		if p.Text == "" || (i > 0 && parts[i-1].Op == p.Op) {
+			return "", "", fmt.Errorf("parts not merged or empty: %+v", parts)
+		}
+		switch p.Op {
+		case "eq":
+			f.WriteString(p.Text)
+			t.WriteString(p.Text)
+		case "del":
+			f.WriteString(p.Text)
+		case "ins":
+			t.WriteString(p.Text)
+		default:
+			return "", "", fmt.Errorf("op %q", p.Op)
+		}
+	}
+	return f.String(), t.String(), nil
 }
 
 func TestBrowserDiff(t *testing.T) {
 	b := uiPage(t)
-	type part = struct{ Op, Text string }
+	type part = diffPart
 	tests := []struct {
 		a, b string
 		want []part
@@ -510,18 +558,17 @@ func TestBrowserDiff(t *testing.T) {
 			[]part{{"eq", "Search: highlight "}, {"del", "matched "}, {"eq", "terms"}, {"ins", " (Linear wording)"}}},
 		{"a b c", "a x c", []part{{"eq", "a "}, {"del", "b"}, {"ins", "x"}, {"eq", " c"}}},
 		{"naïve café", "naïve cafés", []part{{"eq", "naïve "}, {"del", "café"}, {"ins", "cafés"}}},
+		// Spaces common to two rewrites do not chop them into single words.
+		{"Set up CI pipeline", "Checkout: pay with Apple Pay", []part{{"del", "Set up CI pipeline"}, {"ins", "Checkout: pay with Apple Pay"}}},
+		{"one two three four", "one 2 3 four", []part{{"eq", "one "}, {"del", "two three"}, {"ins", "2 3"}, {"eq", " four"}}},
 	}
 	for _, tt := range tests {
 		r, err := call[diffResult](b, diffJS, tt.a, tt.b)
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := make([]part, len(r.Parts))
-		for i, p := range r.Parts {
-			got[i] = part{p.Op, p.Text}
-		}
-		if !slices.Equal(got, tt.want) {
-			t.Errorf("diffWords(%q, %q) = %v, want %v", tt.a, tt.b, got, tt.want)
+		if !slices.Equal(r.Parts, tt.want) {
+			t.Errorf("diffWords(%q, %q) = %v, want %v", tt.a, tt.b, r.Parts, tt.want)
 		}
 	}
 
@@ -539,25 +586,19 @@ func TestBrowserDiff(t *testing.T) {
 		if strings.Join(r.TA, "") != a || strings.Join(r.TB, "") != bb {
 			rt.Fatalf("tokenize loses text: %q -> %q", a, r.TA)
 		}
-		var from, to strings.Builder
-		for i, p := range r.Parts {
-			if p.Text == "" || (i > 0 && r.Parts[i-1].Op == p.Op) {
-				rt.Fatalf("parts not merged or empty: %+v", r.Parts)
+		for _, parts := range [][]diffPart{r.Raw, r.Parts} {
+			from, to, err := rebuild(parts)
+			if err != nil {
+				rt.Fatal(err)
 			}
-			switch p.Op {
-			case "eq":
-				from.WriteString(p.Text)
-				to.WriteString(p.Text)
-			case "del":
-				from.WriteString(p.Text)
-			case "ins":
-				to.WriteString(p.Text)
-			default:
-				rt.Fatalf("op %q", p.Op)
+			if from != a || to != bb {
+				rt.Fatalf("diff does not rebuild its inputs: %q -> %q via %+v", a, bb, parts)
 			}
 		}
-		if from.String() != a || to.String() != bb {
-			rt.Fatalf("diff does not rebuild its inputs: %q -> %q via %+v", a, bb, r.Parts)
+		for i := 1; i+1 < len(r.Parts); i++ {
+			if p := r.Parts[i]; p.Op == "eq" && strings.TrimSpace(p.Text) == "" && r.Parts[i-1].Op != "eq" && r.Parts[i+1].Op != "eq" {
+				rt.Fatalf("lone space left between changes: %+v", r.Parts)
+			}
 		}
 		if want := lcs(r.TA, r.TB); r.EqTokens != want {
 			rt.Fatalf("diff keeps %d tokens, the longest common subsequence has %d: %q -> %q",
@@ -646,4 +687,192 @@ func TestBrowserSendsBearerToken(t *testing.T) {
 			t.Errorf("API call %q: want the token once, as the bearer header only", s)
 		}
 	}
+}
+
+// stubAPI is a tiny in-memory admin API for page tests that need shapes the
+// real world makes rarely (descriptions, statuses, settled races).
+type stubAPI struct {
+	mu        sync.Mutex
+	conflicts []map[string]any
+	bodies    []string
+}
+
+func (s *stubAPI) find(id string) map[string]any {
+	for _, c := range s.conflicts {
+		if c["id"] == id {
+			return c
+		}
+	}
+	return nil
+}
+
+func (s *stubAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	reply := func(code int, v any) {
+		w.WriteHeader(code)
+		json.NewEncoder(w).Encode(v)
+	}
+	path := strings.TrimPrefix(r.URL.Path, "/api/v1/")
+	switch {
+	case path == "status":
+		open := 0
+		for _, c := range s.conflicts {
+			if c["open"] == true {
+				open++
+			}
+		}
+		reply(200, map[string]any{"links": 2, "openConflicts": open, "conflicts": len(s.conflicts), "queue": 0})
+	case path == "propagations":
+		reply(200, map[string]any{"propagations": []any{}})
+	case path == "conflicts":
+		out := []map[string]any{}
+		for _, c := range s.conflicts {
+			if r.URL.Query().Get("open") == "true" && c["open"] != true {
+				continue
+			}
+			if f := r.URL.Query().Get("field"); f != "" && c["field"] != f {
+				continue
+			}
+			out = append(out, c)
+		}
+		reply(200, map[string]any{"conflicts": out})
+	case strings.HasSuffix(path, "/resolve") && r.Method == http.MethodPost:
+		c := s.find(strings.TrimSuffix(strings.TrimPrefix(path, "conflicts/"), "/resolve"))
+		var body map[string]string
+		json.NewDecoder(r.Body).Decode(&body)
+		b, _ := json.Marshal(body)
+		s.bodies = append(s.bodies, string(b))
+		switch {
+		case c == nil:
+			reply(404, map[string]string{"error": "no such conflict"})
+		case c["open"] != true:
+			reply(409, map[string]string{"error": "conflict already settled"})
+		default:
+			c["open"], c["took"], c["value"], c["settledBy"], c["settledAt"] = false, "value", body["value"], body["by"], "2026-03-02T10:00:00Z"
+			if body["take"] != "" {
+				c["took"] = body["take"]
+			}
+			reply(200, c)
+		}
+	case strings.HasPrefix(path, "conflicts/"):
+		if c := s.find(strings.TrimPrefix(path, "conflicts/")); c != nil {
+			reply(200, c)
+			return
+		}
+		reply(404, map[string]string{"error": "no such conflict"})
+	default:
+		reply(404, map[string]string{"error": "no such endpoint"})
+	}
+}
+
+func stubConflict(id, field, base, jira, linear string, open bool) map[string]any {
+	return map[string]any{
+		"id": id, "linkId": "l-" + id, "field": field, "policy": "manual", "open": open,
+		"jira": map[string]string{"side": "jira", "id": "1000" + id, "key": "TAN-" + id}, "linear": map[string]string{"side": "linear", "id": "u" + id, "key": "ENG-" + id},
+		"base": base, "jiraValue": jira, "linearValue": linear, "value": "",
+		"jiraAt": "2026-03-01T09:00:00Z", "linearAt": "2026-03-01T09:05:00Z", "jiraBy": "alice@example.com", "linearBy": "bob@example.com",
+		"at": "2026-03-01T09:06:00Z",
+	}
+}
+
+func stubPage(t *testing.T, api *stubAPI) context.Context {
+	t.Helper()
+	mux := http.NewServeMux()
+	mux.Handle("/ui", admin.UIHandler())
+	mux.Handle("/ui/", admin.UIHandler())
+	mux.Handle("/api/v1/", api)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	b := browser(t, "409")
+	do(t, b, "signing in",
+		chromedp.Navigate(srv.URL+"/ui"),
+		chromedp.SendKeys(tid("token-input"), "0123456789abcdef0123"),
+		chromedp.Click(tid("login-submit")),
+		chromedp.WaitVisible(tid("conflict-open")))
+	return b
+}
+
+// A description conflict renders each side's Markdown (never its HTML),
+// shows the word diff against the base, and settles with a custom value.
+func TestBrowserDescriptionConflict(t *testing.T) {
+	base := "## Steps\n\n- open the cart\n- pay"
+	jira := "## Steps\n\n- open the cart\n- pay with **Apple Pay**\n\n<script>window.pwned=1</script>"
+	linear := "## Steps\n\n- open the cart\n- pay\n- see [the receipt](https://example.com/r) and [bad](javascript:window.pwned=2)"
+	api := &stubAPI{conflicts: []map[string]any{
+		stubConflict("2", "status", "todo:To Do", "started:In Progress", "done:Done", true),
+		stubConflict("1", "description", base, jira, linear, true),
+	}}
+	b := stubPage(t, api)
+
+	// Every control has a label or a name, and the keyboard works: Enter
+	// on a row's button opens it, Escape closes it and returns the focus.
+	until(t, b, "labelled controls", `[...document.querySelectorAll("input, select, textarea")].every(e => e.labels.length > 0 || e.getAttribute("aria-label")) &&
+		[...document.querySelectorAll("button")].every(e => (e.textContent.trim() || e.getAttribute("aria-label")))`, 2*time.Second)
+	row2 := chromedp.CSS(`tr[data-id="2"] [data-testid="conflict-open"]`)
+	do(t, b, "opening a conflict with the keyboard",
+		chromedp.Focus(row2),
+		chromedp.KeyEvent(kb.Enter),
+		chromedp.WaitVisible(tid("resolve-base")))
+	until(t, b, "focus on the detail", `document.activeElement === document.querySelector('[data-testid="detail-title"]')`, 2*time.Second)
+	do(t, b, "closing it with Escape",
+		chromedp.KeyEvent(kb.Escape),
+		chromedp.WaitNotVisible(tid("conflict-detail")))
+	until(t, b, "focus back on the row", `document.activeElement?.closest("tr")?.dataset.id === "2"`, 2*time.Second)
+
+	do(t, b, "opening the description conflict",
+		chromedp.Click(chromedp.CSS(`tr[data-id="1"] [data-testid="conflict-open"]`)),
+		chromedp.WaitVisible(tid("value-jira")))
+	shot(t, b, "description")
+	checks := map[string]string{
+		"heading":          `document.querySelector('[data-testid="value-base"] h4')?.textContent === "Steps"`,
+		"list":             `document.querySelectorAll('[data-testid="value-linear"] li').length === 3`,
+		"strong":           `document.querySelector('[data-testid="value-jira"] strong')?.textContent === "Apple Pay"`,
+		"script as text":   `document.querySelector('[data-testid="value-jira"]').textContent.includes("<script>") && !document.querySelector('[data-testid="conflict-detail"] script')`,
+		"safe link":        `document.querySelector('[data-testid="value-linear"] a')?.href === "https://example.com/r" && document.querySelectorAll('[data-testid="value-linear"] a').length === 1`,
+		"diff inserts":     `[...document.querySelectorAll('[data-testid="changes-jira"] ins')].some(e => e.textContent.includes("Apple"))`,
+		"diff shows open":  `document.querySelector('[data-testid="changes-linear"]').open`,
+		"nothing executed": `window.pwned === undefined`,
+	}
+	for name, expr := range checks {
+		until(t, b, name, expr, 2*time.Second)
+	}
+
+	custom := "## Steps\n\n- open the cart\n- pay with Apple Pay\n- see the receipt"
+	do(t, b, "settling with a custom value",
+		chromedp.SendKeys(tid("custom-value"), custom),
+		chromedp.Click(tid("resolve-custom")),
+		chromedp.WaitVisible(tid("settled")))
+	until(t, b, "the custom decision", textOf("detail-state")+`.includes("Custom value") && `+
+		`document.querySelector('tr[data-id="1"]').dataset.open === "false" && `+
+		`document.querySelectorAll('[data-testid="value-settled"] li').length === 3`, 3*time.Second)
+	api.mu.Lock()
+	bodies := slices.Clone(api.bodies)
+	api.mu.Unlock()
+	want, _ := json.Marshal(map[string]string{"by": "ui", "value": custom})
+	if len(bodies) != 1 || bodies[0] != string(want) {
+		t.Errorf("resolve bodies %q, want [%s]", bodies, want)
+	}
+
+	// A status shows its name with the category as a badge.
+	do(t, b, "opening the status conflict",
+		chromedp.Click(chromedp.CSS(`tr[data-id="2"] [data-testid="conflict-open"]`)),
+		chromedp.WaitVisible(tid("resolve-base")))
+	until(t, b, "status names", `(() => { const v = (s) => document.querySelector('[data-testid="value-' + s + '"]');
+		return v("jira").querySelector(".status-name")?.textContent === "In Progress" &&
+			v("jira").querySelector(".badge")?.textContent === "started" &&
+			v("linear").querySelector(".status-name")?.textContent === "Done" &&
+			!v("base").textContent.includes(":"); })()`, 2*time.Second)
+
+	// Someone else settles it first: the page says so and shows the record.
+	api.mu.Lock()
+	c := api.find("2")
+	c["open"], c["took"], c["decision"], c["value"], c["settledBy"], c["settledAt"] = false, "jira", "jira", "started:In Progress", "cli", "2026-03-02T11:00:00Z"
+	api.mu.Unlock()
+	do(t, b, "keeping base after someone else settled",
+		chromedp.Click(tid("resolve-base")),
+		chromedp.WaitVisible(tid("settled")))
+	until(t, b, "the other decision", textOf("notice")+`.includes("already settled") && `+
+		textOf("detail-state")+`.includes("Kept Jira by cli")`, 3*time.Second)
 }

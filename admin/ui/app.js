@@ -321,12 +321,16 @@ async function resolve(body) {
     $("#detail-h").focus();
   } catch (e) {
     if (e instanceof AuthError) return;
-    const msg = e.status === 409 ? "Someone already settled this conflict." : "Could not settle: " + e.message;
-    const err = $("#resolve-error");
-    err.textContent = msg;
-    err.hidden = false;
     buttons.forEach((b) => (b.disabled = false));
-    if (e.status === 409) showConflict(c.id);
+    if (e.status === 409) {
+      // The form goes away with the open state: say it where it stays.
+      notice(`Conflict ${c.id} was already settled by someone else; showing their decision.`, true);
+      await showConflict(c.id);
+      return;
+    }
+    const err = $("#resolve-error");
+    err.textContent = "Could not settle: " + e.message;
+    err.hidden = false;
   }
 }
 

@@ -21,8 +21,41 @@ export function tokenize(text) {
 // diffWords returns the edit from `from` to `to` as a list of
 // {op: "eq" | "del" | "ins", text}, adjacent parts of the same op merged.
 // Joining the "eq" and "del" parts gives `from`; "eq" and "ins" give `to`.
+// Lone spaces kept between two changes are folded into them (see
+// cleanup), so a rewritten sentence reads as one change, not a word salad.
 export function diffWords(from, to) {
-  return diffTokens(tokenize(from), tokenize(to));
+  return cleanup(diffTokens(tokenize(from), tokenize(to)));
+}
+
+// cleanup folds white space that is "unchanged" only between two changes
+// into the changes around it: del(a) ins(b) eq(" ") del(c) ins(d) becomes
+// del("a c") ins("b d"). The result still rebuilds both texts.
+export function cleanup(parts) {
+  const out = [];
+  let del = "", ins = "", open = false;
+  const flush = () => {
+    if (del) out.push({ op: "del", text: del });
+    if (ins) out.push({ op: "ins", text: ins });
+    del = ins = "";
+    open = false;
+  };
+  for (let k = 0; k < parts.length; k++) {
+    const p = parts[k];
+    if (p.op === "del") { del += p.text; open = true; continue; }
+    if (p.op === "ins") { ins += p.text; open = true; continue; }
+    const next = parts[k + 1];
+    if (open && next && next.op !== "eq" && /^\s+$/.test(p.text)) {
+      del += p.text;
+      ins += p.text;
+      continue;
+    }
+    flush();
+    const last = out[out.length - 1];
+    if (last && last.op === "eq") last.text += p.text;
+    else out.push({ op: "eq", text: p.text });
+  }
+  flush();
+  return out;
 }
 
 export function diffTokens(a, b) {
