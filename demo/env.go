@@ -135,22 +135,27 @@ func secret() string {
 	return hex.EncodeToString(b)
 }
 
-// WaitFor polls cond every 2 ms until it holds or timeout passes, and
-// returns how long it took.
+// WaitFor polls cond every 0.5 ms until it holds or timeout passes, and
+// returns how long it took (the resolution of the demo's latency figures).
 func WaitFor(ctx context.Context, timeout time.Duration, cond func() bool) (time.Duration, error) {
 	start := time.Now()
-	deadline := start.Add(timeout)
+	err := pollEvery(ctx, timeout, 500*time.Microsecond, cond)
+	return time.Since(start), err
+}
+
+func pollEvery(ctx context.Context, timeout, every time.Duration, cond func() bool) error {
+	deadline := time.Now().Add(timeout)
 	for {
 		if cond() {
-			return time.Since(start), nil
+			return nil
 		}
 		if time.Now().After(deadline) {
-			return time.Since(start), fmt.Errorf("not reached within %s", timeout)
+			return fmt.Errorf("not reached within %s", timeout)
 		}
 		select {
 		case <-ctx.Done():
-			return time.Since(start), ctx.Err()
-		case <-time.After(2 * time.Millisecond):
+			return ctx.Err()
+		case <-time.After(every):
 		}
 	}
 }

@@ -60,7 +60,10 @@ func (e *Env) linkedOrders(t testing.TB) (jira, linear []string) {
 
 func (e *Env) waitSameOrder(t testing.TB, within time.Duration) {
 	t.Helper()
-	if _, err := WaitFor(t.Context(), within, func() bool {
+	if err := pollEvery(t.Context(), within, 50*time.Millisecond, func() bool {
+		if !e.App.Daemon.Idle() {
+			return false
+		}
 		j, l := e.linkedOrders(t)
 		return len(j) > 0 && slices.Equal(j, l) && e.App.Daemon.Idle()
 	}); err != nil {

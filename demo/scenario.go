@@ -41,7 +41,13 @@ type Report struct {
 // and the daemon's queue is empty.
 func (e *Env) Settle(ctx context.Context, timeout time.Duration) (int, time.Duration, error) {
 	var n int
-	took, err := WaitFor(ctx, timeout, func() bool {
+	start := time.Now()
+	err := pollEvery(ctx, timeout, 20*time.Millisecond, func() bool {
+		// Cheap checks first: the sandboxes' listings render every issue
+		// under their lock and would slow the sync they watch.
+		if !e.App.Daemon.Idle() {
+			return false
+		}
 		links, err := e.App.State.Links(ctx)
 		if err != nil {
 			return false
@@ -52,8 +58,9 @@ func (e *Env) Settle(ctx context.Context, timeout time.Duration) (int, time.Dura
 			}
 		}
 		n = len(links)
-		return n == len(e.Jira.Issues()) && n == len(e.Linear.Issues()) && e.App.Daemon.Idle()
+		return n == e.Jira.Count() && n == e.Linear.Count() && e.App.Daemon.Idle()
 	})
+	took := time.Since(start)
 	if err != nil {
 		return n, took, fmt.Errorf("initial sync: %d links, %d jira issues, %d linear issues: %w",
 			n, len(e.Jira.Issues()), len(e.Linear.Issues()), err)
