@@ -114,7 +114,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	}
 	a.Jira, err = jira.New(ctx, jira.Config{
 		URL: cfg.JiraURL, Email: cfg.JiraEmail, Token: cfg.JiraToken, Project: cfg.JiraProject,
-		WebhookSecret: cfg.JiraWebhookSecret, HTTPClient: client(backlog.Jira, &a.jiraHealth),
+		WebhookSecret: cfg.JiraWebhookSecret, HTTPClient: client(backlog.Jira, &a.jiraHealth), Log: opts.Log,
 	})
 	if err != nil {
 		st.Close()
@@ -122,7 +122,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	}
 	a.Linear, err = linear.New(ctx, linear.Config{
 		URL: cfg.LinearURL, APIKey: cfg.LinearAPIKey, Team: cfg.LinearTeam,
-		WebhookSecret: cfg.LinearWebhookSecret, HTTPClient: client(backlog.Linear, &a.linearHealth),
+		WebhookSecret: cfg.LinearWebhookSecret, HTTPClient: client(backlog.Linear, &a.linearHealth), Logger: opts.Log,
 	})
 	if err != nil {
 		st.Close()
@@ -158,8 +158,9 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		Jira:      daemon.Side{Conn: jc, Hooks: a.Jira},
 		Linear:    daemon.Side{Conn: lc, Hooks: a.Linear},
 		PollEvery: cfg.PollEvery,
-		Workers:   cfg.Workers,
-		Log:       opts.Log,
+		RetainAge: cfg.Mapping.Retention.MaxAge, RetainCount: cfg.Mapping.Retention.MaxCount,
+		Workers: cfg.Workers,
+		Log:     opts.Log,
 	}
 	if a.Order != nil {
 		a.Daemon.Order = a.Order

@@ -52,6 +52,12 @@ type Daemon struct {
 	PollEvery time.Duration // default 30 s
 	Workers   int           // default 4
 	Log       *slog.Logger
+	// Retention bounds the conflict log (settled, applied records only),
+	// enforced at start and every PruneEvery (default 10 min) when the
+	// store can prune (store.ConflictPruner). Zero values: no bound.
+	RetainAge   time.Duration
+	RetainCount int
+	PruneEvery  time.Duration
 	// OnPass, when set, is told about every pass and its outcome.
 	OnPass func(key string, err error, took time.Duration)
 	// DedupeTTL is how long a webhook delivery id is remembered (default
@@ -123,6 +129,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	for _, s := range []Side{d.Jira, d.Linear} {
 		wg.Go(func() { d.poll(ctx, s.Conn) })
+	}
+	if p, ok := d.State.(store.ConflictPruner); ok && (d.RetainAge > 0 || d.RetainCount > 0) {
+		wg.Go(func() { d.prune(ctx, p) })
 	}
 	d.ready.Store(true)
 	<-ctx.Done()
@@ -418,4 +427,39 @@ func (d *Daemon) webhook(side backlog.Side, hooks connectors.Webhooks) http.Hand
 		}
 		io.WriteString(w, "ok\n")
 	})
+}
+
+// prune enforces the conflict log's retention, on one replica at a time.
+func (d *Daemon) prune(ctx context.Context, p store.ConflictPruner) {
+	every := d.PruneEvery
+	if every <= 0 {
+		every = 10 * time.Minute
+	}
+	t := time.NewTimer(0)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		t.Reset(every)
+		lease, err := d.State.Lock(ctx, "prune", every)
+		if err != nil {
+			continue // another replica prunes (or the store is down: next round)
+		}
+		var before time.Time
+		if d.RetainAge > 0 {
+			before = time.Now().Add(-d.RetainAge)
+		}
+		n, err := p.PruneConflicts(ctx, before, d.RetainCount)
+		if err != nil {
+			d.Log.Warn("pruning conflict log", "err", err)
+		} else if n > 0 {
+			d.Log.Info("pruned conflict log", "dropped", n, "max_age", d.RetainAge, "max_count", d.RetainCount)
+		}
+		// The lease expires by itself after one period, so a second
+		// replica does not prune again at once.
+		_ = lease
+	}
 }

@@ -251,3 +251,51 @@ func TestPollMarksThenAdvances(t *testing.T) {
 		t.Fatalf("synced %s", got)
 	}
 }
+
+// TestRetentionDropsOnlySettled: the daemon's pruner keeps open and
+// not-yet-applied conflicts however old, and bounds the settled ones.
+func TestRetentionDropsOnlySettled(t *testing.T) {
+	st := openStore(t)
+	ctx := t.Context()
+	old := time.Now().Add(-48 * time.Hour)
+	add := func(c backlog.Conflict) string {
+		c.Field, c.LinkID = backlog.Title, "l1"
+		id, err := st.AddConflict(ctx, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	openID := add(backlog.Conflict{At: old, Policy: backlog.PolicyManual})
+	pendingID := add(backlog.Conflict{At: old, Policy: backlog.PolicyManual, Took: "jira", SettledAt: old, SettledBy: "cli"})
+	oldSettled := add(backlog.Conflict{At: old, Policy: backlog.PolicyJira, Decision: backlog.Jira, SettledAt: old, Applied: true})
+	var recent []string
+	for i := range 3 {
+		at := time.Now().Add(time.Duration(i-10) * time.Minute)
+		recent = append(recent, add(backlog.Conflict{At: at, Policy: backlog.PolicyJira, Decision: backlog.Jira, SettledAt: at, Applied: true}))
+	}
+	d := newDaemon(t, st, &recorder{}, nil, nil)
+	d.RetainAge, d.RetainCount = 24*time.Hour, 2
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { d.Run(runCtx); close(done) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		if _, err := st.Conflict(ctx, recent[0]); errors.Is(err, store.ErrNotFound) {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	for _, id := range []string{openID, pendingID, recent[1], recent[2]} {
+		if _, err := st.Conflict(ctx, id); err != nil {
+			t.Errorf("%s dropped: %v", id, err)
+		}
+	}
+	for _, id := range []string{oldSettled, recent[0]} {
+		if _, err := st.Conflict(ctx, id); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("%s kept: %v (want dropped by age or count)", id, err)
+		}
+	}
+}
