@@ -210,7 +210,7 @@ func normBlocks(bs []Block, inQuote bool, depth int) []Block {
 			}
 			padRows(b.Rows)
 		case CodeBlock:
-			b.Code = strings.TrimRight(b.Code, "\n")
+			b.Code = strings.TrimRight(cleanInput(b.Code), "\n")
 			b.Lang = cleanLang(b.Lang)
 			// Wiki code macros cannot hold their own closing tag: such code
 			// goes into {noformat} (losing the language), and code holding
@@ -504,11 +504,13 @@ func mergeTexts(ins []Inline) []Inline {
 	return out
 }
 
-// splitLines turns newlines inside text into soft breaks (spaces in code).
+// splitLines turns newlines inside text into soft breaks (spaces in code),
+// and cleans control characters as cleanInput does; text built in Go (from
+// ADF, say) has not been through a parser.
 func splitLines(ins []Inline) []Inline {
 	split := false
 	for _, in := range ins {
-		if in.Kind == Text && strings.ContainsAny(in.Text, "\r\n") {
+		if in.Kind == Text && strings.ContainsAny(in.Text, "\r\n\f\v\x00") {
 			split = true
 			break
 		}
@@ -518,11 +520,11 @@ func splitLines(ins []Inline) []Inline {
 	}
 	out := make([]Inline, 0, len(ins)+4)
 	for _, in := range ins {
-		if in.Kind != Text || !strings.ContainsAny(in.Text, "\r\n") {
+		if in.Kind != Text || !strings.ContainsAny(in.Text, "\r\n\f\v\x00") {
 			out = append(out, in)
 			continue
 		}
-		t := strings.ReplaceAll(strings.ReplaceAll(in.Text, "\r\n", "\n"), "\r", "\n")
+		t := cleanInput(in.Text)
 		if in.Marks&Code != 0 {
 			in.Text = strings.ReplaceAll(t, "\n", " ")
 			out = append(out, in)

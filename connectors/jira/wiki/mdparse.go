@@ -253,6 +253,9 @@ func mdEntity(b []byte) (string, int) {
 		if v == 0 || v > utf8.MaxRune || v >= 0xD800 && v <= 0xDFFF {
 			v = utf8.RuneError
 		}
+		if v == '\f' || v == '\v' {
+			v = ' ' // as cleanInput does
+		}
 		return string(rune(v)), end + 1
 	}
 	for _, c := range name {

@@ -20,18 +20,21 @@ func Parse(w string) *Doc {
 	return d
 }
 
-// cleanInput unifies line endings and replaces NUL, as CommonMark does.
+// cleanInput unifies line endings, replaces NUL as CommonMark does, and
+// turns form feeds and vertical tabs into spaces (the two notations treat
+// them differently at line edges; in a description they mean nothing).
 func cleanInput(s string) string {
-	if strings.ContainsAny(s, "\r\x00") {
+	if strings.ContainsAny(s, "\r\x00\f\v") {
 		s = strings.ReplaceAll(s, "\r\n", "\n")
-		s = strings.ReplaceAll(s, "\r", "\n")
-		s = strings.ReplaceAll(s, "\x00", "\uFFFD")
+		s = cleanReplacer.Replace(s)
 	}
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, "\uFFFD")
 	}
 	return s
 }
+
+var cleanReplacer = strings.NewReplacer("\r", "\n", "\x00", "\uFFFD", "\f", " ", "\v", " ")
 
 // blockMacros are the macros read as blocks; panels and admonitions become
 // quotes, since Markdown has nothing closer.
@@ -740,6 +743,9 @@ func entity(s string) (rune, int) {
 	v, err := strconv.ParseUint(s[i:j], base, 32)
 	if err != nil || v == 0 || v > utf8.MaxRune || v >= 0xD800 && v <= 0xDFFF {
 		return 0, 0
+	}
+	if v == '\f' || v == '\v' {
+		v = ' ' // as cleanInput does
 	}
 	return rune(v), j + 1
 }
