@@ -52,7 +52,7 @@ func Open(ctx context.Context, rawURL, prefix string) (*Store, error) {
 	rdb := goredis.NewClient(opt)
 	if err := rdb.Ping(ctx).Err(); err != nil {
 		rdb.Close()
-		return nil, fmt.Errorf("connecting to redis at %s: %s", shown, scrub(err.Error(), rawURL))
+		return nil, fmt.Errorf("connecting to redis at %s: %w", shown, scrubbed{scrub(err.Error(), rawURL), err})
 	}
 	return &Store{rdb: rdb, prefix: prefix, page: conflictPage}, nil
 }
@@ -74,6 +74,16 @@ func redactURL(raw string) string {
 	}
 	return raw
 }
+
+// scrubbed is an error whose text had the password removed; errors.Is and
+// errors.As still see the original.
+type scrubbed struct {
+	msg string
+	err error
+}
+
+func (e scrubbed) Error() string { return e.msg }
+func (e scrubbed) Unwrap() error { return e.err }
 
 // scrub removes the URL's password from an error text.
 func scrub(msg, rawURL string) string {

@@ -175,6 +175,17 @@ func TestOpenErrorsHidePassword(t *testing.T) {
 	}
 }
 
+func TestOpenErrorUnwraps(t *testing.T) {
+	t.Parallel()
+	requireRedis(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	_, err := Open(ctx, "redis://:pw@127.0.0.1:6379/0", "x:")
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Open with a canceled context: err = %v, want context.Canceled in the chain", err)
+	}
+}
+
 func TestRedactURL(t *testing.T) {
 	t.Parallel()
 	cases := map[string]string{
