@@ -65,6 +65,8 @@ type Client struct {
 	priorities            map[string]bool // lower-cased names the site has
 	orderPage             int             // Order's page size; 0: orderPageSize (tests lower it)
 	flows                 workflows       // transitions seen, see transition.go
+	history               historyFields   // custom fields the changelog names, see history.go
+	changelogMax          int             // FieldChange's page size; 0: changelogPage (tests change it)
 }
 
 // status is one workflow status of the project.
@@ -155,6 +157,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		if f.Schema.Custom == "com.pyxis.greenhopper.jira:gh-lexo-rank" {
 			c.rankField = f.ID
 		}
+		c.history.noteField(f)
 	}
 	return c, nil
 }

@@ -1,7 +1,7 @@
 // Package jira is Tandem's connector to one Jira Cloud project, built on
 // go-jira (REST v2, where rich text is wiki markup). It implements
-// connectors.Connector, connectors.Webhooks, connectors.Registrar and
-// connectors.Orderer.
+// connectors.Connector, connectors.Webhooks, connectors.Registrar,
+// connectors.Orderer and connectors.History.
 //
 // It owns: the mapping between Jira issues and backlog.Item (mapping.go:
 // wiki markup ⇄ Markdown through package wiki, statuses by name then by
@@ -14,7 +14,10 @@
 // admin rights by looking at the transitions issues offer, cached per
 // Client, at most six steps), the manual order (order.go: Order lists ids by
 // `ORDER BY Rank`, Move makes one Agile rank call per backlog.Move and
-// re-ranks only the issues a 207 answer reports as failed), the error
+// re-ranks only the issues a 207 answer reports as failed), field history
+// (history.go: the newest changelog entry touching a field, read from the
+// end of Jira's oldest-first changelog, with its author's email or display
+// name), the error
 // contract (404 → ErrNotFound, 429 →
 // RateLimitError, other 4xx → permanent), admin-webhook verification
 // (X-Hub-Signature; a Rank item in the changelog sets Delivery.Order) and

@@ -12,7 +12,9 @@
 // the demo and benchmarks start it in-process (New, Start); human edits
 // (UserCreate, UserEdit, UserTransition, ...) take the same code path as the
 // REST API without counting as API requests; RemoveTransition edits the
-// workflow as an admin would.
+// workflow as an admin would; HideEmail applies a user's privacy setting
+// (emailAddress left out of their user objects). The changelog pages
+// oldest first, at most 100 entries a page, as Jira Cloud's.
 //
 // Choices where Jira's behaviour is not documented: nextPageToken is an
 // offset into the result (so edits during paging can shift results, as with

@@ -614,6 +614,9 @@ func (s *Server) getChangelog(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
+	// Jira Cloud answers at most 100 entries a page, oldest first, and
+	// says so in maxResults.
+	max = min(max, maxChangelogPage)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	is := s.lookup(r.PathValue("issueIdOrKey"))

@@ -10,6 +10,7 @@ func (s *Server) getMyself(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	u := s.userJSON(ri.user, ri.base, ri.ver).(map[string]any)
+	u["emailAddress"] = ri.user.Email // one always sees one's own
 	u["locale"] = "en_US"
 	u["groups"] = map[string]any{"size": 1, "items": []any{}}
 	u["applicationRoles"] = map[string]any{"size": 1, "items": []any{}}

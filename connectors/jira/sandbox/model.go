@@ -29,6 +29,7 @@ type user struct {
 	Email       string
 	DisplayName string
 	Token       string
+	HideEmail   bool // the profile's email visibility is not "anyone"
 }
 
 // category is a Jira status category.

@@ -22,7 +22,7 @@ func (s *Server) userJSON(u *user, base string, ver int) any {
 	if u == nil {
 		return nil
 	}
-	return map[string]any{
+	out := map[string]any{
 		"self":         apiBase(base, ver) + "/user?accountId=" + url.QueryEscape(u.AccountID),
 		"accountId":    u.AccountID,
 		"emailAddress": u.Email,
@@ -37,6 +37,12 @@ func (s *Server) userJSON(u *user, base string, ver int) any {
 		"timeZone":    "Etc/UTC",
 		"accountType": "atlassian",
 	}
+	if u.HideEmail {
+		// Jira Cloud leaves the email out when the user's privacy
+		// settings hide it from the caller.
+		delete(out, "emailAddress")
+	}
+	return out
 }
 
 func categoryJSON(c category, base string, ver int) map[string]any {
