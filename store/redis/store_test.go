@@ -371,3 +371,36 @@ func TestModel(t *testing.T) {
 		}
 	}, true)
 }
+
+// TestPruneSparesChangedRecord: a record updated between PruneConflicts'
+// read and its drop (here, a person reopening the question by settling it
+// again, not yet applied) is not dropped: the drop compares the JSON.
+func TestPruneSparesChangedRecord(t *testing.T) {
+	t.Parallel()
+	s := location(t)()
+	defer s.Close()
+	ctx := t.Context()
+	c := backlog.Conflict{LinkID: "l", Field: backlog.Title, At: time.Now().Add(-time.Hour), SettledAt: time.Now(), Applied: true}
+	id, err := s.AddConflict(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	read, err := s.rdb.HGet(ctx, s.key("conflict"), id).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.ID, c.Applied, c.SettledBy = id, false, "dana"
+	if err := s.UpdateConflict(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	n, err := dropConflictScript.Run(ctx, s.rdb, s.conflictKeys("")[:4], id, read, s.linkConflicts()).Int64()
+	if err != nil || n != 0 {
+		t.Fatalf("drop with a stale read = %d, %v; want 0", n, err)
+	}
+	if _, err := s.Conflict(ctx, id); err != nil {
+		t.Fatalf("changed record was dropped: %v", err)
+	}
+	if cs, _ := s.Conflicts(ctx, store.ConflictFilter{LinkID: "l"}); len(cs) != 1 {
+		t.Fatalf("changed record left its link index: %v", cs)
+	}
+}
