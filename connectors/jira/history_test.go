@@ -4,6 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -317,4 +321,74 @@ func FuzzChangelogPage(f *testing.F) {
 		}
 		_, _ = json.Marshal(p)
 	})
+}
+
+// TestFieldChangeShortPages: a Jira answering fewer entries than asked
+// (a lower cap than its maxResults says) still yields the newest change:
+// FieldChange retries the window in smaller pages instead of skipping the
+// entries it was not given.
+func TestFieldChangeShortPages(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)}
+	sb := sandbox.New(sandbox.Options{SeedIssues: -1, Now: clk.now})
+	const limit = 30
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasSuffix(r.URL.Path, "/changelog") {
+			sb.ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		sb.ServeHTTP(rec, r)
+		var p map[string]any
+		if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil {
+			w.WriteHeader(rec.Code)
+			_, _ = w.Write(rec.Body.Bytes())
+			return
+		}
+		if vals, ok := p["values"].([]any); ok && len(vals) > limit {
+			p["values"], p["isLast"] = vals[:limit], false
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(p)
+	}))
+	t.Cleanup(func() { hs.Close(); _ = sb.Close() })
+	c, err := New(t.Context(), Config{
+		URL: hs.URL, Email: sandbox.BotEmail, Token: sandbox.BotToken, Project: "TAN",
+		HTTPClient: &http.Client{Transport: recorder, Timeout: 10 * time.Second},
+		Log:        slog.New(slog.NewTextHandler(t.Output(), nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, _, err := sb.UserCreate("alice@example.com", map[string]any{"summary": "t0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk.advance(time.Second)
+	if err := sb.UserEdit("carol@example.com", id, map[string]any{"labels": []string{"early"}}); err != nil {
+		t.Fatal(err)
+	}
+	early := backlog.Change{At: clk.now(), By: "carol@example.com"}
+	var last backlog.Change
+	for i := range 150 {
+		clk.advance(time.Second)
+		who := []string{"alice@example.com", "bob@example.com", "carol@example.com"}[i%3]
+		if err := sb.UserEdit(who, id, map[string]any{"summary": fmt.Sprintf("t%d", i+1)}); err != nil {
+			t.Fatal(err)
+		}
+		last = backlog.Change{At: clk.now(), By: who}
+	}
+	clk.advance(time.Second)
+	if err := sb.UserEdit("bob@example.com", id, map[string]any{"duedate": "2027-02-02"}); err != nil {
+		t.Fatal(err)
+	}
+	due := backlog.Change{At: clk.now(), By: "bob@example.com"}
+	for _, tc := range []struct {
+		f    backlog.Field
+		want backlog.Change
+	}{{backlog.DueDate, due}, {backlog.Title, last}, {backlog.Labels, early}, {backlog.Priority, backlog.Change{}}} {
+		got, err := c.FieldChange(ctx(t), id, tc.f)
+		if err != nil || !got.At.Equal(tc.want.At) || got.By != tc.want.By {
+			t.Errorf("%s = %v by %q (%v), want %v by %q", tc.f, got.At, got.By, err, tc.want.At, tc.want.By)
+		}
+	}
 }
