@@ -30,44 +30,16 @@ func (l *lockedBuf) String() string {
 	return l.b.String()
 }
 
-// linkedOrders returns the linked items in each tool's order, both as
-// Linear ids.
-func (e *Env) linkedOrders(t testing.TB) (jira, linear []string) {
-	links, err := e.App.State.Links(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	byJira := map[string]string{}
-	linked := map[string]bool{}
-	for _, l := range links {
-		if l.Pending == "" {
-			byJira[l.Jira.ID] = l.Linear.ID
-			linked[l.Linear.ID] = true
-		}
-	}
-	for _, is := range e.Jira.Issues() {
-		if id, ok := byJira[is.ID]; ok {
-			jira = append(jira, id)
-		}
-	}
-	for _, is := range e.Linear.Issues() {
-		if linked[is.ID] {
-			linear = append(linear, is.ID)
-		}
-	}
-	return jira, linear
-}
-
 func (e *Env) waitSameOrder(t testing.TB, within time.Duration) {
 	t.Helper()
 	if err := pollEvery(t.Context(), within, 50*time.Millisecond, func() bool {
 		if !e.App.Daemon.Idle() {
 			return false
 		}
-		j, l := e.linkedOrders(t)
+		j, l := e.LinkedOrders(t.Context())
 		return len(j) > 0 && slices.Equal(j, l) && e.App.Daemon.Idle()
 	}); err != nil {
-		j, l := e.linkedOrders(t)
+		j, l := e.LinkedOrders(t.Context())
 		t.Fatalf("orders differ (%d jira, %d linear linked): %v", len(j), len(l), err)
 	}
 }

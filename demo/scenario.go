@@ -104,12 +104,23 @@ func (e *Env) LinearIssue(l backlog.Link) linearsb.IssueView {
 func (e *Env) RunScenario(ctx context.Context, w io.Writer) (Report, error) {
 	var r Report
 	const wait = 15 * time.Second
+	start := time.Now()
 	n, took, err := e.Settle(ctx, 60*time.Second)
 	if err != nil {
 		return r, err
 	}
+	if e.Config.Mapping.OrderMaster != "off" {
+		// The first order pass mirrors the master's order onto the twins.
+		if err := pollEvery(ctx, 60*time.Second, 20*time.Millisecond, func() bool {
+			j, l := e.LinkedOrders(ctx)
+			return e.App.Daemon.Idle() && slices.Equal(j, l)
+		}); err != nil {
+			return r, fmt.Errorf("initial order: %w", err)
+		}
+		took = time.Since(start)
+	}
 	r.InitialLinks, r.InitialSync = n, took
-	fmt.Fprintf(w, "initial sync: %d issues linked on both sides in %s\n", n, took.Round(time.Millisecond))
+	fmt.Fprintf(w, "initial sync: %d issues linked on both sides in %s (order master: %s)\n", n, took.Round(time.Millisecond), e.Config.Mapping.OrderMaster)
 	e.Jira.ResetCounts()
 	e.Linear.ResetCounts()
 
@@ -166,6 +177,19 @@ func (e *Env) RunScenario(ctx context.Context, w io.Writer) (Report, error) {
 		return r, err
 	}
 
+	if e.Config.Mapping.OrderMaster == "jira" {
+		issues := e.Jira.Issues()
+		last := issues[len(issues)-1]
+		if err := step(fmt.Sprintf("jira %s dragged to the top of the backlog -> linear order", last.Key),
+			func() error { return e.Jira.UserRank(Alice, []string{last.Key}, issues[0].Key, true) },
+			func() bool {
+				j, l := e.LinkedOrders(ctx)
+				return len(j) > 0 && slices.Equal(j, l)
+			}); err != nil {
+			return r, err
+		}
+	}
+
 	// A conflict: both sides edit the same title while the link is held, so
 	// neither edit can propagate before the other is made.
 	lease, err := e.HoldLink(ctx, b)
@@ -179,7 +203,7 @@ func (e *Env) RunScenario(ctx context.Context, w io.Writer) (Report, error) {
 	if err := e.Linear.UserUpdate(Bob, b.Linear.ID, map[string]any{"title": lt}); err != nil {
 		return r, err
 	}
-	start := time.Now()
+	start = time.Now()
 	if err := e.App.State.Unlock(ctx, lease); err != nil {
 		return r, err
 	}
@@ -225,4 +249,32 @@ func (e *Env) HoldLink(ctx context.Context, l backlog.Link) (store.Lease, error)
 		return lease, fmt.Errorf("holding link %s: %w", l.ID(), err)
 	}
 	return lease, nil
+}
+
+// LinkedOrders returns the linked items in each tool's order, both as
+// Linear ids.
+func (e *Env) LinkedOrders(ctx context.Context) (jira, linear []string) {
+	links, err := e.App.State.Links(ctx)
+	if err != nil {
+		return nil, nil
+	}
+	byJira := map[string]string{}
+	linked := map[string]bool{}
+	for _, l := range links {
+		if l.Pending == "" {
+			byJira[l.Jira.ID] = l.Linear.ID
+			linked[l.Linear.ID] = true
+		}
+	}
+	for _, is := range e.Jira.Issues() {
+		if id, ok := byJira[is.ID]; ok {
+			jira = append(jira, id)
+		}
+	}
+	for _, is := range e.Linear.Issues() {
+		if linked[is.ID] {
+			linear = append(linear, is.ID)
+		}
+	}
+	return jira, linear
 }

@@ -106,7 +106,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		level = "info"
 	}
 	fmt.Fprintln(stdout, "tandem demo: Jira and Linear sandboxes + the daemon, embedded store in", dir)
-	env, err := demo.StartEnv(ctx, demo.EnvOptions{DataDir: dir, Webhooks: true, Log: logger(stderr, level)})
+	env, err := demo.StartEnv(ctx, demo.EnvOptions{DataDir: dir, Webhooks: true, Log: logger(stderr, level), OrderMaster: "jira"})
 	if err != nil {
 		return err
 	}

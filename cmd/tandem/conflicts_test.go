@@ -78,7 +78,7 @@ func TestConflictsResolveByCLI(t *testing.T) {
 		t.Fatalf("list table: %q", out)
 	}
 	code, out, _ = run(t, "conflicts", "show", c.ID)
-	if code != 0 || !strings.Contains(out, `"Jira wording"`) || !strings.Contains(out, `"Linear wording"`) || !strings.Contains(out, "bob@example.com") {
+	if code != 0 || !strings.Contains(out, `"Jira wording"`) || !strings.Contains(out, `"Linear wording"`) || !strings.Contains(out, "alice@example.com") || !strings.Contains(out, "bob@example.com") {
 		t.Fatalf("show: %q", out)
 	}
 	if code, _, errs := run(t, "conflicts", "resolve", c.ID); code != 2 {
