@@ -262,7 +262,11 @@ func TestOperationsEndpoints(t *testing.T) {
 	if code != 200 || !strings.Contains(body, `"jira":{"ok":true`) || !strings.Contains(body, `"store":{"ok":true`) {
 		t.Fatalf("readyz %d %s", code, body)
 	}
-	_, body = get("/metrics")
+	// The write is visible in Linear a moment before the pass records it.
+	WaitFor(ctx, 5*time.Second, func() bool {
+		_, body = get("/metrics")
+		return strings.Contains(body, `tandem_propagations_total{direction="jira_to_linear",field="title"} 1`)
+	})
 	for _, want := range []string{
 		`tandem_propagations_total{direction="jira_to_linear",field="title"} 1`,
 		`tandem_propagation_latency_seconds_count{direction="jira_to_linear",field="title"} 1`,
