@@ -395,8 +395,16 @@ type rendered struct {
 
 const link = ` rel="noopener noreferrer nofollow" target="_blank"`
 
-func TestBrowserMarkdown(t *testing.T) {
+// TestBrowserModules checks the page's pure JavaScript (the Markdown
+// renderer and the word diff) where it runs, sharing one browser.
+func TestBrowserModules(t *testing.T) {
 	b := uiPage(t)
+	t.Run("markdown", func(t *testing.T) { testMarkdown(t, b) })
+	t.Run("markdown is safe", func(t *testing.T) { testMarkdownIsSafe(t, b) })
+	t.Run("diff", func(t *testing.T) { testDiff(t, b) })
+}
+
+func testMarkdown(t *testing.T, b context.Context) {
 	tests := []struct{ name, src, want string }{
 		{"heading", "# Title", `<h3 class="md-h1">Title</h3>`},
 		{"setext heading", "Title\n===", `<h3 class="md-h1">Title</h3>`},
@@ -468,8 +476,7 @@ var (
 // The renderer's safety, on random Markdown: only known elements and
 // attributes come out, every link goes to http(s) or mailto, and the page
 // runs nothing.
-func TestBrowserMarkdownIsSafe(t *testing.T) {
-	b := uiPage(t)
+func testMarkdownIsSafe(t *testing.T, b context.Context) {
 	rapid.Check(t, func(rt *rapid.T) {
 		parts := rapid.SliceOfN(rapid.SampledFrom(mdBits), 0, 40).Draw(rt, "parts")
 		src := strings.Join(parts, "")
@@ -544,8 +551,7 @@ func rebuild(parts []diffPart) (from, to string, err error) {
 	return f.String(), t.String(), nil
 }
 
-func TestBrowserDiff(t *testing.T) {
-	b := uiPage(t)
+func testDiff(t *testing.T, b context.Context) {
 	type part = diffPart
 	tests := []struct {
 		a, b string
@@ -677,6 +683,21 @@ func TestBrowserSendsBearerToken(t *testing.T) {
 		chromedp.Click(tid("login-submit")),
 		chromedp.WaitVisible(tid("conflict-empty")))
 	until(t, b, "the header counts", textOf("count-links")+` === "7" && `+textOf("count-queue")+` === "2"`, 5*time.Second)
+	// Filters become query parameters; the since field is read as UTC.
+	do(t, b, "filtering",
+		chromedp.SetValue(tid("filter-since"), "2026-03-01T10:15"),
+		chromedp.SetValue(tid("filter-field"), "status"),
+		chromedp.Click(tid("filter-open")))
+	const want = "/api/v1/conflicts?open=true&field=status&since=2026-03-01T10%3A15%3A00Z&limit=200"
+	if _, err := demo.WaitFor(t.Context(), 5*time.Second, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.ContainsFunc(seen, func(s string) bool { return strings.HasPrefix(s, want+" ") })
+	}); err != nil {
+		mu.Lock()
+		t.Errorf("no call of %s among %q", want, seen)
+		mu.Unlock()
+	}
 	mu.Lock()
 	defer mu.Unlock()
 	if len(seen) < 3 {

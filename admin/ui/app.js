@@ -157,9 +157,10 @@ function filterQuery() {
   if (field) q.set("field", field);
   const since = $("#f-since").value;
   if (since) {
-    // datetime-local is the browser's local time; the API wants RFC 3339.
-    const d = new Date(since);
-    if (!isNaN(d)) q.set("since", d.toISOString().replace(/\.\d{3}Z$/, "Z"));
+    // The page shows times in UTC, so the field is read as UTC too:
+    // datetime-local gives YYYY-MM-DDTHH:MM[:SS[.mmm]] without a zone.
+    const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2})(:\d{2})?/.exec(since);
+    if (m) q.set("since", m[1] + (m[2] || ":00") + "Z");
   }
   q.set("limit", "200");
   return q.toString();
