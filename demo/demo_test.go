@@ -124,17 +124,7 @@ func TestConflictJiraWins(t *testing.T) {
 		t.Fatal(err)
 	}
 	base := e.JiraIssue(l).Summary
-	lease, err := e.HoldLink(ctx, l)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.Jira.UserEdit(Alice, l.Jira.ID, map[string]any{"summary": "Jira says"}); err != nil {
-		t.Fatal(err)
-	}
-	if err := e.Linear.UserUpdate(Bob, l.Linear.ID, map[string]any{"title": "Linear says"}); err != nil {
-		t.Fatal(err)
-	}
-	if err := e.App.State.Unlock(ctx, lease); err != nil {
+	if err := e.RetitleBoth(ctx, l, "Jira says", "Linear says"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := WaitFor(ctx, 10*time.Second, func() bool { return e.LinearIssue(l).Title == "Jira says" }); err != nil {
@@ -310,13 +300,9 @@ func TestConflictLogSurvivesRestart(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			lease, err := e.HoldLink(ctx, l)
-			if err != nil {
+			if err := e.RetitleBoth(ctx, l, "J", "L"); err != nil {
 				t.Fatal(err)
 			}
-			e.Jira.UserEdit(Alice, l.Jira.ID, map[string]any{"summary": "J"})
-			e.Linear.UserUpdate(Bob, l.Linear.ID, map[string]any{"title": "L"})
-			e.App.State.Unlock(ctx, lease)
 			if _, err := WaitFor(ctx, 10*time.Second, func() bool {
 				cs, _ := e.App.State.Conflicts(ctx, store.ConflictFilter{OpenOnly: true})
 				return len(cs) == 1

@@ -192,21 +192,11 @@ func (e *Env) RunScenario(ctx context.Context, w io.Writer) (Report, error) {
 
 	// A conflict: both sides edit the same title while the link is held, so
 	// neither edit can propagate before the other is made.
-	lease, err := e.HoldLink(ctx, b)
-	if err != nil {
-		return r, err
-	}
 	jt, lt := "Search: highlight terms (Jira wording)", "Search: highlight terms (Linear wording)"
-	if err := e.Jira.UserEdit(Alice, b.Jira.ID, map[string]any{"summary": jt}); err != nil {
-		return r, err
-	}
-	if err := e.Linear.UserUpdate(Bob, b.Linear.ID, map[string]any{"title": lt}); err != nil {
+	if err := e.RetitleBoth(ctx, b, jt, lt); err != nil {
 		return r, err
 	}
 	start = time.Now()
-	if err := e.App.State.Unlock(ctx, lease); err != nil {
-		return r, err
-	}
 	var conflicts []backlog.Conflict
 	if _, err := WaitFor(ctx, wait, func() bool {
 		conflicts, _ = e.App.State.Conflicts(ctx, store.ConflictFilter{LinkID: b.ID()})
@@ -234,6 +224,24 @@ func (e *Env) RunScenario(ctx context.Context, w io.Writer) (Report, error) {
 	fmt.Fprintf(w, "writes by tandem: jira %d, linear %d, for %d propagated changes (no echo writes)\n",
 		r.JiraWrites, r.LinearWrites, r.ExpectedWrites)
 	return r, nil
+}
+
+// RetitleBoth edits the title on both sides while holding the link's sync
+// lock, so that neither edit can propagate before the other is made: the
+// next pass finds a conflict.
+func (e *Env) RetitleBoth(ctx context.Context, l backlog.Link, jiraTitle, linearTitle string) error {
+	lease, err := e.HoldLink(ctx, l)
+	if err != nil {
+		return err
+	}
+	defer e.App.State.Unlock(context.WithoutCancel(ctx), lease)
+	if err := e.Jira.UserEdit(Alice, l.Jira.ID, map[string]any{"summary": jiraTitle}); err != nil {
+		return fmt.Errorf("retitling %s: %w", l.Jira.Key, err)
+	}
+	if err := e.Linear.UserUpdate(Bob, l.Linear.ID, map[string]any{"title": linearTitle}); err != nil {
+		return fmt.Errorf("retitling %s: %w", l.Linear.Key, err)
+	}
+	return nil
 }
 
 // HoldLink takes the link's sync lock, waiting for a running pass to end,

@@ -32,17 +32,9 @@ func conflictWorld(t *testing.T) (*demo.Env, backlog.Link, backlog.Conflict) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lease, err := e.HoldLink(ctx, l)
-	if err != nil {
+	if err := e.RetitleBoth(ctx, l, "Jira wording", "Linear wording"); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.Jira.UserEdit(demo.Alice, l.Jira.ID, map[string]any{"summary": "Jira wording"}); err != nil {
-		t.Fatal(err)
-	}
-	if err := e.Linear.UserUpdate(demo.Bob, l.Linear.ID, map[string]any{"title": "Linear wording"}); err != nil {
-		t.Fatal(err)
-	}
-	e.App.State.Unlock(ctx, lease)
 	var open []backlog.Conflict
 	if _, err := demo.WaitFor(ctx, 10*time.Second, func() bool {
 		open, _ = e.App.State.Conflicts(ctx, store.ConflictFilter{OpenOnly: true})
