@@ -117,9 +117,26 @@ func tid(id string) chromedp.CSS { return chromedp.CSS(fmt.Sprintf("[data-testid
 // page showed.
 func do(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
+	run(t, ctx, false, what, steps...)
+}
+
+// redo is do for idempotent steps (setting a value, clicking what opens or
+// filters, waiting): when the page replaced a node between its lookup and
+// its use, it runs them once more.
+func redo(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	run(t, ctx, true, what, steps...)
+}
+
+func run(t *testing.T, ctx context.Context, again bool, what string, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
 	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	if err := chromedp.Do(sctx, steps...); err != nil {
+	err := chromedp.Do(sctx, steps...)
+	if again && err != nil && strings.Contains(err.Error(), "Could not find node with given id") {
+		err = chromedp.Do(sctx, steps...)
+	}
+	if err != nil {
 		t.Fatalf("%s: %v\npage text:\n%s", what, err, pageText(ctx))
 	}
 }
@@ -269,16 +286,16 @@ func TestBrowserSettlesConflict(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(row)))
 	until(t, b, "only open rows", `(() => { const rs = [...document.querySelectorAll('[data-testid="conflict-row"]')];
 		return rs.length > 0 && rs.every(r => r.dataset.open === "true"); })()`, 5*time.Second)
-	do(t, b, "filtering to description conflicts",
+	redo(t, b, "filtering to description conflicts",
 		chromedp.SetValue(tid("filter-field"), "description"),
 		chromedp.Click(tid("filter-apply")),
 		chromedp.WaitVisible(tid("conflict-empty")))
-	do(t, b, "filtering to title conflicts",
+	redo(t, b, "filtering to title conflicts",
 		chromedp.SetValue(tid("filter-field"), "title"),
 		chromedp.Click(tid("filter-apply")),
 		chromedp.WaitVisible(chromedp.CSS(row)))
 
-	do(t, b, "opening the conflict",
+	redo(t, b, "opening the conflict",
 		chromedp.Click(chromedp.CSS(row+` [data-testid="conflict-open"]`)),
 		chromedp.WaitVisible(tid("conflict-detail")),
 		chromedp.WaitVisible(tid("resolve-linear")))
@@ -832,7 +849,7 @@ func TestBrowserDescriptionConflict(t *testing.T) {
 	until(t, b, "labelled controls", `[...document.querySelectorAll("input, select, textarea")].every(e => e.labels.length > 0 || e.getAttribute("aria-label")) &&
 		[...document.querySelectorAll("button")].every(e => (e.textContent.trim() || e.getAttribute("aria-label")))`, 2*time.Second)
 	row2 := chromedp.CSS(`tr[data-id="2"] [data-testid="conflict-open"]`)
-	do(t, b, "opening a conflict with the keyboard",
+	redo(t, b, "opening a conflict with the keyboard",
 		chromedp.Focus(row2),
 		chromedp.KeyEvent(kb.Enter),
 		chromedp.WaitVisible(tid("resolve-base")))
@@ -842,7 +859,7 @@ func TestBrowserDescriptionConflict(t *testing.T) {
 		chromedp.WaitNotVisible(tid("conflict-detail")))
 	until(t, b, "focus back on the row", `document.activeElement?.closest("tr")?.dataset.id === "2"`, 2*time.Second)
 
-	do(t, b, "opening the description conflict",
+	redo(t, b, "opening the description conflict",
 		chromedp.Click(chromedp.CSS(`tr[data-id="1"] [data-testid="conflict-open"]`)),
 		chromedp.WaitVisible(tid("value-jira")))
 	shot(t, b, "description")
@@ -877,7 +894,7 @@ func TestBrowserDescriptionConflict(t *testing.T) {
 	}
 
 	// A status shows its name with the category as a badge.
-	do(t, b, "opening the status conflict",
+	redo(t, b, "opening the status conflict",
 		chromedp.Click(chromedp.CSS(`tr[data-id="2"] [data-testid="conflict-open"]`)),
 		chromedp.WaitVisible(tid("resolve-base")))
 	until(t, b, "status names", `(() => { const v = (s) => document.querySelector('[data-testid="value-' + s + '"]');

@@ -27,6 +27,8 @@ const state = {
   applyPoll: 0,
   applyTries: 0,   // polls of a settled conflict waiting for its write
   listSeq: 0,      // the latest conflict list load
+  noticeTimer: 0,
+  rendered: "",    // what the conflict rows show now
 };
 
 class AuthError extends Error {}
@@ -176,8 +178,15 @@ async function loadConflicts() {
 }
 
 function renderConflicts() {
+  // Rebuild the rows only when something shown changed, so a refresh
+  // does not take the keyboard focus away from a row.
+  const key = JSON.stringify([state.conflicts, state.selected?.id]);
+  if (key === state.rendered) return;
+  state.rendered = key;
   const tbody = $("#conflict-rows");
+  const focused = document.activeElement?.closest?.("tr")?.dataset.id;
   tbody.replaceChildren(...state.conflicts.map(conflictRow));
+  if (focused) tbody.querySelector(`tr[data-id="${CSS.escape(focused)}"] button`)?.focus();
   $("#conflict-empty").hidden = state.conflicts.length > 0;
 }
 
@@ -267,8 +276,11 @@ function renderDetail(c) {
     box.querySelector(".diff").replaceChildren(textual ? renderDiff(document, diffWords(c.base ?? "", v ?? "")) : "");
     box.open = c.field === "description";
   }
-  for (const [side, v] of [["jira", c.jiraValue], ["linear", c.linearValue]]) {
-    d.querySelector(`[data-testid="detail-${side}"]`).classList.toggle("changed", (v ?? "") !== (c.base ?? ""));
+  const kept = open ? "" : decisionOf(c);
+  for (const [side, v] of [["jira", c.jiraValue], ["linear", c.linearValue], ["base", c.base]]) {
+    const box = d.querySelector(`[data-testid="detail-${side}"]`);
+    box.classList.toggle("changed", side !== "base" && (v ?? "") !== (c.base ?? ""));
+    box.classList.toggle("kept", kept === side);
   }
   const settled = $("#settled");
   settled.hidden = open;
@@ -395,6 +407,9 @@ function stopLoop() {
 
 function notice(text, isError = false, sticky = false) {
   const n = $("#notice");
+  clearTimeout(state.noticeTimer);
+  // Good news fades after a while; errors stay until replaced or cleared.
+  if (!isError) state.noticeTimer = setTimeout(() => { n.hidden = true; }, 10000);
   n.textContent = text;
   n.classList.toggle("error", isError);
   n.dataset.sticky = sticky ? "1" : "";
@@ -427,6 +442,7 @@ function signOut(message) {
   state.conflicts = [];
   state.selected = null;
   state.total = null;
+  state.rendered = "";
   $("#conflict-rows").replaceChildren();
   $("#prop-rows").replaceChildren();
   $("#detail").hidden = true;
