@@ -300,14 +300,119 @@ func (p Patch) Fields() []Field {
 	return out
 }
 
-// Apply writes the patch into a copy of it.
+// Apply writes the patch into a copy of it. A Labels entry is a delta
+// (LabelPatch), applied as adds and removes.
 func (p Patch) Apply(it Item) (Item, error) {
 	for f, v := range p {
+		if f == Labels {
+			add, remove := ParseLabelPatch(v)
+			it.Labels = ApplyLabels(it.Labels, add, remove)
+			continue
+		}
 		if err := it.Set(f, v); err != nil {
 			return it, err
 		}
 	}
 	return it, nil
+}
+
+// LabelPatch is the Labels entry of a Patch: the labels to add ("+name"
+// lines) and to remove ("-name" lines) to go from set from to set to, so
+// that a write never drops a label someone added meanwhile. Empty when the
+// sets are equal.
+func LabelPatch(from, to Value) Value {
+	fs, ts := labelSet(from), labelSet(to)
+	var lines []string
+	for _, l := range sortedKeys(ts) {
+		if !fs[l] {
+			lines = append(lines, "+"+l)
+		}
+	}
+	for _, l := range sortedKeys(fs) {
+		if !ts[l] {
+			lines = append(lines, "-"+l)
+		}
+	}
+	return Value(strings.Join(lines, "\n"))
+}
+
+// ParseLabelPatch splits a LabelPatch into the labels to add and remove.
+func ParseLabelPatch(v Value) (add, remove []string) {
+	for _, line := range strings.Split(string(v), "\n") {
+		switch {
+		case strings.HasPrefix(line, "+") && len(line) > 1:
+			add = append(add, line[1:])
+		case strings.HasPrefix(line, "-") && len(line) > 1:
+			remove = append(remove, line[1:])
+		}
+	}
+	return add, remove
+}
+
+// ApplyLabels returns labels with add added and remove removed, sorted.
+func ApplyLabels(labels, add, remove []string) []string {
+	set := map[string]bool{}
+	for _, l := range labels {
+		set[l] = true
+	}
+	for _, l := range add {
+		set[l] = true
+	}
+	for _, l := range remove {
+		delete(set, l)
+	}
+	return sortedKeys(set)
+}
+
+// MergeLabels is the three-way merge of label sets: a label added on
+// either side since the base is in, a label removed on either side is out.
+func MergeLabels(base, jira, linear Value) Value {
+	b, j, l := labelSet(base), labelSet(jira), labelSet(linear)
+	out := map[string]bool{}
+	for x := range b {
+		if j[x] && l[x] {
+			out[x] = true
+		}
+	}
+	for x := range j {
+		if !b[x] {
+			out[x] = true
+		}
+	}
+	for x := range l {
+		if !b[x] {
+			out[x] = true
+		}
+	}
+	return Value(strings.Join(sortedKeys(out), "\n"))
+}
+
+func labelSet(v Value) map[string]bool {
+	set := map[string]bool{}
+	for _, l := range strings.Split(string(v), "\n") {
+		if l != "" {
+			set[l] = true
+		}
+	}
+	return set
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Comment is one comment of an item, in canonical form.
+type Comment struct {
+	ID      string
+	Author  string // email, or display name when the tool hides it
+	Body    string // Markdown
+	Created time.Time
+	Updated time.Time
 }
 
 // Link ties an item on Jira to its twin on Linear. The Linear id is known

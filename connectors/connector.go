@@ -138,3 +138,16 @@ type History interface {
 	// Change when the history shows none (e.g. unchanged since creation).
 	FieldChange(ctx context.Context, id string, f backlog.Field) (backlog.Change, error)
 }
+
+// Commenter is the optional capability of reading and writing an item's
+// comments (bodies in Markdown).
+type Commenter interface {
+	// Comments lists the item's comments, oldest first.
+	Comments(ctx context.Context, issueID string) ([]backlog.Comment, error)
+	// CreateComment adds a comment and returns its id.
+	CreateComment(ctx context.Context, issueID, body string) (string, error)
+	// UpdateComment replaces a comment's body.
+	UpdateComment(ctx context.Context, issueID, commentID, body string) error
+	// DeleteComment removes a comment; an unknown one is not an error.
+	DeleteComment(ctx context.Context, issueID, commentID string) error
+}

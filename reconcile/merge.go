@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"strings"
 	"time"
 
 	"github.com/tandem-sync/tandem/backlog"
@@ -90,6 +91,11 @@ func (o Output) Changed(old backlog.Snapshot) bool {
 // base keeps its old value so the field stays in conflict.
 //
 // Without a base every differing field is a conflict against an empty base.
+//
+// Labels merge as sets instead: a label added on either side since the
+// base is added to the other, one removed on either side is removed from
+// the other, and no conflict arises (policies do not apply). Patches carry
+// the difference (backlog.LabelPatch), never the whole set.
 func Merge(in Input) Output {
 	out := Output{Jira: backlog.Patch{}, Linear: backlog.Patch{}, Base: backlog.Snapshot{}}
 	for _, f := range in.Fields {
@@ -99,6 +105,10 @@ func Merge(in Input) Output {
 			if hasBase {
 				out.Base[f] = b
 			}
+			continue
+		}
+		if f == backlog.Labels {
+			mergeLabels(in, b, j, l, &out)
 			continue
 		}
 		jb, lb := in.ProjectJira.apply(f, b), in.ProjectLinear.apply(f, b)
@@ -193,4 +203,45 @@ func decide(c backlog.Conflict) backlog.Side {
 	default:
 		return backlog.Jira
 	}
+}
+
+// mergeLabels is the set merge of labels. Each side's adds and removes are
+// measured against the base as that side would hold it, so a label one
+// side cannot hold is not taken for a removal there.
+func mergeLabels(in Input, b, j, l backlog.Value, out *Output) {
+	f := backlog.Labels
+	jb, lb := in.ProjectJira.apply(f, b), in.ProjectLinear.apply(f, b)
+	merged := b
+	// Adds and removes of one side are applied to the base in turn.
+	merged = backlog.Value(strings.Join(backlog.ApplyLabels(split(merged), minus(j, jb), minus(jb, j)), "\n"))
+	merged = backlog.Value(strings.Join(backlog.ApplyLabels(split(merged), minus(l, lb), minus(lb, l)), "\n"))
+	out.Base[f] = merged
+	if p := backlog.LabelPatch(j, in.ProjectJira.apply(f, merged)); p != "" {
+		out.Jira[f] = p
+	}
+	if p := backlog.LabelPatch(l, in.ProjectLinear.apply(f, merged)); p != "" {
+		out.Linear[f] = p
+	}
+}
+
+func split(v backlog.Value) []string {
+	if v == "" {
+		return nil
+	}
+	return strings.Split(string(v), "\n")
+}
+
+// minus lists the labels of a that are not in b.
+func minus(a, b backlog.Value) []string {
+	in := map[string]bool{}
+	for _, x := range split(b) {
+		in[x] = true
+	}
+	var out []string
+	for _, x := range split(a) {
+		if !in[x] {
+			out = append(out, x)
+		}
+	}
+	return out
 }

@@ -1,6 +1,8 @@
 package reconcile
 
 import (
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -169,6 +171,66 @@ func TestMergeProperties(t *testing.T) {
 		again := Merge(Input{Fields: fields, Base: out.Base, Jira: j2, Linear: l2, ProjectLinear: linearPriority, Policies: Policies{Default: policy}})
 		if len(again.Jira)+len(again.Linear)+len(again.Conflicts) != 0 {
 			t.Fatalf("second pass not a no-op: %+v (first %+v)", again, out)
+		}
+	})
+}
+
+// TestMergeLabelsProperties: for random label sets (Linear cannot hold
+// "z"), every add on either side ends on both, every remove on either side
+// is gone from both, and a second pass writes nothing.
+func TestMergeLabelsProperties(t *testing.T) {
+	alphabet := []string{"a", "b", "c", "z"}
+	noZ := func(f backlog.Field, v backlog.Value) backlog.Value {
+		if f != backlog.Labels {
+			return v
+		}
+		var keep []string
+		for _, x := range split(v) {
+			if x != "z" {
+				keep = append(keep, x)
+			}
+		}
+		return backlog.Value(strings.Join(keep, "\n"))
+	}
+	set := func(t *rapid.T, name string) backlog.Value {
+		var it backlog.Item
+		it.Labels = rapid.SliceOfDistinct(rapid.SampledFrom(alphabet), rapid.ID[string]).Draw(t, name)
+		return it.Get(backlog.Labels)
+	}
+	rapid.Check(t, func(t *rapid.T) {
+		b := set(t, "base")
+		j := set(t, "jira")
+		l := noZ(backlog.Labels, set(t, "linear"))
+		var ji, li backlog.Item
+		ji.Set(backlog.Labels, j)
+		li.Set(backlog.Labels, l)
+		in := Input{Fields: []backlog.Field{backlog.Labels}, Base: backlog.Snapshot{backlog.Labels: b}, Jira: ji, Linear: li, ProjectLinear: noZ}
+		out := Merge(in)
+		if len(out.Conflicts) != 0 {
+			t.Fatalf("labels conflicted: %+v", out.Conflicts)
+		}
+		j2, _ := out.Jira.Apply(ji)
+		l2, _ := out.Linear.Apply(li)
+		l2.Set(backlog.Labels, noZ(backlog.Labels, l2.Get(backlog.Labels)))
+		has := func(v backlog.Value, x string) bool { return slices.Contains(split(v), x) }
+		lb := noZ(backlog.Labels, b)
+		for _, x := range alphabet {
+			addJ, remJ := has(j, x) && !has(b, x), !has(j, x) && has(b, x)
+			addL, remL := has(l, x) && !has(lb, x), !has(l, x) && has(lb, x)
+			switch {
+			case (addJ || addL) && !(remJ || remL):
+				if !has(j2.Get(backlog.Labels), x) || (x != "z" && !has(l2.Get(backlog.Labels), x)) {
+					t.Fatalf("added %s lost: jira %q linear %q", x, j2.Get(backlog.Labels), l2.Get(backlog.Labels))
+				}
+			case (remJ || remL) && !(addJ || addL):
+				if has(j2.Get(backlog.Labels), x) || has(l2.Get(backlog.Labels), x) {
+					t.Fatalf("removed %s kept: jira %q linear %q", x, j2.Get(backlog.Labels), l2.Get(backlog.Labels))
+				}
+			}
+		}
+		again := Merge(Input{Fields: in.Fields, Base: out.Base, Jira: j2, Linear: l2, ProjectLinear: noZ})
+		if len(again.Jira)+len(again.Linear) != 0 {
+			t.Fatalf("second pass writes %+v", again)
 		}
 	})
 }

@@ -50,6 +50,15 @@ func TestPoliciesPerFieldKind(t *testing.T) {
 					}
 					out := Merge(Input{Fields: []backlog.Field{k.field}, Base: backlog.Snapshot{k.field: k.base}, Jira: j, Linear: l,
 						Policies: Policies{Fields: map[backlog.Field]backlog.Policy{k.field: pol}}, JiraChanges: jc, LinearChanges: lc, Now: t0.Add(time.Hour)})
+					if k.field == backlog.Labels {
+						// A set merges whatever the policy: Jira added api,
+						// Linear removed ui and added ux.
+						if len(out.Conflicts) != 0 || out.Base[k.field] != "api\nux" ||
+							out.Jira[k.field] != "+ux\n-ui" || out.Linear[k.field] != "+api" {
+							t.Fatalf("labels must merge as sets: %+v", out)
+						}
+						return
+					}
 					if len(out.Conflicts) != 1 {
 						t.Fatalf("%d conflicts", len(out.Conflicts))
 					}
