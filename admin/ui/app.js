@@ -142,10 +142,16 @@ function renderValue(field, value, base, highlight) {
 
 async function refreshStatus() {
   const s = await api("/api/v1/status");
-  $('[data-testid="count-links"]').textContent = s.links ?? "–";
-  $('[data-testid="count-open"]').textContent = s.openConflicts ?? "–";
-  $('[data-testid="count-queue"]').textContent = s.queue ?? "–";
-  $('[data-testid="count-failures"]').textContent = s.failures ?? "–";
+  // Write only changes: the counts are a live region for screen readers.
+  const set = (id, v) => {
+    const e = $(`[data-testid="${id}"]`);
+    const text = String(v ?? "–");
+    if (e.textContent !== text) e.textContent = text;
+  };
+  set("count-links", s.links);
+  set("count-open", s.openConflicts);
+  set("count-queue", s.queue);
+  set("count-failures", s.failures);
   $('[data-testid="status-updated"]').textContent = "Updated " + fmtTime(new Date().toISOString()) + " UTC";
   return s;
 }
