@@ -19,6 +19,16 @@ func (p Projector) apply(f backlog.Field, v backlog.Value) backlog.Value {
 	return p(f, v)
 }
 
+// Direction says which way a field syncs.
+type Direction string
+
+const (
+	Both         Direction = "both"
+	JiraToLinear Direction = "jira_to_linear"
+	LinearToJira Direction = "linear_to_jira"
+	DirectionOff Direction = "off"
+)
+
 // Policies gives each field's conflict policy; fields not named take
 // Default, and an empty Default means jira.
 type Policies struct {
@@ -49,6 +59,8 @@ type Input struct {
 	Policies      Policies
 	// Held fields are not merged: a manual conflict on them is open.
 	Held map[backlog.Field]bool
+	// Directions restrict fields to one-way sync; absent means both ways.
+	Directions map[backlog.Field]Direction
 	// JiraChanges and LinearChanges tell when and by whom each side last
 	// changed a field (from the tools' histories); where absent, the
 	// item's UpdatedAt stands in.
@@ -101,6 +113,12 @@ func Merge(in Input) Output {
 	for _, f := range in.Fields {
 		j, l := in.Jira.Get(f), in.Linear.Get(f)
 		b, hasBase := in.Base[f]
+		if in.Directions[f] == DirectionOff {
+			if hasBase {
+				out.Base[f] = b
+			}
+			continue
+		}
 		if in.Held[f] {
 			if hasBase {
 				out.Base[f] = b
@@ -114,6 +132,18 @@ func Merge(in Input) Output {
 		jb, lb := in.ProjectJira.apply(f, b), in.ProjectLinear.apply(f, b)
 		jChanged := !hasBase || j != jb
 		lChanged := !hasBase || l != lb
+		switch in.Directions[f] {
+		case JiraToLinear: // Linear's edits of f are not taken
+			lChanged = false
+			if !hasBase {
+				jChanged = !equivalent(in, f, j, l)
+			}
+		case LinearToJira:
+			jChanged = false
+			if !hasBase {
+				lChanged = !equivalent(in, f, j, l)
+			}
+		}
 		switch {
 		case !jChanged && !lChanged:
 			out.Base[f] = b

@@ -22,9 +22,11 @@ type Syncer struct {
 	Site     string
 	Fields   []backlog.Field // default backlog.SyncedFields
 	Policies Policies
-	LockTTL  time.Duration // default 30 s
-	Now      func() time.Time
-	Log      *slog.Logger
+	// Directions restrict fields to one-way sync (mapping file).
+	Directions map[backlog.Field]Direction
+	LockTTL    time.Duration // default 30 s
+	Now        func() time.Time
+	Log        *slog.Logger
 	// JiraHistory and LinearHistory, when set, tell when each side changed
 	// a field (connectors.History), for conflict records and `newest`.
 	JiraHistory, LinearHistory connectors.History
@@ -297,10 +299,14 @@ func (s *Syncer) merge(ctx context.Context, lease store.Lease, link backlog.Link
 	if err != nil {
 		return Result{}, err
 	}
+	if err := s.canonParents(ctx, &jira, &linear); err != nil {
+		return Result{}, err
+	}
+	pj, pl := s.projectors()
 	in := Input{
 		Fields: s.fields(), Base: base, Jira: jira, Linear: linear,
-		ProjectJira: s.Jira.Project, ProjectLinear: s.Linear.Project,
-		Policies: s.Policies, Held: held, Now: s.now(),
+		ProjectJira: pj, ProjectLinear: pl,
+		Policies: s.Policies, Directions: s.Directions, Held: held, Now: s.now(),
 	}
 	out := Merge(in)
 	if len(out.Conflicts) > 0 && (s.JiraHistory != nil || s.LinearHistory != nil) {
@@ -312,18 +318,34 @@ func (s *Syncer) merge(ctx context.Context, lease store.Lease, link backlog.Link
 	}
 	// A person's decision on a conflict: its value goes to both sides.
 	for _, c := range settled {
-		if s.Jira.Project(c.Field, c.Value) != jira.Get(c.Field) {
-			out.Jira[c.Field] = c.Value
-		}
-		if s.Linear.Project(c.Field, c.Value) != linear.Get(c.Field) {
-			out.Linear[c.Field] = c.Value
+		for _, side := range []backlog.Side{backlog.Jira, backlog.Linear} {
+			it, proj, patch := jira, pj, out.Jira
+			if side == backlog.Linear {
+				it, proj, patch = linear, pl, out.Linear
+			}
+			cur := it.Get(c.Field)
+			if proj(c.Field, c.Value) == cur {
+				continue
+			}
+			if c.Field == backlog.Labels {
+				patch[c.Field] = backlog.LabelPatch(cur, proj(c.Field, c.Value))
+			} else {
+				patch[c.Field] = c.Value
+			}
 		}
 		out.Base[c.Field] = c.Value
 	}
-	if !out.Changed(base) && len(out.Conflicts) == 0 && len(settled) == 0 {
-		return Result{}, nil
+	wait, err := s.localParents(ctx, &out, base)
+	if err != nil {
+		return Result{}, err
 	}
 	var res Result
+	if wait {
+		res.RequeueAfter = unresolvedRetry
+	}
+	if !out.Changed(base) && len(out.Conflicts) == 0 && len(settled) == 0 {
+		return res, nil
+	}
 	for _, c := range out.Conflicts {
 		id, err := s.State.AddConflict(ctx, c)
 		if err != nil {
