@@ -34,6 +34,9 @@ type Options struct {
 	// SelfRegister registers the webhooks at the daemon's own listen
 	// address when no public URL is configured (demo, tests).
 	SelfRegister bool
+	// Wrap, when set, wraps each connector the syncer uses (tests inject
+	// faults and crashes with it).
+	Wrap func(connectors.Connector) connectors.Connector
 	// HTTPClient is used for both tools (default: a client with a 30 s
 	// timeout).
 	HTTPClient *http.Client
@@ -129,7 +132,11 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		return nil, fmt.Errorf("connecting to linear at %s: %w", cfg.LinearURL, err)
 	}
 	retry := connectors.RetryPolicy{Max: 10 * time.Second, OnWait: a.Metrics.RetryWait}
-	jc, lc := connectors.WithRetry(a.Jira, retry), connectors.WithRetry(a.Linear, retry)
+	var jc, lc connectors.Connector = a.Jira, a.Linear
+	if opts.Wrap != nil {
+		jc, lc = opts.Wrap(jc), opts.Wrap(lc)
+	}
+	jc, lc = connectors.WithRetry(jc, retry), connectors.WithRetry(lc, retry)
 	a.Syncer = &reconcile.Syncer{
 		Jira: jc, Linear: lc, State: st, Site: a.Jira.Site(),
 		Policies: reconcile.Policies{Default: cfg.Mapping.DefaultPolicy, Fields: cfg.Mapping.Policies},

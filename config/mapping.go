@@ -30,7 +30,46 @@ type Mapping struct {
 	OrderMaster   string
 	DefaultPolicy backlog.Policy
 	Policies      map[backlog.Field]backlog.Policy
-	Retention     Retention
+	// Directions: both (default), jira_to_linear, linear_to_jira, off.
+	Directions map[backlog.Field]string
+	Retention  Retention
+	// Statuses maps Jira status names to Linear state names where the
+	// names differ (otherwise: same name, then same category).
+	Statuses map[string]string
+	// Priorities maps Jira priority names to canonical levels (highest,
+	// high, medium, low, lowest, none) for sites with their own scheme.
+	Priorities map[string]backlog.PriorityLevel
+	// Users pairs people whose emails differ or are hidden: by email, the
+	// Jira accountId and the Linear email.
+	Users  map[string]UserMapping
+	Jira   JiraMapping
+	Linear LinearMapping
+	// Deleted says what happens to a twin when its item is deleted or
+	// archived: "mark" (default: the link is kept and marked) or "mirror".
+	Deleted string
+	// Lines remembers where each setting was written, for later checks
+	// against the tools' metadata (tandem config check): "statuses.To Do".
+	Lines map[string]int
+}
+
+// UserMapping names one person on both sides.
+type UserMapping struct {
+	JiraAccountID string
+	LinearEmail   string
+}
+
+// JiraMapping holds Jira-side settings.
+type JiraMapping struct {
+	JQL              string // extra scope filter, ANDed to the project
+	StoryPointsField string // custom field id of the estimate
+	SprintField      string // custom field id of the sprint
+}
+
+// LinearMapping holds Linear-side settings.
+type LinearMapping struct {
+	Labels       []string // narrow the team to issues with one of these labels
+	Project      string   // narrow the team to one project
+	CreateLabels bool     // create labels missing in Linear
 }
 
 // Retention bounds the conflict log. Open conflicts are never dropped.
@@ -42,6 +81,8 @@ type Retention struct {
 // DefaultMapping is what applies without a file.
 func DefaultMapping() Mapping {
 	return Mapping{OrderMaster: "off", DefaultPolicy: backlog.PolicyJira, Policies: map[backlog.Field]backlog.Policy{},
+		Directions: map[backlog.Field]string{}, Statuses: map[string]string{}, Priorities: map[string]backlog.PriorityLevel{},
+		Users: map[string]UserMapping{}, Deleted: "mark", Lines: map[string]int{},
 		Retention: Retention{MaxAge: 90 * 24 * time.Hour, MaxCount: 100000}}
 }
 
@@ -96,8 +137,32 @@ func ParseMapping(file string, data []byte) (Mapping, error) {
 			err = p.conflicts(v, &m)
 		case "fields":
 			err = p.fields(v, &m)
+		case "statuses":
+			err = p.stringMap(v, "statuses", func(k, v *yaml.Node) error {
+				m.Statuses[k.Value] = v.Value
+				m.Lines["statuses."+k.Value] = k.Line
+				return nil
+			})
+		case "priorities":
+			err = p.stringMap(v, "priorities", func(k, v *yaml.Node) error {
+				lvl := backlog.PriorityLevel(v.Value)
+				if !lvl.Valid() {
+					return p.errf(v, "priorities.%s: %q is not one of highest, high, medium, low, lowest, none", k.Value, v.Value)
+				}
+				m.Priorities[k.Value] = lvl
+				m.Lines["priorities."+k.Value] = k.Line
+				return nil
+			})
+		case "users":
+			err = p.users(v, &m)
+		case "jira":
+			err = p.jira(v, &m)
+		case "linear":
+			err = p.linear(v, &m)
+		case "deleted":
+			m.Deleted, err = p.oneOf(v, "deleted", "mark", "mirror")
 		default:
-			err = p.errf(k, "unknown setting %q (known: order_master, conflicts, fields)", k.Value)
+			err = p.errf(k, "unknown setting %q (known: order_master, conflicts, fields, statuses, priorities, users, jira, linear, deleted)", k.Value)
 		}
 		if err != nil {
 			return m, err
@@ -215,9 +280,113 @@ func (p mappingParser) fields(n *yaml.Node, m *Mapping) error {
 					return err
 				}
 				m.Policies[f] = pol
+			case "direction":
+				d, err := p.oneOf(fv, "fields."+k.Value+".direction", "both", "jira_to_linear", "linear_to_jira", "off")
+				if err != nil {
+					return err
+				}
+				m.Directions[f] = d
 			default:
-				return p.errf(fk, "unknown setting fields.%s.%s (known: policy)", k.Value, fk.Value)
+				return p.errf(fk, "unknown setting fields.%s.%s (known: policy, direction)", k.Value, fk.Value)
 			}
+		}
+	}
+	return nil
+}
+
+// stringMap walks a mapping of scalar keys to scalar values.
+func (p mappingParser) stringMap(n *yaml.Node, where string, each func(k, v *yaml.Node) error) error {
+	if err := p.mapping(n, where); err != nil {
+		return err
+	}
+	for i := 0; i < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if v.Kind != yaml.ScalarNode || v.Value == "" {
+			return p.errf(v, "%s.%s: want a name", where, k.Value)
+		}
+		if err := each(k, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (p mappingParser) users(n *yaml.Node, m *Mapping) error {
+	if err := p.mapping(n, "users"); err != nil {
+		return err
+	}
+	for i := 0; i < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if !strings.Contains(k.Value, "@") {
+			return p.errf(k, "users: %q is not an email address (key each person by email)", k.Value)
+		}
+		if err := p.mapping(v, "users."+k.Value); err != nil {
+			return err
+		}
+		var u UserMapping
+		for j := 0; j < len(v.Content); j += 2 {
+			uk, uv := v.Content[j], v.Content[j+1]
+			switch uk.Value {
+			case "jira":
+				u.JiraAccountID = uv.Value
+			case "linear":
+				u.LinearEmail = uv.Value
+			default:
+				return p.errf(uk, "unknown setting users.%s.%s (known: jira (accountId), linear (email))", k.Value, uk.Value)
+			}
+		}
+		m.Users[k.Value] = u
+		m.Lines["users."+k.Value] = k.Line
+	}
+	return nil
+}
+
+func (p mappingParser) jira(n *yaml.Node, m *Mapping) error {
+	if err := p.mapping(n, "jira"); err != nil {
+		return err
+	}
+	for i := 0; i < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		m.Lines["jira."+k.Value] = v.Line
+		switch k.Value {
+		case "jql":
+			m.Jira.JQL = v.Value
+		case "story_points_field", "sprint_field":
+			if !strings.HasPrefix(v.Value, "customfield_") {
+				return p.errf(v, "jira.%s: %q is not a custom field id such as customfield_10016", k.Value, v.Value)
+			}
+			if k.Value == "sprint_field" {
+				m.Jira.SprintField = v.Value
+			} else {
+				m.Jira.StoryPointsField = v.Value
+			}
+		default:
+			return p.errf(k, "unknown setting jira.%s (known: jql, story_points_field, sprint_field)", k.Value)
+		}
+	}
+	return nil
+}
+
+func (p mappingParser) linear(n *yaml.Node, m *Mapping) error {
+	if err := p.mapping(n, "linear"); err != nil {
+		return err
+	}
+	for i := 0; i < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		m.Lines["linear."+k.Value] = v.Line
+		switch k.Value {
+		case "labels":
+			if err := v.Decode(&m.Linear.Labels); err != nil {
+				return p.errf(v, "linear.labels: want a list of label names")
+			}
+		case "project":
+			m.Linear.Project = v.Value
+		case "create_labels":
+			if err := v.Decode(&m.Linear.CreateLabels); err != nil {
+				return p.errf(v, "linear.create_labels: want true or false")
+			}
+		default:
+			return p.errf(k, "unknown setting linear.%s (known: labels, project, create_labels)", k.Value)
 		}
 	}
 	return nil

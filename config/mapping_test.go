@@ -24,6 +24,23 @@ func TestMappingGood(t *testing.T) {
 	}
 }
 
+func TestMappingFull(t *testing.T) {
+	m, err := LoadMapping("testdata/mapping-full.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.OrderMaster != "linear" || m.Directions[backlog.Sprint] != "off" || m.Directions[backlog.DueDate] != "jira_to_linear" ||
+		m.Statuses["To Do"] != "Todo" || m.Statuses["Code Review"] != "In Review" || m.Priorities["P1"] != backlog.PriorityHighest ||
+		m.Users["alice@example.com"] != (UserMapping{JiraAccountID: "5b10ac8d82e05b22cc7d4ef5", LinearEmail: "alice@corp.example"}) ||
+		m.Jira.JQL != "labels != private" || m.Jira.StoryPointsField != "customfield_10016" ||
+		len(m.Linear.Labels) != 2 || m.Linear.Project != "Mobile app" || !m.Linear.CreateLabels || m.Deleted != "mirror" {
+		t.Fatalf("mapping = %+v", m)
+	}
+	if m.Lines["statuses.Code Review"] != 11 || m.Lines["users.alice@example.com"] != 16 {
+		t.Fatalf("lines = %v", m.Lines)
+	}
+}
+
 func TestMappingEmptyIsDefaults(t *testing.T) {
 	for _, doc := range []string{"", "\n# nothing\n"} {
 		m, err := ParseMapping("m.yaml", []byte(doc))
@@ -52,6 +69,14 @@ func TestMappingErrorsNameLineAndFix(t *testing.T) {
 		{"ordermaster: jira\n", 1, "unknown setting"},
 		{"fields: [title]\n", 1, "must be a mapping"},
 		{"order_master: jira\n  bad indent: [\n", 2, "not valid YAML"},
+		{"priorities:\n  P1: urgent\n", 2, "highest, high"},
+		{"users:\n  alice: {jira: x}\n", 2, "not an email"},
+		{"users:\n  a@b.c: {github: x}\n", 2, "users.a@b.c.github"},
+		{"jira:\n  story_points_field: Story Points\n", 2, "customfield_10016"},
+		{"linear:\n  create_labels: maybe\n", 2, "true or false"},
+		{"fields:\n  sprint: {direction: sideways}\n", 2, "jira_to_linear"},
+		{"deleted: purge\n", 1, "mark, mirror"},
+		{"statuses:\n  To Do: [Todo]\n", 2, "want a name"},
 	}
 	for _, tc := range cases {
 		_, err := ParseMapping("mapping.yaml", []byte(tc.doc))

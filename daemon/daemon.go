@@ -123,6 +123,21 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if len(dirty) > 0 {
 		d.Log.Info("resuming unfinished work", "keys", len(dirty))
 	}
+	// A twin whose creation was cut short: finish it (the create is
+	// idempotent), whatever the dirty set says.
+	links, err := d.State.Links(ctx)
+	if err != nil {
+		return fmt.Errorf("reading links: %w", err)
+	}
+	for _, l := range links {
+		if l.Pending == "" {
+			continue
+		}
+		if err := d.Enqueue(ctx, l.Ref(l.Pending.Other())); err != nil {
+			return err
+		}
+		d.Log.Info("resuming twin creation", "link", l.ID(), "pending", l.Pending)
+	}
 	var wg sync.WaitGroup
 	for range d.Workers {
 		wg.Go(func() { d.work(ctx) })

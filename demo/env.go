@@ -10,6 +10,7 @@ import (
 
 	"github.com/tandem-sync/tandem/app"
 	"github.com/tandem-sync/tandem/config"
+	"github.com/tandem-sync/tandem/connectors"
 	jirasb "github.com/tandem-sync/tandem/connectors/jira/sandbox"
 	linearsb "github.com/tandem-sync/tandem/connectors/linear/sandbox"
 	"github.com/tandem-sync/tandem/reconcile"
@@ -43,6 +44,8 @@ type EnvOptions struct {
 	OrderMaster string
 	// MappingFile is a mapping file to load (TANDEM_MAPPING).
 	MappingFile string
+	// Wrap wraps the connectors the syncer uses (fault injection).
+	Wrap func(connectors.Connector) connectors.Connector
 }
 
 // StartEnv starts both sandboxes and Tandem. Close it when done.
@@ -89,7 +92,7 @@ func StartEnv(ctx context.Context, o EnvOptions) (*Env, error) {
 		e.Close()
 		return nil, err
 	}
-	e.opts = app.Options{Log: o.Log, Observe: o.Observe, SelfRegister: o.Webhooks}
+	e.opts = app.Options{Log: o.Log, Observe: o.Observe, SelfRegister: o.Webhooks, Wrap: o.Wrap}
 	if err := e.startApp(ctx); err != nil {
 		e.Close()
 		return nil, err
@@ -111,8 +114,12 @@ func (e *Env) startApp(ctx context.Context) error {
 }
 
 // Restart stops Tandem and starts it again on the same store and
-// sandboxes, as after a crash or a deploy.
-func (e *Env) Restart(ctx context.Context) error {
+// sandboxes, as after a crash or a deploy. wrap, when given, replaces the
+// connector wrapper for the new run.
+func (e *Env) Restart(ctx context.Context, wrap ...func(connectors.Connector) connectors.Connector) error {
+	if len(wrap) > 0 {
+		e.opts.Wrap = wrap[0]
+	}
 	if e.App != nil {
 		e.App.Close()
 		e.App = nil
