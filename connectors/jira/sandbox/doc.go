@@ -6,7 +6,10 @@
 // retried deliveries.
 //
 // It owns the fake: the data model (issues, workflow with transitions,
-// comments, entity properties, changelog, LexoRank), a JQL subset, request
+// comments, entity properties, changelog, LexoRank, parents with Cloud's
+// hierarchy rules — sub-task → standard → epic —, sprints on one Scrum
+// board with the Sprint field's Cloud value shape, assignable users), a
+// JQL subset, request
 // counters per account, and injectable latency, rate limits and faults
 // (FailRank: chosen issues fail in a 207 rank answer). Tests,
 // the demo and benchmarks start it in-process (New, Start); human edits

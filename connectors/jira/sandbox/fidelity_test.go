@@ -83,6 +83,11 @@ func TestSampleRequestsValidate(t *testing.T) {
 		{"GET", "/rest/agile/1.0/board/1/backlog?startAt=0&maxResults=10", nil, false, 200},
 		{"GET", "/rest/api/3/user/search?query=alice", nil, false, 200},
 		{"GET", "/rest/api/3/project/search?keys=TAN", nil, false, 200},
+		{"GET", "/rest/api/3/user/assignable/search?project=TAN&startAt=0&maxResults=100", nil, false, 200},
+		{"GET", "/rest/agile/1.0/board/1/sprint?state=active,future&startAt=0&maxResults=50", nil, false, 200},
+		{"POST", "/rest/agile/1.0/sprint/3/issue", map[string]any{"issues": []string{"TAN-1"}}, false, 204},
+		{"POST", "/rest/agile/1.0/backlog/issue", map[string]any{"issues": []string{"TAN-1"}}, false, 204},
+		{"PUT", "/rest/api/2/issue/TAN-2", map[string]any{"fields": map[string]any{"duedate": "2027-01-02", "customfield_10016": 3, "assignee": map[string]string{"accountId": "5b10a2844c20165700ede21g"}}, "update": map[string]any{"labels": []any{map[string]string{"add": "x"}, map[string]string{"remove": "y"}}}}, false, 204},
 	} {
 		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
 			var raw []byte
@@ -145,6 +150,13 @@ func TestResponsesMatchSpec(t *testing.T) {
 		{"GET", "/rest/agile/1.0/board/1", nil},
 		{"GET", "/rest/agile/1.0/board/1/backlog?maxResults=3", nil},
 		{"PUT", "/rest/agile/1.0/issue/rank", map[string]any{"issues": []string{"TAN-3", "TAN-404"}, "rankBeforeIssue": "TAN-1"}},
+		{"GET", "/rest/agile/1.0/board/1/sprint?state=active,future", nil},
+		{"GET", "/rest/agile/1.0/sprint/2", nil},
+		{"POST", "/rest/agile/1.0/sprint/2/issue", map[string]any{"issues": []string{"TAN-3"}}},
+		{"POST", "/rest/agile/1.0/backlog/issue", map[string]any{"issues": []string{"TAN-3"}}},
+		{"GET", "/rest/api/3/user/assignable/search?project=TAN&maxResults=10", nil},
+		{"PUT", "/rest/api/3/issue/TAN-2/comment/10001", map[string]any{"body": adfDoc}},
+		{"GET", "/rest/api/3/issue/TAN-2/comment/10001", nil},
 	} {
 		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
 			var raw []byte

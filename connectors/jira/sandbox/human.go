@@ -21,7 +21,10 @@ type IssueView struct {
 	Labels         []string
 	Assignee       string // email, "" when unassigned
 	DueDate        string
-	Rank           string // wire form, e.g. "0|i0000f:"
+	StoryPoints    *float64
+	Parent         string   // the parent's key, "" when none
+	Sprints        []string // the Sprint field's sprint names, oldest first
+	Rank           string   // wire form, e.g. "0|i0000f:"
 	Created        time.Time
 	Updated        time.Time
 	Properties     map[string]json.RawMessage
@@ -41,6 +44,16 @@ func (s *Server) view(is *issue) IssueView {
 	}
 	if is.Assignee != nil {
 		v.Assignee = is.Assignee.Email
+	}
+	if is.StoryPoints != nil {
+		p := *is.StoryPoints
+		v.StoryPoints = &p
+	}
+	if is.Parent != nil {
+		v.Parent = is.Parent.Key
+	}
+	for _, sp := range is.Sprints {
+		v.Sprints = append(v.Sprints, sp.Name)
 	}
 	for _, c := range s.liveComments(is) {
 		v.Comments = append(v.Comments, wikiOf(c.Body))

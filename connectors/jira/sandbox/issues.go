@@ -196,6 +196,51 @@ func (s *Server) setField(is *issue, id string, raw json.RawMessage, ver int, cr
 			return nil, ""
 		}
 		return []changeItem{it}, ""
+	case "parent":
+		var np *issue
+		if !isNull(raw) {
+			var ref struct {
+				ID   string `json:"id"`
+				Key  string `json:"key"`
+				None bool   `json:"none"`
+			}
+			if err := json.Unmarshal(raw, &ref); err != nil {
+				return nil, "data was not an object"
+			}
+			if !ref.None {
+				if ref.ID == "" && ref.Key == "" {
+					return nil, "Specify the parent issue by id or key."
+				}
+				np = s.lookup(ref.ID + ref.Key)
+				if ref.ID != "" && ref.Key != "" {
+					np = s.lookup(ref.ID)
+				}
+				if np == nil {
+					return nil, "Could not find issue by id or key."
+				}
+				if np.ID == is.ID && is.ID != 0 {
+					return nil, "An issue cannot be its own parent."
+				}
+				if np.Type.Hierarchy != is.Type.Hierarchy+1 {
+					return nil, "Given parent work item does not belong to appropriate hierarchy."
+				}
+			}
+		}
+		if np == nil && is.Type.Hierarchy < 0 && !creating {
+			return nil, "A sub-task must have a parent."
+		}
+		if np == is.Parent {
+			return nil, ""
+		}
+		it := changeItem{Field: "IssueParentAssociation", FieldType: "jira"}
+		if is.Parent != nil {
+			it.From, it.FromString = sp(itoa(is.Parent.ID)), sp(is.Parent.Key)
+		}
+		if np != nil {
+			it.To, it.ToString = sp(itoa(np.ID)), sp(np.Key)
+		}
+		is.Parent = np
+		return []changeItem{it}, ""
 	case "reporter":
 		var ref struct {
 			AccountID string `json:"accountId"`
@@ -329,7 +374,7 @@ func (s *Server) applyEdit(is *issue, req editRequest, ver int, creating bool) (
 func mergeItems(items []changeItem) []changeItem {
 	var out []changeItem
 	for _, it := range items {
-		if i := slices.IndexFunc(out, func(o changeItem) bool { return o.FieldID == it.FieldID }); i >= 0 {
+		if i := slices.IndexFunc(out, func(o changeItem) bool { return o.FieldID == it.FieldID && o.Field == it.Field }); i >= 0 {
 			out[i].To, out[i].ToString = it.To, it.ToString
 			continue
 		}
@@ -384,6 +429,9 @@ func (s *Server) create(actor *user, req editRequest, ver int) (*issue, error) {
 	items, err := s.applyEdit(tmp, req, ver, true)
 	if err != nil {
 		return nil, err
+	}
+	if tmp.Type.Hierarchy < 0 && tmp.Parent == nil {
+		return nil, errFields(map[string]string{"parent": "Issue type is a sub-task but parent issue key or id not specified."})
 	}
 	var tr *transition
 	if req.Transition != nil {
@@ -543,6 +591,18 @@ func (s *Server) deleteIssue(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) remove(is *issue, actor *user) {
+	// Deleting an issue deletes its sub-tasks; other children lose their
+	// parent.
+	for _, c := range s.ordered() {
+		if c.Parent != is {
+			continue
+		}
+		if c.Type.Hierarchy < 0 {
+			s.remove(c, actor)
+			continue
+		}
+		c.Parent = nil
+	}
 	s.emitIssue("jira:issue_deleted", "issue_deleted", is, actor, nil)
 	delete(s.byID, is.ID)
 	delete(s.byKey, is.Key)

@@ -250,3 +250,51 @@ func (s *Server) getCreateMeta(w http.ResponseWriter, r *http.Request, project s
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"issueTypes": types, "maxResults": max, "startAt": start, "total": len(s.types)})
 }
+
+// searchAssignable lists the users who can be assigned issues of the
+// project (or of one issue); with a query, those whose display name or
+// visible email starts with it (Jira does not match hidden emails).
+func (s *Server) searchAssignable(w http.ResponseWriter, r *http.Request) {
+	ri := info(r)
+	qv := r.URL.Query()
+	if qv.Get("project") == "" && qv.Get("issueKey") == "" && qv.Get("issueId") == "" {
+		writeErr(w, http.StatusBadRequest, "One of the following query parameters must be provided: issueKey, issueId, project.")
+		return
+	}
+	start, max, err := paging(r, 50)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	max = min(max, 1000)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if p := qv.Get("project"); p != "" && !s.projectMatches(p) {
+		writeErr(w, http.StatusNotFound, "No project could be found with key '"+p+"'.")
+		return
+	}
+	for _, k := range []string{qv.Get("issueKey"), qv.Get("issueId")} {
+		if k != "" && s.lookup(k) == nil {
+			writeError(w, errIssueNotFound)
+			return
+		}
+	}
+	q := strings.ToLower(qv.Get("query"))
+	acc := qv.Get("accountId")
+	out := []any{}
+	n := 0
+	for _, u := range s.users {
+		if acc != "" && u.AccountID != acc {
+			continue
+		}
+		if q != "" && !(strings.HasPrefix(strings.ToLower(u.DisplayName), q) || strings.Contains(strings.ToLower(u.DisplayName), " "+q) ||
+			(!u.HideEmail && strings.HasPrefix(strings.ToLower(u.Email), q))) {
+			continue
+		}
+		if n >= start && len(out) < max {
+			out = append(out, s.userJSON(u, ri.base, ri.ver))
+		}
+		n++
+	}
+	writeJSON(w, http.StatusOK, out)
+}

@@ -118,7 +118,9 @@ type issue struct {
 	Creator     *user
 	DueDate     string
 	StoryPoints *float64
-	Rank        string // LexoRank digits without bucket and colon, see rank.go
+	Parent      *issue    // nil: none
+	Sprints     []*sprint // every sprint it was in, oldest first; at most one open
+	Rank        string    // LexoRank digits without bucket and colon, see rank.go
 	Created     time.Time
 	Updated     time.Time
 	CatChanged  time.Time
@@ -163,6 +165,7 @@ func (s *Server) seedCatalog() {
 		{"10002", "Task", "Tasks track small, distinct pieces of work.", 0},
 		{"10004", "Bug", "Bugs track problems or errors.", 0},
 		{"10000", "Epic", "Epics track collections of related bugs, stories, and tasks.", 1},
+		{"10003", "Sub-task", "Subtasks track small pieces of work that are part of a larger task.", -1},
 	}
 }
 

@@ -86,7 +86,7 @@ func typeJSON(t *issueType, base string, ver int) map[string]any {
 		"description":    t.Description,
 		"iconUrl":        base + "/images/icons/issuetypes/" + strings.ToLower(t.Name) + ".svg",
 		"name":           t.Name,
-		"subtask":        false,
+		"subtask":        t.Hierarchy < 0,
 		"hierarchyLevel": t.Hierarchy,
 	}
 }
@@ -177,15 +177,24 @@ func (s *Server) allFields(is *issue, base string, ver int) map[string]any {
 		"duedate":                  nil,
 		"resolution":               resolutionJSON(is, base, ver),
 		"resolutiondate":           nil,
-		"subtasks":                 []any{},
 		"issuelinks":               []any{},
 		"components":               []any{},
 		"fixVersions":              []any{},
 		"environment":              nil,
 		RankField:                  formatRank(is.Rank),
 		StoryPointsField:           nil,
-		SprintField:                nil,
+		SprintField:                sprintField(is),
 	}
+	if is.Parent != nil {
+		f["parent"] = s.issueRef(is.Parent, base, ver)
+	}
+	subs := []any{}
+	for _, c := range s.ordered() {
+		if c.Parent == is && c.Type.Hierarchy < 0 {
+			subs = append(subs, s.issueRef(c, base, ver))
+		}
+	}
+	f["subtasks"] = subs
 	if is.DueDate != "" {
 		f["duedate"] = is.DueDate
 	}
@@ -208,6 +217,21 @@ func (s *Server) allFields(is *issue, base string, ver int) map[string]any {
 		"startAt":    0,
 	}
 	return f
+}
+
+// issueRef is the short issue form of the parent and subtasks fields.
+func (s *Server) issueRef(is *issue, base string, ver int) map[string]any {
+	return map[string]any{
+		"id":   strconv.Itoa(is.ID),
+		"key":  is.Key,
+		"self": apiBase(base, ver) + "/issue/" + strconv.Itoa(is.ID),
+		"fields": map[string]any{
+			"summary":   is.Summary,
+			"status":    statusJSON(is.Status, base, ver),
+			"priority":  priorityJSON(is.Priority, base, ver),
+			"issuetype": typeJSON(is.Type, base, ver),
+		},
+	}
 }
 
 func nonNil(l []string) []string {
@@ -393,7 +417,7 @@ func (s *Server) historyJSON(h *history, base string, ver int) map[string]any {
 }
 
 func (c changeItem) json() map[string]any {
-	return map[string]any{
+	m := map[string]any{
 		"field":      c.Field,
 		"fieldtype":  c.FieldType,
 		"fieldId":    c.FieldID,
@@ -402,6 +426,11 @@ func (c changeItem) json() map[string]any {
 		"to":         c.To,
 		"toString":   c.ToString,
 	}
+	if c.FieldID == "" {
+		// Jira logs some items without a fieldId (IssueParentAssociation).
+		delete(m, "fieldId")
+	}
+	return m
 }
 
 func (s *Server) transitionJSON(t transition, base string, ver int) map[string]any {
@@ -442,6 +471,8 @@ func (s *Server) fieldDefs() []fieldDef {
 		{ID: "duedate", Name: "Due date", Type: "date", System: "duedate", Clause: []string{"due", "duedate"}},
 		{ID: "resolution", Name: "Resolution", Type: "resolution", System: "resolution", Clause: []string{"resolution"}},
 		{ID: "resolutiondate", Name: "Resolved", Type: "datetime", System: "resolutiondate", Clause: []string{"resolved", "resolutiondate"}},
+		{ID: "parent", Name: "Parent", Type: "issuelink", System: "parent", Clause: []string{"parent"}},
+		{ID: "subtasks", Name: "Sub-tasks", Type: "array", Items: "issuelinks", System: "subtasks", Clause: []string{"subtasks"}},
 		{ID: "comment", Name: "Comment", Type: "comments-page", System: "comment", Clause: []string{"comment"}},
 		{ID: "issuekey", Name: "Key", Clause: []string{"id", "issue", "issuekey", "key"}},
 		{ID: RankField, Name: "Rank", Type: "any", Custom: "com.pyxis.greenhopper.jira:gh-lexo-rank", CustomID: 10019, Clause: []string{"cf[10019]", "Rank"}},

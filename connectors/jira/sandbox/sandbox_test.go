@@ -175,7 +175,7 @@ func TestEndpoints(t *testing.T) {
 		{"GET", "/rest/api/3/user?accountId=5b10ac8d82e05b22cc7d4ef5", nil, 200, nil},
 		{"GET", "/rest/api/3/user?accountId=nope", nil, 404, nil},
 		{"GET", "/rest/api/2/issue/createmeta/TAN/issuetypes", nil, 200, func(t *testing.T, v any) {
-			if get(v, "total") != 4.0 || get(v, "issueTypes", 0, "name") != "Story" {
+			if get(v, "total") != 5.0 || get(v, "issueTypes", 0, "name") != "Story" {
 				t.Errorf("createmeta %v", v)
 			}
 		}},

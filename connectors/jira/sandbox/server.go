@@ -53,6 +53,8 @@ type Server struct {
 	nextKey     int
 	nextComment int
 	nextHistory int
+	sprints     []*sprint
+	nextSprint  int
 	maxRank     string        // highest rank given out, see rankLast
 	rankFaults  map[int]fault // issue id → injected rank failures, see FailRank
 	counts      map[string]*Counts
@@ -100,6 +102,7 @@ func New(opts Options) *Server {
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.seedCatalog()
+	s.seedSprints()
 	s.seedIssues(opts.SeedIssues)
 	s.routesSetup()
 	return s
@@ -378,6 +381,7 @@ func (s *Server) routesSetup() {
 		s.handle("GET "+p+"/field", v, s.getFields)
 		s.handle("GET "+p+"/user", v, s.getUser)
 		s.handle("GET "+p+"/user/search", v, s.searchUsers)
+		s.handle("GET "+p+"/user/assignable/search", v, s.searchAssignable)
 		s.handle("POST "+p+"/issue", v, s.createIssue)
 		s.handle("GET "+p+"/issue/{issueIdOrKey}", v, s.getIssue)
 		s.handle("PUT "+p+"/issue/{issueIdOrKey}", v, s.editIssue)
@@ -404,6 +408,10 @@ func (s *Server) routesSetup() {
 	s.handle("GET /rest/agile/1.0/board", 2, s.getBoards)
 	s.handle("GET /rest/agile/1.0/board/{boardId}", 2, s.getBoard)
 	s.handle("GET /rest/agile/1.0/board/{boardId}/backlog", 2, s.getBacklog)
+	s.handle("GET /rest/agile/1.0/board/{boardId}/sprint", 2, s.getSprints)
+	s.handle("GET /rest/agile/1.0/sprint/{sprintId}", 2, s.getSprint)
+	s.handle("POST /rest/agile/1.0/sprint/{sprintId}/issue", 2, s.moveToSprintHandler)
+	s.handle("POST /rest/agile/1.0/backlog/issue", 2, s.moveToBacklogHandler)
 	s.handle("POST /rest/webhooks/1.0/webhook", 2, s.createWebhook)
 	s.handle("GET /rest/webhooks/1.0/webhook", 2, s.listWebhooks)
 	s.handle("GET /rest/webhooks/1.0/webhook/{id}", 2, s.getWebhook)
