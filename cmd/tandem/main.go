@@ -6,6 +6,7 @@
 //	tandem links                list linked pairs from the state store
 //	tandem conflicts            list, show and settle conflicts
 //	tandem config check         validate the configuration and reach both tools
+//	tandem diff                 are we in sync? (exit 1 when not)
 package main
 
 import (
@@ -35,6 +36,7 @@ commands:
   conflicts      the conflict log: list [--open] [--field F] [--since D] [--json],
                  show ID, resolve ID --take jira|linear|base (or --value V)
   config check   validate the configuration and check both tools answer
+  diff           compare every linked pair field by field; exit 1 when anything differs
 `
 
 // Main runs one command and returns the process exit code: 0 success, 1
@@ -58,6 +60,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdConflicts(ctx, args[1:], stdout)
 	case "config":
 		err = cmdConfig(ctx, args[1:], stdout)
+	case "diff":
+		err = cmdDiff(ctx, args[1:], stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -1,0 +1,133 @@
+package reconcile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/tandem-sync/tandem/backlog"
+	"github.com/tandem-sync/tandem/connectors"
+)
+
+// FieldDiff is one field that differs between two twins.
+type FieldDiff struct {
+	Field  backlog.Field `json:"field"`
+	Jira   backlog.Value `json:"jira"`
+	Linear backlog.Value `json:"linear"`
+}
+
+// PairDiff lists the differing fields of one linked pair.
+type PairDiff struct {
+	Link   backlog.Link `json:"link"`
+	Fields []FieldDiff  `json:"fields,omitempty"`
+	// Problem is set when the pair could not be compared (a side is gone,
+	// the twin is still being created).
+	Problem string `json:"problem,omitempty"`
+}
+
+// DiffReport is the answer to "are we in sync?".
+type DiffReport struct {
+	Pairs          int           `json:"pairs"`
+	Differ         []PairDiff    `json:"differ,omitempty"`
+	UnlinkedJira   []backlog.Ref `json:"unlinkedJira,omitempty"`
+	UnlinkedLinear []backlog.Ref `json:"unlinkedLinear,omitempty"`
+}
+
+// InSync reports whether nothing differs and nothing is unlinked.
+func (r DiffReport) InSync() bool {
+	return len(r.Differ) == 0 && len(r.UnlinkedJira) == 0 && len(r.UnlinkedLinear) == 0
+}
+
+// Diff compares every linked pair field by field, each side's value as the
+// other would hold it (so lossy mappings are not differences), and lists
+// in-scope items with no twin. It writes nothing. Fields held by an open
+// manual conflict are reported: they do differ.
+func (s *Syncer) Diff(ctx context.Context) (DiffReport, error) {
+	var rep DiffReport
+	links, err := s.State.Links(ctx)
+	if err != nil {
+		return rep, fmt.Errorf("listing links: %w", err)
+	}
+	linked := map[backlog.Ref]bool{}
+	pj, pl := s.projectors()
+	for _, l := range links {
+		linked[backlog.Ref{Side: backlog.Jira, ID: l.Jira.ID}] = true
+		linked[backlog.Ref{Side: backlog.Linear, ID: l.Linear.ID}] = true
+		rep.Pairs++
+		if l.Pending != "" {
+			rep.Differ = append(rep.Differ, PairDiff{Link: l, Problem: "the " + string(l.Pending) + " twin is still being created"})
+			continue
+		}
+		j, err := s.Jira.Get(ctx, l.Jira.ID)
+		if err == nil {
+			var li backlog.Item
+			li, err = s.Linear.Get(ctx, l.Linear.ID)
+			if err == nil {
+				err = s.canonParents(ctx, &j, &li)
+			}
+			if err == nil {
+				var d PairDiff
+				for _, f := range s.fields() {
+					if s.Directions[f] == DirectionOff {
+						continue
+					}
+					jv, lv := j.Get(f), li.Get(f)
+					if jv != lv && (pj(f, lv) != jv || pl(f, jv) != lv) {
+						d.Fields = append(d.Fields, FieldDiff{Field: f, Jira: jv, Linear: lv})
+					}
+				}
+				if len(d.Fields) > 0 {
+					d.Link = l
+					rep.Differ = append(rep.Differ, d)
+				}
+				continue
+			}
+		}
+		if errors.Is(err, connectors.ErrNotFound) {
+			rep.Differ = append(rep.Differ, PairDiff{Link: l, Problem: "one side no longer exists"})
+			continue
+		}
+		return rep, fmt.Errorf("comparing %s / %s: %w", l.Jira.Key, l.Linear.Key, err)
+	}
+	for _, c := range []connectors.Connector{s.Jira, s.Linear} {
+		refs, err := listAll(ctx, c)
+		if err != nil {
+			return rep, err
+		}
+		for _, r := range refs {
+			if linked[backlog.Ref{Side: r.Side, ID: r.ID}] {
+				continue
+			}
+			if c.Side() == backlog.Jira {
+				rep.UnlinkedJira = append(rep.UnlinkedJira, r)
+			} else {
+				rep.UnlinkedLinear = append(rep.UnlinkedLinear, r)
+			}
+		}
+	}
+	return rep, nil
+}
+
+// listAll pages through every in-scope item of a side.
+func listAll(ctx context.Context, c connectors.Connector) ([]backlog.Ref, error) {
+	seen := map[string]bool{}
+	var out []backlog.Ref
+	cursor := ""
+	for range 100000 {
+		p, err := c.Changed(ctx, cursor)
+		if err != nil {
+			return nil, fmt.Errorf("listing %s: %w", c.Side(), err)
+		}
+		for _, r := range p.Refs {
+			if !seen[r.ID] {
+				seen[r.ID] = true
+				out = append(out, r)
+			}
+		}
+		if !p.More || p.Next == cursor {
+			return out, nil
+		}
+		cursor = p.Next
+	}
+	return nil, fmt.Errorf("listing %s: too many pages", c.Side())
+}
