@@ -35,6 +35,20 @@ type Config struct {
 	WebhookSecret string // signing secret of our webhook
 	HTTPClient    *http.Client
 	Logger        *slog.Logger // nil: slog.Default()
+	// Users maps a canonical email to the Linear user it means (a user id
+	// or the user's Linear email), for people whose emails differ between
+	// the tools. The key is what the user's assignments read back as.
+	Users map[string]string
+	// CreateLabels creates a label name missing in the team and the
+	// workspace (as a team label) when a write adds it; off, the name is
+	// reported once and skipped.
+	CreateLabels bool
+	// Labels and Project narrow the team: only issues carrying one of the
+	// labels (names, case-insensitive) and in the project (name or id)
+	// are in scope of Changed and Order. Create puts a new issue in scope
+	// (the first label, the project).
+	Labels  []string
+	Project string
 }
 
 // Client is the Linear connector for one team. It is safe for concurrent
@@ -47,10 +61,17 @@ type Client struct {
 
 	viewerID, viewerEmail string
 	teamID, teamKey       string
+	overrides             map[string]string
+	createLabels          bool
+	scopeLabels           []string
+	scopeProject          string
+	projectID             string // the scope project's id, resolved at New
 
 	mu       sync.RWMutex
 	cat      catalog
 	loadedAt time.Time
+	warned   map[string]bool // note keys already logged
+	meta     Metadata
 }
 
 // refreshEvery bounds how often a write naming an unknown user or cycle
@@ -79,7 +100,8 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	if rt == nil {
 		rt = http.DefaultTransport
 	}
-	c := &Client{secret: []byte(cfg.WebhookSecret), now: time.Now, log: cfg.Logger}
+	c := &Client{secret: []byte(cfg.WebhookSecret), now: time.Now, log: cfg.Logger, overrides: cfg.Users,
+		createLabels: cfg.CreateLabels, scopeLabels: cfg.Labels, scopeProject: cfg.Project, warned: map[string]bool{}}
 	if c.log == nil {
 		c.log = slog.Default()
 	}
@@ -88,15 +110,20 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	if err := c.load(ctx, cfg.Team); err != nil {
 		return nil, err
 	}
+	if cfg.Project != "" {
+		if err := c.resolveProject(ctx); err != nil {
+			return nil, err
+		}
+	}
 	return c, nil
 }
 
 const setupQuery = `query TandemSetup($team: String!) {
   viewer { id email }
   team(id: $team) {
-    id key name
+    id key name issueEstimationType issueEstimationAllowZero issueEstimationExtended
     states(first: 100) { nodes { id name type position } }
-    cycles(first: 100) { nodes { id name number } }
+    cycles(first: 100) { nodes { id name number startsAt endsAt } }
   }
   users(first: 250, includeDisabled: true) { nodes { id email } }
   issueLabels(first: 250) { nodes { id name team { id } } }
@@ -107,12 +134,15 @@ func (c *Client) load(ctx context.Context, teamKey string) error {
 		Viewer struct{ ID, Email string } `json:"viewer"`
 		Team   struct {
 			ID, Key, Name string
-			States        struct{ Nodes []state } `json:"states"`
-			Cycles        struct {
+			estimation
+			States struct{ Nodes []state } `json:"states"`
+			Cycles struct {
 				Nodes []struct {
-					ID     string  `json:"id"`
-					Name   *string `json:"name"`
-					Number float64 `json:"number"`
+					ID       string    `json:"id"`
+					Name     *string   `json:"name"`
+					Number   float64   `json:"number"`
+					StartsAt time.Time `json:"startsAt"`
+					EndsAt   time.Time `json:"endsAt"`
 				} `json:"nodes"`
 			} `json:"cycles"`
 		} `json:"team"`
@@ -132,7 +162,8 @@ func (c *Client) load(ctx context.Context, teamKey string) error {
 	c.viewerID, c.viewerEmail = out.Viewer.ID, out.Viewer.Email
 	c.teamID, c.teamKey = out.Team.ID, out.Team.Key
 	cat := catalog{teamID: out.Team.ID, users: map[string]string{}, labels: map[string]string{}, lnames: map[string]string{},
-		cycles: map[string]string{}, emailOf: map[string]string{}}
+		cycles: map[string]cycleRef{}, emailOf: map[string]string{}, est: out.Team.estimation, createLabels: c.createLabels}
+	var meta Metadata
 	cat.states = out.Team.States.Nodes
 	slices.SortStableFunc(cat.states, func(a, b state) int {
 		switch {
@@ -149,21 +180,62 @@ func (c *Client) load(ctx context.Context, teamKey string) error {
 	for _, u := range out.Users.Nodes {
 		cat.users[strings.ToLower(u.Email)] = u.ID
 		cat.emailOf[u.ID] = strings.ToLower(u.Email)
+		meta.Users = append(meta.Users, strings.ToLower(u.Email))
 	}
-	for _, l := range out.IssueLabels.Nodes {
-		if l.Team == nil || l.Team.ID == out.Team.ID {
-			cat.labels[strings.ToLower(l.Name)] = l.ID
-			cat.lnames[strings.ToLower(l.Name)] = l.Name
+	c.applyOverrides(&cat)
+	// A team label shadows a workspace label of the same name.
+	for _, team := range []bool{false, true} {
+		for _, l := range out.IssueLabels.Nodes {
+			if (l.Team != nil && l.Team.ID == out.Team.ID) == team && (l.Team == nil || team) {
+				cat.labels[strings.ToLower(l.Name)] = l.ID
+				cat.lnames[strings.ToLower(l.Name)] = l.Name
+			}
 		}
 	}
 	for _, cy := range out.Team.Cycles.Nodes {
-		cat.cycles[strings.ToLower(cycleName(cy.Name, cy.Number))] = cy.ID
+		name := cycleName(cy.Name, cy.Number)
+		if _, dup := cat.cycles[strings.ToLower(name)]; !dup || cy.Name != nil {
+			cat.cycles[strings.ToLower(name)] = cycleRef{ID: cy.ID, Name: name}
+		}
+		meta.Cycles = append(meta.Cycles, MetaCycle{Name: name, Number: int(cy.Number), StartsAt: cy.StartsAt, EndsAt: cy.EndsAt})
 	}
+	meta.fill(&cat)
 	c.mu.Lock()
 	c.cat = cat
+	c.meta = meta
 	c.loadedAt = c.now()
 	c.mu.Unlock()
 	return nil
+}
+
+// applyOverrides maps each Config.Users email onto the Linear user it
+// names (by id, else by the user's Linear email); that user's assignments
+// then read back as the override's email (the smallest one when several
+// name the same user). An override naming nobody is logged and ignored.
+func (c *Client) applyOverrides(cat *catalog) {
+	keys := make([]string, 0, len(c.overrides))
+	for k := range c.overrides {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	claimed := map[string]bool{}
+	for _, k := range keys {
+		v := c.overrides[k]
+		id := v
+		if _, ok := cat.emailOf[id]; !ok {
+			id = cat.users[strings.ToLower(v)]
+		}
+		if id == "" {
+			c.log.Warn("linear: Users override names no Linear user, ignored", "email", k, "user", v)
+			continue
+		}
+		key := strings.ToLower(k)
+		cat.users[key] = id
+		if !claimed[id] {
+			cat.emailOf[id] = key
+			claimed[id] = true
+		}
+	}
 }
 
 // Refresh reloads the team's states and cycles and the workspace's users
@@ -217,7 +289,7 @@ func (c *Client) Changed(ctx context.Context, cursor string) (connectors.Page, e
 			return connectors.Page{}, connectors.Permanent(fmt.Errorf("linear: bad cursor %q: %w", cursor, err))
 		}
 	}
-	filter := map[string]any{"team": map[string]any{"id": map[string]any{"eq": c.teamID}}}
+	filter := c.issueFilter()
 	if !cur.Since.IsZero() {
 		filter["updatedAt"] = map[string]any{"gte": cur.Since.Add(-overlap).UTC().Format(time.RFC3339Nano)}
 	}
@@ -302,7 +374,9 @@ func (c *Client) Get(ctx context.Context, id string) (backlog.Item, error) {
 	if err != nil {
 		return backlog.Item{}, err
 	}
-	it, err := toItem(n)
+	c.mu.RLock()
+	it, err := c.cat.toItem(n)
+	c.mu.RUnlock()
 	if err != nil {
 		return backlog.Item{}, connectors.Permanent(err)
 	}
@@ -344,14 +418,30 @@ func (c *Client) Create(ctx context.Context, it backlog.Item) (backlog.Ref, erro
 	if it.Status != (backlog.StatusValue{}) {
 		p[backlog.Status] = backlog.EncodeStatus(it.Status)
 	}
-	for _, f := range []backlog.Field{backlog.Assignee, backlog.Estimate, backlog.DueDate} {
+	for _, f := range []backlog.Field{backlog.Assignee, backlog.Estimate, backlog.DueDate, backlog.Parent, backlog.Sprint} {
 		if v := it.Get(f); v != "" {
 			p[f] = v
 		}
 	}
-	in, err := c.input(ctx, p)
+	labels := it.Get(backlog.Labels)
+	if len(c.scopeLabels) > 0 && !c.inLabelScope(it.Labels) {
+		labels = backlog.Value(strings.Join(append(slices.Clone(it.Labels), c.scopeLabels[0]), "\n"))
+	}
+	if lp := backlog.LabelPatch("", labels); lp != "" {
+		p[backlog.Labels] = lp
+	}
+	ci, err := c.input(ctx, p)
 	if err != nil {
 		return backlog.Ref{}, err
+	}
+	in := ci
+	// A new issue's labels are its whole set: labelIds.
+	if ids, ok := in["addedLabelIds"]; ok {
+		in["labelIds"] = ids
+		delete(in, "addedLabelIds")
+	}
+	if c.projectID != "" {
+		in["projectId"] = c.projectID
 	}
 	in["teamId"] = c.teamID
 	if it.Ref.ID != "" {
@@ -395,6 +485,9 @@ func (c *Client) Apply(ctx context.Context, id string, p backlog.Patch) error {
 	if err != nil {
 		return err
 	}
+	if len(in) == 0 {
+		return nil // nothing representable (e.g. only labels skipped)
+	}
 	var out struct {
 		IssueUpdate struct {
 			Success bool `json:"success"`
@@ -409,9 +502,10 @@ func (c *Client) Apply(ctx context.Context, id string, p backlog.Patch) error {
 	return nil
 }
 
-// input builds the issue input of p, creating missing labels. A user or
-// cycle the catalog does not know triggers one reload (at most once a
-// minute) before it is written as unset.
+// input builds the issue input of p, creating missing labels (their ids
+// join addedLabelIds) and logging once per key what cannot be
+// represented. A user, cycle or label the catalog does not know triggers
+// one reload (at most once a minute) first.
 func (c *Client) input(ctx context.Context, p backlog.Patch) (map[string]any, error) {
 	c.mu.RLock()
 	stale := false
@@ -424,6 +518,14 @@ func (c *Client) input(ctx context.Context, p backlog.Patch) (map[string]any, er
 			stale = true
 		}
 	}
+	if v, ok := p[backlog.Labels]; ok {
+		add, _ := backlog.ParseLabelPatch(v)
+		for _, name := range add {
+			if _, known := c.cat.labels[strings.ToLower(name)]; !known {
+				stale = true
+			}
+		}
+	}
 	stale = stale && c.now().Sub(c.loadedAt) > refreshEvery
 	c.mu.RUnlock()
 	if stale {
@@ -432,24 +534,41 @@ func (c *Client) input(ctx context.Context, p backlog.Patch) (map[string]any, er
 		}
 	}
 	c.mu.RLock()
-	in, missing, err := c.cat.updateInput(p)
+	ci, err := c.cat.updateInput(p)
 	c.mu.RUnlock()
 	if err != nil {
 		return nil, connectors.Permanent(fmt.Errorf("linear input: %w", err))
 	}
-	if len(missing) == 0 {
+	c.report(ci.notes)
+	in := ci.fields
+	if len(ci.missing) == 0 {
 		return in, nil
 	}
-	ids, _ := in["labelIds"].([]string)
-	for _, name := range missing {
+	ids, _ := in["addedLabelIds"].([]string)
+	for _, name := range ci.missing {
 		id, err := c.createLabel(ctx, name)
 		if err != nil {
 			return nil, err
 		}
-		ids = append(ids, id)
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
 	}
-	in["labelIds"] = ids
+	in["addedLabelIds"] = ids
 	return in, nil
+}
+
+// report logs each note whose key was not logged before.
+func (c *Client) report(notes []note) {
+	for _, n := range notes {
+		c.mu.Lock()
+		seen := c.warned[n.key]
+		c.warned[n.key] = true
+		c.mu.Unlock()
+		if !seen {
+			c.log.Warn(n.msg, n.attrs...)
+		}
+	}
 }
 
 const labelMutation = `mutation TandemLabel($input: IssueLabelCreateInput!) {

@@ -42,17 +42,21 @@ func start(t *testing.T, opts sandbox.Options) *sandbox.Server {
 	return s
 }
 
-func connect(t *testing.T, s *sandbox.Server, key string) (*Client, error) {
+func connect(t *testing.T, s *sandbox.Server, key string, opts ...func(*Config)) (*Client, error) {
 	t.Helper()
-	return New(t.Context(), Config{URL: s.URL(), APIKey: key, Team: "ENG", WebhookSecret: testSecret,
+	cfg := Config{URL: s.URL(), APIKey: key, Team: "ENG", WebhookSecret: testSecret,
 		HTTPClient: &http.Client{Transport: recorder{base: http.DefaultTransport}, Timeout: 10 * time.Second},
-		Logger:     slog.New(slog.NewTextHandler(testWriter{t}, nil))})
+		Logger:     slog.New(slog.NewTextHandler(testWriter{t}, nil))}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	return New(t.Context(), cfg)
 }
 
-func setup(t *testing.T, opts sandbox.Options) (*sandbox.Server, *Client) {
+func setup(t *testing.T, opts sandbox.Options, cfg ...func(*Config)) (*sandbox.Server, *Client) {
 	t.Helper()
 	s := start(t, opts)
-	c, err := connect(t, s, sandbox.BotKey)
+	c, err := connect(t, s, sandbox.BotKey, cfg...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +69,8 @@ func TestNew(t *testing.T) {
 	if c.TeamID() != s.TeamID() || c.viewerEmail != sandbox.BotEmail {
 		t.Fatalf("team %s viewer %s", c.TeamID(), c.viewerEmail)
 	}
-	if len(c.cat.states) != 6 || c.cat.states[0].Name != "Backlog" || len(c.cat.users) != 3 || len(c.cat.labels) != 3 || len(c.cat.cycles) != 2 {
+	if len(c.cat.states) != 6 || c.cat.states[0].Name != "Backlog" || len(c.cat.users) != 3 || len(c.cat.labels) != 4 || len(c.cat.cycles) != 3 ||
+		c.cat.est != (estimation{Type: "fibonacci"}) || c.cat.cycles["hardening"].Name != "Hardening" {
 		t.Fatalf("catalog: %+v", c.cat)
 	}
 	_, err := connect(t, s, "lin_api_wrong")
@@ -158,21 +163,25 @@ func TestCreateIdempotent(t *testing.T) {
 }
 
 func TestApply(t *testing.T) {
-	s, c := setup(t, sandbox.Options{})
-	v, _ := s.Issue("ENG-6")
+	s, c := setup(t, sandbox.Options{}, func(cfg *Config) { cfg.CreateLabels = true })
+	v, _ := s.Issue("ENG-6") // Feature
 	parent, _ := s.Issue("ENG-1")
 	p := backlog.Patch{
 		backlog.Title: "Onboarding checklist v2", backlog.Description: "- [x] done",
 		backlog.Status: "done:Closed", backlog.Priority: "high", backlog.Assignee: sandbox.AliceEmail,
-		backlog.Labels: "bug\nNew label", backlog.Estimate: "5", backlog.DueDate: "2027-02-03",
+		backlog.Labels: "+bug\n+New label", backlog.Estimate: "5", backlog.DueDate: "2027-02-03",
 		backlog.Parent: backlog.Value(parent.ID), backlog.Sprint: "Cycle 2", backlog.Rank: "-250.5",
+	}
+	before, err := c.Get(t.Context(), v.ID)
+	if err != nil {
+		t.Fatal(err)
 	}
 	if err := c.Apply(t.Context(), v.ID, p); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := s.Issue(v.ID)
 	if got.Title != "Onboarding checklist v2" || got.Description != "- [x] done" || got.State != "Done" || got.Priority != 2 ||
-		got.Assignee != sandbox.AliceEmail || !slices.Equal(got.Labels, []string{"Bug", "New label"}) || *got.Estimate != 5 ||
+		got.Assignee != sandbox.AliceEmail || !slices.Equal(got.Labels, []string{"Feature", "Bug", "New label"}) || *got.Estimate != 5 ||
 		got.DueDate != "2027-02-03" || got.ParentID != parent.ID || got.Cycle != "Cycle 2" || got.SortOrder != -250.5 {
 		t.Fatalf("applied: %+v", got)
 	}
@@ -180,18 +189,21 @@ func TestApply(t *testing.T) {
 	if cnt.ByOperation["issueUpdate"] != 1 || cnt.ByOperation["issueLabelCreate"] != 1 || cnt.Writes != 2 {
 		t.Fatalf("calls: %+v", cnt)
 	}
-	// Read back equals Project of what was written, field by field.
+	// Read back equals Project of what was written, field by field (for
+	// labels, of the set the delta gives).
 	it, err := c.Get(t.Context(), v.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for f, val := range p {
-		if got, want := it.Get(f), c.Project(f, val); got != want {
+	want, _ := p.Apply(before)
+	for f := range p {
+		if got, want := it.Get(f), c.Project(f, want.Get(f)); got != want {
 			t.Errorf("%s: read back %q, Project says %q", f, got, want)
 		}
 	}
 	// Clearing and an unknown assignee.
-	if err := c.Apply(t.Context(), v.ID, backlog.Patch{backlog.Assignee: "nobody@example.com", backlog.Labels: "", backlog.Estimate: "", backlog.DueDate: "", backlog.Parent: "", backlog.Sprint: ""}); err != nil {
+	if err := c.Apply(t.Context(), v.ID, backlog.Patch{backlog.Assignee: "nobody@example.com", backlog.Labels: "-feature\n-Bug\n-New label",
+		backlog.Estimate: "", backlog.DueDate: "", backlog.Parent: "", backlog.Sprint: ""}); err != nil {
 		t.Fatal(err)
 	}
 	got, _ = s.Issue(v.ID)
@@ -228,7 +240,7 @@ func TestApply(t *testing.T) {
 	if _, err := other.createLabel(t.Context(), "Raced"); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Apply(t.Context(), v.ID, backlog.Patch{backlog.Labels: "raced"}); err != nil {
+	if err := c.Apply(t.Context(), v.ID, backlog.Patch{backlog.Labels: "+raced"}); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := s.Issue(v.ID); !slices.Equal(got.Labels, []string{"Raced"}) {

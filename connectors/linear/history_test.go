@@ -52,7 +52,7 @@ func TestFieldChange(t *testing.T) {
 	for name, id := range c.cat.labels {
 		labelIDs[name] = id
 	}
-	cycle := c.cat.cycles["cycle 1"]
+	cycle := c.cat.cycles["cycle 1"].ID
 	c.mu.RUnlock()
 	if cycle == "" || labelIDs["feature"] == "" {
 		t.Fatalf("catalog: %v %v", labelIDs, c.cat.cycles)

@@ -26,11 +26,71 @@ type state struct {
 type catalog struct {
 	teamID  string
 	states  []state           // by position
-	users   map[string]string // lower-case email -> user id
-	labels  map[string]string // lower-case name -> label id
+	users   map[string]string // lower-case email (own, or a Config.Users key) -> user id
+	emailOf map[string]string // user id -> canonical email (a Config.Users key wins over the user's own)
+	labels  map[string]string // lower-case name -> label id (the team's label wins over a workspace one)
 	lnames  map[string]string // lower-case name -> the label's own spelling
-	cycles  map[string]string // lower-case cycle name -> cycle id
-	emailOf map[string]string // user id -> email
+	cycles  map[string]cycleRef
+	est     estimation
+	// createLabels: a label name missing in the team and workspace is
+	// created on write (Config.CreateLabels), so it reads back as written.
+	createLabels bool
+}
+
+// cycleRef is one of the team's cycles, under its display name.
+type cycleRef struct{ ID, Name string }
+
+// estimation is the team's estimate settings (Team.issueEstimationType,
+// issueEstimationAllowZero, issueEstimationExtended).
+type estimation struct {
+	Type      string `json:"issueEstimationType"`
+	AllowZero bool   `json:"issueEstimationAllowZero"`
+	Extended  bool   `json:"issueEstimationExtended"`
+}
+
+// scale lists the estimates the team accepts, ascending; nil when
+// estimates are off ("notUsed", or a type this client does not know).
+// Linear's estimates guide: exponential 1, 2, 4, 8, 16; Fibonacci 1, 2, 3,
+// 5, 8; linear 1–5; T-shirt XS, S, M, L, XL stored as 1, 2, 3, 5, 8.
+// Extending adds two points (32, 64; 13, 21; 6, 7; XXL 13, XXXL 21);
+// allowing zero adds 0.
+func (e estimation) scale() []float64 {
+	var base, ext []float64
+	switch e.Type {
+	case "exponential":
+		base, ext = []float64{1, 2, 4, 8, 16}, []float64{32, 64}
+	case "fibonacci", "tShirt":
+		base, ext = []float64{1, 2, 3, 5, 8}, []float64{13, 21}
+	case "linear":
+		base, ext = []float64{1, 2, 3, 4, 5}, []float64{6, 7}
+	default:
+		return nil
+	}
+	var out []float64
+	if e.AllowZero {
+		out = append(out, 0)
+	}
+	out = append(out, base...)
+	if e.Extended {
+		out = append(out, ext...)
+	}
+	return out
+}
+
+// nearest returns the scale's value nearest to f (ties go to the larger
+// one); ok is false when estimates are off.
+func (e estimation) nearest(f float64) (v float64, ok bool) {
+	sc := e.scale()
+	if len(sc) == 0 {
+		return 0, false
+	}
+	v = sc[0]
+	for _, x := range sc[1:] {
+		if math.Abs(x-f) <= math.Abs(v-f) {
+			v = x
+		}
+	}
+	return v, true
 }
 
 // categoryOf maps a Linear state type onto a canonical category.
@@ -128,6 +188,7 @@ type issueNode struct {
 	Trashed     *bool    `json:"trashed"`
 	State       state    `json:"state"`
 	Assignee    *struct {
+		ID    string `json:"id"`
 		Email string `json:"email"`
 	} `json:"assignee"`
 	Labels struct {
@@ -150,7 +211,7 @@ type issueNode struct {
 const issueFields = `fragment IssueFields on Issue {
   id identifier title description priority estimate dueDate sortOrder updatedAt archivedAt trashed
   state { id name type position }
-  assignee { email }
+  assignee { id email }
   labels(first: 100) { nodes { name } }
   parent { id }
   cycle { name number }
@@ -164,8 +225,9 @@ func cycleName(name *string, number float64) string {
 	return fmt.Sprintf("Cycle %g", number)
 }
 
-// toItem converts an issue to canonical form.
-func toItem(n issueNode) (backlog.Item, error) {
+// toItem converts an issue to canonical form. The assignee reads as the
+// canonical email of its user (a Config.Users key when one maps to it).
+func (c *catalog) toItem(n issueNode) (backlog.Item, error) {
 	it := backlog.Item{
 		Ref:      backlog.Ref{Side: backlog.Linear, ID: n.ID, Key: n.Identifier},
 		Title:    n.Title,
@@ -182,6 +244,9 @@ func toItem(n issueNode) (backlog.Item, error) {
 	}
 	if n.Assignee != nil {
 		it.Assignee = strings.ToLower(n.Assignee.Email)
+		if e, ok := c.emailOf[n.Assignee.ID]; ok {
+			it.Assignee = e
+		}
 	}
 	for _, l := range n.Labels.Nodes {
 		it.Labels = append(it.Labels, l.Name)
@@ -226,10 +291,14 @@ func (c *catalog) project(f backlog.Field, v backlog.Value) backlog.Value {
 		}
 		return backlog.Value(priorityFromLinear(float64(priorityToLinear(p))))
 	case backlog.Assignee:
-		if _, ok := c.users[strings.ToLower(string(v))]; !ok {
+		if v == "" {
 			return ""
 		}
-		return backlog.Value(strings.ToLower(string(v)))
+		id, ok := c.users[strings.ToLower(string(v))]
+		if !ok {
+			return "" // no such person here: left unassigned
+		}
+		return backlog.Value(c.emailOf[id])
 	case backlog.Estimate:
 		if v == "" {
 			return v
@@ -238,38 +307,75 @@ func (c *catalog) project(f backlog.Field, v backlog.Value) backlog.Value {
 		if err != nil {
 			return v
 		}
-		return backlog.Value(strconv.FormatFloat(math.Round(f), 'g', -1, 64))
+		n, ok := c.est.nearest(f)
+		if !ok {
+			return "" // estimates are off in this team
+		}
+		return backlog.Value(strconv.FormatFloat(n, 'g', -1, 64))
 	case backlog.Sprint:
-		if _, ok := c.cycles[strings.ToLower(string(v))]; !ok {
+		if v == "" {
 			return ""
 		}
-		return v
+		cy, ok := c.cycles[strings.ToLower(string(v))]
+		if !ok {
+			return ""
+		}
+		return backlog.Value(cy.Name)
 	case backlog.Labels:
 		// Label names are case-insensitive in Linear: an existing label
-		// reads back in its own spelling.
+		// reads back in its own spelling; a missing one only when it is
+		// created on write.
 		it := backlog.Item{}
 		_ = it.Set(backlog.Labels, v)
-		for i, name := range it.Labels {
+		kept := it.Labels[:0]
+		for _, name := range it.Labels {
+			if name == "" {
+				continue
+			}
 			if own, ok := c.lnames[strings.ToLower(name)]; ok {
-				it.Labels[i] = own
+				kept = append(kept, own)
+			} else if c.createLabels {
+				kept = append(kept, name)
 			}
 		}
+		it.Labels = kept
 		return it.Get(backlog.Labels) // sorted, deduplicated
 	}
 	return v
 }
 
-// updateInput turns a patch into an IssueUpdateInput (or the matching part
-// of an IssueCreateInput). Labels it cannot resolve are returned in
-// missing so the caller can create them first.
-func (c *catalog) updateInput(p backlog.Patch) (in map[string]any, missing []string, err error) {
-	in = map[string]any{}
+// note is something a write could not represent, reported once per key.
+type note struct {
+	key, msg string
+	attrs    []any
+}
+
+// input is a patch turned into Linear input: the IssueUpdateInput (or the
+// matching part of an IssueCreateInput), the label names to create before
+// writing (their ids go into addedLabelIds), and what could not be
+// represented.
+type input struct {
+	fields  map[string]any
+	missing []string
+	notes   []note
+}
+
+// updateInput turns a patch into Linear input. The Labels entry is a delta
+// (backlog.ParseLabelPatch): known names become addedLabelIds and
+// removedLabelIds; a name to add that does not exist goes to missing when
+// labels may be created, else to notes; removing a name that does not
+// exist is a no-op. An email with no Linear user writes unassigned, a
+// cycle name that does not exist writes no cycle, an estimate off the
+// team's scale is rounded to its nearest value (each noted).
+func (c *catalog) updateInput(p backlog.Patch) (input, error) {
+	out := input{fields: map[string]any{}}
+	in := out.fields
 	for _, f := range p.Fields() {
 		v := p[f]
 		switch f {
 		case backlog.Title:
 			if strings.TrimSpace(string(v)) == "" {
-				return nil, nil, fmt.Errorf("empty title")
+				return input{}, fmt.Errorf("empty title")
 			}
 			in["title"] = string(v)
 		case backlog.Description:
@@ -280,11 +386,11 @@ func (c *catalog) updateInput(p backlog.Patch) (in map[string]any, missing []str
 			}
 			sv, err := backlog.DecodeStatus(v)
 			if err != nil {
-				return nil, nil, err
+				return input{}, err
 			}
 			st, ok := c.stateFor(sv)
 			if !ok {
-				return nil, nil, fmt.Errorf("no Linear state for status %q", v)
+				return input{}, fmt.Errorf("no Linear state for status %q", v)
 			}
 			in["stateId"] = st.ID
 		case backlog.Priority:
@@ -293,47 +399,72 @@ func (c *catalog) updateInput(p backlog.Patch) (in map[string]any, missing []str
 				p = backlog.PriorityNone
 			}
 			if !p.Valid() {
-				return nil, nil, fmt.Errorf("invalid priority %q", v)
+				return input{}, fmt.Errorf("invalid priority %q", v)
 			}
 			in["priority"] = priorityToLinear(p)
 		case backlog.Assignee:
-			if id, ok := c.users[strings.ToLower(string(v))]; ok && v != "" {
+			in["assigneeId"] = nil
+			if v == "" {
+				continue
+			}
+			if id, ok := c.users[strings.ToLower(string(v))]; ok {
 				in["assigneeId"] = id
 			} else {
-				in["assigneeId"] = nil
+				out.notes = append(out.notes, note{key: "assignee\x00" + strings.ToLower(string(v)),
+					msg: "linear: no user with this email, left unassigned", attrs: []any{"email", string(v)}})
 			}
 		case backlog.Labels:
-			ids := []string{}
-			it := backlog.Item{}
-			_ = it.Set(backlog.Labels, v)
-			for _, name := range it.Labels {
-				if name == "" {
-					continue
-				}
+			add, remove := backlog.ParseLabelPatch(v)
+			added, removed := []string{}, []string{}
+			for _, name := range add {
 				if id, ok := c.labels[strings.ToLower(name)]; ok {
-					ids = append(ids, id)
+					added = append(added, id)
+				} else if c.createLabels {
+					out.missing = append(out.missing, name)
 				} else {
-					missing = append(missing, name)
+					out.notes = append(out.notes, note{key: "label\x00" + strings.ToLower(name),
+						msg: "linear: no label of this name and creating labels is off, skipped", attrs: []any{"label", name}})
 				}
 			}
-			in["labelIds"] = ids
+			for _, name := range remove {
+				if id, ok := c.labels[strings.ToLower(name)]; ok && !slices.Contains(added, id) {
+					removed = append(removed, id)
+				}
+			}
+			if len(added) > 0 {
+				in["addedLabelIds"] = added
+			}
+			if len(removed) > 0 {
+				in["removedLabelIds"] = removed
+			}
 		case backlog.Estimate:
 			if v == "" {
 				in["estimate"] = nil
 				continue
 			}
 			f, err := strconv.ParseFloat(string(v), 64)
-			if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || math.Abs(f) > math.MaxInt32 {
-				return nil, nil, fmt.Errorf("invalid estimate %q", v)
+			if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+				return input{}, fmt.Errorf("invalid estimate %q", v)
 			}
-			in["estimate"] = int(math.Round(f)) // Linear estimates are integers
+			n, ok := c.est.nearest(f)
+			if !ok {
+				in["estimate"] = nil
+				out.notes = append(out.notes, note{key: "estimate\x00off", msg: "linear: estimates are off in this team, estimate not written",
+					attrs: []any{"estimate", string(v)}})
+				continue
+			}
+			if n != f {
+				out.notes = append(out.notes, note{key: "estimate\x00" + string(v), msg: "linear: estimate not on the team's scale, rounded",
+					attrs: []any{"estimate", string(v), "written", n, "scale", c.est.Type}})
+			}
+			in["estimate"] = int(n) // Linear estimates are Ints
 		case backlog.DueDate:
 			if v == "" {
 				in["dueDate"] = nil
 				continue
 			}
 			if _, err := time.Parse(time.DateOnly, string(v)); err != nil {
-				return nil, nil, fmt.Errorf("invalid due date %q", v)
+				return input{}, fmt.Errorf("invalid due date %q", v)
 			}
 			in["dueDate"] = string(v)
 		case backlog.Parent:
@@ -343,18 +474,23 @@ func (c *catalog) updateInput(p backlog.Patch) (in map[string]any, missing []str
 				in["parentId"] = string(v)
 			}
 		case backlog.Sprint:
-			if id, ok := c.cycles[strings.ToLower(string(v))]; ok && v != "" {
-				in["cycleId"] = id
+			in["cycleId"] = nil
+			if v == "" {
+				continue
+			}
+			if cy, ok := c.cycles[strings.ToLower(string(v))]; ok {
+				in["cycleId"] = cy.ID
 			} else {
-				in["cycleId"] = nil
+				out.notes = append(out.notes, note{key: "cycle\x00" + strings.ToLower(string(v)),
+					msg: "linear: no cycle of this name, left out of any cycle", attrs: []any{"cycle", string(v)}})
 			}
 		case backlog.Rank:
 			f, err := strconv.ParseFloat(string(v), 64)
 			if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-				return nil, nil, fmt.Errorf("invalid rank %q: want a Linear sortOrder", v)
+				return input{}, fmt.Errorf("invalid rank %q: want a Linear sortOrder", v)
 			}
 			in["sortOrder"] = f
 		}
 	}
-	return in, missing, nil
+	return out, nil
 }

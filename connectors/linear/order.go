@@ -258,7 +258,7 @@ func (c *Client) Order(ctx context.Context) ([]string, error) {
 // orderView pages through the team's non-archived issues (id and
 // sortOrder only) and sorts them as Order reports them.
 func (c *Client) orderView(ctx context.Context) ([]slot, error) {
-	filter := map[string]any{"team": map[string]any{"id": map[string]any{"eq": c.teamID}}}
+	filter := c.issueFilter()
 	var view []slot
 	seen := map[string]bool{}
 	after := ""

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -22,6 +23,46 @@ type team struct {
 	id, key, name string
 	createdAt     time.Time
 	nextNumber    int
+	// Estimation settings (Team.issueEstimationType, …AllowZero,
+	// …Extended).
+	estType            string
+	estZero, estExtend bool
+}
+
+// estimateScale lists the estimates a team accepts, ascending; nil when
+// estimates are off (notUsed). Linear's estimates guide: exponential 1, 2,
+// 4, 8, 16; Fibonacci 1, 2, 3, 5, 8; linear 1–5; T-shirt XS…XL stored as 1,
+// 2, 3, 5, 8; "extend" adds two points (32, 64; 13, 21; 6, 7; XXL 13, XXXL
+// 21); "allow zero" adds 0.
+func (t *team) estimateScale() []float64 {
+	var base, ext []float64
+	switch t.estType {
+	case "exponential":
+		base, ext = []float64{1, 2, 4, 8, 16}, []float64{32, 64}
+	case "fibonacci", "tShirt":
+		base, ext = []float64{1, 2, 3, 5, 8}, []float64{13, 21}
+	case "linear":
+		base, ext = []float64{1, 2, 3, 4, 5}, []float64{6, 7}
+	default:
+		return nil
+	}
+	var out []float64
+	if t.estZero {
+		out = append(out, 0)
+	}
+	out = append(out, base...)
+	if t.estExtend {
+		out = append(out, ext...)
+	}
+	return out
+}
+
+// displayName is how Linear's UI shows a cycle: its name, else "Cycle N".
+func (c *cycle) displayName() string {
+	if c.name != "" {
+		return c.name
+	}
+	return "Cycle " + strconv.Itoa(c.number)
 }
 
 type state struct {

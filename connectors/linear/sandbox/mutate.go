@@ -165,6 +165,12 @@ func (s *Server) applyIssueInput(i *issue, in map[string]any, h *history, from m
 		var e *float64
 		if v != nil {
 			f, _ := argFloat(in, "estimate")
+			// Estimates are Ints on the team's scale. Whether Linear
+			// refuses an off-scale value is not documented; refusing it
+			// here keeps clients honest (they must round).
+			if !slices.Contains(i.team.estimateScale(), f) {
+				return invalidInput("Argument Validation Error", "estimate is not on the team's estimate scale.")
+			}
 			e = &f
 		}
 		if !eqFloatPtr(e, i.estimate) {

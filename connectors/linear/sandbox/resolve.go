@@ -541,6 +541,12 @@ func (o *teamObj) Field(name string, args map[string]any) (any, error) {
 		return nil, nil
 	case "cyclesEnabled":
 		return true, nil
+	case "issueEstimationType":
+		return t.estType, nil
+	case "issueEstimationAllowZero":
+		return t.estZero, nil
+	case "issueEstimationExtended":
+		return t.estExtend, nil
 	}
 	return nil, gql.ErrUnmodelled
 }

@@ -69,7 +69,8 @@ func (s *Server) seed() {
 	if s.opts.TeamKey != "ENG" {
 		teamName = s.opts.TeamKey
 	}
-	t := &team{id: seedID("team/" + s.opts.TeamKey), key: s.opts.TeamKey, name: teamName, createdAt: t0}
+	t := &team{id: seedID("team/" + s.opts.TeamKey), key: s.opts.TeamKey, name: teamName, createdAt: t0,
+		estType: s.opts.EstimationType, estZero: s.opts.EstimationAllowZero, estExtend: s.opts.EstimationExtended}
 	w.teams = append(w.teams, t)
 	for n, st := range seedStates {
 		w.states = append(w.states, &state{id: seedID("state/" + t.key + "/" + st.name), name: st.name, typ: st.typ,
@@ -79,10 +80,19 @@ func (s *Server) seed() {
 		at := t0.Add(time.Duration(n) * time.Second)
 		w.labels = append(w.labels, &label{id: seedID("label/" + l.name), name: l.name, color: l.color, createdAt: at, updatedAt: at})
 	}
-	for n := 1; n <= 2; n++ {
+	// A team label beside the workspace ones.
+	w.labels = append(w.labels, &label{id: seedID("label/" + t.key + "/Backend"), name: "Backend", color: "#26b5ce", team: t,
+		createdAt: t0.Add(3 * time.Second), updatedAt: t0.Add(3 * time.Second)})
+	// Cycles 1 (past) and 2 (current) carry no name, as Linear's automatic
+	// cycles do; cycle 3 (next) was named.
+	for n := 1; n <= 3; n++ {
 		start := now.Add(time.Duration(n-2) * 14 * 24 * time.Hour).Truncate(24 * time.Hour)
+		name := ""
+		if n == 3 {
+			name = "Hardening"
+		}
 		w.cycles = append(w.cycles, &cycle{id: seedID("cycle/" + t.key + "/" + string(rune('0'+n))), number: n,
-			name: "Cycle " + string(rune('0'+n)), team: t, startsAt: start, endsAt: start.Add(14 * 24 * time.Hour), createdAt: t0})
+			name: name, team: t, startsAt: start, endsAt: start.Add(14 * 24 * time.Hour), createdAt: t0})
 	}
 	if s.opts.SeedIssues < 0 {
 		return

@@ -53,6 +53,11 @@ type Options struct {
 	Latency    time.Duration // added to every GraphQL request
 	RetryDelay time.Duration // webhook retry delay, default 200ms
 	Now        func() time.Time
+	// The team's estimate scale (Team.issueEstimationType): "notUsed",
+	// "exponential", "fibonacci" (default), "linear" or "tShirt", with
+	// issueEstimationAllowZero and issueEstimationExtended.
+	EstimationType                          string
+	EstimationAllowZero, EstimationExtended bool
 }
 
 // Counts are the requests made with one user's key.
@@ -108,6 +113,9 @@ func New(opts Options) *Server {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.EstimationType == "" {
+		opts.EstimationType = "fibonacci"
 	}
 	sch, err := Schema()
 	if err != nil {
@@ -562,6 +570,16 @@ func (s *Server) StateID(name string) string {
 	return ""
 }
 
+// SetEstimation changes the seeded team's estimate scale, as a team
+// admin does in the team's settings (typ: notUsed, exponential,
+// fibonacci, linear, tShirt). Existing estimates are kept.
+func (s *Server) SetEstimation(typ string, allowZero, extended bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.w.teams[0]
+	t.estType, t.estZero, t.estExtend = typ, allowZero, extended
+}
+
 // UserID returns the id of the user with that email, or "".
 func (s *Server) UserID(email string) string {
 	s.mu.Lock()
@@ -612,7 +630,7 @@ func (s *Server) viewOf(i *issue) IssueView {
 		v.ParentID = i.parent.id
 	}
 	if i.cycle != nil {
-		v.Cycle = i.cycle.name
+		v.Cycle = i.cycle.displayName()
 	}
 	for _, c := range s.w.comments {
 		if c.issue == i {

@@ -67,7 +67,7 @@ func (s *Server) issuePayload(i *issue) map[string]any {
 		d["creator"] = map[string]any{"id": i.creator.id, "name": i.creator.name, "email": i.creator.email}
 	}
 	if i.cycle != nil {
-		d["cycle"] = map[string]any{"id": i.cycle.id, "number": i.cycle.number, "name": i.cycle.name,
+		d["cycle"] = map[string]any{"id": i.cycle.id, "number": i.cycle.number, "name": nullStr(i.cycle.name),
 			"startsAt": ts(i.cycle.startsAt), "endsAt": ts(i.cycle.endsAt)}
 	}
 	return d
