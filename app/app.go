@@ -140,7 +140,8 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	a.Syncer = &reconcile.Syncer{
 		Jira: jc, Linear: lc, State: st, Site: a.Jira.Site(),
 		Policies: reconcile.Policies{Default: cfg.Mapping.DefaultPolicy, Fields: cfg.Mapping.Policies},
-		Log:      opts.Log, Observe: a.observe,
+		Statuses: cfg.Mapping.Statuses, Directions: directions(cfg.Mapping.Directions),
+		Log: opts.Log, Observe: a.observe,
 	}
 	// Field histories, where a connector offers them, date each side's
 	// change in conflict records and decide the newest policy.
@@ -270,4 +271,12 @@ func (a *App) Handler() http.Handler {
 	mux.Handle("/ui", api)
 	mux.Handle("/ui/", api)
 	return mux
+}
+
+func directions(m map[backlog.Field]string) map[backlog.Field]reconcile.Direction {
+	out := make(map[backlog.Field]reconcile.Direction, len(m))
+	for f, d := range m {
+		out[f] = reconcile.Direction(d)
+	}
+	return out
 }

@@ -119,15 +119,39 @@ func (s *Syncer) localParents(ctx context.Context, out *Output, oldBase backlog.
 }
 
 // projectors wrap the connectors' projections: a canonical parent is a
-// link id, which only the syncer translates.
+// link id, which only the syncer translates, and status names go through
+// the mapping file's table first.
 func (s *Syncer) projectors() (Projector, Projector) {
-	wrap := func(p Projector) Projector {
+	wrap := func(side backlog.Side, p Projector) Projector {
 		return func(f backlog.Field, v backlog.Value) backlog.Value {
 			if f == backlog.Parent {
 				return v
 			}
-			return p(f, v)
+			return p(f, s.toSide(side, f, v))
 		}
 	}
-	return wrap(s.Jira.Project), wrap(s.Linear.Project)
+	return wrap(backlog.Jira, s.Jira.Project), wrap(backlog.Linear, s.Linear.Project)
+}
+
+// toSide renames a status for side using the mapping file's table (Jira
+// name -> Linear name); other values pass unchanged.
+func (s *Syncer) toSide(side backlog.Side, f backlog.Field, v backlog.Value) backlog.Value {
+	if f != backlog.Status || len(s.Statuses) == 0 {
+		return v
+	}
+	st, err := backlog.DecodeStatus(v)
+	if err != nil {
+		return v
+	}
+	for jiraName, linearName := range s.Statuses {
+		switch {
+		case side == backlog.Linear && strings.EqualFold(st.Name, jiraName):
+			st.Name = linearName
+			return backlog.EncodeStatus(st)
+		case side == backlog.Jira && strings.EqualFold(st.Name, linearName):
+			st.Name = jiraName
+			return backlog.EncodeStatus(st)
+		}
+	}
+	return v
 }

@@ -24,9 +24,12 @@ type Syncer struct {
 	Policies Policies
 	// Directions restrict fields to one-way sync (mapping file).
 	Directions map[backlog.Field]Direction
-	LockTTL    time.Duration // default 30 s
-	Now        func() time.Time
-	Log        *slog.Logger
+	// Statuses maps Jira status names to Linear state names where they
+	// differ (mapping file).
+	Statuses map[string]string
+	LockTTL  time.Duration // default 30 s
+	Now      func() time.Time
+	Log      *slog.Logger
 	// JiraHistory and LinearHistory, when set, tell when each side changed
 	// a field (connectors.History), for conflict records and `newest`.
 	JiraHistory, LinearHistory connectors.History
@@ -363,6 +366,9 @@ func (s *Syncer) merge(ctx context.Context, lease store.Lease, link backlog.Link
 		}
 		if len(p) == 0 {
 			continue
+		}
+		if v, ok := p[backlog.Status]; ok {
+			p[backlog.Status] = s.toSide(side, backlog.Status, v)
 		}
 		if err := s.conn(side).Apply(ctx, link.Ref(side).ID, p); err != nil {
 			return res, fmt.Errorf("writing %v to %s: %w", p.Fields(), link.Ref(side), err)

@@ -320,3 +320,31 @@ func TestResolveRejectsBadDecisions(t *testing.T) {
 		t.Errorf("unknown id: %v", err)
 	}
 }
+
+// TestStatusNamesFromMapping: with "Code Review" (Jira) mapped to "In
+// Review" (Linear), a status edit travels under the other side's name and
+// comes back as no change.
+func TestStatusNamesFromMapping(t *testing.T) {
+	s, j, l, _ := newSyncer(t, backlog.PolicyJira)
+	s.Statuses = map[string]string{"Code Review": "In Review"}
+	ref := j.put(backlog.Item{Ref: backlog.Ref{ID: "1"}, Title: "A", Status: backlog.StatusValue{Name: "To Do", Category: backlog.CategoryTodo}})
+	mustSync(t, s, ref)
+	lid := backlog.TwinID("jira.example", "1")
+	j.edit("1", func(it *backlog.Item) { it.Status = backlog.StatusValue{Name: "Code Review", Category: backlog.CategoryStarted} })
+	mustSync(t, s, ref)
+	if li, _ := l.Get(t.Context(), lid); li.Status.Name != "In Review" {
+		t.Fatalf("linear status %q, want In Review", li.Status.Name)
+	}
+	writes := j.writes + l.writes
+	mustSync(t, s, backlog.Ref{Side: backlog.Linear, ID: lid})
+	if j.writes+l.writes != writes {
+		t.Fatal("the mapped name came back as an edit")
+	}
+	l.edit(lid, func(it *backlog.Item) { it.Status = backlog.StatusValue{Name: "Todo", Category: backlog.CategoryTodo} })
+	mustSync(t, s, ref)
+	l.edit(lid, func(it *backlog.Item) { it.Status = backlog.StatusValue{Name: "In Review", Category: backlog.CategoryStarted} })
+	mustSync(t, s, ref)
+	if ji, _ := j.Get(t.Context(), "1"); ji.Status.Name != "Code Review" {
+		t.Fatalf("jira status %q, want Code Review", ji.Status.Name)
+	}
+}
