@@ -328,13 +328,17 @@ func (c *catalog) project(f backlog.Field, v backlog.Value) backlog.Value {
 		it := backlog.Item{}
 		_ = it.Set(backlog.Labels, v)
 		kept := it.Labels[:0]
+		created := map[string]bool{}
 		for _, name := range it.Labels {
 			if name == "" {
 				continue
 			}
 			if own, ok := c.lnames[strings.ToLower(name)]; ok {
 				kept = append(kept, own)
-			} else if c.createLabels {
+			} else if c.createLabels && !created[strings.ToLower(name)] {
+				// Created in the value's (sorted) order: the first
+				// spelling makes the label, the others find it.
+				created[strings.ToLower(name)] = true
 				kept = append(kept, name)
 			}
 		}
