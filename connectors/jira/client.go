@@ -46,6 +46,16 @@ type Config struct {
 	WebhookSecret              string
 	HTTPClient                 *http.Client // optional; its Transport carries the requests
 	Log                        *slog.Logger // optional; default slog.Default()
+	// Users maps emails to Jira accountIds, for people whose email Jira
+	// hides or who use another address there (see users.go).
+	Users map[string]string
+	// EstimateField is the id of the number field holding estimates
+	// (customfield_NNNNN); "" finds the story points field by type, then
+	// by the names "Story Points" and "Story point estimate".
+	EstimateField string
+	// JQL narrows the synced issues: ANDed to `project = KEY` when
+	// listing changed issues and the order.
+	JQL string
 }
 
 // Client is the Jira connector for one project.
@@ -67,6 +77,11 @@ type Client struct {
 	flows                 workflows       // transitions seen, see transition.go
 	history               historyFields   // custom fields the changelog names, see history.go
 	changelogMax          int             // FieldChange's page size; 0: changelogPage (tests change it)
+	estimateField         string          // number field of estimates, "" if none
+	sprintField           string          // the Sprint custom field, "" if none
+	subtaskType           string          // the project's sub-task issue type, "" if none
+	users                 *directory      // assignees, see users.go
+	sprints               sprintDir       // open sprints, see sprint.go
 }
 
 // status is one workflow status of the project.
@@ -100,7 +115,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	c := &Client{cfg: cfg, jc: jc, site: u.Host, loc: time.UTC, now: time.Now}
+	c := &Client{cfg: cfg, jc: jc, site: u.Host, loc: time.UTC, now: time.Now, users: newDirectory(cfg.Users)}
 
 	me, resp, err := jc.User.GetSelfWithContext(ctx)
 	if err != nil {
@@ -135,6 +150,11 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	if c.issueType == "" {
 		return nil, fmt.Errorf("jira: project %s has no issue type for new issues", c.projectKey)
 	}
+	for _, t := range p.IssueTypes {
+		if c.subtaskType == "" && t.Subtask {
+			c.subtaskType = t.Name
+		}
+	}
 
 	if err := c.loadStatuses(ctx); err != nil {
 		return nil, err
@@ -154,12 +174,60 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		return nil, c.fail("loading jira fields", resp, err)
 	}
 	for _, f := range fields {
-		if f.Schema.Custom == "com.pyxis.greenhopper.jira:gh-lexo-rank" {
+		switch f.Schema.Custom {
+		case "com.pyxis.greenhopper.jira:gh-lexo-rank":
 			c.rankField = f.ID
+		case "com.pyxis.greenhopper.jira:gh-sprint":
+			if c.sprintField == "" {
+				c.sprintField = f.ID
+			}
 		}
 		c.history.noteField(f)
 	}
+	if c.estimateField, err = estimateField(fields, cfg.EstimateField); err != nil {
+		return nil, err
+	}
+	if cfg.JQL != "" {
+		// One search checks the scope filter parses.
+		if _, _, err := c.searchIDs(ctx, "checking the jira scope JQL", c.scope(), 1, ""); err != nil {
+			return nil, fmt.Errorf("jira: scope JQL %q: %w", cfg.JQL, err)
+		}
+	}
+	if err := c.loadUsers(ctx); err != nil {
+		return nil, err
+	}
+	if c.sprintField != "" {
+		if err := c.loadSprints(ctx); err != nil {
+			return nil, err
+		}
+	}
 	return c, nil
+}
+
+// estimateField picks the estimate field: the configured id, else the
+// Jira Software story points field, else a number field named like one.
+func estimateField(fields []gojira.Field, want string) (string, error) {
+	if want != "" {
+		for _, f := range fields {
+			if f.ID == want {
+				return f.ID, nil
+			}
+		}
+		return "", fmt.Errorf("jira: estimate field %q does not exist", want)
+	}
+	for _, f := range fields {
+		if f.Schema.Custom == "com.pyxis.greenhopper.jira:jsw-story-points" {
+			return f.ID, nil
+		}
+	}
+	for _, name := range []string{"Story Points", "Story point estimate"} {
+		for _, f := range fields {
+			if strings.EqualFold(f.Name, name) && f.Schema.Type == "number" {
+				return f.ID, nil
+			}
+		}
+	}
+	return "", nil
 }
 
 // loadStatuses reads the project's statuses (all issue types, deduplicated).
@@ -329,6 +397,15 @@ func (c *Client) minute(t time.Time) time.Time {
 
 func (c *Client) project() string { return "project = " + jqlQuote(c.projectKey) }
 
+// scope is the JQL of the synced issues: the project, narrowed by
+// Config.JQL.
+func (c *Client) scope() string {
+	if strings.TrimSpace(c.cfg.JQL) == "" {
+		return c.project()
+	}
+	return c.project() + " AND (" + c.cfg.JQL + ")"
+}
+
 // Changed returns one page of refs of issues updated since the cursor,
 // oldest first. See cursor for how pages advance.
 func (c *Client) Changed(ctx context.Context, cur string) (connectors.Page, error) {
@@ -341,7 +418,7 @@ func (c *Client) Changed(ctx context.Context, cur string) (connectors.Page, erro
 	if !cu.Window.IsZero() {
 		return c.changedWindow(ctx, cu)
 	}
-	jql := c.project()
+	jql := c.scope()
 	if !cu.Since.IsZero() {
 		jql += ` AND updated >= "` + c.jqlTime(cu.Since.Add(-overlap)) + `"`
 	}
@@ -372,7 +449,7 @@ func (c *Client) Changed(ctx context.Context, cur string) (connectors.Page, erro
 // changedWindow walks a crowded window by key.
 func (c *Client) changedWindow(ctx context.Context, cu cursor) (connectors.Page, error) {
 	end := cu.Window.Add(windowLen)
-	jql := c.project() + ` AND updated >= "` + c.jqlTime(cu.Window) + `" AND updated < "` + c.jqlTime(end) + `"`
+	jql := c.scope() + ` AND updated >= "` + c.jqlTime(cu.Window) + `" AND updated < "` + c.jqlTime(end) + `"`
 	if cu.Key != "" {
 		jql += " AND key > " + jqlQuote(cu.Key)
 	}
@@ -434,9 +511,11 @@ func encodeCursor(cu cursor) string {
 
 // issueFields are the fields Get reads.
 func (c *Client) issueFields() string {
-	f := "summary,description,status,priority,assignee,labels,duedate,updated"
-	if c.rankField != "" {
-		f += "," + c.rankField
+	f := "summary,description,status,priority,assignee,labels,duedate,parent,updated"
+	for _, id := range []string{c.rankField, c.estimateField, c.sprintField} {
+		if id != "" {
+			f += "," + id
+		}
 	}
 	return f
 }
@@ -535,9 +614,12 @@ func (c *Client) remember(origin, twin backlog.Ref) {
 }
 
 // Create makes a Jira twin of it, or returns the existing twin carrying
-// it.Origin's marker. A new twin is then moved to it.Status along the
-// shortest workflow path (see moveTo); when there is none it stays where it
-// is and the next sync pass reports the unreachable status through Apply.
+// it.Origin's marker. One create call sets every field the issue screen
+// takes (a parent that Jira's hierarchy refuses is dropped, logged, and
+// the create retried without it); then the twin is moved into its sprint
+// (Agile call) and to it.Status along the shortest workflow path (see
+// moveTo). When there is no path it stays where it is and the next sync
+// pass reports the unreachable status through Apply.
 func (c *Client) Create(ctx context.Context, it backlog.Item) (backlog.Ref, error) {
 	if it.Origin.IsZero() {
 		return backlog.Ref{}, connectors.Permanent(errors.New("jira: create needs the origin ref of the item it mirrors"))
@@ -556,6 +638,36 @@ func (c *Client) Create(ctx context.Context, it backlog.Item) (backlog.Ref, erro
 	if p := c.sitePriority(it.Priority); p != "" && it.Priority != backlog.PriorityNone {
 		fields["priority"] = map[string]string{"name": p}
 	}
+	if it.Assignee != "" {
+		acc, err := c.resolveAssignee(ctx, it.Assignee)
+		if err != nil {
+			return backlog.Ref{}, err
+		}
+		if acc != "" {
+			fields["assignee"] = map[string]string{"accountId": acc}
+		}
+	}
+	if ls := c.writableLabels(it.Labels); len(ls) > 0 {
+		fields["labels"] = ls
+	}
+	if c.estimateField != "" && it.Estimate != nil {
+		if f, ok := parseEstimate(it.Get(backlog.Estimate)); ok {
+			fields[c.estimateField] = f
+		}
+	}
+	if validDate(backlog.Value(it.DueDate)) {
+		fields["duedate"] = it.DueDate
+	}
+	if it.Parent != "" {
+		typ, err := c.childType(ctx, it.Parent)
+		if err != nil {
+			return backlog.Ref{}, err
+		}
+		if typ != "" {
+			fields["issuetype"] = map[string]string{"name": typ}
+			fields["parent"] = parentRef(it.Parent)
+		}
+	}
 	body := map[string]any{
 		"fields": fields,
 		"properties": []any{map[string]any{
@@ -567,11 +679,31 @@ func (c *Client) Create(ctx context.Context, it backlog.Item) (backlog.Ref, erro
 		ID  string `json:"id"`
 		Key string `json:"key"`
 	}
-	if err := c.call(ctx, "creating jira twin of "+it.Origin.String(), http.MethodPost, "rest/api/2/issue", body, &created); err != nil {
+	op := "creating jira twin of " + it.Origin.String()
+	err := c.call(ctx, op, http.MethodPost, "rest/api/2/issue", body, &created)
+	if err != nil && fields["parent"] != nil && connectors.IsPermanent(err) && strings.Contains(err.Error(), "parent:") {
+		c.logger().Warn("jira refused the twin's parent; creating it without", "origin", it.Origin.String(), "parent", it.Parent, "err", err)
+		delete(fields, "parent")
+		fields["issuetype"] = map[string]string{"name": c.issueType}
+		err = c.call(ctx, op, http.MethodPost, "rest/api/2/issue", body, &created)
+	}
+	if err != nil {
 		return backlog.Ref{}, err
 	}
 	ref := backlog.Ref{Side: backlog.Jira, ID: created.ID, Key: created.Key}
 	c.remember(it.Origin, ref)
+	if it.Sprint != "" {
+		if err := c.refreshSprints(ctx); err != nil {
+			return ref, err
+		}
+		if _, ok := c.openSprint(it.Sprint); ok {
+			if err := c.moveToSprint(ctx, created.ID, it.Sprint); err != nil {
+				return ref, err
+			}
+		} else if c.users.once("sprint:" + it.Sprint) {
+			c.logger().Warn("jira: no open sprint of this name; the twin stays in the backlog", "sprint", it.Sprint, "jira", created.Key)
+		}
+	}
 	if it.Status.Name != "" || it.Status.Category != "" {
 		if err := c.moveTo(ctx, created.ID, backlog.EncodeStatus(it.Status)); err != nil {
 			if connectors.IsPermanent(err) {
@@ -584,12 +716,71 @@ func (c *Client) Create(ctx context.Context, it backlog.Item) (backlog.Ref, erro
 	return ref, nil
 }
 
-// Apply writes p to the issue: one edit for the fields, then the
+// childType is the issue type a new issue under parent takes: a standard
+// type under an epic-level parent, the sub-task type under a standard
+// issue; "" (no parent) under a sub-task, which cannot have children.
+func (c *Client) childType(ctx context.Context, parent string) (string, error) {
+	var w struct {
+		Fields struct {
+			IssueType struct {
+				Subtask        bool `json:"subtask"`
+				HierarchyLevel int  `json:"hierarchyLevel"`
+			} `json:"issuetype"`
+		} `json:"fields"`
+	}
+	err := c.call(ctx, "reading the parent jira issue "+parent, http.MethodGet, "rest/api/2/issue/"+url.PathEscape(parent)+"?fields=issuetype", nil, &w)
+	if errors.Is(err, connectors.ErrNotFound) {
+		c.logger().Warn("jira: the twin's parent does not exist; created without", "parent", parent)
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	t := w.Fields.IssueType
+	switch {
+	case t.Subtask || t.HierarchyLevel < 0:
+		c.logger().Warn("jira: a sub-task cannot be a parent; twin created without", "parent", parent)
+		return "", nil
+	case t.HierarchyLevel == 0:
+		if c.subtaskType == "" {
+			c.logger().Warn("jira: the project has no sub-task type; twin created without parent", "parent", parent)
+			return "", nil
+		}
+		return c.subtaskType, nil
+	}
+	return c.issueType, nil
+}
+
+// parentRef is the parent field's value for a parent id (or key).
+func parentRef(v string) map[string]string {
+	if v != "" && strings.Trim(v, "0123456789") == "" {
+		return map[string]string{"id": v}
+	}
+	return map[string]string{"key": v}
+}
+
+// writableLabels keeps the labels Jira can hold and logs, once per
+// label, those it cannot.
+func (c *Client) writableLabels(ls []string) []string {
+	for _, l := range ls {
+		if !validLabel(l) && c.users.once("label:"+l) {
+			c.logger().Warn("jira: labels cannot contain spaces or be empty; label not synced", "label", l)
+		}
+	}
+	return projectLabels(ls)
+}
+
+// Apply writes p to the issue in as few calls as Jira allows: one edit
+// for summary, description, priority, assignee, labels (add and remove
+// operations, so that labels someone added meanwhile stay), due date,
+// estimate and parent; one Agile call for the sprint; then the
 // transitions to the status (see moveTo).
 func (c *Client) Apply(ctx context.Context, id string, p backlog.Patch) error {
 	fields := map[string]any{}
+	update := map[string]any{}
 	var statusVal backlog.Value
-	hasStatus := false
+	hasStatus, hasSprint := false, false
+	var sprint string
 	for _, f := range p.Fields() {
 		v := p[f]
 		switch f {
@@ -605,24 +796,83 @@ func (c *Client) Apply(ctx context.Context, id string, p backlog.Patch) error {
 			if name := c.sitePriority(backlog.PriorityLevel(v)); name != "" {
 				fields["priority"] = map[string]string{"name": name}
 			}
+		case backlog.Assignee:
+			acc, err := c.resolveAssignee(ctx, string(v))
+			if err != nil {
+				return err
+			}
+			if acc == "" {
+				fields["assignee"] = nil
+			} else {
+				fields["assignee"] = map[string]string{"accountId": acc}
+			}
 		case backlog.Labels:
-			var it backlog.Item
-			_ = it.Set(backlog.Labels, v)
-			fields["labels"] = nonNilStrings(it.Labels)
+			add, remove := backlog.ParseLabelPatch(v)
+			var ops []any
+			for _, l := range c.writableLabels(add) {
+				ops = append(ops, map[string]string{"add": l})
+			}
+			for _, l := range projectLabels(remove) {
+				ops = append(ops, map[string]string{"remove": l})
+			}
+			if len(ops) > 0 {
+				update["labels"] = ops
+			}
+		case backlog.Estimate:
+			if c.estimateField == "" {
+				if c.users.once("estimate-field") {
+					c.logger().Warn("jira: the site has no story points field; estimates not synced", "project", c.projectKey)
+				}
+				continue
+			}
+			if v == "" {
+				fields[c.estimateField] = nil
+				continue
+			}
+			n, ok := parseEstimate(v)
+			if !ok {
+				return connectors.Permanent(fmt.Errorf("jira: invalid estimate %q", v))
+			}
+			fields[c.estimateField] = n
 		case backlog.DueDate:
 			if v == "" {
 				fields["duedate"] = nil
+			} else if !validDate(v) {
+				return connectors.Permanent(fmt.Errorf("jira: invalid due date %q: want YYYY-MM-DD", v))
 			} else {
 				fields["duedate"] = string(v)
 			}
+		case backlog.Parent:
+			if v == "" {
+				fields["parent"] = nil
+			} else {
+				fields["parent"] = parentRef(string(v))
+			}
+		case backlog.Sprint:
+			sprint, hasSprint = string(v), true
 		case backlog.Status:
 			statusVal, hasStatus = v, true
 		default:
 			return connectors.Permanent(fmt.Errorf("jira: writing field %s is not supported", f))
 		}
 	}
-	if len(fields) > 0 {
-		if err := c.call(ctx, "editing jira issue "+id, http.MethodPut, "rest/api/2/issue/"+url.PathEscape(id), map[string]any{"fields": fields}, nil); err != nil {
+	if len(fields) > 0 || len(update) > 0 {
+		body := map[string]any{}
+		if len(fields) > 0 {
+			body["fields"] = fields
+		}
+		if len(update) > 0 {
+			body["update"] = update
+		}
+		if err := c.call(ctx, "editing jira issue "+id, http.MethodPut, "rest/api/2/issue/"+url.PathEscape(id), body, nil); err != nil {
+			return err
+		}
+	}
+	if hasSprint {
+		if err := c.refreshSprints(ctx); err != nil {
+			return err
+		}
+		if err := c.moveToSprint(ctx, id, sprint); err != nil {
 			return err
 		}
 	}

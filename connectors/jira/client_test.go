@@ -220,7 +220,7 @@ func TestApply(t *testing.T) {
 		{"description cleared", backlog.Patch{backlog.Description: ""}, func(v sandbox.IssueView) bool { return v.Description == "" }},
 		{"priority", backlog.Patch{backlog.Priority: "highest"}, func(v sandbox.IssueView) bool { return v.Priority == "Highest" }},
 		{"priority none", backlog.Patch{backlog.Priority: "none"}, func(v sandbox.IssueView) bool { return v.Priority == "Medium" }},
-		{"labels", backlog.Patch{backlog.Labels: "b\na"}, func(v sandbox.IssueView) bool { return strings.Join(v.Labels, ",") == "a,b" }},
+		{"labels", backlog.Patch{backlog.Labels: "+b\n+a"}, func(v sandbox.IssueView) bool { return strings.Join(v.Labels, ",") == "a,b" }},
 		{"due date", backlog.Patch{backlog.DueDate: "2027-03-04"}, func(v sandbox.IssueView) bool { return v.DueDate == "2027-03-04" }},
 		{"due date cleared", backlog.Patch{backlog.DueDate: ""}, func(v sandbox.IssueView) bool { return v.DueDate == "" }},
 		{"status one step", backlog.Patch{backlog.Status: "started:In Progress"}, func(v sandbox.IssueView) bool { return v.Status == "In Progress" }},
@@ -247,7 +247,7 @@ func TestApply(t *testing.T) {
 	if v, _ := e.sb.Issue(id); v.Status != "To Do" {
 		t.Errorf("status %s after two steps", v.Status)
 	}
-	if err := e.c.Apply(ctx(t), id, backlog.Patch{backlog.Sprint: "S1"}); !connectors.IsPermanent(err) {
+	if err := e.c.Apply(ctx(t), id, backlog.Patch{backlog.Rank: "0|x"}); !connectors.IsPermanent(err) {
 		t.Errorf("unsupported field: %v", err)
 	}
 	// No echo: an Apply of nothing writes nothing.

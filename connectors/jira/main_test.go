@@ -158,15 +158,26 @@ func (c *clock) advance(d time.Duration) {
 
 func newEnv(t *testing.T, opts sandbox.Options) *env {
 	t.Helper()
+	return newEnvWith(t, opts, nil)
+}
+
+// newEnvWith is newEnv with a hook to change the connector's Config (and
+// the sandbox before New runs).
+func newEnvWith(t *testing.T, opts sandbox.Options, setup func(sb *sandbox.Server, cfg *Config)) *env {
+	t.Helper()
 	sb := sandbox.New(opts)
 	hs := httptest.NewServer(sb)
 	t.Cleanup(func() { hs.Close(); _ = sb.Close() })
-	c, err := New(t.Context(), Config{
+	cfg := Config{
 		URL: hs.URL, Email: sandbox.BotEmail, Token: sandbox.BotToken, Project: "TAN",
 		WebhookSecret: "hook-secret",
 		HTTPClient:    &http.Client{Transport: recorder, Timeout: 10 * time.Second},
 		Log:           slog.New(slog.NewTextHandler(t.Output(), nil)),
-	})
+	}
+	if setup != nil {
+		setup(sb, &cfg)
+	}
+	c, err := New(t.Context(), cfg)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}

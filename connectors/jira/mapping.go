@@ -3,6 +3,9 @@ package jira
 import (
 	"encoding/json"
 	"fmt"
+	"math"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -52,16 +55,44 @@ func (c *Client) toItem(w wireIssue) (backlog.Item, error) {
 	if raw, ok := w.Fields["priority"]; ok && json.Unmarshal(raw, &pr) == nil {
 		it.Priority = priorityLevel(pr.Name)
 	}
-	var as struct {
-		EmailAddress string `json:"emailAddress"`
-	}
-	if raw, ok := w.Fields["assignee"]; ok && json.Unmarshal(raw, &as) == nil {
-		it.Assignee = as.EmailAddress
+	var as *wireUser
+	if raw, ok := w.Fields["assignee"]; ok && json.Unmarshal(raw, &as) == nil && as != nil && as.AccountID != "" {
+		it.Assignee = c.users.emailFor(as.AccountID, as.EmailAddress)
+		if it.Assignee == "" && c.users.once("hidden:"+as.AccountID) {
+			c.logger().Warn("jira: the assignee's email is hidden; it reads as unassigned until the users mapping names it", "jira", w.Key, "accountId", as.AccountID, "name", as.DisplayName)
+		}
 	}
 	if raw, ok := w.Fields["labels"]; ok {
 		_ = json.Unmarshal(raw, &it.Labels)
+		slices.Sort(it.Labels)
+		it.Labels = slices.Compact(it.Labels)
+		if len(it.Labels) == 0 {
+			it.Labels = nil
+		}
 	}
 	it.DueDate = str("duedate")
+	var parent *struct {
+		ID string `json:"id"`
+	}
+	if raw, ok := w.Fields["parent"]; ok && json.Unmarshal(raw, &parent) == nil && parent != nil {
+		it.Parent = parent.ID
+	}
+	if c.estimateField != "" {
+		var est *float64
+		if raw, ok := w.Fields[c.estimateField]; ok {
+			if err := json.Unmarshal(raw, &est); err != nil {
+				return it, fmt.Errorf("reading the estimate of jira issue %s: %w", w.Key, err)
+			}
+		}
+		it.Estimate = est
+	}
+	if c.sprintField != "" {
+		s, err := readSprint(w.Fields[c.sprintField])
+		if err != nil {
+			return it, fmt.Errorf("jira issue %s: %w", w.Key, err)
+		}
+		it.Sprint = s
+	}
 	if c.rankField != "" {
 		it.Rank = str(c.rankField)
 	}
@@ -223,8 +254,71 @@ func (c *Client) Project(f backlog.Field, v backlog.Value) backlog.Value {
 			return v
 		}
 		return backlog.EncodeStatus(backlog.StatusValue{Name: s.Name, Category: categoryOf(s.Category, s.Name)})
+	case backlog.Assignee:
+		return backlog.Value(c.projectAssignee(string(v)))
+	case backlog.Labels:
+		var it backlog.Item
+		_ = it.Set(backlog.Labels, v)
+		return backlog.Value(strings.Join(projectLabels(it.Labels), "\n"))
+	case backlog.Estimate:
+		f, ok := parseEstimate(v)
+		if !ok || c.estimateField == "" {
+			return ""
+		}
+		return backlog.Value(strconv.FormatFloat(f, 'g', -1, 64))
+	case backlog.DueDate:
+		if !validDate(v) {
+			return ""
+		}
+		return v
+	case backlog.Parent:
+		return v
+	case backlog.Sprint:
+		return backlog.Value(c.projectSprint(string(v)))
 	}
 	return v
+}
+
+// validLabel says whether Jira can hold a label: no whitespace, not
+// empty, at most 255 characters.
+func validLabel(l string) bool {
+	return l != "" && len([]rune(l)) <= 255 && !strings.ContainsFunc(l, func(r rune) bool {
+		return r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '\f' || r == '\v' || r == 0x85 || r == 0xA0 || r == 0x2028 || r == 0x2029 || r == 0x3000
+	})
+}
+
+// projectLabels keeps the labels Jira can hold, sorted, without
+// duplicates.
+func projectLabels(ls []string) []string {
+	out := make([]string, 0, len(ls))
+	for _, l := range ls {
+		if validLabel(l) {
+			out = append(out, l)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// parseEstimate reads a canonical estimate; false for "" and for what a
+// JSON number cannot hold.
+func parseEstimate(v backlog.Value) (float64, bool) {
+	if v == "" {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(string(v), 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0, false
+	}
+	return f, true
+}
+
+func validDate(v backlog.Value) bool {
+	if v == "" {
+		return false
+	}
+	_, err := time.Parse(time.DateOnly, string(v))
+	return err == nil
 }
 
 // statusFor picks the Jira status for a canonical one: the same name, else

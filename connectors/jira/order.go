@@ -51,7 +51,7 @@ func (c *Client) MaxBatch() int { return rankBatch }
 // twice is kept once, and the order pass that follows any such move
 // (webhooks report it with Delivery.Order) reads the order again.
 func (c *Client) Order(ctx context.Context) ([]string, error) {
-	jql := c.project() + " ORDER BY Rank ASC"
+	jql := c.scope() + " ORDER BY Rank ASC"
 	var out []string
 	seen := map[string]bool{}
 	token := ""
@@ -312,7 +312,7 @@ func rerankCalls(ids []string, placed map[string]bool, after, before string) []r
 // lastOutside returns the last issue in rank order that is not in ids, ""
 // when there is none; one search.
 func (c *Client) lastOutside(ctx context.Context, ids []string) (string, error) {
-	last, _, err := c.searchIDs(ctx, "finding the last jira issue by rank", c.project()+" ORDER BY Rank DESC", len(ids)+1, "")
+	last, _, err := c.searchIDs(ctx, "finding the last jira issue by rank", c.scope()+" ORDER BY Rank DESC", len(ids)+1, "")
 	if err != nil {
 		return "", err
 	}
