@@ -692,7 +692,10 @@ func (c *Client) Create(ctx context.Context, it backlog.Item) (backlog.Ref, erro
 	}
 	ref := backlog.Ref{Side: backlog.Jira, ID: created.ID, Key: created.Key}
 	c.remember(it.Origin, ref)
-	if it.Sprint != "" {
+	subtask := c.subtaskType != "" && fields["issuetype"].(map[string]string)["name"] == c.subtaskType
+	if it.Sprint != "" && subtask {
+		c.logger().Info("jira: a sub-task shares its parent's sprint; the twin's sprint is not set", "jira", created.Key, "sprint", it.Sprint)
+	} else if it.Sprint != "" {
 		if err := c.refreshSprints(ctx); err != nil {
 			return ref, err
 		}

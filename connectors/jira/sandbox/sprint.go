@@ -100,6 +100,9 @@ func (sp *sprint) fieldValue() map[string]any {
 // sprintField renders the Sprint field of is: nil when it was never in a
 // sprint.
 func sprintField(is *issue) any {
+	if is.Type.Hierarchy < 0 && is.Parent != nil {
+		is = is.Parent // a sub-task is in its parent's sprints
+	}
 	if len(is.Sprints) == 0 {
 		return nil
 	}
