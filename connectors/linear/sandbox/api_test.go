@@ -77,8 +77,8 @@ func TestIssueFilters(t *testing.T) {
 		})
 	}
 	// An unsupported filter is an error, never a silently wrong answer.
-	r := post(t, s, BotKey, issuesQ, map[string]any{"filter": map[string]any{"project": map[string]any{"null": true}}})
-	if len(r.Errors) == 0 || !strings.Contains(r.Errors[0].Message, "IssueFilter.project") {
+	r := post(t, s, BotKey, issuesQ, map[string]any{"filter": map[string]any{"cycle": map[string]any{"null": true}}})
+	if len(r.Errors) == 0 || !strings.Contains(r.Errors[0].Message, "IssueFilter.cycle") {
 		t.Fatalf("want unsupported error, got %s", r.Raw)
 	}
 }

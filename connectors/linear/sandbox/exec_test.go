@@ -98,9 +98,9 @@ func TestUnionAndInterfaceFragmentsAndDefaults(t *testing.T) {
 
 func TestNonNullObjectUnmodelledIsAnError(t *testing.T) {
 	s := newTest(t, Options{})
-	r := post(t, s, BotKey, `{ viewer { id } project(id: "x") { id } }`, nil)
-	if len(r.Errors) == 0 || !strings.Contains(r.Errors[0].Message, "Query.project") {
-		t.Fatalf("want an error naming Query.project, got %s", r.Raw)
+	r := post(t, s, BotKey, `{ viewer { id } initiative(id: "x") { id } }`, nil)
+	if len(r.Errors) == 0 || !strings.Contains(r.Errors[0].Message, "Query.initiative") {
+		t.Fatalf("want an error naming Query.initiative, got %s", r.Raw)
 	}
 	if r.Data != nil {
 		t.Fatalf("a non-null root field's null must null data: %s", r.Raw)

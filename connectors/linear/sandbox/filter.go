@@ -60,6 +60,8 @@ func (s *Server) matchIssue(f map[string]any, i *issue) (bool, error) {
 			ok, err = matchNullable(asMap(v), i.parent == nil, func(m map[string]any) (bool, error) { return s.matchIssue(m, i.parent) })
 		case "labels":
 			ok, err = matchLabels(asMap(v), i.labels)
+		case "project":
+			ok, err = matchNullable(asMap(v), i.project == nil, func(m map[string]any) (bool, error) { return matchProject(m, i.project) })
 		default:
 			return false, unsupported("IssueFilter." + k)
 		}
@@ -186,6 +188,32 @@ func matchLabel(f map[string]any, l *label) (bool, error) {
 			ok, err = matchNullable(asMap(v), l.team == nil, func(m map[string]any) (bool, error) { return matchTeam(m, l.team) })
 		default:
 			return false, unsupported("IssueLabelFilter." + k)
+		}
+		if err != nil || !ok {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+func matchProject(f map[string]any, p *project) (bool, error) {
+	for k, v := range f {
+		if v == nil {
+			continue
+		}
+		var ok bool
+		var err error
+		switch k {
+		case "and", "or":
+			ok, err = combine(k, v, func(sub map[string]any) (bool, error) { return matchProject(sub, p) })
+		case "id":
+			ok, err = matchID(v, p.id)
+		case "name":
+			ok, err = matchString(v, ptr(p.name))
+		case "slugId":
+			ok, err = matchString(v, ptr(p.slugID))
+		default:
+			return false, unsupported("ProjectFilter." + k)
 		}
 		if err != nil || !ok {
 			return false, err

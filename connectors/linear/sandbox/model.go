@@ -87,6 +87,12 @@ type cycle struct {
 	createdAt        time.Time
 }
 
+type project struct {
+	id, name, slugID, description string
+	teams                         []*team
+	createdAt, updatedAt          time.Time
+}
+
 type issue struct {
 	id, identifier    string
 	number            int
@@ -100,6 +106,7 @@ type issue struct {
 	labels            []*label
 	parent            *issue
 	cycle             *cycle
+	project           *project
 	sortOrder         float64
 	team              *team
 	createdAt         time.Time
@@ -136,6 +143,7 @@ type history struct {
 	fromSort, toSort         *float64 // sortOrder: only in changes, IssueHistory has no field for it
 	addedLabels, removedLbls []string
 	updatedDescription       bool
+	projectChanged           bool // recorded as an entry; its from/to ids are not modelled
 	archived                 *bool
 	trashed                  *bool
 }
@@ -158,6 +166,7 @@ type world struct {
 	states                 []*state
 	labels                 []*label
 	cycles                 []*cycle
+	projects               []*project
 	issues                 []*issue
 	comments               []*comment
 	webhooks               []*webhook
@@ -254,6 +263,16 @@ func (w *world) cycle(id string) *cycle {
 	for _, c := range w.cycles {
 		if c.id == id {
 			return c
+		}
+	}
+	return nil
+}
+
+// project accepts an id or a slugId.
+func (w *world) project(idOrSlug string) *project {
+	for _, p := range w.projects {
+		if p.id == idOrSlug || p.slugID == idOrSlug {
+			return p
 		}
 	}
 	return nil

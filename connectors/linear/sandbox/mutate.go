@@ -224,6 +224,23 @@ func (s *Server) applyIssueInput(i *issue, in map[string]any, h *history, from m
 			i.cycle = c
 		}
 	}
+	if v, ok := in["projectId"]; ok {
+		var p *project
+		if v != nil {
+			if p = s.w.project(v.(string)); p == nil {
+				return notFound("Project")
+			}
+			if !slices.Contains(p.teams, i.team) {
+				return invalidInput("Argument Validation Error", "The issue's team is not part of the project.")
+			}
+		}
+		if p != i.project {
+			// IssueHistory's fromProjectId/toProjectId are not modelled.
+			note("projectId", idOfProject(i.project))
+			i.project = p
+			h.projectChanged = true
+		}
+	}
 	if _, ok := in["sortOrder"]; ok {
 		if f, ok := argFloat(in, "sortOrder"); ok && f != i.sortOrder {
 			note("sortOrder", i.sortOrder)
@@ -333,7 +350,7 @@ func (s *Server) updateIssue(actor *user, i *issue, in map[string]any) error {
 	if h.fromTitle != nil || h.fromState != nil || h.toState != nil || h.fromPriority != nil || h.updatedDescription ||
 		h.fromAssignee != nil || h.toAssignee != nil || h.fromEstimate != nil || h.toEstimate != nil ||
 		h.fromDueDate != nil || h.fromParent != nil || h.toParent != nil || h.fromCycle != nil || h.toCycle != nil ||
-		h.fromSort != nil || len(h.addedLabels)+len(h.removedLbls) > 0 {
+		h.fromSort != nil || h.projectChanged || len(h.addedLabels)+len(h.removedLbls) > 0 {
 		i.history = append(i.history, h)
 	}
 	s.w.syncID()
@@ -443,6 +460,13 @@ func idOfIssue(i *issue) any {
 		return nil
 	}
 	return i.id
+}
+
+func idOfProject(p *project) any {
+	if p == nil {
+		return nil
+	}
+	return p.id
 }
 
 func idOfCycle(c *cycle) any {

@@ -299,6 +299,25 @@ func (v view) cyclesConn(base []*cycle, args map[string]any) (any, error) {
 	})
 }
 
+func (v view) projectsConn(base []*project, args map[string]any) (any, error) {
+	var out []entity
+	for _, p := range base {
+		ok, err := matchProject(argMap(args, "filter"), p)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, &projectObj{v, p})
+		}
+	}
+	return paginate("ProjectConnection", out, args, func(id string) entity {
+		if p := v.s.w.project(id); p != nil {
+			return &projectObj{v, p}
+		}
+		return nil
+	})
+}
+
 // ---- Query
 
 type queryObj struct{ view }
@@ -369,6 +388,13 @@ func (q *queryObj) Field(name string, args map[string]any) (any, error) {
 			return q.cycleObj(c), nil
 		}
 		return nil, notFound("Cycle")
+	case "projects":
+		return q.projectsConn(w.projects, args)
+	case "project":
+		if p := w.project(id); p != nil {
+			return &projectObj{q.view, p}, nil
+		}
+		return nil, notFound("Project")
 	}
 	return nil, gql.ErrUnmodelled
 }
@@ -541,6 +567,14 @@ func (o *teamObj) Field(name string, args map[string]any) (any, error) {
 		return nil, nil
 	case "cyclesEnabled":
 		return true, nil
+	case "projects":
+		var base []*project
+		for _, p := range w.projects {
+			if slices.Contains(p.teams, t) {
+				base = append(base, p)
+			}
+		}
+		return o.projectsConn(base, args)
 	case "issueEstimationType":
 		return t.estType, nil
 	case "issueEstimationAllowZero":
@@ -675,6 +709,57 @@ func (o *cycleObj) Field(name string, args map[string]any) (any, error) {
 	return nil, gql.ErrUnmodelled
 }
 
+// ---- Project
+
+type projectObj struct {
+	view
+	p *project
+}
+
+func (o *projectObj) TypeName() string { return "Project" }
+func (o *projectObj) sortKey() (string, time.Time, time.Time) {
+	return o.p.id, o.p.createdAt, o.p.updatedAt
+}
+func (o *projectObj) Field(name string, args map[string]any) (any, error) {
+	p := o.p
+	switch name {
+	case "id":
+		return p.id, nil
+	case "name":
+		return p.name, nil
+	case "slugId":
+		return p.slugID, nil
+	case "description":
+		return p.description, nil
+	case "url":
+		return "https://linear.app/" + o.s.w.urlKey + "/project/" + slug(p.name) + "-" + p.slugID, nil
+	case "createdAt":
+		return p.createdAt, nil
+	case "updatedAt":
+		return p.updatedAt, nil
+	case "teams":
+		var out []entity
+		for _, t := range p.teams {
+			out = append(out, &teamObj{o.view, t})
+		}
+		return paginate("TeamConnection", out, args, func(id string) entity {
+			if t := o.s.w.team(id); t != nil {
+				return &teamObj{o.view, t}
+			}
+			return nil
+		})
+	case "issues":
+		var base []*issue
+		for _, i := range o.s.w.issues {
+			if i.project == p {
+				base = append(base, i)
+			}
+		}
+		return o.issuesConn(base, args)
+	}
+	return nil, gql.ErrUnmodelled
+}
+
 // ---- Issue
 
 type issueObj struct {
@@ -729,6 +814,11 @@ func (o *issueObj) Field(name string, args map[string]any) (any, error) {
 		return o.issuesConn(base, args)
 	case "cycle":
 		return o.cycleObj(i.cycle), nil
+	case "project":
+		if i.project == nil {
+			return nil, nil
+		}
+		return &projectObj{o.view, i.project}, nil
 	case "sortOrder", "prioritySortOrder", "boardOrder":
 		return i.sortOrder, nil
 	case "createdAt":

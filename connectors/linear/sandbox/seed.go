@@ -94,6 +94,10 @@ func (s *Server) seed() {
 		w.cycles = append(w.cycles, &cycle{id: seedID("cycle/" + t.key + "/" + string(rune('0'+n))), number: n,
 			name: name, team: t, startsAt: start, endsAt: start.Add(14 * 24 * time.Hour), createdAt: t0})
 	}
+	// One project of the team; every third seeded issue is in it.
+	launch := &project{id: seedID("project/Launch"), name: "Q4 Launch", slugID: "3f9a1c2b7d4e", teams: []*team{t},
+		description: "Everything that ships with the Q4 launch.", createdAt: t0, updatedAt: t0}
+	w.projects = append(w.projects, launch)
 	if s.opts.SeedIssues < 0 {
 		return
 	}
@@ -126,6 +130,9 @@ func (s *Server) seed() {
 			i.estimate = ptr(b.estimate)
 		}
 		i.state = states[b.state]
+		if k%3 == 0 {
+			i.project = launch
+		}
 		for _, ln := range b.labels {
 			for _, l := range w.labels {
 				if l.name == ln {

@@ -49,7 +49,7 @@ func (s *Server) issuePayload(i *issue) map[string]any {
 		"sortOrder": i.sortOrder, "prioritySortOrder": i.sortOrder, "boardOrder": 0,
 		"startedAt": tsPtr(i.startedAt), "completedAt": tsPtr(i.completedAt), "canceledAt": tsPtr(i.canceledAt),
 		"dueDate": nullStr(i.dueDate), "trashed": nil, "teamId": i.team.id,
-		"cycleId": idOfCycle(i.cycle), "parentId": idOfIssue(i.parent), "stateId": i.state.id,
+		"cycleId": idOfCycle(i.cycle), "projectId": idOfProject(i.project), "parentId": idOfIssue(i.parent), "stateId": i.state.id,
 		"assigneeId": idOfUser(i.assignee), "creatorId": idOfUser(i.creator),
 		"labelIds": labelIDs(i.labels), "labels": labels, "previousIdentifiers": []string{},
 		"subscriberIds": []string{}, "reactionData": []any{},
