@@ -240,3 +240,68 @@ func mustJSON(v any) json.RawMessage {
 	b, _ := json.Marshal(v)
 	return b
 }
+
+// UserEditComment replaces a comment's body (wiki markup) as a human; the
+// comment_updated webhook follows.
+func (s *Server) UserEditComment(actorEmail, idOrKey, commentID, body string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, err := s.actor(actorEmail)
+	if err != nil {
+		return err
+	}
+	is := s.lookup(idOrKey)
+	if is == nil {
+		return errIssueNotFound
+	}
+	c := s.findComment(is, commentID)
+	if c == nil {
+		return errMsg(404, "Can not find a comment for the id: "+commentID+".")
+	}
+	n, err := s.commentBody(mustJSON(body), 2)
+	if err != nil {
+		return err
+	}
+	c.Body, c.Updater, c.Updated = n, u, s.now()
+	is.Updated = c.Updated
+	s.emitComment("comment_updated", "issue_comment_edited", is, c, u)
+	return nil
+}
+
+// UserDeleteComment deletes a comment as a human; the comment_deleted
+// webhook follows.
+func (s *Server) UserDeleteComment(actorEmail, idOrKey, commentID string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, err := s.actor(actorEmail)
+	if err != nil {
+		return err
+	}
+	is := s.lookup(idOrKey)
+	if is == nil {
+		return errIssueNotFound
+	}
+	c := s.findComment(is, commentID)
+	if c == nil {
+		return errMsg(404, "Can not find a comment for the id: "+commentID+".")
+	}
+	c.Deleted = true
+	is.Updated = s.now()
+	s.emitComment("comment_deleted", "issue_comment_deleted", is, c, u)
+	return nil
+}
+
+// CommentIDs lists the ids of an issue's live comments, oldest first.
+func (s *Server) CommentIDs(idOrKey string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	is := s.lookup(idOrKey)
+	if is == nil {
+		return nil
+	}
+	var out []string
+	for _, c := range s.liveComments(is) {
+		out = append(out, itoa(c.ID))
+	}
+	return out
+}
