@@ -462,6 +462,11 @@ func (c *Client) Create(ctx context.Context, it backlog.Item) (backlog.Ref, erro
 		}
 		return backlog.Ref{Side: backlog.Linear, ID: n.ID, Key: n.Identifier}, nil
 	}
+	if errors.Is(err, connectors.ErrNotFound) {
+		// Not the new issue: something it references (the parent) is
+		// missing. Not ErrNotFound, which would read as "no such issue".
+		return backlog.Ref{}, connectors.Permanent(fmt.Errorf("creating linear issue: a referenced entity is missing: %v", err))
+	}
 	if err != nil {
 		return backlog.Ref{}, err
 	}
@@ -494,12 +499,28 @@ func (c *Client) Apply(ctx context.Context, id string, p backlog.Patch) error {
 		} `json:"issueUpdate"`
 	}
 	if err := c.exec(ctx, "updating linear issue "+id, updateMutation, map[string]any{"id": id, "input": in}, &out); err != nil {
-		return err
+		return c.notFoundParent(ctx, id, in, err)
 	}
 	if !out.IssueUpdate.Success {
 		return fmt.Errorf("updating linear issue %s: success false", id)
 	}
 	return nil
+}
+
+// notFoundParent tells a missing parent from a missing issue: Linear
+// answers "Entity not found: Issue" for both, and ErrNotFound would tell
+// the caller the issue itself is gone. When the patch set a parent and
+// the issue still reads, the parent is what is missing: a permanent error
+// that does not wrap ErrNotFound.
+func (c *Client) notFoundParent(ctx context.Context, id string, in map[string]any, err error) error {
+	parent, _ := in["parentId"].(string)
+	if parent == "" || !errors.Is(err, connectors.ErrNotFound) {
+		return err
+	}
+	if _, gerr := c.getNode(ctx, id); gerr != nil {
+		return err
+	}
+	return connectors.Permanent(fmt.Errorf("updating linear issue %s: parent %s not found", id, parent))
 }
 
 // input builds the issue input of p, creating missing labels (their ids

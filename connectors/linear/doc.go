@@ -1,13 +1,44 @@
 // Package linear is the Linear connector: one team of a Linear workspace
 // seen as a connectors.Connector, with webhooks (connectors.Webhooks) and
 // webhook registration (connectors.Registrar), manual order
-// (connectors.Orderer) and field history (connectors.History). It talks GraphQL through
+// (connectors.Orderer), field history (connectors.History) and comments
+// (connectors.Commenter). It talks GraphQL through
 // github.com/hasura/go-graphql-client with raw documents, each of which
 // validates against Linear's published schema (the tests check this).
 //
 // It owns the Linear ⇄ canonical mapping (mapping.go: states by name then
-// by type, priorities 0–4, labels, assignee by email, cycles, sortOrder as
-// Rank), paging changed issues with an opaque cursor, idempotent creation
+// by type, priorities 0–4, sortOrder as Rank, and):
+//   - assignee: user id ⇄ email (users loaded at New; Config.Users maps a
+//     canonical email to a Linear user id or email, and that user then
+//     reads back as the override's email). An email with no Linear user
+//     writes unassigned, never someone else, and is logged once.
+//   - labels: a patch's delta (backlog.ParseLabelPatch) becomes
+//     addedLabelIds/removedLabelIds (never a replace-all); names match
+//     case-insensitively, team labels before workspace ones; a name
+//     missing in both is created as a team label (issueLabelCreate) with
+//     Config.CreateLabels, else logged once and skipped. Create writes the
+//     whole set as labelIds.
+//   - estimate: an Int on the team's scale (Team.issueEstimationType,
+//     …AllowZero, …Extended, read at New): rounded to the nearest allowed
+//     value (ties up), each value that needed rounding logged once;
+//     estimates off (notUsed) write null.
+//   - dueDate (TimelessDate), parent (parentId; a missing parent is a
+//     permanent error, not ErrNotFound), sprint = cycle by display name
+//     (its name, else "Cycle <number>"; unknown → no cycle, logged once).
+//
+// Project predicts Get for every field from the catalog alone (the
+// property test asks it before writing, then reads back).
+//
+// Scope (scope.go): Config.Labels (any of them) and Config.Project (name
+// or id, resolved at New) narrow the team in Changed and Order; Create
+// adds the first scope label and the project so a twin is in scope; Get
+// reads any issue. Metadata (metadata.go) describes states, priorities,
+// labels, users, cycles and the estimate scale for config check.
+//
+// Comments (comments.go): Markdown both ways; listed oldest first with
+// the author's email (name when hidden, external user, bot).
+//
+// Also: paging changed issues with an opaque cursor, idempotent creation
 // with a client-chosen issue id, one issueUpdate per patch, error mapping
 // (RATELIMITED → *connectors.RateLimitError with the wait read from
 // X-RateLimit-*-Reset, authentication → ErrUnauthorized, "Entity not found"
@@ -33,7 +64,7 @@
 // integration). Comments and rank have no IssueHistory field: zero Change,
 // no request.
 //
-// It does not own retries, the reconcile logic, comments sync or planning
-// the moves (reconcile.PlanOrder does). The sandbox sub-package is an
+// It does not own retries, the reconcile logic, deciding which comments
+// to copy, or planning the moves (reconcile.PlanOrder does). The sandbox sub-package is an
 // in-memory Linear for tests and the demo.
 package linear

@@ -2,6 +2,7 @@ package linear
 
 import (
 	"bytes"
+	"errors"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/tandem-sync/tandem/backlog"
+	"github.com/tandem-sync/tandem/connectors"
 	"github.com/tandem-sync/tandem/connectors/linear/sandbox"
 )
 
@@ -229,5 +231,27 @@ func TestOverrideReadsBack(t *testing.T) {
 	}
 	if c.Project(backlog.Assignee, "ghost@corp.example") != "" {
 		t.Fatal("an override naming nobody projects to someone")
+	}
+}
+
+// TestMissingParent: a parent that does not exist is a permanent error
+// that does not read as "the issue is gone" (Linear says "Entity not
+// found: Issue" for both).
+func TestMissingParent(t *testing.T) {
+	_, c := setup(t, sandbox.Options{})
+	const ghost = "00000000-0000-4000-8000-000000000000"
+	err := c.Apply(t.Context(), "ENG-2", backlog.Patch{backlog.Parent: ghost})
+	if err == nil || errors.Is(err, connectors.ErrNotFound) || !connectors.IsPermanent(err) {
+		t.Fatalf("missing parent: %v", err)
+	}
+	if err := c.Apply(t.Context(), ghost, backlog.Patch{backlog.Parent: ""}); !errors.Is(err, connectors.ErrNotFound) {
+		t.Fatalf("missing issue: %v", err)
+	}
+	if err := c.Apply(t.Context(), ghost, backlog.Patch{backlog.Parent: "ENG-1"}); !errors.Is(err, connectors.ErrNotFound) {
+		t.Fatalf("missing issue with a parent: %v", err)
+	}
+	_, err = c.Create(t.Context(), backlog.Item{Title: "orphan", Parent: ghost})
+	if err == nil || errors.Is(err, connectors.ErrNotFound) || !connectors.IsPermanent(err) {
+		t.Fatalf("create with a missing parent: %v", err)
 	}
 }

@@ -12,7 +12,13 @@
 // clients with large fragments work.
 //
 // Modelled: organization, viewer, users, one team (key Options.TeamKey) with
-// six workflow states, workspace labels, two cycles, issues (filters,
+// six workflow states, workspace labels and one team label ("Backend"),
+// three cycles with numbers and dates (1 and 2 unnamed, as automatic
+// cycles are; 3 named "Hardening"), one project ("Q4 Launch", every third
+// seeded issue; IssueFilter.project, projectId on create and update), the
+// team's estimate settings (Options.Estimation*, SetEstimation; an
+// estimate off the scale is refused with INVALID_INPUT — Linear does not
+// document what it does, refusing keeps clients honest), issues (filters,
 // Relay pagination, orderBy createdAt/updatedAt newest first, includeArchived,
 // history), comments and webhooks, and the mutations issueCreate (with a
 // client-chosen id), issueUpdate, issueArchive/Unarchive, issueDelete
@@ -87,7 +93,8 @@
 // AuthenticationLinearError for a bad key). Newer SDKs select fields added
 // to the schema since, which this pinned schema rightly rejects.
 //
-// Not modelled: other teams, triage, projects, SLAs, issue relations,
+// Not modelled: other teams, triage, project milestones and project
+// history (fromProjectId/toProjectId stay null), SLAs, issue relations,
 // sort: arguments, complexity budgets (headers carry a rough figure), OAuth
 // scopes.
 package sandbox
