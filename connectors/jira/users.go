@@ -76,32 +76,47 @@ type wireUser struct {
 	Active       *bool  `json:"active"`
 }
 
-// loadUsers reads the project's assignable users.
-func (c *Client) loadUsers(ctx context.Context) error {
-	byEmail, emailOf := map[string]string{}, map[string]string{}
+// fetchUsers reads the project's active assignable users.
+func (c *Client) fetchUsers(ctx context.Context) ([]wireUser, error) {
+	var out []wireUser
+	seen := map[string]bool{}
 	for page := range maxUserPages {
 		q := url.Values{"project": {c.projectKey}, "startAt": {strconv.Itoa(page * userPage)}, "maxResults": {strconv.Itoa(userPage)}}
 		var us []wireUser
 		if err := c.call(ctx, "loading jira assignable users", http.MethodGet, "rest/api/2/user/assignable/search?"+q.Encode(), nil, &us); err != nil {
-			return err
+			return nil, err
 		}
 		for _, u := range us {
-			if u.AccountID == "" || (u.Active != nil && !*u.Active) {
+			if u.AccountID == "" || (u.Active != nil && !*u.Active) || seen[u.AccountID] {
 				continue
 			}
-			if e := strings.ToLower(u.EmailAddress); e != "" {
-				if prev, dup := byEmail[e]; dup && prev != u.AccountID {
-					// Two accounts showing one email: trust neither.
-					byEmail[e] = ""
-					continue
-				}
-				byEmail[e], emailOf[u.AccountID] = u.AccountID, e
-			}
+			seen[u.AccountID] = true
+			out = append(out, u)
 		}
 		// Jira may answer fewer than asked before the end (it filters
 		// after paging), so only an empty page ends the list.
 		if len(us) == 0 {
 			break
+		}
+	}
+	return out, nil
+}
+
+// loadUsers reads the project's assignable users into the directory.
+func (c *Client) loadUsers(ctx context.Context) error {
+	us, err := c.fetchUsers(ctx)
+	if err != nil {
+		return err
+	}
+	byEmail, emailOf := map[string]string{}, map[string]string{}
+	for _, u := range us {
+		if e := strings.ToLower(u.EmailAddress); e != "" {
+			if prev, dup := byEmail[e]; dup && prev != u.AccountID {
+				// Two accounts showing one email: trust neither.
+				byEmail[e] = ""
+				continue
+			}
+			byEmail[e], emailOf[u.AccountID] = u.AccountID, e
 		}
 	}
 	c.users.mu.Lock()

@@ -155,6 +155,7 @@ func TestResponsesMatchSpec(t *testing.T) {
 		{"POST", "/rest/agile/1.0/sprint/2/issue", map[string]any{"issues": []string{"TAN-3"}}},
 		{"POST", "/rest/agile/1.0/backlog/issue", map[string]any{"issues": []string{"TAN-3"}}},
 		{"GET", "/rest/api/3/user/assignable/search?project=TAN&maxResults=10", nil},
+		{"GET", "/rest/api/3/label?startAt=1&maxResults=2", nil},
 		{"PUT", "/rest/api/3/issue/TAN-2/comment/10001", map[string]any{"body": adfDoc}},
 		{"GET", "/rest/api/3/issue/TAN-2/comment/10001", nil},
 	} {

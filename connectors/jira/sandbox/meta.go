@@ -2,6 +2,8 @@ package sandbox
 
 import (
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -295,6 +297,43 @@ func (s *Server) searchAssignable(w http.ResponseWriter, r *http.Request) {
 			out = append(out, s.userJSON(u, ri.base, ri.ver))
 		}
 		n++
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// getLabels lists the labels in use on the site (PageBeanString), sorted.
+func (s *Server) getLabels(w http.ResponseWriter, r *http.Request) {
+	ri := info(r)
+	start, max, err := paging(r, 1000)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	max = min(max, 1000)
+	s.mu.Lock()
+	set := map[string]bool{}
+	for _, is := range s.byID {
+		for _, l := range is.Labels {
+			set[l] = true
+		}
+	}
+	s.mu.Unlock()
+	all := make([]string, 0, len(set))
+	for l := range set {
+		all = append(all, l)
+	}
+	slices.Sort(all)
+	vals := []string{}
+	for i := start; i < len(all) && len(vals) < max; i++ {
+		vals = append(vals, all[i])
+	}
+	self := apiBase(ri.base, ri.ver) + "/label"
+	out := map[string]any{
+		"self": self + "?maxResults=" + strconv.Itoa(max) + "&startAt=" + strconv.Itoa(start), "maxResults": max, "startAt": start,
+		"total": len(all), "isLast": start+len(vals) >= len(all), "values": vals,
+	}
+	if start+len(vals) < len(all) {
+		out["nextPage"] = self + "?maxResults=" + strconv.Itoa(max) + "&startAt=" + strconv.Itoa(start+len(vals))
 	}
 	writeJSON(w, http.StatusOK, out)
 }

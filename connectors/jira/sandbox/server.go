@@ -379,6 +379,7 @@ func (s *Server) routesSetup() {
 		s.handle("GET "+p+"/priority", v, s.getPriorities)
 		s.handle("GET "+p+"/issuetype", v, s.getIssueTypes)
 		s.handle("GET "+p+"/field", v, s.getFields)
+		s.handle("GET "+p+"/label", v, s.getLabels)
 		s.handle("GET "+p+"/user", v, s.getUser)
 		s.handle("GET "+p+"/user/search", v, s.searchUsers)
 		s.handle("GET "+p+"/user/assignable/search", v, s.searchAssignable)
