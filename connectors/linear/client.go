@@ -211,7 +211,7 @@ func (c *Client) load(ctx context.Context, teamKey string) error {
 // applyOverrides maps each Config.Users email onto the Linear user it
 // names (by id, else by the user's Linear email); that user's assignments
 // then read back as the override's email (the smallest one when several
-// name the same user). An override naming nobody is logged and ignored.
+// name the same user). An override naming nobody is ignored (logged once).
 func (c *Client) applyOverrides(cat *catalog) {
 	keys := make([]string, 0, len(c.overrides))
 	for k := range c.overrides {
@@ -226,7 +226,8 @@ func (c *Client) applyOverrides(cat *catalog) {
 			id = cat.users[strings.ToLower(v)]
 		}
 		if id == "" {
-			c.log.Warn("linear: Users override names no Linear user, ignored", "email", k, "user", v)
+			c.report([]note{{key: "override\x00" + k, msg: "linear: Users override names no Linear user, ignored",
+				attrs: []any{"email", k, "user", v}}})
 			continue
 		}
 		key := strings.ToLower(k)

@@ -276,5 +276,65 @@ func TestProjectIsIdempotent(t *testing.T) {
 		if err != nil || in.fields["sortOrder"] != f {
 			t.Fatalf("rank %v round trip: %v %v", f, in.fields["sortOrder"], err)
 		}
+		// Every other field: idempotent, and the projected value writes
+		// without a note (it is representable as it is).
+		c.createLabels = rapid.Bool().Draw(t, "create labels")
+		c.est = estimation{Type: rapid.SampledFrom([]string{"notUsed", "exponential", "fibonacci", "linear", "tShirt"}).Draw(t, "scale"),
+			AllowZero: rapid.Bool().Draw(t, "zero"), Extended: rapid.Bool().Draw(t, "extended")}
+		it := backlog.Item{
+			Assignee: rapid.SampledFrom([]string{"", "ALICE@example.com", "bob@example.com", "robert@corp.example", "x@y"}).Draw(t, "assignee"),
+			Labels:   rapid.SliceOf(rapid.SampledFrom([]string{"bug", "Bug", "BACKEND", "new", "New", "zz"})).Draw(t, "labels"),
+			DueDate:  rapid.SampledFrom([]string{"", "2026-02-28"}).Draw(t, "due"),
+			Parent:   rapid.SampledFrom([]string{"", "p-1"}).Draw(t, "parent"),
+			Sprint:   rapid.SampledFrom([]string{"", "cycle 2", "Hardening", "nope"}).Draw(t, "sprint"),
+		}
+		if rapid.Bool().Draw(t, "has estimate") {
+			e := rapid.Float64Range(-10, 100).Draw(t, "estimate")
+			it.Estimate = &e
+		}
+		for _, f := range []backlog.Field{backlog.Assignee, backlog.Labels, backlog.Estimate, backlog.DueDate, backlog.Parent, backlog.Sprint} {
+			v := it.Get(f)
+			p := c.project(f, v)
+			if pp := c.project(f, p); pp != p {
+				t.Fatalf("%s: %q -> %q -> %q", f, v, p, pp)
+			}
+			w := p
+			if f == backlog.Labels {
+				w = backlog.LabelPatch("", p)
+			}
+			in, err := c.updateInput(backlog.Patch{f: w})
+			if err != nil {
+				t.Fatalf("%s: projected %q not writable: %v", f, p, err)
+			}
+			if len(in.notes) > 0 {
+				t.Fatalf("%s: projected %q still noted: %v", f, p, in.notes)
+			}
+		}
+	})
+}
+
+// FuzzFieldValue: any value of any field (they come from the other tool)
+// maps to input or a clear error, never a panic, and Project of it is a
+// fixed point.
+func FuzzFieldValue(f *testing.F) {
+	for _, v := range []string{"", "Alice@Example.com", "+bug\n-Backend", "+\n-", "4.5", "1e308", "NaN", "-0", "2026-02-30",
+		"Cycle 2", "started:In Review", "lowest", "12.5", "\x00"} {
+		for k := range backlog.AllFields {
+			f.Add(k, v)
+		}
+	}
+	c := testCatalog()
+	f.Fuzz(func(t *testing.T, k int, v string) {
+		if k < 0 || k >= len(backlog.AllFields) {
+			return
+		}
+		field := backlog.AllFields[k]
+		if _, err := c.updateInput(backlog.Patch{field: backlog.Value(v)}); err != nil && err.Error() == "" {
+			t.Fatal("an error without a message")
+		}
+		p := c.project(field, backlog.Value(v))
+		if pp := c.project(field, p); pp != p {
+			t.Fatalf("%s: %q -> %q -> %q", field, v, p, pp)
+		}
 	})
 }
