@@ -125,9 +125,35 @@ const setupQuery = `query TandemSetup($team: String!) {
     states(first: 100) { nodes { id name type position } }
     cycles(first: 100) { nodes { id name number startsAt endsAt } }
   }
-  users(first: 250, includeDisabled: true) { nodes { id email } }
-  issueLabels(first: 250) { nodes { id name team { id } } }
+  users(first: 250, includeDisabled: true) { nodes { id email } pageInfo { hasNextPage endCursor } }
+  issueLabels(first: 250) { nodes { id name team { id } } pageInfo { hasNextPage endCursor } }
 }`
+
+const usersQuery = `query TandemUsers($after: String) {
+  users(first: 250, after: $after, includeDisabled: true) { nodes { id email } pageInfo { hasNextPage endCursor } }
+}`
+
+const labelsQuery = `query TandemLabels($after: String) {
+  issueLabels(first: 250, after: $after) { nodes { id name team { id } } pageInfo { hasNextPage endCursor } }
+}`
+
+type pageInfo struct {
+	HasNextPage bool   `json:"hasNextPage"`
+	EndCursor   string `json:"endCursor"`
+}
+
+type userPage struct {
+	Nodes    []struct{ ID, Email string } `json:"nodes"`
+	PageInfo pageInfo                     `json:"pageInfo"`
+}
+
+type labelPage struct {
+	Nodes []struct {
+		ID, Name string
+		Team     *struct{ ID string } `json:"team"`
+	} `json:"nodes"`
+	PageInfo pageInfo `json:"pageInfo"`
+}
 
 func (c *Client) load(ctx context.Context, teamKey string) error {
 	var out struct {
@@ -146,18 +172,38 @@ func (c *Client) load(ctx context.Context, teamKey string) error {
 				} `json:"nodes"`
 			} `json:"cycles"`
 		} `json:"team"`
-		Users struct {
-			Nodes []struct{ ID, Email string } `json:"nodes"`
-		} `json:"users"`
-		IssueLabels struct {
-			Nodes []struct {
-				ID, Name string
-				Team     *struct{ ID string } `json:"team"`
-			} `json:"nodes"`
-		} `json:"issueLabels"`
+		Users       userPage  `json:"users"`
+		IssueLabels labelPage `json:"issueLabels"`
 	}
 	if err := c.exec(ctx, "loading team "+teamKey, setupQuery, map[string]any{"team": teamKey}, &out); err != nil {
 		return err
+	}
+	// Workspaces with more users or labels than a page: read the rest.
+	for pi := out.Users.PageInfo; pi.HasNextPage && pi.EndCursor != ""; {
+		var more struct {
+			Users userPage `json:"users"`
+		}
+		if err := c.exec(ctx, "loading linear users", usersQuery, map[string]any{"after": pi.EndCursor}, &more); err != nil {
+			return err
+		}
+		if more.Users.PageInfo.EndCursor == pi.EndCursor {
+			return fmt.Errorf("loading linear users: page cursor %q does not advance", pi.EndCursor)
+		}
+		out.Users.Nodes = append(out.Users.Nodes, more.Users.Nodes...)
+		pi = more.Users.PageInfo
+	}
+	for pi := out.IssueLabels.PageInfo; pi.HasNextPage && pi.EndCursor != ""; {
+		var more struct {
+			IssueLabels labelPage `json:"issueLabels"`
+		}
+		if err := c.exec(ctx, "loading linear labels", labelsQuery, map[string]any{"after": pi.EndCursor}, &more); err != nil {
+			return err
+		}
+		if more.IssueLabels.PageInfo.EndCursor == pi.EndCursor {
+			return fmt.Errorf("loading linear labels: page cursor %q does not advance", pi.EndCursor)
+		}
+		out.IssueLabels.Nodes = append(out.IssueLabels.Nodes, more.IssueLabels.Nodes...)
+		pi = more.IssueLabels.PageInfo
 	}
 	c.viewerID, c.viewerEmail = out.Viewer.ID, out.Viewer.Email
 	c.teamID, c.teamKey = out.Team.ID, out.Team.Key

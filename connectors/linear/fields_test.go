@@ -255,3 +255,25 @@ func TestMissingParent(t *testing.T) {
 		t.Fatalf("create with a missing parent: %v", err)
 	}
 }
+
+// TestCatalogPages: a workspace with more labels than a page: every one
+// is known after New.
+func TestCatalogPages(t *testing.T) {
+	s := start(t, sandbox.Options{SeedIssues: -1})
+	first, err := connect(t, s, sandbox.BotKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := range 260 {
+		if _, err := first.createLabel(t.Context(), "L"+strconv.Itoa(k)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := connect(t, s, sandbox.BotKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.cat.labels) != 4+260 || c.Project(backlog.Labels, "l0\nl259") != "L0\nL259" {
+		t.Fatalf("%d labels known", len(c.cat.labels))
+	}
+}
