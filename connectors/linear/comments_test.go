@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -177,6 +179,9 @@ func TestCommentWebhooks(t *testing.T) {
 			t.Fatalf("update without the old body: %s", d.body)
 		}
 		actions[env.Action] = true
+		if env.Action == "create" {
+			sameKeys(t, d.body, "comment_create.json")
+		}
 		del, err := c.ParseWebhook(d.h, d.body, time.Now())
 		if err != nil || len(del.Refs) != 1 || del.Refs[0].ID != v.ID {
 			t.Fatalf("parsed %+v %v", del, err)
@@ -184,5 +189,31 @@ func TestCommentWebhooks(t *testing.T) {
 	}
 	if !actions["create"] || !actions["update"] || !actions["remove"] {
 		t.Fatalf("actions %v", actions)
+	}
+}
+
+// sameKeys checks that the data of a sandbox delivery has every key the
+// real fixture's data has (not checked when the fixtures are not beside
+// the clone).
+func sameKeys(t *testing.T, body []byte, fixture string) {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(fixturesDir, fixture))
+	if err != nil {
+		t.Log("no fixture " + fixture + ": key check skipped")
+		return
+	}
+	var real, ours struct {
+		Data map[string]any `json:"data"`
+	}
+	if err := json.Unmarshal(raw, &real); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(body, &ours); err != nil {
+		t.Fatal(err)
+	}
+	for k := range real.Data {
+		if _, ok := ours.Data[k]; !ok {
+			t.Errorf("sandbox %s payload lacks data.%s", fixture, k)
+		}
 	}
 }

@@ -13,6 +13,8 @@
 //
 // Modelled: organization, viewer, users, one team (key Options.TeamKey) with
 // six workflow states, workspace labels and one team label ("Backend"),
+// comment threads (parentId on commentCreate, one level deep as in Linear;
+// parent, parentId, children; replies carry data.parentId in webhooks),
 // three cycles with numbers and dates (1 and 2 unnamed, as automatic
 // cycles are; 3 named "Hardening"), one project ("Q4 Launch", every third
 // seeded issue; IssueFilter.project, projectId on create and update), the

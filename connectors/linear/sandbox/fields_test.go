@@ -84,3 +84,29 @@ func TestCyclesAndProjects(t *testing.T) {
 		t.Fatalf("unknown project: %s", r.Raw)
 	}
 }
+
+// TestCommentReplies: a reply carries its thread root (parent, parentId,
+// the root's children); a reply to a reply joins the root's thread.
+func TestCommentReplies(t *testing.T) {
+	s := newTest(t, Options{})
+	create := `mutation($in: CommentCreateInput!) { commentCreate(input: $in) { success comment { id parentId parent { id } } } }`
+	d := mustOK(t, post(t, s, BotKey, create, map[string]any{"in": map[string]any{"issueId": "ENG-1", "body": "root"}}))
+	root := dig(d, "commentCreate", "comment", "id").(string)
+	if dig(d, "commentCreate", "comment", "parentId") != nil {
+		t.Fatalf("a root with a parent: %v", d)
+	}
+	d = mustOK(t, post(t, s, BotKey, create, map[string]any{"in": map[string]any{"issueId": "ENG-1", "body": "reply", "parentId": root}}))
+	reply := dig(d, "commentCreate", "comment", "id").(string)
+	d = mustOK(t, post(t, s, BotKey, create, map[string]any{"in": map[string]any{"issueId": "ENG-1", "body": "reply 2", "parentId": reply}}))
+	if dig(d, "commentCreate", "comment", "parentId") != root || dig(d, "commentCreate", "comment", "parent", "id") != root {
+		t.Fatalf("reply to a reply: %v", d)
+	}
+	d = mustOK(t, post(t, s, BotKey, `query($id: String!) { comment(id: $id) { children { nodes { id } } } }`, map[string]any{"id": root}))
+	if n := len(dig(d, "comment", "children", "nodes").([]any)); n != 2 {
+		t.Fatalf("children %d", n)
+	}
+	r := post(t, s, BotKey, create, map[string]any{"in": map[string]any{"issueId": "ENG-2", "body": "x", "parentId": root}})
+	if len(r.Errors) == 0 {
+		t.Fatal("a reply on another issue's thread")
+	}
+}

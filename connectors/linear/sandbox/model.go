@@ -123,6 +123,7 @@ type comment struct {
 	id, body             string
 	user                 *user
 	issue                *issue
+	parent               *comment // a reply's thread root; nil for a top-level comment
 	createdAt, updatedAt time.Time
 	editedAt             *time.Time
 }

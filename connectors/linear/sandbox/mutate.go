@@ -401,6 +401,18 @@ func (s *Server) createComment(actor *user, in map[string]any) (*comment, error)
 		id = newID()
 	}
 	c := &comment{id: id, body: body, user: actor, issue: i, createdAt: now, updatedAt: now}
+	if pid, ok := argStr(in, "parentId"); ok && pid != "" {
+		p := s.w.comment(pid)
+		if p == nil || p.issue != i {
+			return nil, notFound("Comment")
+		}
+		// Linear threads are one level deep: a reply to a reply joins
+		// the root's thread.
+		for p.parent != nil {
+			p = p.parent
+		}
+		c.parent = p
+	}
 	s.w.comments = append(s.w.comments, c)
 	s.w.syncID()
 	s.emitComment("create", c, actor, nil, now)

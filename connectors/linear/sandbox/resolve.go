@@ -884,7 +884,7 @@ func (o *commentObj) TypeName() string { return "Comment" }
 func (o *commentObj) sortKey() (string, time.Time, time.Time) {
 	return o.c.id, o.c.createdAt, o.c.updatedAt
 }
-func (o *commentObj) Field(name string, _ map[string]any) (any, error) {
+func (o *commentObj) Field(name string, args map[string]any) (any, error) {
 	c := o.c
 	switch name {
 	case "id":
@@ -897,6 +897,24 @@ func (o *commentObj) Field(name string, _ map[string]any) (any, error) {
 		return o.issueObj(c.issue), nil
 	case "issueId":
 		return c.issue.id, nil
+	case "parent":
+		if c.parent == nil {
+			return nil, nil
+		}
+		return &commentObj{o.view, c.parent}, nil
+	case "parentId":
+		if c.parent == nil {
+			return nil, nil
+		}
+		return c.parent.id, nil
+	case "children":
+		var base []*comment
+		for _, x := range o.s.w.comments {
+			if x.parent == c {
+				base = append(base, x)
+			}
+		}
+		return o.commentsConn(base, args)
 	case "createdAt":
 		return c.createdAt, nil
 	case "updatedAt":

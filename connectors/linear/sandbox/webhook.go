@@ -83,6 +83,9 @@ func (s *Server) commentPayload(c *comment) map[string]any {
 	if c.user != nil {
 		d["user"] = map[string]any{"id": c.user.id, "name": c.user.name}
 	}
+	if c.parent != nil { // only replies carry parentId (see the reply fixture)
+		d["parentId"] = c.parent.id
+	}
 	return d
 }
 
