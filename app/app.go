@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -34,6 +35,9 @@ type Options struct {
 	// SelfRegister registers the webhooks at the daemon's own listen
 	// address when no public URL is configured (demo, tests).
 	SelfRegister bool
+	// Progress, when set (a terminal), shows the initial backfill as a line
+	// rewritten in place; without it progress goes to the log.
+	Progress io.Writer
 	// Wrap, when set, wraps each connector the syncer uses (tests inject
 	// faults and crashes with it).
 	Wrap func(connectors.Connector) connectors.Connector
@@ -173,6 +177,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	if a.Order != nil {
 		a.Daemon.Order = a.Order
 	}
+	a.Daemon.Progress = opts.Progress
 	a.Daemon.OnPass = func(_ string, err error, _ time.Duration) { a.Metrics.Pass(err) }
 	return a, nil
 }

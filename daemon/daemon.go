@@ -58,6 +58,12 @@ type Daemon struct {
 	RetainAge   time.Duration
 	RetainCount int
 	PruneEvery  time.Duration
+	// Progress, when set (a terminal), shows the initial backfill's
+	// progress as one line rewritten in place; otherwise it is logged.
+	Progress io.Writer
+	// ProgressEvery is how often backfill progress is reported (default
+	// 2 s).
+	ProgressEvery time.Duration
 	// OnPass, when set, is told about every pass and its outcome.
 	OnPass func(key string, err error, took time.Duration)
 	// DedupeTTL is how long a webhook delivery id is remembered (default
@@ -68,6 +74,9 @@ type Daemon struct {
 	q     *queue
 	ready atomic.Bool
 	stats Stats
+	// fullJira and fullLinear are set once a side's poller has read a
+	// round to its last page.
+	fullJira, fullLinear atomic.Bool
 }
 
 // Stats are running counters, read with Snapshot.
@@ -145,6 +154,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	for _, s := range []Side{d.Jira, d.Linear} {
 		wg.Go(func() { d.poll(ctx, s.Conn) })
 	}
+	wg.Go(func() {
+		d.progress(ctx, d.ProgressEvery, func() bool { return d.fullJira.Load() && d.fullLinear.Load() })
+	})
 	if p, ok := d.State.(store.ConflictPruner); ok && (d.RetainAge > 0 || d.RetainCount > 0) {
 		wg.Go(func() { d.prune(ctx, p) })
 	}
@@ -337,6 +349,11 @@ func (d *Daemon) pollOnce(ctx context.Context, c connectors.Connector) (bool, er
 		}
 	}
 	if !page.More {
+		if c.Side() == backlog.Jira {
+			d.fullJira.Store(true)
+		} else {
+			d.fullLinear.Store(true)
+		}
 		// Rank moves are not always visible as changes: check the order
 		// after every full poll round.
 		if err := d.EnqueueOrder(ctx); err != nil {

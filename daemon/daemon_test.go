@@ -299,3 +299,45 @@ func TestRetentionDropsOnlySettled(t *testing.T) {
 		}
 	}
 }
+
+// TestBackfillProgress: the first rounds' work is reported while it runs
+// and once when it is done.
+func TestBackfillProgress(t *testing.T) {
+	st := openStore(t)
+	ctx := t.Context()
+	var refs []backlog.Ref
+	for i := range 30 {
+		refs = append(refs, backlog.Ref{Side: backlog.Jira, ID: fmt.Sprint(i)})
+	}
+	jira := &pager{side: backlog.Jira, pages: map[string]connectors.Page{"": {Refs: refs, Next: "end"}}}
+	rec := &recorder{}
+	var out strings.Builder
+	var mu sync.Mutex
+	d := newDaemon(t, st, rec, jira, nil)
+	d.Progress = writerFunc(func(p []byte) (int, error) { mu.Lock(); defer mu.Unlock(); return out.Write(p) })
+	d.ProgressEvery = 5 * time.Millisecond
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { d.Run(runCtx); close(done) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		mu.Lock()
+		finished := strings.Contains(out.String(), "synced in")
+		mu.Unlock()
+		if finished {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	mu.Lock()
+	defer mu.Unlock()
+	if !strings.Contains(out.String(), "backfill: 30 synced in") {
+		t.Fatalf("progress output %q", out.String())
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }

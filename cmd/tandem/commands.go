@@ -71,7 +71,13 @@ func cmdRun(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	log := logger(stderr, cfg.LogLevel)
-	a, err := app.New(ctx, cfg, app.Options{Log: log})
+	opts := app.Options{Log: log}
+	if f, ok := stderr.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			opts.Progress = stderr
+		}
+	}
+	a, err := app.New(ctx, cfg, opts)
 	if err != nil {
 		return err
 	}
