@@ -1,11 +1,18 @@
 // Package jira is Tandem's connector to one Jira Cloud project, built on
 // go-jira (REST v2, where rich text is wiki markup). It implements
 // connectors.Connector, connectors.Webhooks, connectors.Registrar,
-// connectors.Orderer and connectors.History.
+// connectors.Orderer, connectors.History and connectors.Commenter, and
+// offers Metadata for `tandem config check`.
 //
 // It owns: the mapping between Jira issues and backlog.Item (mapping.go:
 // wiki markup ⇄ Markdown through package wiki, statuses by name then by
-// category, the five Jira priorities), polling with a JQL cursor on
+// category, the five Jira priorities, labels Jira can hold, the story
+// points field, due date, the Cloud parent field), assignees (users.go:
+// accountId ⇄ email through Config.Users overrides and the project's
+// assignable users, never a guess), sprints by name (sprint.go: the
+// Sprint field read, the Agile sprint and backlog calls written), comments
+// (comments.go), the Config.JQL scope (ANDed to the project in Changed and
+// Order; not in twin recovery, which must find every twin), polling with a JQL cursor on
 // `updated` (minute precision, one-minute overlap), idempotent creation
 // through the `tandem.origin` issue property (read back from a search of the
 // bot's own recent creations, since Jira only lets JQL search properties an
