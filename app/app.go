@@ -122,6 +122,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	a.Jira, err = jira.New(ctx, jira.Config{
 		URL: cfg.JiraURL, Email: cfg.JiraEmail, Token: cfg.JiraToken, Project: cfg.JiraProject,
 		WebhookSecret: cfg.JiraWebhookSecret, HTTPClient: client(backlog.Jira, &a.jiraHealth), Log: opts.Log,
+		Users: jiraUsers(cfg.Mapping), EstimateField: cfg.Mapping.Jira.StoryPointsField, JQL: cfg.Mapping.Jira.JQL,
 	})
 	if err != nil {
 		st.Close()
@@ -130,6 +131,8 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	a.Linear, err = linear.New(ctx, linear.Config{
 		URL: cfg.LinearURL, APIKey: cfg.LinearAPIKey, Team: cfg.LinearTeam,
 		WebhookSecret: cfg.LinearWebhookSecret, HTTPClient: client(backlog.Linear, &a.linearHealth), Logger: opts.Log,
+		Users: linearUsers(cfg.Mapping), CreateLabels: cfg.Mapping.Linear.CreateLabels,
+		Labels: cfg.Mapping.Linear.Labels, Project: cfg.Mapping.Linear.Project,
 	})
 	if err != nil {
 		st.Close()
@@ -282,6 +285,26 @@ func directions(m map[backlog.Field]string) map[backlog.Field]reconcile.Directio
 	out := make(map[backlog.Field]reconcile.Direction, len(m))
 	for f, d := range m {
 		out[f] = reconcile.Direction(d)
+	}
+	return out
+}
+
+func jiraUsers(m config.Mapping) map[string]string {
+	out := map[string]string{}
+	for email, u := range m.Users {
+		if u.JiraAccountID != "" {
+			out[email] = u.JiraAccountID
+		}
+	}
+	return out
+}
+
+func linearUsers(m config.Mapping) map[string]string {
+	out := map[string]string{}
+	for email, u := range m.Users {
+		if u.LinearEmail != "" {
+			out[email] = u.LinearEmail
+		}
 	}
 	return out
 }

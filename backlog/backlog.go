@@ -74,8 +74,9 @@ const (
 // AllFields lists every field of the canonical model, in display order.
 var AllFields = []Field{Title, Description, Status, Priority, Assignee, Labels, Estimate, DueDate, Parent, Sprint, Comments, Rank}
 
-// SyncedFields are the fields the reconciler merges today.
-var SyncedFields = []Field{Title, Description, Status, Priority}
+// SyncedFields are the fields the reconciler merges (comments and rank
+// are synced by their own passes).
+var SyncedFields = []Field{Title, Description, Status, Priority, Assignee, Labels, Estimate, DueDate, Parent, Sprint}
 
 // Value is a field's canonical encoding. Each field documents its encoding on
 // the Item accessor; equal values mean equal content, so the merge compares

@@ -61,8 +61,7 @@ type UserMapping struct {
 // JiraMapping holds Jira-side settings.
 type JiraMapping struct {
 	JQL              string // extra scope filter, ANDed to the project
-	StoryPointsField string // custom field id of the estimate
-	SprintField      string // custom field id of the sprint
+	StoryPointsField string // custom field id of the estimate (default: found by name)
 }
 
 // LinearMapping holds Linear-side settings.
@@ -351,17 +350,13 @@ func (p mappingParser) jira(n *yaml.Node, m *Mapping) error {
 		switch k.Value {
 		case "jql":
 			m.Jira.JQL = v.Value
-		case "story_points_field", "sprint_field":
+		case "story_points_field":
 			if !strings.HasPrefix(v.Value, "customfield_") {
 				return p.errf(v, "jira.%s: %q is not a custom field id such as customfield_10016", k.Value, v.Value)
 			}
-			if k.Value == "sprint_field" {
-				m.Jira.SprintField = v.Value
-			} else {
-				m.Jira.StoryPointsField = v.Value
-			}
+			m.Jira.StoryPointsField = v.Value
 		default:
-			return p.errf(k, "unknown setting jira.%s (known: jql, story_points_field, sprint_field)", k.Value)
+			return p.errf(k, "unknown setting jira.%s (known: jql, story_points_field)", k.Value)
 		}
 	}
 	return nil

@@ -72,7 +72,10 @@ func (s *Syncer) Diff(ctx context.Context) (DiffReport, error) {
 						continue
 					}
 					jv, lv := j.Get(f), li.Get(f)
-					if jv != lv && (pj(f, lv) != jv || pl(f, jv) != lv) {
+					// In sync when either side's value is what the other
+					// holds once written there: a Linear "Backlog" shown as
+					// Jira's "To Do", a label Linear cannot hold.
+					if jv != lv && pj(f, lv) != jv && pl(f, jv) != lv {
 						d.Fields = append(d.Fields, FieldDiff{Field: f, Jira: jv, Linear: lv})
 					}
 				}
