@@ -178,6 +178,34 @@ func (s *Server) setField(is *issue, id string, raw json.RawMessage, ver int, cr
 		}
 		is.StoryPoints = np
 		return []changeItem{it}, ""
+	case SprintField:
+		var sp *sprint
+		if !isNull(raw) {
+			var id int
+			if err := json.Unmarshal(raw, &id); err != nil {
+				return nil, "Number value expected as the Sprint id."
+			}
+			if sp = s.sprintByID(id); sp == nil {
+				return nil, fmt.Sprintf("Sprint with id %d does not exist.", id)
+			}
+			if sp.State == SprintClosed {
+				return nil, "Issue can be assigned only active or future sprints."
+			}
+		}
+		if is.Type.Hierarchy < 0 {
+			return nil, "Sub-tasks are in the sprint of their parent."
+		}
+		next := slices.DeleteFunc(slices.Clone(is.Sprints), func(x *sprint) bool { return x.State != SprintClosed })
+		if sp != nil {
+			next = append(next, sp)
+		}
+		if slices.Equal(next, is.Sprints) {
+			return nil, ""
+		}
+		fromIDs, fromNames := sprintIDs(is.Sprints)
+		toIDs, toNames := sprintIDs(next)
+		is.Sprints = next
+		return []changeItem{{Field: "Sprint", FieldType: "custom", FieldID: SprintField, From: sp2(fromIDs), FromString: sp2(fromNames), To: sp2(toIDs), ToString: sp2(toNames)}}, ""
 	case "issuetype":
 		var ref struct{ ID, Name string }
 		if err := json.Unmarshal(raw, &ref); err != nil {
@@ -305,6 +333,7 @@ type editRequest struct {
 func (s *Server) applyEdit(is *issue, req editRequest, ver int, creating bool) ([]changeItem, error) {
 	work := *is
 	work.Labels = slices.Clone(is.Labels)
+	work.Sprints = slices.Clone(is.Sprints)
 	var items []changeItem
 	errs := map[string]string{}
 	keys := make([]string, 0, len(req.Fields))

@@ -376,6 +376,18 @@ func (p *parser) parseClause() (pred, error) {
 	var vals []operand
 	switch op {
 	case "in", "not in":
+		if p.peek().kind == tWord {
+			// A list function: sprint in openSprints().
+			v, err := p.parseOperand()
+			if err != nil {
+				return nil, err
+			}
+			if !v.fn {
+				return nil, jqlErrf("Error in the JQL Query: Expecting '(' but got '%s'. (line 1, character %d)", v.text, v.pos)
+			}
+			vals = []operand{v}
+			break
+		}
 		if t := p.next(); t.kind != tLParen {
 			return nil, jqlErrf("Error in the JQL Query: Expecting '(' but got '%s'. (line 1, character %d)", t, t.pos)
 		}
@@ -648,6 +660,79 @@ func (s *Server) clause(p *parser, field, op string, vals []operand) (pred, erro
 			ids = append(ids, t.ID)
 		}
 		return negate(op, func(is *issue) tri { return b2t(slices.Contains(ids, is.Type.ID)) }), nil
+	case "sprint", "cf[10020]", SprintField:
+		if err := opsAllowed(field, op, eqEmpty...); err != nil {
+			return nil, err
+		}
+		var match []func(*sprint) bool
+		for _, v := range vals {
+			switch {
+			case v.empty:
+			case v.fn && v.text == "opensprints":
+				match = append(match, func(sp *sprint) bool { return sp.State != SprintClosed })
+			case v.fn && v.text == "closedsprints":
+				match = append(match, func(sp *sprint) bool { return sp.State == SprintClosed })
+			case v.fn && v.text == "futuresprints":
+				match = append(match, func(sp *sprint) bool { return sp.State == SprintFuture })
+			case v.fn:
+				return nil, jqlErrf("Unable to find JQL function '%s()'.", v.text)
+			default:
+				var want *sprint
+				if id, err := strconv.Atoi(v.text); err == nil {
+					want = s.sprintByID(id)
+				}
+				if want == nil {
+					want = s.sprintByName(v.text)
+				}
+				if want == nil {
+					return nil, jqlErrf("The value '%s' does not exist for the field 'sprint'.", v.text)
+				}
+				match = append(match, func(sp *sprint) bool { return sp == want })
+			}
+		}
+		return negate(op, func(is *issue) tri {
+			if is.Type.Hierarchy < 0 && is.Parent != nil {
+				is = is.Parent
+			}
+			if op == "is" || op == "is not" {
+				return b2t(len(is.Sprints) == 0)
+			}
+			if len(is.Sprints) == 0 {
+				return unknown
+			}
+			for _, sp := range is.Sprints {
+				for _, m := range match {
+					if m(sp) {
+						return yes
+					}
+				}
+			}
+			return no
+		}), nil
+	case "parent":
+		if err := opsAllowed(field, op, eqEmpty...); err != nil {
+			return nil, err
+		}
+		var ids []int
+		for _, v := range vals {
+			if v.empty {
+				continue
+			}
+			is := s.lookup(v.text)
+			if is == nil {
+				return nil, jqlErrf("The value '%s' does not exist for the field 'parent'.", v.text)
+			}
+			ids = append(ids, is.ID)
+		}
+		return negate(op, func(is *issue) tri {
+			if op == "is" || op == "is not" {
+				return b2t(is.Parent == nil)
+			}
+			if is.Parent == nil {
+				return unknown
+			}
+			return b2t(slices.Contains(ids, is.Parent.ID))
+		}), nil
 	case "labels":
 		if err := opsAllowed(field, op, eqEmpty...); err != nil {
 			return nil, err

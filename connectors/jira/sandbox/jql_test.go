@@ -138,6 +138,7 @@ func FuzzJQL(f *testing.F) {
 		`issue.property[tandem.origin].id = "x"`, `(a = b OR (c in (d, "e")))`, `NOT NOT status = Done`,
 		`labels is not EMPTY ORDER BY Rank`, `updated > -5m`, `"`, `((((`, `key in (`, `cf[10019] = 1`,
 		`summary ~ "a\"b"`, "project = TAN order by key desc, id asc",
+		"sprint in openSprints() AND parent is EMPTY", `sprint not in (2, "TAN Sprint 3")`, "parent in (TAN-9)",
 	} {
 		f.Add(seed)
 	}

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"net/url"
 	"slices"
 	"testing"
 )
@@ -115,5 +116,48 @@ func TestAssignableUsers(t *testing.T) {
 	}
 	if _, v, _ := c.do("GET", "/rest/api/2/user/assignable/search?project=TAN&query=bob@", nil); len(v.([]any)) != 0 {
 		t.Errorf("hidden email matched: %v", v)
+	}
+}
+
+// TestSprintFieldAndJQL: the Sprint field takes a sprint id in an edit,
+// and JQL finds issues by sprint and parent.
+func TestSprintFieldAndJQL(t *testing.T) {
+	s, c := newTestServer(t, Options{})
+	if code, v, _ := c.do("PUT", "/rest/api/2/issue/TAN-4", map[string]any{"fields": map[string]any{SprintField: 2}}); code != 204 {
+		t.Fatalf("set sprint by field: %d %v", code, v)
+	}
+	if code, _, _ := c.do("PUT", "/rest/api/2/issue/TAN-5", map[string]any{"fields": map[string]any{SprintField: 1}}); code != 400 {
+		t.Errorf("closed sprint by field answered %d", code)
+	}
+	if err := s.UserEdit("alice@example.com", "TAN-5", map[string]any{"parent": map[string]string{"key": "TAN-9"}}); err != nil {
+		t.Fatal(err)
+	}
+	keys := func(jql string) []string {
+		t.Helper()
+		code, v, _ := c.do("GET", "/rest/api/2/search/jql?fields=summary&jql="+url.QueryEscape(jql), nil)
+		if code != 200 {
+			t.Fatalf("%s: %d %v", jql, code, v)
+		}
+		var out []string
+		for _, is := range get(v, "issues").([]any) {
+			out = append(out, get(is, "key").(string))
+		}
+		slices.Sort(out)
+		return out
+	}
+	for jql, want := range map[string][]string{
+		"sprint in openSprints()":   {"TAN-4"},
+		`sprint = "TAN Sprint 2"`:   {"TAN-4"},
+		"sprint = 2":                {"TAN-4"},
+		"sprint in futureSprints()": nil,
+		"parent = TAN-9":            {"TAN-5"},
+		"project = TAN AND sprint is EMPTY AND parent is not EMPTY": {"TAN-5"},
+	} {
+		if got := keys(jql); !slices.Equal(got, want) {
+			t.Errorf("%s: %v, want %v", jql, got, want)
+		}
+	}
+	if code, _, _ := c.do("GET", "/rest/api/2/search/jql?jql="+url.QueryEscape(`sprint = "Nope"`), nil); code != 400 {
+		t.Errorf("unknown sprint answered %d", code)
 	}
 }
