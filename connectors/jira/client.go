@@ -194,7 +194,11 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		}
 	}
 	if err := c.loadUsers(ctx); err != nil {
-		return nil, err
+		if !connectors.IsPermanent(err) {
+			return nil, err
+		}
+		// Without the right to list users, only Config.Users maps people.
+		c.logger().Warn("jira: cannot list assignable users; only the users mapping assigns people", "project", c.projectKey, "err", err)
 	}
 	if c.sprintField != "" {
 		if err := c.loadSprints(ctx); err != nil {

@@ -392,3 +392,40 @@ func TestFieldChangeShortPages(t *testing.T) {
 		}
 	}
 }
+
+// TestFieldChangeNewFields: the changelog items the new fields leave in
+// Jira (IssueParentAssociation without a fieldId, the Sprint and story
+// points custom fields, labels, assignee, due date) are found.
+func TestFieldChangeNewFields(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)}
+	e := newEnv(t, sandbox.Options{Now: clk.now})
+	id := mustIssue(t, e, "TAN-4").ID
+	epic := mustIssue(t, e, "TAN-9").ID
+	at := map[backlog.Field]time.Time{}
+	for _, step := range []struct {
+		f backlog.Field
+		v backlog.Value
+	}{
+		{backlog.Parent, backlog.Value(epic)},
+		{backlog.Sprint, "TAN Sprint 2"},
+		{backlog.Estimate, "21"},
+		{backlog.Labels, "+new"},
+		{backlog.Assignee, "carol@example.com"},
+		{backlog.DueDate, "2027-03-03"},
+	} {
+		clk.advance(time.Minute)
+		at[step.f] = clk.now()
+		if err := e.c.Apply(ctx(t), id, backlog.Patch{step.f: step.v}); err != nil {
+			t.Fatalf("%s: %v", step.f, err)
+		}
+	}
+	for f, when := range at {
+		wantChange(t, e, id, f, backlog.Change{At: when, By: sandbox.BotEmail})
+	}
+	// A parent removed by a person counts too.
+	clk.advance(time.Minute)
+	if err := e.sb.UserEdit("bob@example.com", id, map[string]any{"parent": nil}); err != nil {
+		t.Fatal(err)
+	}
+	wantChange(t, e, id, backlog.Parent, backlog.Change{At: clk.now(), By: "bob@example.com"})
+}
