@@ -863,17 +863,9 @@ func (c *Client) Apply(ctx context.Context, id string, p backlog.Patch) error {
 			return connectors.Permanent(fmt.Errorf("jira: writing field %s is not supported", f))
 		}
 	}
-	if len(fields) > 0 || len(update) > 0 {
-		body := map[string]any{}
-		if len(fields) > 0 {
-			body["fields"] = fields
-		}
-		if len(update) > 0 {
-			body["update"] = update
-		}
-		if err := c.call(ctx, "editing jira issue "+id, http.MethodPut, "rest/api/2/issue/"+url.PathEscape(id), body, nil); err != nil {
-			return err
-		}
+	refused, err := c.edit(ctx, id, fields, update)
+	if err != nil {
+		return err
 	}
 	if hasSprint {
 		if err := c.refreshSprints(ctx); err != nil {
@@ -884,9 +876,55 @@ func (c *Client) Apply(ctx context.Context, id string, p backlog.Patch) error {
 		}
 	}
 	if hasStatus {
-		return c.moveTo(ctx, id, statusVal)
+		if err := c.moveTo(ctx, id, statusVal); err != nil {
+			return err
+		}
 	}
-	return nil
+	return refused
+}
+
+// edit sends one edit of fields and update operations. When Jira refuses
+// some of them (a parent outside the hierarchy, an account that cannot be
+// assigned), the others are sent again without them, so that one field
+// Jira cannot hold does not block the rest; refused is then a permanent
+// error naming what was refused.
+func (c *Client) edit(ctx context.Context, id string, fields, update map[string]any) (refused error, err error) {
+	send := func() error {
+		if len(fields) == 0 && len(update) == 0 {
+			return nil
+		}
+		body := map[string]any{}
+		if len(fields) > 0 {
+			body["fields"] = fields
+		}
+		if len(update) > 0 {
+			body["update"] = update
+		}
+		return c.call(ctx, "editing jira issue "+id, http.MethodPut, "rest/api/2/issue/"+url.PathEscape(id), body, nil)
+	}
+	err = send()
+	if err == nil || !connectors.IsPermanent(err) || errors.Is(err, connectors.ErrNotFound) {
+		return nil, err
+	}
+	// Jira names refused fields as "<id>: <message>" (see jiraMessages).
+	var bad []string
+	for _, m := range []map[string]any{fields, update} {
+		for k := range m {
+			if strings.Contains(err.Error(), k+": ") {
+				bad = append(bad, k)
+				delete(m, k)
+			}
+		}
+	}
+	if len(bad) == 0 || len(fields)+len(update) == 0 {
+		return nil, err
+	}
+	slices.Sort(bad)
+	c.logger().Warn("jira refused some fields; writing the others", "jira", id, "refused", strings.Join(bad, ","), "err", err)
+	if err := send(); err != nil {
+		return nil, err
+	}
+	return connectors.Permanent(fmt.Errorf("jira issue %s kept its %s: %w", id, strings.Join(bad, ", "), err)), nil
 }
 
 func nonNilStrings(l []string) []string {

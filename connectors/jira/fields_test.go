@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/tandem-sync/tandem/backlog"
+	"github.com/tandem-sync/tandem/connectors"
 	"github.com/tandem-sync/tandem/connectors/jira/sandbox"
 )
 
@@ -337,5 +338,30 @@ func TestCreateAllFields(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestApplyRefusedField: a parent Jira's hierarchy refuses does not keep
+// the other fields of the patch from being written; Apply reports the
+// refusal as permanent.
+func TestApplyRefusedField(t *testing.T) {
+	e := newEnv(t, sandbox.Options{})
+	other, _ := e.sb.Issue("TAN-4") // a story: not a valid parent of a story
+	id, _, _ := e.sb.UserCreate("alice@example.com", map[string]any{"summary": "before"})
+	e.sb.ResetCounts()
+	err := e.c.Apply(ctx(t), id, backlog.Patch{backlog.Title: "after", backlog.Parent: backlog.Value(other.ID), backlog.Estimate: "3"})
+	if !connectors.IsPermanent(err) || !strings.Contains(err.Error(), "parent") {
+		t.Fatalf("refused parent: %v", err)
+	}
+	v, _ := e.sb.Issue(id)
+	if v.Summary != "after" || v.Parent != "" || v.StoryPoints == nil || *v.StoryPoints != 3 {
+		t.Errorf("after a refused parent: %+v", v)
+	}
+	if n := e.sb.Requests(sandbox.BotEmail).ByOperation["PUT /rest/api/2/issue/{}"]; n != 2 {
+		t.Errorf("%d edits, want 2", n)
+	}
+	// A patch of only the refused field is the plain error.
+	if err := e.c.Apply(ctx(t), id, backlog.Patch{backlog.Parent: backlog.Value(other.ID)}); !connectors.IsPermanent(err) {
+		t.Errorf("parent alone: %v", err)
 	}
 }
