@@ -867,20 +867,30 @@ func (c *Client) Apply(ctx context.Context, id string, p backlog.Patch) error {
 	if err != nil {
 		return err
 	}
+	// A permanent failure of one step (a sub-task cannot change sprint)
+	// does not keep the next from running; transient ones end the Apply,
+	// which is safe to repeat.
+	perm := []error{refused}
 	if hasSprint {
 		if err := c.refreshSprints(ctx); err != nil {
 			return err
 		}
 		if err := c.moveToSprint(ctx, id, sprint); err != nil {
-			return err
+			if !connectors.IsPermanent(err) || errors.Is(err, connectors.ErrNotFound) {
+				return err
+			}
+			perm = append(perm, err)
 		}
 	}
 	if hasStatus {
 		if err := c.moveTo(ctx, id, statusVal); err != nil {
-			return err
+			if !connectors.IsPermanent(err) || errors.Is(err, connectors.ErrNotFound) {
+				return err
+			}
+			perm = append(perm, err)
 		}
 	}
-	return refused
+	return errors.Join(perm...)
 }
 
 // edit sends one edit of fields and update operations. When Jira refuses

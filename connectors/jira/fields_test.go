@@ -365,3 +365,21 @@ func TestApplyRefusedField(t *testing.T) {
 		t.Errorf("parent alone: %v", err)
 	}
 }
+
+// TestApplySubtaskSprint: a sub-task cannot change sprint; the status of
+// the same patch is still written and the refusal is permanent.
+func TestApplySubtaskSprint(t *testing.T) {
+	e := newEnv(t, sandbox.Options{})
+	story, _ := e.sb.Issue("TAN-3")
+	ref, err := e.c.Create(ctx(t), backlog.Item{Title: "sub", Parent: story.ID, Origin: backlog.Ref{Side: backlog.Linear, ID: "sub-1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = e.c.Apply(ctx(t), ref.ID, backlog.Patch{backlog.Sprint: "TAN Sprint 2", backlog.Status: "started:In Progress"})
+	if !connectors.IsPermanent(err) {
+		t.Fatalf("sprint of a sub-task: %v", err)
+	}
+	if v, _ := e.sb.Issue(ref.ID); v.Status != "In Progress" || v.Type != "Sub-task" {
+		t.Errorf("status not written after the refused sprint: %+v", v)
+	}
+}
