@@ -158,6 +158,12 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	if h, ok := any(a.Linear).(connectors.History); ok {
 		a.Syncer.LinearHistory = h
 	}
+	// Comments are mirrored when both connectors can.
+	jcm, jok := any(a.Jira).(connectors.Commenter)
+	lcm, lok := any(a.Linear).(connectors.Commenter)
+	if jok && lok {
+		a.Syncer.JiraComments, a.Syncer.LinearComments = jcm, lcm
+	}
 	if m := cfg.Mapping.OrderMaster; m == "jira" || m == "linear" {
 		jo, jok := any(a.Jira).(connectors.Orderer)
 		lo, lok := any(a.Linear).(connectors.Orderer)

@@ -27,9 +27,13 @@ type Syncer struct {
 	// Statuses maps Jira status names to Linear state names where they
 	// differ (mapping file).
 	Statuses map[string]string
-	LockTTL  time.Duration // default 30 s
-	Now      func() time.Time
-	Log      *slog.Logger
+	// JiraComments and LinearComments mirror comments when both are set
+	// (connectors.Commenter); NoComments turns that off.
+	JiraComments, LinearComments connectors.Commenter
+	NoComments                   bool
+	LockTTL                      time.Duration // default 30 s
+	Now                          func() time.Time
+	Log                          *slog.Logger
 	// JiraHistory and LinearHistory, when set, tell when each side changed
 	// a field (connectors.History), for conflict records and `newest`.
 	JiraHistory, LinearHistory connectors.History
@@ -343,11 +347,19 @@ func (s *Syncer) merge(ctx context.Context, lease store.Lease, link backlog.Link
 		return Result{}, err
 	}
 	var res Result
+	pairs, cw, err := s.syncComments(ctx, link, base[backlog.Comments])
+	res.Writes += cw
+	if err != nil {
+		return res, err
+	}
+	if pairs != "" {
+		out.Base[backlog.Comments] = pairs
+	}
 	if wait {
 		res.RequeueAfter = unresolvedRetry
 	}
 	if !out.Changed(base) && len(out.Conflicts) == 0 && len(settled) == 0 {
-		return res, nil
+		return res, nil // nothing to write (comments aside: cw counted above)
 	}
 	for _, c := range out.Conflicts {
 		id, err := s.State.AddConflict(ctx, c)

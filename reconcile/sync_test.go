@@ -330,7 +330,9 @@ func TestStatusNamesFromMapping(t *testing.T) {
 	ref := j.put(backlog.Item{Ref: backlog.Ref{ID: "1"}, Title: "A", Status: backlog.StatusValue{Name: "To Do", Category: backlog.CategoryTodo}})
 	mustSync(t, s, ref)
 	lid := backlog.TwinID("jira.example", "1")
-	j.edit("1", func(it *backlog.Item) { it.Status = backlog.StatusValue{Name: "Code Review", Category: backlog.CategoryStarted} })
+	j.edit("1", func(it *backlog.Item) {
+		it.Status = backlog.StatusValue{Name: "Code Review", Category: backlog.CategoryStarted}
+	})
 	mustSync(t, s, ref)
 	if li, _ := l.Get(t.Context(), lid); li.Status.Name != "In Review" {
 		t.Fatalf("linear status %q, want In Review", li.Status.Name)
@@ -342,7 +344,9 @@ func TestStatusNamesFromMapping(t *testing.T) {
 	}
 	l.edit(lid, func(it *backlog.Item) { it.Status = backlog.StatusValue{Name: "Todo", Category: backlog.CategoryTodo} })
 	mustSync(t, s, ref)
-	l.edit(lid, func(it *backlog.Item) { it.Status = backlog.StatusValue{Name: "In Review", Category: backlog.CategoryStarted} })
+	l.edit(lid, func(it *backlog.Item) {
+		it.Status = backlog.StatusValue{Name: "In Review", Category: backlog.CategoryStarted}
+	})
 	mustSync(t, s, ref)
 	if ji, _ := j.Get(t.Context(), "1"); ji.Status.Name != "Code Review" {
 		t.Fatalf("jira status %q, want Code Review", ji.Status.Name)
