@@ -1,0 +1,244 @@
+package config
+
+import (
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"pgregory.net/rapid"
+)
+
+func checkFacts() (JiraFacts, LinearFacts) {
+	j := JiraFacts{
+		Statuses: []JiraStatus{
+			{"To Do", "todo"}, {"In Progress", "started"}, {"In Review", "started"}, {"Done", "done"}, {"Won't Do", "canceled"},
+		},
+		Priorities: []string{"Highest", "High", "Medium", "Low", "Lowest", "Blocker"},
+		Users:      []JiraUser{{"acc-alice", "alice@example.com", "Alice"}, {"acc-bob", "", "Bob"}},
+		Fields: []JiraField{
+			{"customfield_10016", "Story Points", "number"}, {"customfield_10020", "Sprint", "array"}, {"customfield_10050", "Team", "string"},
+		},
+		Transitions: []JiraTransition{
+			{"To Do", "In Progress"}, {"In Progress", "In Review"}, {"In Progress", "To Do"}, {"In Review", "Done"},
+			{"Done", "To Do"}, {"Won't Do", "To Do"}, {"To Do", "Won't Do"},
+		},
+	}
+	l := LinearFacts{
+		States: []LinearState{
+			{"Backlog", "backlog"}, {"Todo", "unstarted"}, {"In Progress", "started"}, {"In Review", "started"},
+			{"Done", "completed"}, {"Canceled", "canceled"},
+		},
+		Labels:   []string{"Backend", "Bug", "Feature"},
+		Users:    []string{"alice@example.com", "bob@corp.example"},
+		Projects: []LinearProject{{"p1", "Q4 Launch"}, {"p2", "Dup"}, {"p3", "Dup"}},
+	}
+	return j, l
+}
+
+func goodMapping(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile("testdata/check-good.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// lineOf is the 1-based line holding s in text.
+func lineOf(t *testing.T, text, s string) int {
+	t.Helper()
+	for i, l := range strings.Split(text, "\n") {
+		if strings.Contains(l, s) {
+			return i + 1
+		}
+	}
+	t.Fatalf("%q not in the mapping", s)
+	return 0
+}
+
+func TestCheckGood(t *testing.T) {
+	m, err := ParseMapping("mapping.yaml", []byte(goodMapping(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, l := checkFacts()
+	if ps := Check(m, "mapping.yaml", j, l); len(ps) != 0 {
+		t.Fatalf("want no problems, got %v", ps)
+	}
+}
+
+// TestCheckBroken breaks one setting of the good file at a time: each
+// gives exactly one problem, on that setting's line, with a fix.
+func TestCheckBroken(t *testing.T) {
+	cases := []struct {
+		name     string
+		from, to string // replace in the good file
+		facts    func(*JiraFacts, *LinearFacts)
+		line     string // text of the line the problem is on; "" for none
+		warning  bool
+		msg, fix string
+	}{
+		{name: "jira status misspelt", from: "Won't Do: Canceled", to: "Code Reveiw: Canceled\n  Won't Do: Canceled", line: "Code Reveiw",
+			msg: `statuses: Jira has no status "Code Reveiw" (statuses: To Do, In Progress, In Review, Done, Won't Do)`, fix: "use one of those names"},
+		{name: "linear state missing", from: "To Do: Todo", to: "To Do: Ready", line: "To Do: Ready",
+			msg: `statuses.To Do: Linear has no state "Ready"`, fix: "map it to one of those states"},
+		{name: "unmapped status falls back", from: "  To Do: Todo\n", to: "", warning: true,
+			msg: `Jira status "To Do" has no Linear state of that name and no mapping; it falls back to "Todo" (the first unstarted state)`, fix: `add "To Do"`},
+		{name: "no state to fall back to", from: "  Won't Do: Canceled\n", to: "",
+			facts: func(_ *JiraFacts, l *LinearFacts) { l.States = l.States[:5] },
+			msg:   `Jira status "Won't Do" (canceled) has no Linear state of that name and the team has no canceled state`, fix: `add "Won't Do"`},
+		{name: "status unreachable", facts: func(j *JiraFacts, _ *LinearFacts) { j.Transitions = j.Transitions[:len(j.Transitions)-1] },
+			line: "Won't Do: Canceled", warning: true, msg: `no transition leads into Jira status "Won't Do"`, fix: "add a transition"},
+		{name: "jira priority missing", from: "Blocker: highest", to: "Critical: highest\n  Blocker: highest", line: "Critical",
+			msg: `priorities: Jira has no priority "Critical" (priorities: Highest, High, Medium, Low, Lowest, Blocker)`, fix: "use one of those names"},
+		{name: "unmapped non-standard priority", from: "priorities:\n  Blocker: highest\n", to: "", warning: true,
+			msg: `Jira priority "Blocker" is neither a standard name`, fix: `add "Blocker"`},
+		{name: "jira account missing", from: "jira: acc-bob", to: "jira: acc-nobody", line: "bob@example.com:",
+			msg: `users.bob@example.com: Jira has no assignable user with accountId "acc-nobody"`, fix: "accountId from the person's Jira profile"},
+		{name: "jira account found by email", from: "bob@example.com:\n    jira: acc-bob", to: "alice@example.com:\n    jira: acc-bob2", line: "alice@example.com:",
+			msg: `Jira has no assignable user with accountId "acc-bob2"`, fix: "alice@example.com's accountId is acc-alice"},
+		{name: "linear email missing", from: "linear: bob@corp.example", to: "linear: bob@example.com", line: "bob@example.com:",
+			msg: `users.bob@example.com: Linear has no user with email "bob@example.com"`, fix: "email the person signs in"},
+		{name: "story points field missing", from: "customfield_10016", to: "customfield_99999", line: "story_points_field",
+			msg: "jira.story_points_field: Jira has no custom field customfield_99999", fix: "customfield_10016 (Story Points)"},
+		{name: "story points field not a number", from: "customfield_10016", to: "customfield_10050", line: "story_points_field",
+			msg: "customfield_10050 (Team) is a string field, not a number field", fix: "use one of the number fields: customfield_10016 (Story Points)"},
+		{name: "linear label missing", from: "[Bug, Backend]", to: "[Bug, Frontend]", line: "labels:",
+			msg: `linear.labels: Linear has no label "Frontend" (labels: Backend, Bug, Feature)`, fix: "linear.create_labels: true"},
+		{name: "linear project missing", from: "project: Q4 Launch", to: "project: Q5 Launch", line: "project:",
+			msg: `linear.project: Linear has no project "Q5 Launch" (projects: Q4 Launch, Dup, Dup)`, fix: "project id"},
+		{name: "linear project ambiguous", from: "project: Q4 Launch", to: "project: dup", line: "project:",
+			msg: `linear.project: 2 projects are named "dup"`, fix: "project's id"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			text := goodMapping(t)
+			if tc.from != "" {
+				if !strings.Contains(text, tc.from) {
+					t.Fatalf("%q not in the good file", tc.from)
+				}
+				text = strings.Replace(text, tc.from, tc.to, 1)
+			}
+			m, err := ParseMapping("mapping.yaml", []byte(text))
+			if err != nil {
+				t.Fatal(err)
+			}
+			j, l := checkFacts()
+			if tc.facts != nil {
+				tc.facts(&j, &l)
+			}
+			ps := Check(m, "mapping.yaml", j, l)
+			if len(ps) != 1 {
+				t.Fatalf("want one problem, got %d: %v", len(ps), ps)
+			}
+			p := ps[0]
+			want := 0
+			if tc.line != "" {
+				want = lineOf(t, text, tc.line)
+			}
+			if p.Line != want || p.File != "mapping.yaml" || p.Warning != tc.warning {
+				t.Errorf("got %s:%d warning=%v, want line %d warning=%v", p.File, p.Line, p.Warning, want, tc.warning)
+			}
+			if !strings.Contains(p.Msg, tc.msg) || !strings.Contains(p.Fix, tc.fix) || p.Fix == "" {
+				t.Errorf("got %q\nwant message with %q and fix with %q", p.String(), tc.msg, tc.fix)
+			}
+		})
+	}
+}
+
+func TestCheckLabelsCreated(t *testing.T) {
+	m, err := ParseMapping("m.yaml", []byte("linear:\n  labels: [Frontend]\n  create_labels: true\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, l := checkFacts()
+	for _, p := range Check(m, "m.yaml", j, l) {
+		if strings.Contains(p.Msg, "linear.labels") {
+			t.Errorf("create_labels set, yet %s", p)
+		}
+	}
+}
+
+// TestCheckDefaults: without a file, Jira statuses Linear lacks are
+// warnings naming the state they fall back to; nothing is an error.
+func TestCheckDefaults(t *testing.T) {
+	j, l := checkFacts()
+	ps := Check(DefaultMapping(), "(defaults)", j, l)
+	var got []string
+	for _, p := range ps {
+		if !p.Warning || p.Line != 0 {
+			t.Errorf("want line-less warnings only, got %s", p)
+		}
+		got = append(got, p.String())
+	}
+	want := []string{
+		`(defaults): warning: statuses: Jira status "To Do" has no Linear state of that name and no mapping; it falls back to "Todo" (the first unstarted state) — fix: add "To Do": <a Linear state> under statuses if "Todo" is not meant`,
+		`(defaults): warning: statuses: Jira status "Won't Do" has no Linear state of that name and no mapping; it falls back to "Canceled" (the first canceled state) — fix: add "Won't Do": <a Linear state> under statuses if "Canceled" is not meant`,
+		`(defaults): warning: priorities: Jira priority "Blocker" is neither a standard name (Highest, High, Medium, Low, Lowest) nor mapped; it reads as none in Linear — fix: add "Blocker": <highest|high|medium|low|lowest|none> under priorities`,
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestCheckPartialWorkflow(t *testing.T) {
+	j, l := checkFacts()
+	// Nothing seen out of Won't Do: the workflow is not fully known, so
+	// In Review having no way in would be a guess.
+	j.Transitions = []JiraTransition{{"To Do", "In Progress"}, {"In Progress", "Done"}, {"In Review", "Done"}, {"Done", "To Do"}}
+	for _, p := range Check(DefaultMapping(), "", j, l) {
+		if strings.Contains(p.Msg, "no transition") {
+			t.Errorf("judged a partly known workflow: %s", p)
+		}
+	}
+}
+
+func TestSortProblems(t *testing.T) {
+	ps := []Problem{{Line: 0, Msg: "a"}, {Line: 9, Msg: "b"}, {Line: 3, Msg: "c"}, {Line: 0, Msg: "d"}, {Line: 3, Msg: "e"}}
+	SortProblems(ps)
+	var got string
+	for _, p := range ps {
+		got += p.Msg
+	}
+	if got != "cebad" {
+		t.Errorf("order %s, want cebad", got)
+	}
+}
+
+// TestCheckStatusesProperty: for any workflow pair, mapping every Jira
+// status to an existing Linear state leaves no status problem, and every
+// Jira status Linear lacks under defaults gives exactly one problem.
+func TestCheckStatusesProperty(t *testing.T) {
+	cats := []string{"todo", "started", "done", "canceled"}
+	types := []string{"backlog", "unstarted", "started", "completed", "canceled", "triage"}
+	rapid.Check(t, func(t *rapid.T) {
+		names := rapid.SliceOfNDistinct(rapid.SampledFrom([]string{"To Do", "Todo", "Doing", "In Progress", "Done", "QA", "Closed", "Backlog"}), 1, 6, rapid.ID[string]).Draw(t, "jira")
+		var j JiraFacts
+		for _, n := range names {
+			j.Statuses = append(j.Statuses, JiraStatus{n, rapid.SampledFrom(cats).Draw(t, "cat")})
+		}
+		lnames := rapid.SliceOfNDistinct(rapid.SampledFrom([]string{"Todo", "In Progress", "Done", "Canceled", "Review", "Backlog"}), 1, 6, rapid.ID[string]).Draw(t, "linear")
+		var l LinearFacts
+		for _, n := range lnames {
+			l.States = append(l.States, LinearState{n, rapid.SampledFrom(types).Draw(t, "type")})
+		}
+		missing := 0
+		for _, n := range names {
+			if !slices.Contains(lnames, n) {
+				missing++
+			}
+		}
+		if ps := Check(DefaultMapping(), "f", j, l); len(ps) != missing {
+			t.Fatalf("%d Jira statuses without a Linear namesake, %d problems: %v", missing, len(ps), ps)
+		}
+		m := DefaultMapping()
+		for i, n := range names {
+			m.Statuses[n] = lnames[i%len(lnames)]
+			m.Lines["statuses."+n] = i + 2
+		}
+		if ps := Check(m, "f", j, l); len(ps) != 0 {
+			t.Fatalf("fully mapped, yet %v", ps)
+		}
+	})
+}
