@@ -153,6 +153,9 @@ type Item struct {
 	// it mirrors. Connectors read it from their marker (a Jira issue
 	// property; a Linear id derived from the Jira id).
 	Origin Ref
+	// Archived is set on an item the tool keeps but has archived or
+	// trashed (Linear).
+	Archived bool
 }
 
 // Get returns the canonical encoding of field f.
@@ -426,6 +429,10 @@ type Link struct {
 	Created time.Time `json:"created"`
 	// Pending is set while the twin on Pending's side is being created.
 	Pending Side `json:"pending,omitempty"`
+	// Stopped says why the pair no longer syncs ("" while it does): an
+	// item left the scope, or was deleted or archived (and the mapping
+	// says to only mark it). The link is kept so syncing can resume.
+	Stopped string `json:"stopped,omitempty"`
 }
 
 // ID is the link's stable name: the Linear issue id.

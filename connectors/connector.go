@@ -151,3 +151,17 @@ type Commenter interface {
 	// DeleteComment removes a comment; an unknown one is not an error.
 	DeleteComment(ctx context.Context, issueID, commentID string) error
 }
+
+// Scoper is the optional capability of telling whether an item is in the
+// sync's scope (Jira: the project and the mapping's JQL; Linear: the team,
+// narrowed by labels or project).
+type Scoper interface {
+	InScope(ctx context.Context, it backlog.Item) (bool, error)
+}
+
+// Deleter is the optional capability of removing an item when its twin
+// was deleted and the mapping says to mirror deletions: Jira deletes the
+// issue, Linear archives it (Linear's archive can be undone).
+type Deleter interface {
+	Delete(ctx context.Context, id string) error
+}
