@@ -83,6 +83,8 @@ func TestToItemFields(t *testing.T) {
 		{"hidden email", `{"assignee":{"accountId":"acc-zed","displayName":"Zed"}}`, backlog.Snapshot{backlog.Assignee: ""}},
 		{"only closed sprints: the last completed", `{"customfield_10020":[{"id":3,"name":"B","state":"closed","completeDate":"2026-03-01T00:00:00.000Z"},{"id":1,"name":"A","state":"closed","completeDate":"2026-01-01T00:00:00.000Z"}]}`,
 			backlog.Snapshot{backlog.Sprint: "B"}},
+		{"legacy string form", `{"customfield_10020":["com.atlassian.greenhopper.service.sprint.Sprint@77c1[id=266,rapidViewId=174,state=CLOSED,name=GSC Sprint 26,startDate=2018-03-06T09:10:57.810-08:00,endDate=2018-03-19T09:10:00.000-07:00,completeDate=2018-03-20T07:07:14.478-07:00,sequence=266,goal=<null>]","com.atlassian.greenhopper.service.sprint.Sprint@59[id=518,rapidViewId=174,state=ACTIVE,name=Sprint 37, the one with commas,startDate=<null>,endDate=<null>,completeDate=<null>,sequence=518,goal=Scope, icons,]"]}`,
+			backlog.Snapshot{backlog.Sprint: "Sprint 37, the one with commas"}},
 		{"future after closed", `{"customfield_10020":[{"id":1,"name":"A","state":"closed"},{"id":3,"name":"Next","state":"future"}]}`,
 			backlog.Snapshot{backlog.Sprint: "Next"}},
 	} {
@@ -113,7 +115,7 @@ func TestToItemFields(t *testing.T) {
 // FuzzReadSprint: any Sprint field value parses or fails cleanly, and the
 // pick is one of the listed names.
 func FuzzReadSprint(f *testing.F) {
-	for _, s := range []string{`null`, `[]`, `[{"id":1,"name":"A","state":"active","boardId":1}]`, `[{"name":"A","state":"closed"},{"name":"B","state":"future"}]`, `"x"`, `[1]`, `{}`} {
+	for _, s := range []string{`null`, `[]`, `[{"id":1,"name":"A","state":"active","boardId":1}]`, `[{"name":"A","state":"closed"},{"name":"B","state":"future"}]`, `["X@1[id=1,state=ACTIVE,name=N, n,startDate=<null>]"]`, `"x"`, `[1]`, `{}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {

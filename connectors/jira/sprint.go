@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -153,9 +154,26 @@ func readSprint(raw json.RawMessage) (string, error) {
 	if len(raw) == 0 || string(raw) == "null" {
 		return "", nil
 	}
-	var sps []wireSprint
-	if err := json.Unmarshal(raw, &sps); err != nil {
+	var elems []json.RawMessage
+	if err := json.Unmarshal(raw, &elems); err != nil {
 		return "", fmt.Errorf("reading the sprint field: %w", err)
+	}
+	sps := make([]wireSprint, 0, len(elems))
+	for _, e := range elems {
+		var sp wireSprint
+		if err := json.Unmarshal(e, &sp); err == nil {
+			sps = append(sps, sp)
+			continue
+		}
+		var legacy string
+		if err := json.Unmarshal(e, &legacy); err != nil {
+			return "", fmt.Errorf("reading the sprint field: element %s is neither a sprint nor a string", e)
+		}
+		sp, ok := parseLegacySprint(legacy)
+		if !ok {
+			return "", fmt.Errorf("reading the sprint field: unreadable sprint %q", legacy)
+		}
+		sps = append(sps, sp)
 	}
 	var open, closed *wireSprint
 	for i := range sps {
@@ -175,6 +193,47 @@ func readSprint(raw json.RawMessage) (string, error) {
 		return closed.Name, nil
 	}
 	return "", nil
+}
+
+// parseLegacySprint reads the string form older Jira versions give the
+// Sprint field: "com.atlassian.greenhopper.service.sprint.Sprint@77c1[id=266,
+// rapidViewId=174,state=CLOSED,name=GSC Sprint 26,startDate=...,
+// completeDate=...,sequence=266,goal=<null>]". A name may hold commas, so
+// it runs up to the next known key.
+func parseLegacySprint(s string) (wireSprint, bool) {
+	open := strings.IndexByte(s, '[')
+	if open < 0 || !strings.HasSuffix(s, "]") {
+		return wireSprint{}, false
+	}
+	body := s[open+1 : len(s)-1]
+	keys := []string{"id", "rapidViewId", "state", "name", "startDate", "endDate", "completeDate", "activatedDate", "sequence", "goal", "autoStartStop", "synced"}
+	vals := map[string]string{}
+	for i := 0; i < len(body); {
+		eq := strings.IndexByte(body[i:], '=')
+		if eq < 0 {
+			break
+		}
+		key := body[i : i+eq]
+		rest := body[i+eq+1:]
+		end := len(rest)
+		for _, k := range keys {
+			if j := strings.Index(rest, ","+k+"="); j >= 0 && j < end {
+				end = j
+			}
+		}
+		vals[key] = rest[:end]
+		i += eq + 1 + end + 1
+	}
+	name, ok := vals["name"]
+	if !ok {
+		return wireSprint{}, false
+	}
+	sp := wireSprint{Name: name, State: strings.ToLower(vals["state"])}
+	sp.ID, _ = strconv.ParseInt(vals["id"], 10, 64)
+	if c := vals["completeDate"]; c != "<null>" {
+		sp.CompleteDate = c
+	}
+	return sp, true
 }
 
 // moveToSprint puts issue id in the open sprint named name, or in the
