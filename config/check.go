@@ -285,7 +285,7 @@ func (c *checker) storyPoints(jira JiraFacts) {
 		c.add("jira.story_points_field", false, fix, "jira.story_points_field: Jira has no custom field %s", id)
 	case jira.Fields[i].Type != "number":
 		f := jira.Fields[i]
-		c.add("jira.story_points_field", false, fix, "jira.story_points_field: %s (%s) is a %s field, not a number field", f.ID, f.Name, cmp.Or(f.Type, "typeless"))
+		c.add("jira.story_points_field", false, fix, "jira.story_points_field: %s (%s) is a field of type %q, not a number field", f.ID, f.Name, f.Type)
 	}
 }
 

@@ -103,7 +103,7 @@ func TestCheckBroken(t *testing.T) {
 		{name: "story points field missing", from: "customfield_10016", to: "customfield_99999", line: "story_points_field",
 			msg: "jira.story_points_field: Jira has no custom field customfield_99999", fix: "customfield_10016 (Story Points)"},
 		{name: "story points field not a number", from: "customfield_10016", to: "customfield_10050", line: "story_points_field",
-			msg: "customfield_10050 (Team) is a string field, not a number field", fix: "use one of the number fields: customfield_10016 (Story Points)"},
+			msg: "customfield_10050 (Team) is a field of type \"string\", not a number field", fix: "use one of the number fields: customfield_10016 (Story Points)"},
 		{name: "linear label missing", from: "[Bug, Backend]", to: "[Bug, Frontend]", line: "labels:",
 			msg: `linear.labels: Linear has no label "Frontend" (labels: Backend, Bug, Feature)`, fix: "linear.create_labels: true"},
 		{name: "linear project missing", from: "project: Q4 Launch", to: "project: Q5 Launch", line: "project:",

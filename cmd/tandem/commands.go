@@ -204,27 +204,7 @@ func cmdLinks(ctx context.Context, args []string, stdout io.Writer) error {
 }
 
 func cmdConfig(ctx context.Context, args []string, stdout io.Writer) error {
-	if len(args) == 0 || args[0] != "check" {
-		return usageError{errors.New("usage: tandem config check")}
-	}
-	if err := parse(newFlags("config check"), args[1:]); err != nil {
-		return err
-	}
-	cfg, err := loadConfig(ctx)
-	if err != nil {
-		return err
-	}
-	a, err := app.New(ctx, cfg, app.Options{Log: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	store := "embedded store in " + cfg.DataDir
-	if cfg.RedisURL != "" {
-		store = "redis"
-	}
-	fmt.Fprintf(stdout, "configuration ok: jira project %s at %s, linear team %s, %s\n", cfg.JiraProject, cfg.JiraURL, cfg.LinearTeam, store)
-	return nil
+	return cmdConfigCheck(ctx, args, stdout)
 }
 
 func orDash(s string) string {

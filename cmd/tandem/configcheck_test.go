@@ -1,0 +1,102 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tandem-sync/tandem/config"
+	"github.com/tandem-sync/tandem/demo"
+)
+
+// TestConfigCheck runs `tandem config check` against the sandboxes with a
+// mapping that fits them (exit 0), one broken in six places (exit 1, each
+// problem with file:line), no mapping (defaults: warnings only) and --json.
+func TestConfigCheck(t *testing.T) {
+	redisURL := os.Getenv("TANDEM_TEST_REDIS_URL")
+	if redisURL == "" {
+		redisURL = "redis://127.0.0.1:6379"
+	}
+	b := make([]byte, 6)
+	rand.Read(b)
+	prefix := "tandem-configcheck-" + hex.EncodeToString(b) + ":"
+	ctx := t.Context()
+	e, err := demo.StartEnv(ctx, demo.EnvOptions{RedisURL: redisURL, RedisPrefix: prefix, PollEvery: time.Hour, Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(e.Close)
+	c := e.Config
+	for k, v := range map[string]string{
+		"TANDEM_JIRA_URL": c.JiraURL, "TANDEM_JIRA_EMAIL": c.JiraEmail, "TANDEM_JIRA_TOKEN": c.JiraToken, "TANDEM_JIRA_PROJECT": c.JiraProject,
+		"TANDEM_LINEAR_URL": c.LinearURL, "TANDEM_LINEAR_API_KEY": c.LinearAPIKey, "TANDEM_LINEAR_TEAM": c.LinearTeam,
+		"TANDEM_REDIS_URL": c.RedisURL, "TANDEM_REDIS_PREFIX": c.RedisPrefix, "TANDEM_LISTEN": "127.0.0.1:0",
+		"TANDEM_MAPPING": "", "TANDEM_ORDER_MASTER": "", "TANDEM_CONFLICT_POLICY": "",
+	} {
+		t.Setenv(k, v)
+	}
+
+	good := filepath.Join("testdata", "mapping-check-good.yaml")
+	t.Setenv("TANDEM_MAPPING", good)
+	code, out, errs := run(t, "config", "check")
+	if code != 0 || !strings.Contains(out, "configuration ok: jira project "+c.JiraProject) || strings.Contains(out, good+":") {
+		t.Fatalf("good mapping: exit %d\n%s%s", code, out, errs)
+	}
+
+	broken := filepath.Join("testdata", "mapping-check-broken.yaml")
+	t.Setenv("TANDEM_MAPPING", broken)
+	code, out, errs = run(t, "config", "check")
+	if code != 1 {
+		t.Fatalf("broken mapping: exit %d, want 1\n%s%s", code, out, errs)
+	}
+	want := []string{
+		broken + `:3: statuses: Jira has no status "Code Reveiw" (statuses: To Do, In Progress, In Review, Done, Won't Do) — fix: use one of those names`,
+		broken + `:5: users.carol@example.com: Jira has no assignable user with accountId "5b10ac8d82e05b22cc7d4eXX" — fix: carol@example.com's accountId is 5b10ac8d82e05b22cc7d4ef6`,
+		broken + `:8: jira.jql: Jira rejects "issuetype = = Story"`,
+		broken + `:9: jira.story_points_field: customfield_10019 (Rank) is a field of type "any", not a number field — fix: use one of the number fields: customfield_10016 (Story point estimate)`,
+		broken + `:11: linear.labels: Linear has no label "Frontend"`,
+		broken + `:12: linear.project: Linear has no project "Q5 Launch" (projects: Q4 Launch)`,
+		broken + `: warning: statuses: Jira status "Won't Do" has no Linear state of that name and no mapping; it falls back to "Canceled" (the first canceled state)`,
+		broken + ": 6 errors, 1 warning",
+	}
+	t.Logf("broken mapping:\n%s", out)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != len(want) {
+		t.Fatalf("broken mapping: want %d lines, got\n%s", len(want), out)
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(lines[i], w) {
+			t.Errorf("line %d:\n got %s\nwant %s…", i+1, lines[i], w)
+		}
+	}
+	if !strings.Contains(errs, "6 errors") {
+		t.Errorf("stderr %q does not sum up the errors", errs)
+	}
+
+	code, out, errs = run(t, "config", "check", "--json")
+	var rep checkReport
+	if code != 1 || json.Unmarshal([]byte(out), &rep) != nil || rep.OK || rep.Errors != 6 || rep.Warnings != 1 || len(rep.Problems) != 7 {
+		t.Fatalf("--json: exit %d\n%s%s", code, out, errs)
+	}
+	if p := rep.Problems[0]; p != (config.Problem{File: broken, Line: 3, Msg: p.Msg, Fix: "use one of those names"}) {
+		t.Errorf("--json first problem %+v", p)
+	}
+
+	t.Setenv("TANDEM_MAPPING", "")
+	code, out, errs = run(t, "config", "check")
+	if code != 0 || !strings.Contains(out, `(default mapping): warning: statuses: Jira status "To Do" has no Linear state of that name and no mapping; it falls back to "Todo"`) ||
+		!strings.Contains(out, "(default mapping): 0 errors, 2 warnings") || !strings.Contains(out, "configuration ok") {
+		t.Fatalf("defaults: exit %d\n%s%s", code, out, errs)
+	}
+
+	t.Setenv("TANDEM_JIRA_PROJECT", "not a key")
+	if code, _, errs = run(t, "config", "check"); code != 2 || !strings.Contains(errs, "TANDEM_JIRA_PROJECT") {
+		t.Fatalf("bad variable: exit %d, %s", code, errs)
+	}
+}
