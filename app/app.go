@@ -158,6 +158,20 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	if h, ok := any(a.Linear).(connectors.History); ok {
 		a.Syncer.LinearHistory = h
 	}
+	// Scope and deletions, where the connectors can tell and do.
+	a.Syncer.Deleted = cfg.Mapping.Deleted
+	if sc, ok := any(a.Jira).(connectors.Scoper); ok {
+		a.Syncer.JiraScope = sc
+	}
+	if sc, ok := any(a.Linear).(connectors.Scoper); ok {
+		a.Syncer.LinearScope = sc
+	}
+	if d, ok := any(a.Jira).(connectors.Deleter); ok {
+		a.Syncer.JiraDeleter = d
+	}
+	if d, ok := any(a.Linear).(connectors.Deleter); ok {
+		a.Syncer.LinearDeleter = d
+	}
 	// Comments are mirrored when both connectors can.
 	jcm, jok := any(a.Jira).(connectors.Commenter)
 	lcm, lok := any(a.Linear).(connectors.Commenter)

@@ -27,6 +27,15 @@ type Syncer struct {
 	// Statuses maps Jira status names to Linear state names where they
 	// differ (mapping file).
 	Statuses map[string]string
+	// Deleted is what a deletion on one side does to the twin: "mark" (the
+	// default: the pair stops syncing, the link is kept) or "mirror" (the
+	// twin is deleted too, through JiraDeleter/LinearDeleter).
+	Deleted                    string
+	JiraDeleter, LinearDeleter connectors.Deleter
+	// JiraScope and LinearScope tell whether an item is in scope; an item
+	// that leaves it stops syncing, and a new item out of scope gets no
+	// twin.
+	JiraScope, LinearScope connectors.Scoper
 	// JiraComments and LinearComments mirror comments when both are set
 	// (connectors.Commenter); NoComments turns that off.
 	JiraComments, LinearComments connectors.Commenter
@@ -214,6 +223,18 @@ func (s *Syncer) adopt(ctx context.Context, lease store.Lease, ref backlog.Ref, 
 		s.log().Info("relinked twin", "link", linkID, "jira", src.Ref.Key, "linear", src.Origin.ID)
 		return s.merge(ctx, lease, link)
 	}
+	if sc := s.scope(src.Ref.Side); sc != nil {
+		in, err := sc.InScope(ctx, src)
+		if err != nil {
+			return Result{}, fmt.Errorf("checking scope of %s: %w", src.Ref, err)
+		}
+		if !in {
+			return Result{}, nil // not ours to sync
+		}
+	}
+	if src.Archived {
+		return Result{}, nil // an archived issue gets no twin
+	}
 	link := backlog.Link{Created: now}
 	switch src.Ref.Side {
 	case backlog.Jira:
@@ -282,21 +303,33 @@ func (s *Syncer) create(ctx context.Context, lease store.Lease, link backlog.Lin
 }
 
 func (s *Syncer) merge(ctx context.Context, lease store.Lease, link backlog.Link) (Result, error) {
-	jira, err := s.Jira.Get(ctx, link.Jira.ID)
-	if err != nil {
-		if errors.Is(err, connectors.ErrNotFound) {
-			s.log().Warn("jira side of link is gone; link kept", "link", link.ID(), "jira", link.Jira)
-			return Result{}, nil
-		}
-		return Result{}, fmt.Errorf("reading jira issue %s: %w", link.Jira.ID, err)
+	jira, jerr := s.Jira.Get(ctx, link.Jira.ID)
+	if jerr != nil && !errors.Is(jerr, connectors.ErrNotFound) {
+		return Result{}, fmt.Errorf("reading jira issue %s: %w", link.Jira.ID, jerr)
 	}
-	linear, err := s.Linear.Get(ctx, link.Linear.ID)
+	linear, lerr := s.Linear.Get(ctx, link.Linear.ID)
+	if lerr != nil && !errors.Is(lerr, connectors.ErrNotFound) {
+		return Result{}, fmt.Errorf("reading linear issue %s: %w", link.Linear.ID, lerr)
+	}
+	// Deleted, archived or out of scope: the pair stops syncing (and a
+	// deletion may be mirrored); back in scope, it resumes.
+	stop, writes, err := s.stopReason(ctx, link, jira, jerr, linear, lerr)
 	if err != nil {
-		if errors.Is(err, connectors.ErrNotFound) {
-			s.log().Warn("linear side of link is gone; link kept", "link", link.ID(), "linear", link.Linear)
-			return Result{}, nil
+		return Result{Writes: writes}, err
+	}
+	if stop != link.Stopped {
+		if stop == "" {
+			s.log().Info("pair syncs again", "link", link.ID(), "jira", link.Jira.Key, "linear", link.Linear.Key, "was", link.Stopped)
+		} else {
+			s.log().Warn("pair stops syncing; link kept", "link", link.ID(), "jira", link.Jira.Key, "linear", link.Linear.Key, "why", stop)
 		}
-		return Result{}, fmt.Errorf("reading linear issue %s: %w", link.Linear.ID, err)
+		link.Stopped = stop
+		if err := s.State.SaveLink(ctx, link); err != nil {
+			return Result{Writes: writes}, fmt.Errorf("marking link %s: %w", link.ID(), err)
+		}
+	}
+	if stop != "" {
+		return Result{Writes: writes}, nil
 	}
 	base, err := s.State.Base(ctx, link.ID())
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -465,4 +498,52 @@ func (s *Syncer) changes(ctx context.Context, h connectors.History, id string, c
 		out[c.Field] = ch
 	}
 	return out
+}
+
+// stopReason says why a pair must not sync now ("" when it may), mirroring
+// a deletion first when the mapping says so.
+func (s *Syncer) stopReason(ctx context.Context, link backlog.Link, jira backlog.Item, jerr error, linear backlog.Item, lerr error) (string, int, error) {
+	jGone, lGone := jerr != nil, lerr != nil
+	switch {
+	case jGone && lGone:
+		return "deleted in both tools", 0, nil
+	case jGone || lGone:
+		gone, other, otherID, del := backlog.Jira, backlog.Linear, link.Linear.ID, s.LinearDeleter
+		if lGone {
+			gone, other, otherID, del = backlog.Linear, backlog.Jira, link.Jira.ID, s.JiraDeleter
+		}
+		if s.Deleted == "mirror" && del != nil {
+			if err := del.Delete(ctx, otherID); err != nil {
+				return "", 0, fmt.Errorf("mirroring the deletion to %s %s: %w", other, otherID, err)
+			}
+			return "deleted in " + string(gone) + ", mirrored", 1, nil
+		}
+		return "deleted in " + string(gone), 0, nil
+	case linear.Archived:
+		return "archived in linear", 0, nil
+	}
+	for _, c := range []struct {
+		side  backlog.Side
+		scope connectors.Scoper
+		it    backlog.Item
+	}{{backlog.Jira, s.JiraScope, jira}, {backlog.Linear, s.LinearScope, linear}} {
+		if c.scope == nil {
+			continue
+		}
+		in, err := c.scope.InScope(ctx, c.it)
+		if err != nil {
+			return "", 0, fmt.Errorf("checking scope of %s: %w", c.it.Ref, err)
+		}
+		if !in {
+			return "out of scope in " + string(c.side), 0, nil
+		}
+	}
+	return "", 0, nil
+}
+
+func (s *Syncer) scope(side backlog.Side) connectors.Scoper {
+	if side == backlog.Jira {
+		return s.JiraScope
+	}
+	return s.LinearScope
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -350,5 +351,83 @@ func TestStatusNamesFromMapping(t *testing.T) {
 	mustSync(t, s, ref)
 	if ji, _ := j.Get(t.Context(), "1"); ji.Status.Name != "Code Review" {
 		t.Fatalf("jira status %q, want Code Review", ji.Status.Name)
+	}
+}
+
+type scopeFunc func(backlog.Item) bool
+
+func (f scopeFunc) InScope(_ context.Context, it backlog.Item) (bool, error) { return f(it), nil }
+
+type deleter struct{ m *memConn }
+
+func (d deleter) Delete(_ context.Context, id string) error {
+	d.m.mu.Lock()
+	defer d.m.mu.Unlock()
+	delete(d.m.items, id)
+	d.m.writes++
+	return nil
+}
+
+// TestScopeAndDeletion: an item leaving the scope stops its pair (link
+// kept, marked) and resumes when back; a deletion is marked, or mirrored
+// when the mapping says so; a new out-of-scope item gets no twin.
+func TestScopeAndDeletion(t *testing.T) {
+	s, j, l, st := newSyncer(t, backlog.PolicyJira)
+	s.JiraScope = scopeFunc(func(it backlog.Item) bool { return !slices.Contains(it.Labels, "private") })
+	ref := j.put(backlog.Item{Ref: backlog.Ref{ID: "1"}, Title: "A"})
+	mustSync(t, s, ref)
+	lid := backlog.TwinID("jira.example", "1")
+
+	j.edit("1", func(it *backlog.Item) { it.Labels = []string{"private"}; it.Title = "Secret" })
+	mustSync(t, s, ref)
+	link, _ := st.Link(t.Context(), lid)
+	if link.Stopped != "out of scope in jira" {
+		t.Fatalf("link = %+v", link)
+	}
+	if li, _ := l.Get(t.Context(), lid); li.Title != "A" {
+		t.Fatalf("an out-of-scope edit was synced: %q", li.Title)
+	}
+	j.edit("1", func(it *backlog.Item) { it.Labels = nil })
+	mustSync(t, s, ref)
+	if link, _ := st.Link(t.Context(), lid); link.Stopped != "" {
+		t.Fatalf("did not resume: %+v", link)
+	}
+	if li, _ := l.Get(t.Context(), lid); li.Title != "Secret" {
+		t.Fatalf("after resuming: %q", li.Title)
+	}
+
+	// A new private issue gets no twin.
+	p := j.put(backlog.Item{Ref: backlog.Ref{ID: "2"}, Title: "P", Labels: []string{"private"}})
+	mustSync(t, s, p)
+	if _, err := l.Get(t.Context(), backlog.TwinID("jira.example", "2")); err == nil {
+		t.Fatal("an out-of-scope issue got a twin")
+	}
+
+	// Deleted in Jira, mapping "mark": the Linear twin stays.
+	j.mu.Lock()
+	delete(j.items, "1")
+	j.mu.Unlock()
+	mustSync(t, s, backlog.Ref{Side: backlog.Linear, ID: lid})
+	if link, _ := st.Link(t.Context(), lid); link.Stopped != "deleted in jira" {
+		t.Fatalf("link = %+v", link)
+	}
+	if _, err := l.Get(t.Context(), lid); err != nil {
+		t.Fatal("mark must not delete the twin")
+	}
+
+	// Mapping "mirror": a deletion in Linear deletes the Jira twin.
+	s.Deleted, s.JiraDeleter = "mirror", deleter{j}
+	ref3 := j.put(backlog.Item{Ref: backlog.Ref{ID: "3"}, Title: "C"})
+	mustSync(t, s, ref3)
+	lid3 := backlog.TwinID("jira.example", "3")
+	l.mu.Lock()
+	delete(l.items, lid3)
+	l.mu.Unlock()
+	mustSync(t, s, ref3)
+	if _, err := j.Get(t.Context(), "3"); err == nil {
+		t.Fatal("mirror did not delete the Jira twin")
+	}
+	if link, _ := st.Link(t.Context(), lid3); link.Stopped != "deleted in linear, mirrored" {
+		t.Fatalf("link = %+v", link)
 	}
 }

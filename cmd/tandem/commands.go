@@ -195,8 +195,11 @@ func cmdLinks(ctx context.Context, args []string, stdout io.Writer) error {
 	fmt.Fprintln(tw, "JIRA\tLINEAR\tLINK\tCREATED\tSTATE")
 	for _, l := range links {
 		state := "linked"
-		if l.Pending != "" {
+		switch {
+		case l.Pending != "":
 			state = "creating " + string(l.Pending) + " twin"
+		case l.Stopped != "":
+			state = "stopped: " + l.Stopped
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", orDash(l.Jira.Key), orDash(l.Linear.Key), l.ID(), l.Created.Format(time.RFC3339), state)
 	}
