@@ -1,8 +1,8 @@
 // Package jira is Tandem's connector to one Jira Cloud project, built on
 // go-jira (REST v2, where rich text is wiki markup). It implements
 // connectors.Connector, connectors.Webhooks, connectors.Registrar,
-// connectors.Orderer, connectors.History and connectors.Commenter, and
-// offers Metadata for `tandem config check`.
+// connectors.Orderer, connectors.History, connectors.Commenter,
+// connectors.Scoper and connectors.Deleter, and offers Metadata for `tandem config check`.
 //
 // It owns: the mapping between Jira issues and backlog.Item (mapping.go:
 // wiki markup ⇄ Markdown through package wiki, statuses by name then by
@@ -12,7 +12,11 @@
 // assignable users, never a guess), sprints by name (sprint.go: the
 // Sprint field read, the Agile sprint and backlog calls written), comments
 // (comments.go), the Config.JQL scope (ANDed to the project in Changed and
-// Order; not in twin recovery, which must find every twin), polling with a JQL cursor on
+// Order; not in twin recovery, which must find every twin; InScope asks one
+// search `id = X AND project AND (JQL)`, none when there is no JQL and the
+// key names the project), deletion (scope.go: Delete takes the sub-tasks
+// along with deleteSubtasks=true, as Jira refuses the delete otherwise; an
+// issue already gone is not an error), polling with a JQL cursor on
 // `updated` (minute precision, one-minute overlap), idempotent creation
 // through the `tandem.origin` issue property (read back from a search of the
 // bot's own recent creations, since Jira only lets JQL search properties an

@@ -19,6 +19,10 @@
 // (emailAddress left out of their user objects). The changelog pages
 // oldest first, at most 100 entries a page, as Jira Cloud's.
 //
+// Deleting an issue that has sub-tasks needs deleteSubtasks=true (Jira's
+// 400 otherwise) and deletes them too, each with a jira:issue_deleted
+// delivery; a human delete (UserDelete) always takes them along.
+//
 // Choices where Jira's behaviour is not documented: nextPageToken is an
 // offset into the result (so edits during paging can shift results, as with
 // any offset pager); JQL on issue.property[...] only sees the properties
