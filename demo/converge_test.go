@@ -1,0 +1,392 @@
+package demo
+
+import (
+	"context"
+	"fmt"
+	"math/rand"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tandem-sync/tandem/backlog"
+	jirasb "github.com/tandem-sync/tandem/connectors/jira/sandbox"
+	"github.com/tandem-sync/tandem/reconcile"
+	"github.com/tandem-sync/tandem/store"
+)
+
+// convergeSeed makes failures reproduce; change it to explore.
+const convergeSeed = 20261126
+
+// jiraNext is where a person can move an issue from each Jira status in
+// one transition (the sandbox's workflow).
+var jiraNext = map[string][]string{
+	"To Do":       {"In Progress", "Won't Do"},
+	"In Progress": {"In Review", "To Do"},
+	"In Review":   {"Done", "In Progress"},
+	"Done":        {"To Do"},
+	"Won't Do":    {"To Do"},
+}
+
+var (
+	linearStates  = []string{"Backlog", "Todo", "In Progress", "In Review", "Done", "Canceled"}
+	labelPool     = []string{"Feature", "Docs", "Bug", "Backend", "frontend", "ops"}
+	estimatePool  = []float64{1, 2, 3, 5, 8}
+	sprintPool    = []string{"Hardening", "Cycle 2", ""}
+	editFields    = []backlog.Field{backlog.Title, backlog.Description, backlog.Status, backlog.Priority, backlog.Assignee, backlog.Labels, backlog.Estimate, backlog.DueDate, backlog.Parent, backlog.Sprint}
+	people        = []string{Alice, Bob}
+	peopleAccount = map[string]string{Alice: aliceAccount, Bob: bobAccount}
+)
+
+// editor makes random edits as people, valid on each side.
+type editor struct {
+	t        *testing.T
+	e        *Env
+	rng      *rand.Rand
+	labelIDs map[string]string
+	cycleIDs map[string]string
+	epics    []backlog.Link // links whose Jira side is an Epic
+	n        int
+}
+
+// edit makes one random edit of field f on side s of link l.
+func (ed *editor) edit(s backlog.Side, l backlog.Link, f backlog.Field) error {
+	e, r := ed.e, ed.rng
+	who := people[r.Intn(len(people))]
+	ed.n++
+	tag := fmt.Sprintf("%d-%s", ed.n, s)
+	j := e.JiraIssue(l)
+	if s == backlog.Jira {
+		edit := func(fields map[string]any) error { return e.Jira.UserEdit(who, l.Jira.ID, fields) }
+		switch f {
+		case backlog.Title:
+			return edit(map[string]any{"summary": "Title " + tag})
+		case backlog.Description:
+			return edit(map[string]any{"description": "h3. Note " + tag + "\n\n* item *" + tag + "*\n* {{code}}"})
+		case backlog.Status:
+			next := jiraNext[j.Status]
+			return e.Jira.UserTransition(who, l.Jira.ID, next[r.Intn(len(next))])
+		case backlog.Priority:
+			ps := []string{"Highest", "High", "Medium", "Low", "Lowest"}
+			return edit(map[string]any{"priority": map[string]any{"name": ps[r.Intn(len(ps))]}})
+		case backlog.Assignee:
+			if r.Intn(3) == 0 {
+				return edit(map[string]any{"assignee": nil})
+			}
+			return edit(map[string]any{"assignee": map[string]any{"accountId": peopleAccount[people[r.Intn(2)]]}})
+		case backlog.Labels:
+			ls := slices.Clone(j.Labels)
+			if len(ls) > 0 && r.Intn(2) == 0 {
+				ls = slices.Delete(ls, 0, 1)
+			} else if lb := labelPool[r.Intn(len(labelPool))]; !slices.Contains(ls, lb) {
+				ls = append(ls, lb)
+			}
+			return edit(map[string]any{"labels": ls})
+		case backlog.Estimate:
+			if r.Intn(4) == 0 {
+				return edit(map[string]any{jirasb.StoryPointsField: nil})
+			}
+			return edit(map[string]any{jirasb.StoryPointsField: estimatePool[r.Intn(len(estimatePool))]})
+		case backlog.DueDate:
+			if r.Intn(4) == 0 {
+				return edit(map[string]any{"duedate": nil})
+			}
+			return edit(map[string]any{"duedate": fmt.Sprintf("2027-%02d-%02d", 1+r.Intn(12), 1+r.Intn(28))})
+		case backlog.Parent:
+			if j.Type == "Epic" {
+				return nil
+			}
+			if j.Parent != "" || r.Intn(3) == 0 {
+				return edit(map[string]any{"parent": nil})
+			}
+			return edit(map[string]any{"parent": map[string]any{"key": ed.epics[r.Intn(len(ed.epics))].Jira.Key}})
+		case backlog.Sprint:
+			return e.Jira.UserSprint(who, l.Jira.ID, sprintPool[r.Intn(len(sprintPool))])
+		}
+		return nil
+	}
+	lv := e.LinearIssue(l)
+	update := func(in map[string]any) error { return e.Linear.UserUpdate(who, l.Linear.ID, in) }
+	switch f {
+	case backlog.Title:
+		return update(map[string]any{"title": "Title " + tag})
+	case backlog.Description:
+		return update(map[string]any{"description": "### Note " + tag + "\n\n- item **" + tag + "**\n- `code`"})
+	case backlog.Status:
+		return update(map[string]any{"stateId": e.Linear.StateID(linearStates[r.Intn(len(linearStates))])})
+	case backlog.Priority:
+		return update(map[string]any{"priority": r.Intn(5)})
+	case backlog.Assignee:
+		if r.Intn(3) == 0 {
+			return update(map[string]any{"assigneeId": nil})
+		}
+		return update(map[string]any{"assigneeId": e.Linear.UserID(people[r.Intn(2)])})
+	case backlog.Labels:
+		if len(lv.Labels) > 0 && r.Intn(2) == 0 {
+			id := ed.labelIDs[lv.Labels[r.Intn(len(lv.Labels))]]
+			return update(map[string]any{"removedLabelIds": []string{id}})
+		}
+		names := []string{"Feature", "Docs", "Bug", "Backend"}
+		return update(map[string]any{"addedLabelIds": []string{ed.labelIDs[names[r.Intn(len(names))]]}})
+	case backlog.Estimate:
+		if r.Intn(4) == 0 {
+			return update(map[string]any{"estimate": nil})
+		}
+		return update(map[string]any{"estimate": int(estimatePool[r.Intn(len(estimatePool))])})
+	case backlog.DueDate:
+		if r.Intn(4) == 0 {
+			return update(map[string]any{"dueDate": nil})
+		}
+		return update(map[string]any{"dueDate": fmt.Sprintf("2027-%02d-%02d", 1+r.Intn(12), 1+r.Intn(28))})
+	case backlog.Parent:
+		if j.Type == "Epic" {
+			return nil
+		}
+		if lv.ParentID != "" || r.Intn(3) == 0 {
+			return update(map[string]any{"parentId": nil})
+		}
+		return update(map[string]any{"parentId": ed.epics[r.Intn(len(ed.epics))].Linear.ID})
+	case backlog.Sprint:
+		if c := sprintPool[r.Intn(len(sprintPool))]; c != "" {
+			return update(map[string]any{"cycleId": ed.cycleIDs[c]})
+		}
+		return update(map[string]any{"cycleId": nil})
+	}
+	return nil
+}
+
+// waitInSync polls Diff (it reads every pair, so not often) until it
+// reports the two tools in sync.
+func waitInSync(ctx context.Context, e *Env, timeout time.Duration) (reconcile.DiffReport, error) {
+	var rep reconcile.DiffReport
+	var derr error
+	err := pollEvery(ctx, timeout, time.Second, func() bool {
+		if !e.App.Daemon.Idle() {
+			return false
+		}
+		rep, derr = e.App.Syncer.Diff(ctx)
+		return derr == nil && rep.InSync()
+	})
+	if derr != nil {
+		return rep, derr
+	}
+	return rep, err
+}
+
+func describe(rep reconcile.DiffReport) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d pairs, %d differ, unlinked jira %d linear %d", rep.Pairs, len(rep.Differ), len(rep.UnlinkedJira), len(rep.UnlinkedLinear))
+	for i, d := range rep.Differ {
+		if i == 15 {
+			fmt.Fprintf(&b, "\n  ... %d more", len(rep.Differ)-i)
+			break
+		}
+		fmt.Fprintf(&b, "\n  %s/%s %s", d.Link.Jira.Key, d.Link.Linear.Key, d.Problem)
+		for _, f := range d.Fields {
+			fmt.Fprintf(&b, "\n    %s: jira %q linear %q", f.Field, f.Jira, f.Linear)
+		}
+	}
+	return b.String()
+}
+
+// TestConverge: 240 linked issues take a few hundred random edits on both
+// sides across every field, some on both sides of a pair before Tandem
+// sees either (conflicts, and label merges); Diff first shows edits that
+// could not propagate, and once Tandem catches up reports the two tools in
+// sync.
+func TestConverge(t *testing.T) {
+	e := fieldEnv(t, EnvOptions{Webhooks: true, PollEvery: time.Hour, JiraSeed: 120, LinearSeed: 120})
+	ctx := t.Context()
+	if rep, err := waitInSync(ctx, e, 20*time.Second); err != nil {
+		t.Fatalf("not in sync after the initial sync: %v\n%s", err, describe(rep))
+	}
+
+	// Diff sees what could not propagate: with webhooks held and no
+	// polling, edits on both sides stay where they were made.
+	links, err := e.App.State.Links(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.SortFunc(links, func(a, b backlog.Link) int { return strings.Compare(a.ID(), b.ID()) })
+	a, b := links[0], links[1]
+	e.Jira.PauseWebhooks(true)
+	e.Linear.PauseWebhooks(true)
+	if err := e.Jira.UserEdit(Alice, a.Jira.ID, map[string]any{"summary": "Held back in Jira"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Linear.UserUpdate(Bob, b.Linear.ID, map[string]any{"dueDate": "2028-02-29"}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	rep, err := e.App.Syncer.Diff(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]backlog.Field{}
+	for _, d := range rep.Differ {
+		for _, f := range d.Fields {
+			got[d.Link.ID()] = append(got[d.Link.ID()], f.Field)
+		}
+	}
+	if rep.InSync() || len(rep.Differ) != 2 || !slices.Equal(got[a.ID()], []backlog.Field{backlog.Title}) ||
+		!slices.Equal(got[b.ID()], []backlog.Field{backlog.DueDate}) {
+		t.Fatalf("diff with edits held back, want %s title and %s dueDate:\n%s", a.Jira.Key, b.Linear.Key, describe(rep))
+	}
+	for _, d := range rep.Differ {
+		if d.Link.ID() == a.ID() && (d.Fields[0].Jira != "Held back in Jira" || d.Fields[0].Linear == "Held back in Jira") {
+			t.Fatalf("diff of %s: %+v", a.Jira.Key, d.Fields)
+		}
+		if d.Link.ID() == b.ID() && (d.Fields[0].Linear != "2028-02-29" || d.Fields[0].Jira == "2028-02-29") {
+			t.Fatalf("diff of %s: %+v", b.Linear.Key, d.Fields)
+		}
+	}
+	// Jira dropped its events; Linear delivers the held ones.
+	e.Jira.PauseWebhooks(false)
+	e.Linear.PauseWebhooks(false)
+	if err := e.App.Daemon.Enqueue(ctx, a.Jira); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := waitInSync(ctx, e, 15*time.Second); err != nil {
+		t.Fatalf("not in sync once released: %v\n%s", err, describe(rep))
+	}
+
+	// Random edits.
+	labelIDs, cycleIDs := linearCatalog(t, e)
+	ed := &editor{t: t, e: e, rng: rand.New(rand.NewSource(convergeSeed)), labelIDs: labelIDs, cycleIDs: cycleIDs}
+	links, err = e.App.State.Links(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.SortFunc(links, func(a, b backlog.Link) int { return strings.Compare(a.ID(), b.ID()) })
+	var plain []backlog.Link
+	for _, l := range links {
+		if e.JiraIssue(l).Type == "Epic" {
+			ed.epics = append(ed.epics, l)
+		} else {
+			plain = append(plain, l)
+		}
+	}
+	if len(ed.epics) == 0 || len(links) < 200 {
+		t.Fatalf("%d links, %d epics", len(links), len(ed.epics))
+	}
+	const edits, both = 400, 30
+	start := time.Now()
+	for i := range edits {
+		l := plain[ed.rng.Intn(len(plain))]
+		f := editFields[ed.rng.Intn(len(editFields))]
+		side := backlog.Jira
+		if ed.rng.Intn(2) == 0 {
+			side = backlog.Linear
+		}
+		if err := ed.edit(side, l, f); err != nil {
+			t.Fatalf("edit %d (%s %s of %s/%s): %v", i, side, f, l.Jira.Key, l.Linear.Key, err)
+		}
+		if i%4 == 0 {
+			time.Sleep(2 * time.Millisecond)
+		}
+	}
+	// Both sides of one pair before Tandem sees either.
+	for i := range both {
+		l := plain[ed.rng.Intn(len(plain))]
+		f := editFields[ed.rng.Intn(len(editFields))]
+		lease, err := e.HoldLink(ctx, l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err1 := ed.edit(backlog.Jira, l, f)
+		err2 := ed.edit(backlog.Linear, l, f)
+		if err := e.App.State.Unlock(ctx, lease); err != nil {
+			t.Fatal(err)
+		}
+		if err := cmpErr(err1, err2); err != nil {
+			t.Fatalf("both-sides edit %d (%s of %s/%s): %v", i, f, l.Jira.Key, l.Linear.Key, err)
+		}
+	}
+	t.Logf("%d edits made in %s", ed.n, time.Since(start).Round(time.Millisecond))
+	rep, err = waitInSync(ctx, e, 40*time.Second)
+	if err != nil {
+		t.Fatalf("not in sync %s after the edits: %v\n%s", time.Since(start).Round(time.Millisecond), err, describe(rep))
+	}
+	t.Logf("in sync %s after the first edit (%d pairs)", time.Since(start).Round(time.Millisecond), rep.Pairs)
+	cs, err := e.App.State.Conflicts(ctx, store.ConflictFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cs) == 0 {
+		t.Fatal("no conflict recorded though both sides of pairs were edited before Tandem saw them")
+	}
+	var parents, sprints, estimates int
+	for _, l := range links {
+		j := e.JiraIssue(l)
+		if j.Parent != "" {
+			parents++
+		}
+		if len(j.Sprints) > 0 {
+			sprints++
+		}
+		if j.StoryPoints != nil {
+			estimates++
+		}
+	}
+	if parents == 0 || sprints == 0 || estimates == 0 {
+		t.Fatalf("the edits left no trace: %d parents, %d sprints, %d estimates", parents, sprints, estimates)
+	}
+
+	// More edits while neither tool can tell Tandem: Diff names exactly
+	// the edited pairs and fields (the rest stayed in sync), then Tandem
+	// catches up once told.
+	e.Jira.PauseWebhooks(true)
+	e.Linear.PauseWebhooks(true)
+	edited := map[string]map[backlog.Field]bool{}
+	var jiraEdited []backlog.Ref
+	for range 150 {
+		l := plain[ed.rng.Intn(len(plain))]
+		f := editFields[ed.rng.Intn(len(editFields))]
+		side := backlog.Jira
+		if ed.rng.Intn(2) == 0 {
+			side = backlog.Linear
+		}
+		if err := ed.edit(side, l, f); err != nil {
+			t.Fatalf("held edit (%s %s of %s/%s): %v", side, f, l.Jira.Key, l.Linear.Key, err)
+		}
+		if edited[l.ID()] == nil {
+			edited[l.ID()] = map[backlog.Field]bool{}
+		}
+		edited[l.ID()][f] = true
+		if side == backlog.Jira {
+			jiraEdited = append(jiraEdited, l.Jira)
+		}
+	}
+	rep, err = e.App.Syncer.Diff(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.InSync() || len(rep.Differ) < 40 {
+		t.Fatalf("diff with 150 edits held back reports %d pairs:\n%s", len(rep.Differ), describe(rep))
+	}
+	for _, d := range rep.Differ {
+		for _, f := range d.Fields {
+			if !edited[d.Link.ID()][f.Field] {
+				t.Errorf("diff reports %s/%s %s (jira %q, linear %q), not edited", d.Link.Jira.Key, d.Link.Linear.Key, f.Field, f.Jira, f.Linear)
+			}
+		}
+	}
+	t.Logf("diff with edits held back: %d of %d pairs differ", len(rep.Differ), rep.Pairs)
+	e.Jira.PauseWebhooks(false)
+	e.Linear.PauseWebhooks(false)
+	for _, r := range jiraEdited { // Jira dropped its events
+		if err := e.App.Daemon.Enqueue(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if rep, err := waitInSync(ctx, e, 20*time.Second); err != nil {
+		t.Fatalf("not in sync once released: %v\n%s", err, describe(rep))
+	}
+}
+
+func cmpErr(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
+}
