@@ -165,3 +165,20 @@ type Scoper interface {
 type Deleter interface {
 	Delete(ctx context.Context, id string) error
 }
+
+// RefusedError says the tool would not take the values of some fields
+// (a status no workflow path reaches, a transition whose screen needs
+// fields, a parent its hierarchy forbids). It is permanent: the reconciler
+// records it as an open conflict on those fields for a person to settle.
+type RefusedError struct {
+	Fields []backlog.Field
+	Err    error
+}
+
+func (e *RefusedError) Error() string { return e.Err.Error() }
+func (e *RefusedError) Unwrap() error { return e.Err }
+
+// Refused wraps err as a permanent refusal of fields.
+func Refused(err error, fields ...backlog.Field) error {
+	return Permanent(&RefusedError{Fields: fields, Err: err})
+}

@@ -934,7 +934,7 @@ func (c *Client) edit(ctx context.Context, id string, fields, update map[string]
 	if err := send(); err != nil {
 		return nil, err
 	}
-	return connectors.Permanent(fmt.Errorf("jira issue %s kept its %s: %w", id, strings.Join(bad, ", "), err)), nil
+	return connectors.Refused(fmt.Errorf("jira issue %s kept its %s: %w", id, strings.Join(bad, ", "), err), refusedFields(bad)...), nil
 }
 
 func nonNilStrings(l []string) []string {
@@ -948,4 +948,30 @@ func nonNilStrings(l []string) []string {
 func jqlQuote(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`)
 	return `"` + r.Replace(s) + `"`
+}
+
+// refusedFields names the canonical fields behind refused Jira field ids.
+func refusedFields(ids []string) []backlog.Field {
+	var out []backlog.Field
+	for _, id := range ids {
+		switch id {
+		case "summary":
+			out = append(out, backlog.Title)
+		case "description":
+			out = append(out, backlog.Description)
+		case "priority":
+			out = append(out, backlog.Priority)
+		case "assignee":
+			out = append(out, backlog.Assignee)
+		case "labels":
+			out = append(out, backlog.Labels)
+		case "duedate":
+			out = append(out, backlog.DueDate)
+		case "parent":
+			out = append(out, backlog.Parent)
+		default:
+			out = append(out, backlog.Estimate) // the story points field
+		}
+	}
+	return out
 }

@@ -3,6 +3,7 @@ package jira
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -286,10 +287,15 @@ func (c *Client) moveTo(ctx context.Context, id string, v backlog.Value) error {
 			if hop > 0 {
 				where = fmt.Sprintf(" (it is now in %q)", cur.Name)
 			}
-			return connectors.Permanent(fmt.Errorf("jira: no transition leads from %q to %q for issue %s%s", from.Name, target.Name, id, where))
+			return connectors.Refused(fmt.Errorf("jira: no transition leads from %q to %q for issue %s%s", from.Name, target.Name, id, where), backlog.Status)
 		}
 		body := map[string]any{"transition": map[string]string{"id": next.ID}}
 		if err := c.call(ctx, "transitioning jira issue "+id+" to "+next.To.Name, http.MethodPost, "rest/api/2/issue/"+url.PathEscape(id)+"/transitions", body, nil); err != nil {
+			if connectors.IsPermanent(err) && !errors.Is(err, connectors.ErrNotFound) {
+				// A transition screen that wants fields, or a validator:
+				// Jira names them in its answer.
+				return connectors.Refused(fmt.Errorf("jira: transition %q of issue %s refused (its screen or validators need more): %w", next.To.Name, id, err), backlog.Status)
+			}
 			return err
 		}
 		if sameStatus(next.To, target) {
