@@ -182,6 +182,7 @@ func (c *checker) statuses(jira JiraFacts, linear LinearFacts) {
 			c.add(key, false, "map it to one of those states", "statuses.%s: Linear has no state %q (states: %s)", k, v, list(lnames))
 		}
 	}
+	c.statusTargets(jira, linear)
 	mapped := sortedKeys(c.m.Statuses)
 	for _, s := range jira.Statuses {
 		if hasFold(mapped, s.Name) || hasFold(lnames, s.Name) {
@@ -199,6 +200,59 @@ func (c *checker) statuses(jira JiraFacts, linear LinearFacts) {
 			"statuses: Jira status %q has no Linear state of that name and no mapping; it falls back to %q (the first %s state)",
 			s.Name, linear.States[i].Name, typ)
 	}
+}
+
+// closed says whether a category ends the work.
+func closed(category string) bool { return category == "done" || category == "canceled" }
+
+// statusTargets warns of mappings Linear cannot answer unambiguously (two
+// Jira statuses on one Linear state: a change there lands on either) and
+// of mappings that open a closed issue or close an open one.
+func (c *checker) statusTargets(jira JiraFacts, linear LinearFacts) {
+	by := map[string][]string{}
+	var targets []string // Linear state names, as Linear spells them
+	for _, k := range sortedKeys(c.m.Statuses) {
+		v := c.m.Statuses[k]
+		ji := slices.IndexFunc(jira.Statuses, func(s JiraStatus) bool { return strings.EqualFold(s.Name, k) })
+		li := slices.IndexFunc(linear.States, func(s LinearState) bool { return strings.EqualFold(s.Name, v) })
+		if ji < 0 || li < 0 {
+			continue // reported as errors
+		}
+		lv := linear.States[li].Name
+		if len(by[lv]) == 0 {
+			targets = append(targets, lv)
+		}
+		by[lv] = append(by[lv], k)
+		js, ls := jira.Statuses[ji], linear.States[li]
+		if jc, lc := closed(js.Category), ls.Type == "completed" || ls.Type == "canceled"; jc != lc {
+			c.add("statuses."+k, true, "map it to a state of the same kind, unless this is meant",
+				"statuses.%s: Jira status %q is %s but Linear state %q is %s; an issue changes between open and closed when it crosses",
+				k, js.Name, js.Category, ls.Name, ls.Type)
+		}
+	}
+	for _, lv := range targets {
+		ks := by[lv]
+		if len(ks) < 2 {
+			continue
+		}
+		v, last := lv, ks[0]
+		for _, k := range ks {
+			if c.m.Lines["statuses."+k] > c.m.Lines["statuses."+last] {
+				last = k
+			}
+		}
+		c.add("statuses."+last, true, "map each Jira status to its own Linear state",
+			"statuses: %s all map to Linear state %q; a change to %q in Linear lands on any one of them in Jira",
+			quoteAll(ks), v, v)
+	}
+}
+
+func quoteAll(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = fmt.Sprintf("%q", n)
+	}
+	return strings.Join(q, ", ")
 }
 
 // reachable reports statuses no other status leads to, when the whole

@@ -90,6 +90,10 @@ func TestCheckBroken(t *testing.T) {
 			msg:   `Jira status "Won't Do" (canceled) has no Linear state of that name and the team has no canceled state`, fix: `add "Won't Do"`},
 		{name: "status unreachable", facts: func(j *JiraFacts, _ *LinearFacts) { j.Transitions = j.Transitions[:len(j.Transitions)-1] },
 			line: "Won't Do: Canceled", warning: true, msg: `no transition leads into Jira status "Won't Do"`, fix: "add a transition"},
+		{name: "two statuses on one state", from: "To Do: Todo", to: "To Do: Todo\n  In Review: todo", line: "In Review: todo", warning: true,
+			msg: `statuses: "In Review", "To Do" all map to Linear state "Todo"`, fix: "its own Linear state"},
+		{name: "open status on a closed state", from: "To Do: Todo", to: "To Do: Done", line: "To Do: Done", warning: true,
+			msg: `statuses.To Do: Jira status "To Do" is todo but Linear state "Done" is completed`, fix: "same kind"},
 		{name: "jira priority missing", from: "Blocker: highest", to: "Critical: highest\n  Blocker: highest", line: "Critical",
 			msg: `priorities: Jira has no priority "Critical" (priorities: Highest, High, Medium, Low, Lowest, Blocker)`, fix: "use one of those names"},
 		{name: "unmapped non-standard priority", from: "priorities:\n  Blocker: highest\n", to: "", warning: true,
@@ -207,7 +211,7 @@ func TestSortProblems(t *testing.T) {
 }
 
 // TestCheckStatusesProperty: for any workflow pair, mapping every Jira
-// status to an existing Linear state leaves no status problem, and every
+// status to an existing Linear state leaves no error and no fallback, and every
 // Jira status Linear lacks under defaults gives exactly one problem.
 func TestCheckStatusesProperty(t *testing.T) {
 	cats := []string{"todo", "started", "done", "canceled"}
@@ -237,8 +241,10 @@ func TestCheckStatusesProperty(t *testing.T) {
 			m.Statuses[n] = lnames[i%len(lnames)]
 			m.Lines["statuses."+n] = i + 2
 		}
-		if ps := Check(m, "f", j, l); len(ps) != 0 {
-			t.Fatalf("fully mapped, yet %v", ps)
+		for _, p := range Check(m, "f", j, l) {
+			if !p.Warning || strings.Contains(p.Msg, "falls back") {
+				t.Fatalf("fully mapped, yet %s", p)
+			}
 		}
 	})
 }

@@ -76,7 +76,9 @@ func cmdConfigCheck(ctx context.Context, args []string, stdout io.Writer) error 
 	if file == "" {
 		file = "(default mapping)"
 	}
-	problems := config.Check(cfg.Mapping, file, jiraFacts(jm), linearFacts(lm, projects))
+	jf := jiraFacts(jm)
+	jf.Transitions = append(jf.Transitions, jiraWorkflow(ctx, hc, cfg, jm.Statuses)...)
+	problems := config.Check(cfg.Mapping, file, jf, linearFacts(lm, projects))
 	if cfg.Mapping.Jira.JQL != "" {
 		if p, bad := checkJQL(ctx, hc, cfg, file); bad {
 			problems = append(problems, p)
@@ -257,4 +259,67 @@ func checkJQL(ctx context.Context, hc *http.Client, cfg config.Config, file stri
 	}
 	p.Msg = fmt.Sprintf("jira.jql: Jira rejects %q: %s", cfg.Mapping.Jira.JQL, strings.Join(msgs, "; "))
 	return p, true
+}
+
+// maxProbedStatuses bounds jiraWorkflow's requests (two per status).
+const maxProbedStatuses = 50
+
+// jiraWorkflow learns the ways out of each status from one issue in it
+// (Jira lists the transitions of an issue's current status, not the
+// workflow). Statuses without an issue stay unknown, and config.Check then
+// does not judge reachability. Failures only leave gaps.
+func jiraWorkflow(ctx context.Context, hc *http.Client, cfg config.Config, statuses []jira.MetaStatus) []config.JiraTransition {
+	var out []config.JiraTransition
+	for i, st := range statuses {
+		if i == maxProbedStatuses {
+			break
+		}
+		jql := fmt.Sprintf("project = %s AND status = %s", jqlString(cfg.JiraProject), jqlString(st.Name))
+		var found struct {
+			Issues []struct {
+				ID string `json:"id"`
+			} `json:"issues"`
+		}
+		q := url.Values{"jql": {jql}, "maxResults": {"1"}, "fields": {"id"}}
+		if jiraGet(ctx, hc, cfg, "rest/api/3/search/jql?"+q.Encode(), &found) != nil || len(found.Issues) == 0 {
+			continue
+		}
+		var ts struct {
+			Transitions []struct {
+				To struct {
+					Name string `json:"name"`
+				} `json:"to"`
+			} `json:"transitions"`
+		}
+		if jiraGet(ctx, hc, cfg, "rest/api/3/issue/"+url.PathEscape(found.Issues[0].ID)+"/transitions", &ts) != nil {
+			continue
+		}
+		for _, t := range ts.Transitions {
+			out = append(out, config.JiraTransition{From: st.Name, To: t.To.Name})
+		}
+	}
+	return out
+}
+
+// jqlString renders s as a JQL string literal.
+func jqlString(s string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+}
+
+func jiraGet(ctx context.Context, hc *http.Client, cfg config.Config, path string, into any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(cfg.JiraURL, "/")+"/"+path, nil)
+	if err != nil {
+		return err
+	}
+	req.SetBasicAuth(cfg.JiraEmail, cfg.JiraToken)
+	req.Header.Set("Accept", "application/json")
+	resp, err := hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %s", path, resp.Status)
+	}
+	return json.NewDecoder(io.LimitReader(resp.Body, 16<<20)).Decode(into)
 }

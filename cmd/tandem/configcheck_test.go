@@ -5,8 +5,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -40,6 +42,30 @@ func TestConfigCheck(t *testing.T) {
 		"TANDEM_MAPPING": "", "TANDEM_ORDER_MASTER": "", "TANDEM_CONFLICT_POLICY": "",
 	} {
 		t.Setenv(k, v)
+	}
+
+	// The workflow, learnt from one issue per status, is the sandbox's
+	// and leads into every status.
+	jm, err := e.App.Jira.Metadata(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wf := jiraWorkflow(ctx, http.DefaultClient, c, jm.Statuses)
+	for _, want := range []config.JiraTransition{{From: "To Do", To: "In Progress"}, {From: "In Review", To: "Done"}, {From: "Won't Do", To: "To Do"}} {
+		if !slices.Contains(wf, want) {
+			t.Errorf("workflow %v lacks %v", wf, want)
+		}
+	}
+	facts := jiraFacts(jm)
+	facts.Transitions = wf
+	if ps := config.Check(config.DefaultMapping(), "-", facts, config.LinearFacts{}); slices.ContainsFunc(ps, func(p config.Problem) bool { return strings.Contains(p.Msg, "no transition") }) {
+		t.Errorf("the sandbox workflow reads as unreachable: %v", ps)
+	}
+	facts.Transitions = slices.DeleteFunc(slices.Clone(wf), func(tr config.JiraTransition) bool { return tr.To == "In Review" })
+	if ps := config.Check(config.DefaultMapping(), "-", facts, config.LinearFacts{}); !slices.ContainsFunc(ps, func(p config.Problem) bool {
+		return strings.Contains(p.Msg, `no transition leads into Jira status "In Review"`)
+	}) {
+		t.Errorf("without the way into In Review: %v", ps)
 	}
 
 	good := filepath.Join("testdata", "mapping-check-good.yaml")
