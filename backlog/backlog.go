@@ -495,6 +495,9 @@ type Conflict struct {
 	// Applied is set once Value is on both sides (at once for a decision
 	// by policy; after the next sync pass for a person's).
 	Applied bool `json:"applied,omitempty"`
+	// Note explains a conflict that is not two edits: a tool refused to
+	// take a value (no workflow path to a status, a required field).
+	Note string `json:"note,omitempty"`
 }
 
 // Open reports whether the conflict still waits for a decision.

@@ -416,7 +416,17 @@ func (s *Syncer) merge(ctx context.Context, lease store.Lease, link backlog.Link
 			p[backlog.Status] = s.toSide(side, backlog.Status, v)
 		}
 		if err := s.conn(side).Apply(ctx, link.Ref(side).ID, p); err != nil {
-			return res, fmt.Errorf("writing %v to %s: %w", p.Fields(), link.Ref(side), err)
+			var refused *connectors.RefusedError
+			if !errors.As(err, &refused) {
+				return res, fmt.Errorf("writing %v to %s: %w", p.Fields(), link.Ref(side), err)
+			}
+			// The other fields were written; the refused ones wait, as
+			// open conflicts, for a person.
+			res.Writes++
+			if err := s.recordRefusal(ctx, link, side, refused, jira, linear, base, &out); err != nil {
+				return res, err
+			}
+			continue
 		}
 		res.Writes++
 		s.log().Info("propagated", "link", link.ID(), "jira", link.Jira.Key, "linear", link.Linear.Key, "to", side, "fields", p.Fields())
@@ -546,4 +556,32 @@ func (s *Syncer) scope(side backlog.Side) connectors.Scoper {
 		return s.JiraScope
 	}
 	return s.LinearScope
+}
+
+// recordRefusal logs an open conflict for each field a tool refused and
+// keeps those fields' old base, so they stay unsynced (held) until a person
+// settles them.
+func (s *Syncer) recordRefusal(ctx context.Context, link backlog.Link, side backlog.Side, refused *connectors.RefusedError, jira, linear backlog.Item, base backlog.Snapshot, out *Output) error {
+	for _, f := range refused.Fields {
+		if b, ok := base[f]; ok {
+			out.Base[f] = b
+		} else {
+			delete(out.Base, f)
+		}
+		c := backlog.Conflict{
+			LinkID: link.ID(), Jira: link.Jira, Linear: link.Linear, Field: f, Base: base[f],
+			JiraVal: jira.Get(f), LinVal: linear.Get(f), JiraAt: jira.UpdatedAt, LinearAt: linear.UpdatedAt,
+			Policy: backlog.PolicyManual, At: s.now(),
+			Note: string(side) + " refused the value: " + refused.Error(),
+		}
+		id, err := s.State.AddConflict(ctx, c)
+		if err != nil {
+			return fmt.Errorf("logging the refusal of %s on %s: %w", f, link.ID(), err)
+		}
+		c.ID = id
+		s.log().Warn("a tool refused a value; held for a person", "link", link.ID(), "jira", link.Jira.Key, "linear", link.Linear.Key,
+			"side", side, "field", f, "conflict", id, "err", refused.Err)
+		s.emit(Event{Kind: EventConflict, LinkID: link.ID(), Jira: link.Jira, Linear: link.Linear, Conflict: &c})
+	}
+	return nil
 }

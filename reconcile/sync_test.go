@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -429,5 +430,53 @@ func TestScopeAndDeletion(t *testing.T) {
 	}
 	if link, _ := st.Link(t.Context(), lid3); link.Stopped != "deleted in linear, mirrored" {
 		t.Fatalf("link = %+v", link)
+	}
+}
+
+// refusing refuses writes of status, as Jira does for a status no
+// workflow path reaches.
+type refusing struct{ *memConn }
+
+func (r refusing) Apply(ctx context.Context, id string, p backlog.Patch) error {
+	rest := backlog.Patch{}
+	for f, v := range p {
+		if f != backlog.Status {
+			rest[f] = v
+		}
+	}
+	if err := r.memConn.Apply(ctx, id, rest); err != nil {
+		return err
+	}
+	if _, ok := p[backlog.Status]; ok {
+		return connectors.Refused(errors.New(`no transition leads from "To Do" to "Done"`), backlog.Status)
+	}
+	return nil
+}
+
+// TestRefusedStatusIsAnOpenConflict: a status Jira cannot reach becomes one
+// open conflict that says so, the field is held (no retry storm), and the
+// other fields of the same edit still sync.
+func TestRefusedStatusIsAnOpenConflict(t *testing.T) {
+	s, j, l, st := newSyncer(t, backlog.PolicyJira)
+	s.Jira = refusing{j}
+	ref := j.put(backlog.Item{Ref: backlog.Ref{ID: "1"}, Title: "A", Status: backlog.StatusValue{Name: "To Do", Category: backlog.CategoryTodo}})
+	mustSync(t, s, ref)
+	lid := backlog.TwinID("jira.example", "1")
+	l.edit(lid, func(it *backlog.Item) {
+		it.Status = backlog.StatusValue{Name: "Done", Category: backlog.CategoryDone}
+		it.Title = "Shipped"
+	})
+	for range 3 {
+		if _, err := s.Sync(t.Context(), backlog.Ref{Side: backlog.Linear, ID: lid}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ji, _ := j.Get(t.Context(), "1")
+	if ji.Title != "Shipped" || ji.Status.Name != "To Do" {
+		t.Fatalf("jira = %+v", ji)
+	}
+	open, _ := st.Conflicts(t.Context(), store.ConflictFilter{OpenOnly: true})
+	if len(open) != 1 || open[0].Field != backlog.Status || !strings.Contains(open[0].Note, "no transition leads") {
+		t.Fatalf("open conflicts = %+v", open)
 	}
 }
