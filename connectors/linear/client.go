@@ -65,7 +65,8 @@ type Client struct {
 	createLabels          bool
 	scopeLabels           []string
 	scopeProject          string
-	projectID             string // the scope project's id, resolved at New
+	projectID             string     // the scope project's id, resolved at New
+	placed                placements // team and project of issues Get read, for InScope
 
 	mu       sync.RWMutex
 	cat      catalog
@@ -414,8 +415,9 @@ func (c *Client) Changed(ctx context.Context, cursor string) (connectors.Page, e
 const getQuery = `query TandemIssue($id: String!) { issue(id: $id) { ...IssueFields } }
 ` + issueFields
 
-// Get implements connectors.Connector. A trashed (deleted) issue is
-// ErrNotFound.
+// Get implements connectors.Connector. An archived or trashed (deleted,
+// restorable for 30 days) issue reads with Archived set; ErrNotFound once
+// Linear no longer has it.
 func (c *Client) Get(ctx context.Context, id string) (backlog.Item, error) {
 	n, err := c.getNode(ctx, id)
 	if err != nil {
@@ -427,6 +429,7 @@ func (c *Client) Get(ctx context.Context, id string) (backlog.Item, error) {
 	if err != nil {
 		return backlog.Item{}, connectors.Permanent(err)
 	}
+	c.placed.note(n)
 	return it, nil
 }
 
@@ -437,7 +440,7 @@ func (c *Client) getNode(ctx context.Context, id string) (issueNode, error) {
 	if err := c.exec(ctx, "fetching linear issue "+id, getQuery, map[string]any{"id": id}, &out); err != nil {
 		return issueNode{}, err
 	}
-	if out.Issue == nil || (out.Issue.Trashed != nil && *out.Issue.Trashed) {
+	if out.Issue == nil {
 		return issueNode{}, fmt.Errorf("fetching linear issue %s: %w", id, connectors.ErrNotFound)
 	}
 	return *out.Issue, nil
@@ -564,8 +567,8 @@ func (c *Client) notFoundParent(ctx context.Context, id string, in map[string]an
 	if parent == "" || !errors.Is(err, connectors.ErrNotFound) {
 		return err
 	}
-	if _, gerr := c.getNode(ctx, id); gerr != nil {
-		return err
+	if n, gerr := c.getNode(ctx, id); gerr != nil || (n.Trashed != nil && *n.Trashed) {
+		return err // the issue itself is gone (trashed issues take no edits)
 	}
 	return connectors.Permanent(fmt.Errorf("updating linear issue %s: parent %s not found", id, parent))
 }

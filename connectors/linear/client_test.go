@@ -118,8 +118,9 @@ func TestGet(t *testing.T) {
 	if err := s.UserDelete(sandbox.AliceEmail, "ENG-2"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err = c.Get(t.Context(), "ENG-2"); !errors.Is(err, connectors.ErrNotFound) {
-		t.Fatalf("trashed: %v", err)
+	// A trashed issue is kept (restorable): it reads as archived.
+	if it, err = c.Get(t.Context(), "ENG-2"); err != nil || !it.Archived {
+		t.Fatalf("trashed: %+v %v", it, err)
 	}
 }
 

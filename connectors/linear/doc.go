@@ -1,8 +1,9 @@
 // Package linear is the Linear connector: one team of a Linear workspace
 // seen as a connectors.Connector, with webhooks (connectors.Webhooks) and
 // webhook registration (connectors.Registrar), manual order
-// (connectors.Orderer), field history (connectors.History) and comments
-// (connectors.Commenter). It talks GraphQL through
+// (connectors.Orderer), field history (connectors.History), comments
+// (connectors.Commenter), scope (connectors.Scoper) and deletion by
+// archiving (connectors.Deleter). It talks GraphQL through
 // github.com/hasura/go-graphql-client with raw documents, each of which
 // validates against Linear's published schema (the tests check this).
 //
@@ -32,7 +33,12 @@
 // Scope (scope.go): Config.Labels (any of them) and Config.Project (name
 // or id, resolved at New) narrow the team in Changed and Order; Create
 // adds the first scope label and the project so a twin is in scope; Get
-// reads any issue. Metadata (metadata.go) describes states, priorities,
+// reads any issue, an archived or trashed one with Item.Archived set
+// (Linear keeps trashed issues 30 days; ErrNotFound only once it no longer
+// has them). InScope judges an item Get just returned from what Get read
+// (labels; team and project remembered by id and updatedAt), else reads
+// the issue once. Delete archives with issueArchive after reading the
+// issue (archived, trashed or unknown: nothing to do). Metadata (metadata.go) describes states, priorities,
 // labels, users, cycles and the estimate scale for config check.
 //
 // Comments (comments.go): Markdown both ways; listed oldest first with

@@ -206,6 +206,9 @@ type issueNode struct {
 	Team struct {
 		ID string `json:"id"`
 	} `json:"team"`
+	Project *struct {
+		ID string `json:"id"`
+	} `json:"project"`
 }
 
 const issueFields = `fragment IssueFields on Issue {
@@ -216,6 +219,7 @@ const issueFields = `fragment IssueFields on Issue {
   parent { id }
   cycle { name number }
   team { id }
+  project { id }
 }`
 
 func cycleName(name *string, number float64) string {
@@ -235,6 +239,8 @@ func (c *catalog) toItem(n issueNode) (backlog.Item, error) {
 		Priority: priorityFromLinear(n.Priority),
 		Estimate: n.Estimate,
 		Rank:     formatRank(n.SortOrder),
+		// Trashed issues are archived too; both can be restored.
+		Archived: n.ArchivedAt != nil || (n.Trashed != nil && *n.Trashed),
 	}
 	if n.Description != nil {
 		it.Description = *n.Description

@@ -2,10 +2,14 @@ package linear
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
+	"time"
 
+	"github.com/tandem-sync/tandem/backlog"
 	"github.com/tandem-sync/tandem/connectors"
 )
 
@@ -73,5 +77,139 @@ func (c *Client) resolveProject(ctx context.Context) error {
 		return connectors.Permanent(fmt.Errorf("linear: several projects named %q: give its id", c.scopeProject))
 	}
 	c.projectID = n[0].ID
+	return nil
+}
+
+var (
+	_ connectors.Scoper  = (*Client)(nil)
+	_ connectors.Deleter = (*Client)(nil)
+)
+
+// placement is where Get found an issue: its team and project, which
+// backlog.Item does not carry. updatedAt ties it to the item Get returned.
+type placement struct {
+	teamID, projectID string
+	updatedAt         time.Time
+}
+
+// maxPlacements bounds the cache; past it, it starts over (InScope then
+// reads the issue again).
+const maxPlacements = 10000
+
+// placements remembers the placement of issues Get read, so that InScope
+// on the item Get just returned needs no request.
+type placements struct {
+	mu sync.Mutex
+	m  map[string]placement
+}
+
+func placementOf(n issueNode) placement {
+	p := placement{teamID: n.Team.ID}
+	if n.Project != nil {
+		p.projectID = n.Project.ID
+	}
+	p.updatedAt, _ = time.Parse(time.RFC3339Nano, n.UpdatedAt)
+	return p
+}
+
+func (ps *placements) note(n issueNode) {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	if ps.m == nil || len(ps.m) >= maxPlacements {
+		ps.m = map[string]placement{}
+	}
+	ps.m[n.ID] = placementOf(n)
+}
+
+// lookup returns the placement Get saw for it, when it saw this version.
+func (ps *placements) lookup(it backlog.Item) (placement, bool) {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	p, ok := ps.m[it.Ref.ID]
+	return p, ok && p.updatedAt.Equal(it.UpdatedAt)
+}
+
+// InScope reports whether the issue is in the team and, when Config.Labels
+// or Config.Project narrow the team, carries one of the labels and is in
+// the project. An item Get just returned is judged from what Get read (its
+// labels; its team and project, remembered by id and version), without a
+// request; any other is read first. An issue Linear no longer has is out
+// of scope. Archived issues are judged like the others (Item.Archived
+// tells the caller about them).
+func (c *Client) InScope(ctx context.Context, it backlog.Item) (bool, error) {
+	if it.Ref.Side != "" && it.Ref.Side != backlog.Linear {
+		return false, connectors.Permanent(fmt.Errorf("linear: %s is not a linear issue", it.Ref.String()))
+	}
+	id := it.Ref.ID
+	if id == "" {
+		id = it.Ref.Key
+	}
+	if id == "" {
+		return false, connectors.Permanent(errors.New("linear: scope check of an item without id or key"))
+	}
+	p, ok := c.placed.lookup(it)
+	labels := it.Labels
+	if !ok {
+		n, err := c.getNode(ctx, id)
+		if errors.Is(err, connectors.ErrNotFound) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		c.placed.note(n)
+		p = placementOf(n)
+		labels = labels[:0:0]
+		for _, l := range n.Labels.Nodes {
+			labels = append(labels, l.Name)
+		}
+	}
+	if p.teamID != c.teamID {
+		return false, nil
+	}
+	if c.projectID != "" && p.projectID != c.projectID {
+		return false, nil
+	}
+	return c.inLabelScope(labels), nil
+}
+
+const archiveMutation = `mutation TandemArchive($id: String!) {
+  issueArchive(id: $id) { success }
+}`
+
+// Delete archives the issue (Linear's archive can be undone, unlike Jira's
+// delete). An issue already archived or trashed, or one Linear does not
+// have, needs nothing: nil. It reads the issue first, since what Linear
+// does when archiving twice is not documented.
+func (c *Client) Delete(ctx context.Context, id string) error {
+	if id == "" {
+		return connectors.Permanent(errors.New("linear: delete of an empty issue id"))
+	}
+	n, err := c.getNode(ctx, id)
+	if errors.Is(err, connectors.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if n.ArchivedAt != nil || (n.Trashed != nil && *n.Trashed) {
+		return nil
+	}
+	var out struct {
+		IssueArchive struct {
+			Success bool `json:"success"`
+		} `json:"issueArchive"`
+	}
+	err = c.exec(ctx, "archiving linear issue "+id, archiveMutation, map[string]any{"id": n.ID}, &out)
+	if errors.Is(err, connectors.ErrNotFound) {
+		return nil // deleted meanwhile
+	}
+	if err != nil {
+		return err
+	}
+	if !out.IssueArchive.Success {
+		return fmt.Errorf("archiving linear issue %s: success false", id)
+	}
+	c.log.Info("linear: issue archived", "linear", n.Identifier, "id", n.ID)
 	return nil
 }
