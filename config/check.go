@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/tandem-sync/tandem/backlog"
 )
 
 // Problem is one finding of Check (or of a live check the command adds):
@@ -60,6 +62,9 @@ type JiraFacts struct {
 	// only judged when every status's way out is known (each status is
 	// the From of some transition); partial knowledge would only guess.
 	Transitions []JiraTransition
+	// EstimateField and SprintField are the custom fields the connector
+	// found for estimates and sprints by name ("" when the site has none).
+	EstimateField, SprintField string
 }
 
 // JiraStatus is a status and its canonical category (backlog.Category:
@@ -83,6 +88,8 @@ type LinearFacts struct {
 	// Projects are the workspace's projects; nil when they could not be
 	// listed (linear.project is then not judged).
 	Projects []LinearProject
+	// Estimates says the team uses estimates; Cycles that it has any.
+	Estimates, Cycles bool
 }
 
 // LinearState is a workflow state and its Linear type (backlog, unstarted,
@@ -123,6 +130,7 @@ func Check(m Mapping, file string, jira JiraFacts, linear LinearFacts) []Problem
 	c.users(jira, linear)
 	c.storyPoints(jira)
 	c.linearScope(linear)
+	c.capabilities(jira, linear)
 	return c.out
 }
 
@@ -373,5 +381,31 @@ func (c *checker) linearScope(linear LinearFacts) {
 	case 1:
 	default:
 		c.add("linear.project", false, "give the project's id instead of its name", "linear.project: %d projects are named %q", byName, p)
+	}
+}
+
+// capabilities warns of fields that sync by the mapping (any direction but
+// off) while one side has nowhere to keep them.
+func (c *checker) capabilities(jira JiraFacts, linear LinearFacts) {
+	on := func(f backlog.Field) bool { return c.m.Directions[f] != "off" }
+	fix := func(f backlog.Field) string {
+		return fmt.Sprintf("set fields.%s.direction: off to say so, or turn the feature on", f)
+	}
+	if on(backlog.Estimate) {
+		if c.m.Jira.StoryPointsField == "" && jira.EstimateField == "" {
+			c.add("", true, "name the number field in jira.story_points_field, or "+fix(backlog.Estimate),
+				"fields.estimate: Jira has no story points field (none by name); estimates will not sync")
+		}
+		if !linear.Estimates {
+			c.add("", true, fix(backlog.Estimate), "fields.estimate: the Linear team does not use estimates; estimates will not sync")
+		}
+	}
+	if on(backlog.Sprint) {
+		if jira.SprintField == "" {
+			c.add("", true, fix(backlog.Sprint), "fields.sprint: Jira has no Sprint field (no Jira Software board); sprints will not sync")
+		}
+		if !linear.Cycles {
+			c.add("", true, fix(backlog.Sprint), "fields.sprint: the Linear team has no cycles; sprints will not sync")
+		}
 	}
 }

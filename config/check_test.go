@@ -19,6 +19,7 @@ func checkFacts() (JiraFacts, LinearFacts) {
 		Fields: []JiraField{
 			{"customfield_10016", "Story Points", "number"}, {"customfield_10020", "Sprint", "array"}, {"customfield_10050", "Team", "string"},
 		},
+		EstimateField: "customfield_10016", SprintField: "customfield_10020",
 		Transitions: []JiraTransition{
 			{"To Do", "In Progress"}, {"In Progress", "In Review"}, {"In Progress", "To Do"}, {"In Review", "Done"},
 			{"Done", "To Do"}, {"Won't Do", "To Do"}, {"To Do", "Won't Do"},
@@ -29,9 +30,10 @@ func checkFacts() (JiraFacts, LinearFacts) {
 			{"Backlog", "backlog"}, {"Todo", "unstarted"}, {"In Progress", "started"}, {"In Review", "started"},
 			{"Done", "completed"}, {"Canceled", "canceled"},
 		},
-		Labels:   []string{"Backend", "Bug", "Feature"},
-		Users:    []string{"alice@example.com", "bob@corp.example"},
-		Projects: []LinearProject{{"p1", "Q4 Launch"}, {"p2", "Dup"}, {"p3", "Dup"}},
+		Labels:    []string{"Backend", "Bug", "Feature"},
+		Users:     []string{"alice@example.com", "bob@corp.example"},
+		Projects:  []LinearProject{{"p1", "Q4 Launch"}, {"p2", "Dup"}, {"p3", "Dup"}},
+		Estimates: true, Cycles: true,
 	}
 	return j, l
 }
@@ -218,12 +220,12 @@ func TestCheckStatusesProperty(t *testing.T) {
 	types := []string{"backlog", "unstarted", "started", "completed", "canceled", "triage"}
 	rapid.Check(t, func(t *rapid.T) {
 		names := rapid.SliceOfNDistinct(rapid.SampledFrom([]string{"To Do", "Todo", "Doing", "In Progress", "Done", "QA", "Closed", "Backlog"}), 1, 6, rapid.ID[string]).Draw(t, "jira")
-		var j JiraFacts
+		j := JiraFacts{EstimateField: "customfield_1", SprintField: "customfield_2"}
 		for _, n := range names {
 			j.Statuses = append(j.Statuses, JiraStatus{n, rapid.SampledFrom(cats).Draw(t, "cat")})
 		}
 		lnames := rapid.SliceOfNDistinct(rapid.SampledFrom([]string{"Todo", "In Progress", "Done", "Canceled", "Review", "Backlog"}), 1, 6, rapid.ID[string]).Draw(t, "linear")
-		var l LinearFacts
+		l := LinearFacts{Estimates: true, Cycles: true}
 		for _, n := range lnames {
 			l.States = append(l.States, LinearState{n, rapid.SampledFrom(types).Draw(t, "type")})
 		}
@@ -247,4 +249,46 @@ func TestCheckStatusesProperty(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestCheckCapabilities: a field that syncs while one side cannot keep it
+// is a warning, silenced by direction: off.
+func TestCheckCapabilities(t *testing.T) {
+	cases := []struct {
+		name  string
+		facts func(*JiraFacts, *LinearFacts)
+		file  string
+		want  []string
+	}{
+		{"all there", func(*JiraFacts, *LinearFacts) {}, "", nil},
+		{"no jira estimate field", func(j *JiraFacts, _ *LinearFacts) { j.EstimateField = "" }, "",
+			[]string{"fields.estimate: Jira has no story points field"}},
+		{"named estimate field", func(j *JiraFacts, _ *LinearFacts) { j.EstimateField = "" }, "jira:\n  story_points_field: customfield_10016\n", nil},
+		{"linear estimates off", func(_ *JiraFacts, l *LinearFacts) { l.Estimates = false }, "",
+			[]string{"fields.estimate: the Linear team does not use estimates"}},
+		{"estimates off both sides, direction off", func(j *JiraFacts, l *LinearFacts) { j.EstimateField, l.Estimates = "", false },
+			"fields:\n  estimate: {direction: off}\n", nil},
+		{"no sprints anywhere", func(j *JiraFacts, l *LinearFacts) { j.SprintField, l.Cycles = "", false }, "",
+			[]string{"fields.sprint: Jira has no Sprint field", "fields.sprint: the Linear team has no cycles"}},
+		{"sprints off", func(j *JiraFacts, l *LinearFacts) { j.SprintField, l.Cycles = "", false }, "fields:\n  sprint: {direction: off}\n", nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := ParseMapping("m.yaml", []byte("statuses:\n  To Do: Todo\n  Won't Do: Canceled\npriorities:\n  Blocker: none\n"+tc.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			j, l := checkFacts()
+			tc.facts(&j, &l)
+			ps := Check(m, "m.yaml", j, l)
+			if len(ps) != len(tc.want) {
+				t.Fatalf("want %d problems, got %v", len(tc.want), ps)
+			}
+			for i, p := range ps {
+				if !p.Warning || !strings.HasPrefix(p.Msg, tc.want[i]) || p.Fix == "" {
+					t.Errorf("got %s, want a warning %q with a fix", p, tc.want[i])
+				}
+			}
+		})
+	}
 }

@@ -137,6 +137,7 @@ func jiraFacts(m jira.Metadata) config.JiraFacts {
 		f.Statuses = append(f.Statuses, config.JiraStatus{Name: s.Name, Category: s.Category})
 	}
 	f.Priorities = m.Priorities
+	f.EstimateField, f.SprintField = m.EstimateField, m.SprintField
 	for _, u := range m.Users {
 		f.Users = append(f.Users, config.JiraUser{AccountID: u.AccountID, Email: u.Email, Name: u.Name})
 	}
@@ -152,7 +153,8 @@ func jiraFacts(m jira.Metadata) config.JiraFacts {
 // linearFacts keeps of the Linear metadata what config.Check judges;
 // projects come from linearProjects (nil: not known).
 func linearFacts(m linear.Metadata, projects []config.LinearProject) config.LinearFacts {
-	f := config.LinearFacts{Labels: m.Labels, Users: m.Users, Projects: projects}
+	f := config.LinearFacts{Labels: m.Labels, Users: m.Users, Projects: projects,
+		Estimates: len(m.Estimation.Scale) > 0, Cycles: len(m.Cycles) > 0}
 	for _, s := range m.States {
 		f.States = append(f.States, config.LinearState{Name: s.Name, Type: s.Type})
 	}
