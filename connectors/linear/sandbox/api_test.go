@@ -165,6 +165,15 @@ func TestOrderByUpdatedAtAndArchived(t *testing.T) {
 	if r := post(t, s, BotKey, `mutation { issueUpdate(id: "ENG-3", input: {title: "x"}) { success } }`, nil); len(r.Errors) == 0 {
 		t.Fatalf("updated a trashed issue")
 	}
+	// issueArchive(trash: true) trashes too; without it, it only archives.
+	mustOK(t, post(t, s, BotKey, `mutation { issueArchive(id: "ENG-4", trash: true) { success } }`, nil))
+	mustOK(t, post(t, s, BotKey, `mutation { issueArchive(id: "ENG-5", trash: false) { success } }`, nil))
+	for id, want := range map[string]any{"ENG-4": true, "ENG-5": nil} {
+		d = mustOK(t, post(t, s, BotKey, `{ issue(id: "`+id+`") { trashed archivedAt } }`, nil))
+		if dig(d, "issue", "trashed") != want || dig(d, "issue", "archivedAt") == nil {
+			t.Fatalf("%s after issueArchive: %v", id, d)
+		}
+	}
 	r := post(t, s, BotKey, `{ viewer { id } }`, nil)
 	reset, _ := strconv.ParseInt(r.Header.Get("X-RateLimit-Requests-Reset"), 10, 64)
 	if at := time.UnixMilli(reset); at.Before(c.t) || at.After(c.t.Add(time.Hour)) {

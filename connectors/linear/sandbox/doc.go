@@ -24,7 +24,8 @@
 // Relay pagination, orderBy createdAt/updatedAt newest first, includeArchived,
 // history), comments and webhooks, and the mutations issueCreate (with a
 // client-chosen id), issueUpdate, issueArchive/Unarchive, issueDelete
-// (trash), commentCreate/Update/Delete, issueLabelCreate,
+// (trash; issueArchive(trash: true) too; permanentlyDelete is not
+// modelled: the issue is trashed), commentCreate/Update/Delete, issueLabelCreate,
 // webhookCreate/Update/Delete.
 //
 // Wire facts and their sources:

@@ -42,7 +42,8 @@ func (m *mutationObj) Field(name string, args map[string]any) (any, error) {
 		if i == nil || i.trashed {
 			return nil, notFound("Issue")
 		}
-		s.archiveIssue(actor, i, name == "issueDelete")
+		// issueArchive(trash: true) trashes, as issueDelete does.
+		s.archiveIssue(actor, i, name == "issueDelete" || argBool(args, "trash"))
 		return m.payload("IssueArchivePayload", map[string]any{"entity": m.issueObj(i)}), nil
 	case "issueUnarchive":
 		i := w.issue(id)
