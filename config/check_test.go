@@ -292,3 +292,29 @@ func TestCheckCapabilities(t *testing.T) {
 		})
 	}
 }
+
+// FuzzCheck: any mapping file that parses is checked without a panic, and
+// every problem is on a line of the file (or on none) and says how to fix it.
+func FuzzCheck(f *testing.F) {
+	good, err := os.ReadFile("testdata/check-good.yaml")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(string(good))
+	f.Add("statuses:\n  Nope: Nada\n  To Do: todo\n  Done: Todo\n")
+	f.Add("users:\n  x@y:\n    jira: ''\n    linear: ''\nlinear:\n  labels: []\n  project: ''\n")
+	f.Add("fields:\n  estimate: {direction: off}\njira:\n  story_points_field: customfield_\n")
+	f.Fuzz(func(t *testing.T, doc string) {
+		m, err := ParseMapping("f.yaml", []byte(doc))
+		if err != nil {
+			return
+		}
+		lines := strings.Count(doc, "\n") + 1
+		j, l := checkFacts()
+		for _, p := range Check(m, "f.yaml", j, l) {
+			if p.Line < 0 || p.Line > lines || p.Fix == "" || p.Msg == "" || p.File != "f.yaml" {
+				t.Fatalf("bad problem %+v for\n%s", p, doc)
+			}
+		}
+	})
+}
