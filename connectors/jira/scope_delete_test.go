@@ -151,3 +151,31 @@ func TestDelete(t *testing.T) {
 		}
 	}
 }
+
+// TestDeleteErrors: a refusal is permanent, a server error is retried.
+func TestDeleteErrors(t *testing.T) {
+	e := newEnv(t, sandbox.Options{SeedIssues: 2})
+	e.sb.Fail(1, http.StatusForbidden)
+	if err := e.c.Delete(ctx(t), "TAN-1"); !connectors.IsPermanent(err) {
+		t.Errorf("403: %v, want permanent", err)
+	}
+	e.sb.Fail(1, http.StatusServiceUnavailable)
+	if err := e.c.Delete(ctx(t), "TAN-1"); err == nil || connectors.IsPermanent(err) {
+		t.Errorf("503: %v, want transient", err)
+	}
+	if err := e.c.Delete(ctx(t), "TAN-1"); err != nil {
+		t.Errorf("after the faults: %v", err)
+	}
+}
+
+func TestKeyInProject(t *testing.T) {
+	c := &Client{projectKey: "TAN"}
+	for key, want := range map[string]bool{
+		"TAN-1": true, "tan-42": true, "TAN-": false, "TAN": false, "": false,
+		"TANX-1": false, "OTHER-1": false, "TAN-1a": false, "TAN-1-2": false, "-1": false,
+	} {
+		if got := c.keyInProject(key); got != want {
+			t.Errorf("keyInProject(%q) = %v, want %v", key, got, want)
+		}
+	}
+}
