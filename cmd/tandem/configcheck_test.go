@@ -4,8 +4,10 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -124,5 +126,75 @@ func TestConfigCheck(t *testing.T) {
 	t.Setenv("TANDEM_JIRA_PROJECT", "not a key")
 	if code, _, errs = run(t, "config", "check"); code != 2 || !strings.Contains(errs, "TANDEM_JIRA_PROJECT") {
 		t.Fatalf("bad variable: exit %d, %s", code, errs)
+	}
+}
+
+// TestCheckJQLAnswers: Jira's refusal in either error shape lands on the
+// jira.jql line; an unreachable Jira is a problem too, not a pass.
+func TestCheckJQLAnswers(t *testing.T) {
+	cases := []struct {
+		name   string
+		status int
+		body   string
+		bad    bool
+		msg    string
+	}{
+		{"accepted", 200, `{"issues":[]}`, false, ""},
+		{"error messages", 400, `{"errorMessages":["Field 'statsu' does not exist."]}`, true, `Jira rejects "statsu = Done": Field 'statsu' does not exist.`},
+		{"field errors", 400, `{"errors":{"jql":"bad clause"}}`, true, "bad clause"},
+		{"no body", 403, ``, true, "403 Forbidden"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path != "/rest/api/3/search/jql" || r.URL.Query().Get("jql") != `project = "TAN" AND (statsu = Done)` {
+					t.Errorf("asked %s", r.URL)
+				}
+				w.WriteHeader(tc.status)
+				io.WriteString(w, tc.body)
+			}))
+			defer srv.Close()
+			cfg := config.Config{JiraURL: srv.URL, JiraProject: "TAN", Mapping: config.DefaultMapping()}
+			cfg.Mapping.Jira.JQL, cfg.Mapping.Lines["jira.jql"] = "statsu = Done", 7
+			p, bad := checkJQL(t.Context(), srv.Client(), cfg, "m.yaml")
+			if bad != tc.bad || (bad && (p.Line != 7 || p.File != "m.yaml" || p.Warning || !strings.Contains(p.Msg, tc.msg) || p.Fix == "")) {
+				t.Fatalf("bad=%v %s", bad, p)
+			}
+		})
+	}
+	srv := httptest.NewServer(http.NotFoundHandler())
+	srv.Close()
+	cfg := config.Config{JiraURL: srv.URL, JiraProject: "TAN", Mapping: config.DefaultMapping()}
+	cfg.Mapping.Jira.JQL = "x = y"
+	if p, bad := checkJQL(t.Context(), http.DefaultClient, cfg, "m.yaml"); !bad || !strings.Contains(p.Msg, "could not ask Jira") {
+		t.Fatalf("unreachable jira: bad=%v %s", bad, p)
+	}
+}
+
+// TestLinearProjectsPages: the listing follows pages and reports GraphQL errors.
+func TestLinearProjectsPages(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			Variables struct {
+				After *string `json:"after"`
+			} `json:"variables"`
+		}
+		json.NewDecoder(r.Body).Decode(&req)
+		switch {
+		case r.Header.Get("Authorization") != "key":
+			io.WriteString(w, `{"errors":[{"message":"Authentication required"}]}`)
+		case req.Variables.After == nil:
+			io.WriteString(w, `{"data":{"projects":{"nodes":[{"id":"p1","name":"One"}],"pageInfo":{"hasNextPage":true,"endCursor":"c1"}}}}`)
+		default:
+			io.WriteString(w, `{"data":{"projects":{"nodes":[{"id":"p2","name":"Two"}],"pageInfo":{"hasNextPage":false,"endCursor":"c2"}}}}`)
+		}
+	}))
+	defer srv.Close()
+	ps, err := linearProjects(t.Context(), srv.Client(), config.Config{LinearURL: srv.URL, LinearAPIKey: "key"})
+	if err != nil || !slices.Equal(ps, []config.LinearProject{{ID: "p1", Name: "One"}, {ID: "p2", Name: "Two"}}) {
+		t.Fatalf("projects %v, %v", ps, err)
+	}
+	if _, err := linearProjects(t.Context(), srv.Client(), config.Config{LinearURL: srv.URL, LinearAPIKey: "nope"}); err == nil || !strings.Contains(err.Error(), "Authentication required") {
+		t.Fatalf("bad key: %v", err)
 	}
 }
