@@ -238,8 +238,17 @@ func (c *checker) statusTargets(jira JiraFacts, linear LinearFacts) {
 				k, js.Name, js.Category, ls.Name, ls.Type)
 		}
 	}
+	mapped := sortedKeys(c.m.Statuses)
 	for _, lv := range targets {
 		ks := by[lv]
+		// The state's Jira namesake, left unmapped, goes to it and comes
+		// back as the mapped status.
+		if ji := slices.IndexFunc(jira.Statuses, func(s JiraStatus) bool { return strings.EqualFold(s.Name, lv) }); ji >= 0 && !hasFold(mapped, lv) {
+			j := jira.Statuses[ji].Name
+			c.add("statuses."+ks[0], true, fmt.Sprintf("add %q: <its own Linear state> under statuses, or map %q elsewhere", j, ks[0]),
+				"statuses.%s: Linear state %q is also where Jira status %q goes by name; changes to it in Linear land on %q, never on %q",
+				ks[0], lv, j, ks[0], j)
+		}
 		if len(ks) < 2 {
 			continue
 		}
