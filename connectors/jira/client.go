@@ -19,7 +19,6 @@ import (
 
 	"github.com/tandem-sync/tandem/backlog"
 	"github.com/tandem-sync/tandem/connectors"
-	"github.com/tandem-sync/tandem/connectors/jira/wiki"
 )
 
 var (
@@ -637,7 +636,7 @@ func (c *Client) Create(ctx context.Context, it backlog.Item) (backlog.Ref, erro
 		"summary":   projectTitle(it.Title),
 	}
 	if it.Description != "" {
-		fields["description"] = wiki.FromMarkdown(it.Description)
+		fields["description"] = c.wikiFromMarkdown(it.Description)
 	}
 	if p := c.sitePriority(it.Priority); p != "" && it.Priority != backlog.PriorityNone {
 		fields["priority"] = map[string]string{"name": p}
@@ -797,7 +796,7 @@ func (c *Client) Apply(ctx context.Context, id string, p backlog.Patch) error {
 			if v == "" {
 				fields["description"] = nil
 			} else {
-				fields["description"] = wiki.FromMarkdown(string(v))
+				fields["description"] = c.wikiFromMarkdown(string(v))
 			}
 		case backlog.Priority:
 			if name := c.sitePriority(backlog.PriorityLevel(v)); name != "" {

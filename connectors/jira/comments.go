@@ -11,7 +11,6 @@ import (
 
 	"github.com/tandem-sync/tandem/backlog"
 	"github.com/tandem-sync/tandem/connectors"
-	"github.com/tandem-sync/tandem/connectors/jira/wiki"
 )
 
 var _ connectors.Commenter = (*Client)(nil)
@@ -77,7 +76,7 @@ func (c *Client) Comments(ctx context.Context, issueID string) ([]backlog.Commen
 
 // toComment maps a comment bean.
 func (c *Client) toComment(w wireComment) (backlog.Comment, error) {
-	cm := backlog.Comment{ID: w.ID, Body: wiki.ToMarkdown(w.Body)}
+	cm := backlog.Comment{ID: w.ID, Body: c.markdownFromWiki(w.Body)}
 	if w.ID == "" {
 		return cm, errors.New("a comment without an id")
 	}
@@ -100,8 +99,8 @@ func (c *Client) toComment(w wireComment) (backlog.Comment, error) {
 }
 
 // commentBody is the wiki body for Markdown md; Jira refuses empty ones.
-func commentBody(md string) (map[string]string, error) {
-	w := wiki.FromMarkdown(md)
+func (c *Client) commentBody(md string) (map[string]string, error) {
+	w := c.wikiFromMarkdown(md)
 	if strings.TrimSpace(w) == "" {
 		return nil, connectors.Permanent(errors.New("jira: a comment body cannot be empty"))
 	}
@@ -110,7 +109,7 @@ func commentBody(md string) (map[string]string, error) {
 
 // CreateComment implements connectors.Commenter.
 func (c *Client) CreateComment(ctx context.Context, issueID, body string) (string, error) {
-	b, err := commentBody(body)
+	b, err := c.commentBody(body)
 	if err != nil {
 		return "", err
 	}
@@ -126,7 +125,7 @@ func (c *Client) CreateComment(ctx context.Context, issueID, body string) (strin
 
 // UpdateComment implements connectors.Commenter.
 func (c *Client) UpdateComment(ctx context.Context, issueID, commentID, body string) error {
-	b, err := commentBody(body)
+	b, err := c.commentBody(body)
 	if err != nil {
 		return err
 	}

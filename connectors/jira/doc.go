@@ -5,7 +5,9 @@
 // connectors.Scoper and connectors.Deleter, and offers Metadata for `tandem config check`.
 //
 // It owns: the mapping between Jira issues and backlog.Item (mapping.go:
-// wiki markup ⇄ Markdown through package wiki, statuses by name then by
+// wiki markup ⇄ Markdown through package wiki, [~accountid:…] mentions of
+// known people ⇄ canonical [@Name](mailto:email) links (mentions.go),
+// statuses by name then by
 // category, the five Jira priorities, labels Jira can hold, the story
 // points field, due date, the Cloud parent field), assignees (users.go:
 // accountId ⇄ email through Config.Users overrides and the project's

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/tandem-sync/tandem/backlog"
-	"github.com/tandem-sync/tandem/connectors/jira/wiki"
 )
 
 // jiraTime is the REST v2 timestamp layout, e.g. "2026-04-25T18:35:13.605+0530".
@@ -42,7 +41,7 @@ func (c *Client) toItem(w wireIssue) (backlog.Item, error) {
 	}
 	it.Title = str("summary")
 	if d := str("description"); d != "" {
-		it.Description = wiki.ToMarkdown(d)
+		it.Description = c.markdownFromWiki(d)
 	}
 	var st wireStatus
 	if raw, ok := w.Fields["status"]; ok {
@@ -238,7 +237,7 @@ func (c *Client) Project(f backlog.Field, v backlog.Value) backlog.Value {
 		if v == "" {
 			return ""
 		}
-		return backlog.Value(wiki.ToMarkdown(wiki.FromMarkdown(string(v))))
+		return backlog.Value(c.markdownFromWiki(c.wikiFromMarkdown(string(v))))
 	case backlog.Priority:
 		if name := c.sitePriority(backlog.PriorityLevel(v)); name != "" {
 			return backlog.Value(priorityLevel(name))

@@ -25,6 +25,9 @@ var markdownSamples = []string{
 	"> quoted",
 	"a ~~strike~~ word",
 	"| a | b |\n| --- | --- |\n| 1 | 2 |",
+	"cc [@Alice](mailto:alice@example.com) and [@Nobody](mailto:nobody@example.com)",
+	"- ask [@Dave D](mailto:dave@example.com)\n- `[@Bob](mailto:bob@example.com)`",
+	"> [@Bob Example](mailto:Bob@Example.com) [~accountid:5b10a2844c20165700ede21g]",
 }
 
 // TestProjectPredictsReadBack checks the Project contract against the

@@ -43,6 +43,7 @@ type directory struct {
 	emailOf    map[string]string // accountId → lower-cased visible email
 	override   map[string]string // lower-cased email → accountId (Config.Users)
 	overrideOf map[string]string // accountId → first override email
+	nameOf     map[string]string // accountId → display name (mentions.go)
 	loaded     time.Time
 	warned     map[string]bool // warnings given, by key
 }
@@ -108,8 +109,11 @@ func (c *Client) loadUsers(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	byEmail, emailOf := map[string]string{}, map[string]string{}
+	byEmail, emailOf, nameOf := map[string]string{}, map[string]string{}, map[string]string{}
 	for _, u := range us {
+		if u.DisplayName != "" {
+			nameOf[u.AccountID] = u.DisplayName
+		}
 		if e := strings.ToLower(u.EmailAddress); e != "" {
 			if prev, dup := byEmail[e]; dup && prev != u.AccountID {
 				// Two accounts showing one email: trust neither.
@@ -120,7 +124,7 @@ func (c *Client) loadUsers(ctx context.Context) error {
 		}
 	}
 	c.users.mu.Lock()
-	c.users.byEmail, c.users.emailOf, c.users.loaded = byEmail, emailOf, c.now()
+	c.users.byEmail, c.users.emailOf, c.users.nameOf, c.users.loaded = byEmail, emailOf, nameOf, c.now()
 	c.users.mu.Unlock()
 	return nil
 }
