@@ -35,7 +35,7 @@ commands:
   links          list linked pairs (reads the configured state store)
   conflicts      the conflict log: list [--open] [--field F] [--since D] [--json],
                  show ID, resolve ID --take jira|linear|base (or --value V)
-  config check   validate the configuration and check both tools answer
+  config check   validate the configuration and the mapping file against both tools (--json)
   diff           compare every linked pair field by field; exit 1 when anything differs
 `
 
