@@ -52,6 +52,19 @@ func start(t *testing.T, o EnvOptions) *Env {
 	return e
 }
 
+type storeCase struct {
+	name string
+	opts EnvOptions
+}
+
+// bothStores is a test table over the embedded store and Redis.
+func bothStores() []storeCase {
+	return []storeCase{
+		{"embedded", EnvOptions{}},
+		{"redis", EnvOptions{RedisURL: redisURL(), RedisPrefix: randomPrefix()}},
+	}
+}
+
 func randomPrefix() string {
 	b := make([]byte, 6)
 	rand.Read(b)
@@ -156,13 +169,7 @@ func TestConflictJiraWins(t *testing.T) {
 // and on Redis: every propagation costs exactly one write and our own
 // writes never come back as new ones.
 func TestScenarioHasNoEchoWrites(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		opts EnvOptions
-	}{
-		{"embedded", EnvOptions{}},
-		{"redis", EnvOptions{RedisURL: redisURL(), RedisPrefix: randomPrefix()}},
-	} {
+	for _, tc := range bothStores() {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.opts.Webhooks = true
 			tc.opts.PollEvery = 500 * time.Millisecond
@@ -285,13 +292,7 @@ func TestOperationsEndpoints(t *testing.T) {
 // one are still in the log after a restart, on the embedded store and on
 // Redis, and the open one can still be settled.
 func TestConflictLogSurvivesRestart(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		opts EnvOptions
-	}{
-		{"embedded", EnvOptions{}},
-		{"redis", EnvOptions{RedisURL: redisURL(), RedisPrefix: randomPrefix()}},
-	} {
+	for _, tc := range bothStores() {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.opts.Webhooks, tc.opts.PollEvery, tc.opts.Policy = true, time.Hour, "manual"
 			e := start(t, tc.opts)

@@ -1,50 +1,25 @@
 package main
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/tandem-sync/tandem/config"
-	"github.com/tandem-sync/tandem/demo"
 )
 
 // TestConfigCheck runs `tandem config check` against the sandboxes with a
 // mapping that fits them (exit 0), one broken in six places (exit 1, each
 // problem with file:line), no mapping (defaults: warnings only) and --json.
 func TestConfigCheck(t *testing.T) {
-	redisURL := os.Getenv("TANDEM_TEST_REDIS_URL")
-	if redisURL == "" {
-		redisURL = "redis://127.0.0.1:6379"
-	}
-	b := make([]byte, 6)
-	rand.Read(b)
-	prefix := "tandem-configcheck-" + hex.EncodeToString(b) + ":"
+	e := redisWorld(t, "configcheck", false)
 	ctx := t.Context()
-	e, err := demo.StartEnv(ctx, demo.EnvOptions{RedisURL: redisURL, RedisPrefix: prefix, PollEvery: time.Hour, Log: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(e.Close)
 	c := e.Config
-	for k, v := range map[string]string{
-		"TANDEM_JIRA_URL": c.JiraURL, "TANDEM_JIRA_EMAIL": c.JiraEmail, "TANDEM_JIRA_TOKEN": c.JiraToken, "TANDEM_JIRA_PROJECT": c.JiraProject,
-		"TANDEM_LINEAR_URL": c.LinearURL, "TANDEM_LINEAR_API_KEY": c.LinearAPIKey, "TANDEM_LINEAR_TEAM": c.LinearTeam,
-		"TANDEM_REDIS_URL": c.RedisURL, "TANDEM_REDIS_PREFIX": c.RedisPrefix, "TANDEM_LISTEN": "127.0.0.1:0",
-		"TANDEM_MAPPING": "", "TANDEM_ORDER_MASTER": "", "TANDEM_CONFLICT_POLICY": "",
-	} {
-		t.Setenv(k, v)
-	}
 
 	// The workflow, learnt from one issue per status, is the sandbox's
 	// and leads into every status.

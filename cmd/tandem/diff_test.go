@@ -1,10 +1,6 @@
 package main
 
 import (
-	"crypto/rand"
-	"encoding/hex"
-	"log/slog"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -15,29 +11,10 @@ import (
 // TestDiff: in sync after the initial sync (exit 0); an edit Tandem has not
 // seen yet is reported with the field (exit 1); in sync again once synced.
 func TestDiff(t *testing.T) {
-	redisURL := os.Getenv("TANDEM_TEST_REDIS_URL")
-	if redisURL == "" {
-		redisURL = "redis://127.0.0.1:6379"
-	}
-	b := make([]byte, 6)
-	rand.Read(b)
-	prefix := "tandem-diff-" + hex.EncodeToString(b) + ":"
+	e := redisWorld(t, "diff", true)
 	ctx := t.Context()
-	e, err := demo.StartEnv(ctx, demo.EnvOptions{RedisURL: redisURL, RedisPrefix: prefix, Webhooks: true, PollEvery: time.Hour, Log: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(e.Close)
 	if _, _, err := e.Settle(ctx, time.Minute); err != nil {
 		t.Fatal(err)
-	}
-	c := e.Config
-	for k, v := range map[string]string{
-		"TANDEM_JIRA_URL": c.JiraURL, "TANDEM_JIRA_EMAIL": c.JiraEmail, "TANDEM_JIRA_TOKEN": c.JiraToken, "TANDEM_JIRA_PROJECT": c.JiraProject,
-		"TANDEM_LINEAR_URL": c.LinearURL, "TANDEM_LINEAR_API_KEY": c.LinearAPIKey, "TANDEM_LINEAR_TEAM": c.LinearTeam,
-		"TANDEM_REDIS_URL": c.RedisURL, "TANDEM_REDIS_PREFIX": c.RedisPrefix, "TANDEM_LISTEN": "127.0.0.1:0",
-	} {
-		t.Setenv(k, v)
 	}
 	code, out, errs := run(t, "diff")
 	if code != 0 || !strings.Contains(out, "0 differ, 0 jira and 0 linear issues without a twin") {
