@@ -126,12 +126,12 @@ const setupQuery = `query TandemSetup($team: String!) {
     states(first: 100) { nodes { id name type position } }
     cycles(first: 100) { nodes { id name number startsAt endsAt } }
   }
-  users(first: 250, includeDisabled: true) { nodes { id email } pageInfo { hasNextPage endCursor } }
+  users(first: 250, includeDisabled: true) { nodes { id email name displayName url } pageInfo { hasNextPage endCursor } }
   issueLabels(first: 250) { nodes { id name team { id } } pageInfo { hasNextPage endCursor } }
 }`
 
 const usersQuery = `query TandemUsers($after: String) {
-  users(first: 250, after: $after, includeDisabled: true) { nodes { id email } pageInfo { hasNextPage endCursor } }
+  users(first: 250, after: $after, includeDisabled: true) { nodes { id email name displayName url } pageInfo { hasNextPage endCursor } }
 }`
 
 const labelsQuery = `query TandemLabels($after: String) {
@@ -144,8 +144,11 @@ type pageInfo struct {
 }
 
 type userPage struct {
-	Nodes    []struct{ ID, Email string } `json:"nodes"`
-	PageInfo pageInfo                     `json:"pageInfo"`
+	Nodes []struct {
+		ID, Email, Name, DisplayName string
+		URL                          string `json:"url"`
+	} `json:"nodes"`
+	PageInfo pageInfo `json:"pageInfo"`
 }
 
 type labelPage struct {
@@ -224,11 +227,15 @@ func (c *Client) load(ctx context.Context, teamKey string) error {
 	if len(cat.states) == 0 {
 		return connectors.Permanent(fmt.Errorf("linear: team %s has no workflow states", teamKey))
 	}
+	names := map[string]string{}
 	for _, u := range out.Users.Nodes {
+		cat.people.addUser(u.ID, u.Name, u.DisplayName, u.URL)
+		names[u.ID] = u.Name
 		cat.users[strings.ToLower(u.Email)] = u.ID
 		cat.emailOf[u.ID] = strings.ToLower(u.Email)
 		meta.Users = append(meta.Users, strings.ToLower(u.Email))
 	}
+	cat.people.finish(names)
 	c.applyOverrides(&cat)
 	// A team label shadows a workspace label of the same name.
 	for _, team := range []bool{false, true} {

@@ -107,7 +107,7 @@ func (c *Client) Comments(ctx context.Context, issueID string) ([]backlog.Commen
 				continue
 			}
 			seen[n.ID] = true
-			out = append(out, backlog.Comment{ID: n.ID, Author: n.author(), Body: n.Body, Created: n.CreatedAt, Updated: n.UpdatedAt})
+			out = append(out, backlog.Comment{ID: n.ID, Author: n.author(), Body: c.mentionsIn(n.Body), Created: n.CreatedAt, Updated: n.UpdatedAt})
 		}
 		pi := resp.Issue.Comments.PageInfo
 		if !pi.HasNextPage || pi.EndCursor == "" {
@@ -144,7 +144,7 @@ func (c *Client) CreateComment(ctx context.Context, issueID, body string) (strin
 	}
 	what := "commenting on linear issue " + issueID
 	err := c.exec(ctx, what, commentCreateMutation,
-		map[string]any{"input": map[string]any{"issueId": issueID, "body": body}}, &out)
+		map[string]any{"input": map[string]any{"issueId": issueID, "body": c.mentionsOut(body)}}, &out)
 	if err != nil {
 		return "", err
 	}
@@ -171,7 +171,7 @@ func (c *Client) UpdateComment(ctx context.Context, issueID, commentID, body str
 	}
 	what := fmt.Sprintf("updating comment %s of linear issue %s", commentID, issueID)
 	if err := c.exec(ctx, what, commentUpdateMutation,
-		map[string]any{"id": commentID, "input": map[string]any{"body": body}}, &out); err != nil {
+		map[string]any{"id": commentID, "input": map[string]any{"body": c.mentionsOut(body)}}, &out); err != nil {
 		return err
 	}
 	if !out.CommentUpdate.Success {

@@ -44,6 +44,11 @@
 // Comments (comments.go): Markdown both ways; listed oldest first with
 // the author's email (name when hidden, external user, bot).
 //
+// Mentions (mentions.go), in descriptions and comments: Linear's mention,
+// the user's plain profile URL, reads as the canonical
+// [@Name](mailto:email) of a known user; a canonical mention is written as
+// the profile URL, or as plain "@Name" when the email names nobody here.
+//
 // Also: paging changed issues with an opaque cursor, idempotent creation
 // with a client-chosen issue id, one issueUpdate per patch, error mapping
 // (RATELIMITED → *connectors.RateLimitError with the wait read from

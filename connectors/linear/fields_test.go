@@ -43,7 +43,7 @@ const overrideEmail = "robert@corp.example" // a Config.Users key naming Bob
 func drawFields(t *rapid.T, parents []string, fresh string) backlog.Item {
 	it := backlog.Item{
 		Title:       rapid.SampledFrom([]string{"T", "Fix the login", "  spaced  ", "émoji ✓"}).Draw(t, "title"),
-		Description: rapid.SampledFrom([]string{"", "# Hi", "line\nline"}).Draw(t, "description"),
+		Description: rapid.SampledFrom(descriptionSamples).Draw(t, "description"),
 		Status: backlog.StatusValue{
 			Category: rapid.SampledFrom([]backlog.Category{"backlog", "todo", "started", "done", "canceled"}).Draw(t, "cat"),
 			Name:     rapid.SampledFrom([]string{"Backlog", "in review", "Closed", "Doing"}).Draw(t, "state"),

@@ -31,6 +31,7 @@ type catalog struct {
 	labels  map[string]string // lower-case name -> label id (the team's label wins over a workspace one)
 	lnames  map[string]string // lower-case name -> the label's own spelling
 	cycles  map[string]cycleRef
+	people  people // profiles and names for mentions (mentions.go)
 	est     estimation
 	// createLabels: a label name missing in the team and workspace is
 	// created on write (Config.CreateLabels), so it reads back as written.
@@ -243,7 +244,7 @@ func (c *catalog) toItem(n issueNode) (backlog.Item, error) {
 		Archived: n.ArchivedAt != nil || (n.Trashed != nil && *n.Trashed),
 	}
 	if n.Description != nil {
-		it.Description = *n.Description
+		it.Description = c.mentionsIn(*n.Description)
 	}
 	if n.DueDate != nil {
 		it.DueDate = *n.DueDate
@@ -277,6 +278,8 @@ func (c *catalog) toItem(n issueNode) (backlog.Item, error) {
 // project is Connector.Project over a catalog.
 func (c *catalog) project(f backlog.Field, v backlog.Value) backlog.Value {
 	switch f {
+	case backlog.Description:
+		return backlog.Value(c.mentionsIn(c.mentionsOut(string(v))))
 	case backlog.Status:
 		sv, err := backlog.DecodeStatus(v)
 		if err != nil || v == "" {
@@ -389,7 +392,7 @@ func (c *catalog) updateInput(p backlog.Patch) (input, error) {
 			}
 			in["title"] = string(v)
 		case backlog.Description:
-			in["description"] = string(v)
+			in["description"] = c.mentionsOut(string(v))
 		case backlog.Status:
 			if v == "" {
 				continue
