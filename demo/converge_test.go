@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"math/rand"
+	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -15,8 +17,20 @@ import (
 	"github.com/tandem-sync/tandem/store"
 )
 
-// convergeSeed makes failures reproduce; change it to explore.
-const convergeSeed = 20261126
+// convergeSeed makes failures reproduce; TANDEM_CONVERGE_SEED explores
+// others.
+func convergeSeed(t *testing.T) int64 {
+	seed := int64(20261126)
+	if v := os.Getenv("TANDEM_CONVERGE_SEED"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			t.Fatalf("TANDEM_CONVERGE_SEED: %v", err)
+		}
+		seed = n
+	}
+	t.Logf("seed %d (TANDEM_CONVERGE_SEED)", seed)
+	return seed
+}
 
 // jiraNext is where a person can move an issue from each Jira status in
 // one transition (the sandbox's workflow).
@@ -47,10 +61,22 @@ type editor struct {
 	cycleIDs map[string]string
 	epics    []backlog.Link // links whose Jira side is an Epic
 	n        int
+	history  map[string][]string // link id -> the edits made, for failure reports
 }
 
 // edit makes one random edit of field f on side s of link l.
 func (ed *editor) edit(s backlog.Side, l backlog.Link, f backlog.Field) error {
+	if ed.history == nil {
+		ed.history = map[string][]string{}
+	}
+	err := ed.edit1(s, l, f)
+	// Only what was done: reading the sandboxes here would change the
+	// timing the seed reproduces.
+	ed.history[l.ID()] = append(ed.history[l.ID()], fmt.Sprintf("#%d %s %s at %s (err %v)", ed.n, s, f, time.Now().Format("15:04:05.000"), err))
+	return err
+}
+
+func (ed *editor) edit1(s backlog.Side, l backlog.Link, f backlog.Field) error {
 	e, r := ed.e, ed.rng
 	who := people[r.Intn(len(people))]
 	ed.n++
@@ -155,6 +181,40 @@ func (ed *editor) edit(s backlog.Side, l backlog.Link, f backlog.Field) error {
 	return nil
 }
 
+// snap is a one-line picture of a pair's fields as the sandboxes hold them.
+func (e *Env) snap(l backlog.Link) string {
+	j, v := e.JiraIssue(l), e.LinearIssue(l)
+	est := func(f *float64) string {
+		if f == nil {
+			return "-"
+		}
+		return strconv.FormatFloat(*f, 'g', -1, 64)
+	}
+	return fmt.Sprintf("jira{%s %q %s as=%s lb=%v est=%s due=%s par=%s spr=%v} linear{%s %q p%d as=%s lb=%v est=%s due=%s par=%s cyc=%s}",
+		j.Status, j.Summary, j.Priority, j.Assignee, j.Labels, est(j.StoryPoints), j.DueDate, j.Parent, j.Sprints,
+		v.State, v.Title, v.Priority, v.Assignee, v.Labels, est(v.Estimate), v.DueDate, v.ParentID, v.Cycle)
+}
+
+// explain lists what was done to the pairs Diff still reports.
+func (ed *editor) explain(ctx context.Context, rep reconcile.DiffReport) string {
+	var b strings.Builder
+	for i, d := range rep.Differ {
+		if i == 3 {
+			break
+		}
+		fmt.Fprintf(&b, "\nedits of %s/%s:", d.Link.Jira.Key, d.Link.Linear.Key)
+		for _, h := range ed.history[d.Link.ID()] {
+			fmt.Fprintf(&b, "\n  %s", h)
+		}
+		cs, _ := ed.e.App.State.Conflicts(ctx, store.ConflictFilter{LinkID: d.Link.ID()})
+		for _, c := range cs {
+			fmt.Fprintf(&b, "\n  conflict %s: base %q jira %q linear %q policy %s decision %s", c.Field, c.Base, c.JiraVal, c.LinVal, c.Policy, c.Decision)
+		}
+		fmt.Fprintf(&b, "\n  now %s", ed.e.snap(d.Link))
+	}
+	return b.String()
+}
+
 // waitInSync polls Diff (it reads every pair, so not often) until it
 // reports the two tools in sync.
 func waitInSync(ctx context.Context, e *Env, timeout time.Duration) (reconcile.DiffReport, error) {
@@ -209,6 +269,16 @@ func TestConverge(t *testing.T) {
 	}
 	slices.SortFunc(links, func(a, b backlog.Link) int { return strings.Compare(a.ID(), b.ID()) })
 	a, b := links[0], links[1]
+	// The pairs' locks are held too: the poller's first round after the
+	// start may still be paging and would otherwise carry the edits over.
+	var leases []store.Lease
+	for _, l := range []backlog.Link{a, b} {
+		lease, err := e.HoldLink(ctx, l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		leases = append(leases, lease)
+	}
 	e.Jira.PauseWebhooks(true)
 	e.Linear.PauseWebhooks(true)
 	if err := e.Jira.UserEdit(Alice, a.Jira.ID, map[string]any{"summary": "Held back in Jira"}); err != nil {
@@ -240,6 +310,11 @@ func TestConverge(t *testing.T) {
 			t.Fatalf("diff of %s: %+v", b.Linear.Key, d.Fields)
 		}
 	}
+	for _, lease := range leases {
+		if err := e.App.State.Unlock(ctx, lease); err != nil {
+			t.Fatal(err)
+		}
+	}
 	// Jira dropped its events; Linear delivers the held ones.
 	e.Jira.PauseWebhooks(false)
 	e.Linear.PauseWebhooks(false)
@@ -252,7 +327,7 @@ func TestConverge(t *testing.T) {
 
 	// Random edits.
 	labelIDs, cycleIDs := linearCatalog(t, e)
-	ed := &editor{t: t, e: e, rng: rand.New(rand.NewSource(convergeSeed)), labelIDs: labelIDs, cycleIDs: cycleIDs}
+	ed := &editor{t: t, e: e, rng: rand.New(rand.NewSource(convergeSeed(t))), labelIDs: labelIDs, cycleIDs: cycleIDs}
 	links, err = e.App.State.Links(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -305,7 +380,7 @@ func TestConverge(t *testing.T) {
 	t.Logf("%d edits made in %s", ed.n, time.Since(start).Round(time.Millisecond))
 	rep, err = waitInSync(ctx, e, 40*time.Second)
 	if err != nil {
-		t.Fatalf("not in sync %s after the edits: %v\n%s", time.Since(start).Round(time.Millisecond), err, describe(rep))
+		t.Fatalf("not in sync %s after the edits: %v\n%s%s", time.Since(start).Round(time.Millisecond), err, describe(rep), ed.explain(ctx, rep))
 	}
 	t.Logf("in sync %s after the first edit (%d pairs)", time.Since(start).Round(time.Millisecond), rep.Pairs)
 	cs, err := e.App.State.Conflicts(ctx, store.ConflictFilter{})
@@ -380,7 +455,7 @@ func TestConverge(t *testing.T) {
 		}
 	}
 	if rep, err := waitInSync(ctx, e, 20*time.Second); err != nil {
-		t.Fatalf("not in sync once released: %v\n%s", err, describe(rep))
+		t.Fatalf("not in sync once released: %v\n%s%s", err, describe(rep), ed.explain(ctx, rep))
 	}
 }
 
