@@ -292,6 +292,13 @@ func (c *Client) moveTo(ctx context.Context, id string, v backlog.Value) error {
 		body := map[string]any{"transition": map[string]string{"id": next.ID}}
 		if err := c.call(ctx, "transitioning jira issue "+id+" to "+next.To.Name, http.MethodPost, "rest/api/2/issue/"+url.PathEscape(id)+"/transitions", body, nil); err != nil {
 			if connectors.IsPermanent(err) && !errors.Is(err, connectors.ErrNotFound) {
+				// Someone moved the issue since we looked: the transition
+				// is gone from where it now is, and our value is stale.
+				// A retry (a new pass) sees their change; a refusal would
+				// hold the field for a person.
+				if now, _, _, lerr := c.lookAt(ctx, id); lerr == nil && !sameStatus(now, cur) {
+					return fmt.Errorf("jira: issue %s moved from %q to %q while being transitioned to %q: %v", id, cur.Name, now.Name, target.Name, err)
+				}
 				// A transition screen that wants fields, or a validator:
 				// Jira names them in its answer.
 				return connectors.Refused(fmt.Errorf("jira: transition %q of issue %s refused (its screen or validators need more): %w", next.To.Name, id, err), backlog.Status)
