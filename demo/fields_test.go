@@ -21,6 +21,8 @@ import (
 const (
 	aliceAccount = "5b10a2844c20165700ede21g"
 	bobAccount   = "5b109f2e9729b51b54dc274d"
+	carolAccount = "5b10ac8d82e05b22cc7d4ef6" // no Linear account
+	carol        = "carol@example.com"
 )
 
 // fieldEnv starts a world where every field can travel: Linear creates
@@ -132,7 +134,19 @@ type fieldRow struct {
 // side as a person and waits for the twin to show it; the edited side gets
 // no write back from Tandem (no echo).
 func TestFieldsBothWays(t *testing.T) {
-	e := fieldEnv(t, EnvOptions{Webhooks: true, PollEvery: 300 * time.Millisecond})
+	for _, tc := range []struct {
+		name string
+		opts EnvOptions
+	}{
+		{"webhooks", EnvOptions{Webhooks: true, PollEvery: time.Hour}},
+		{"polling", EnvOptions{Webhooks: false, PollEvery: 250 * time.Millisecond}},
+	} {
+		t.Run(tc.name, func(t *testing.T) { fieldsBothWays(t, tc.opts) })
+	}
+}
+
+func fieldsBothWays(t *testing.T, o EnvOptions) {
+	e := fieldEnv(t, o)
 	ctx := t.Context()
 
 	// Four Story/Task/Bug links without a parent and an Epic to hang
@@ -240,6 +254,14 @@ func TestFieldsBothWays(t *testing.T) {
 	add(fieldRow{name: "assignee set", side: backlog.Jira, link: 0,
 		edit: jiraEdit(0, map[string]any{"assignee": map[string]any{"accountId": bobAccount}}),
 		want: func(e *Env, ls []backlog.Link) bool { return L(ls[0]).Assignee == Bob }})
+	// Carol has no Linear account: Linear leaves the twin unassigned, and
+	// that must not come back to unassign her in Jira.
+	add(fieldRow{name: "assignee without a linear account", side: backlog.Jira, link: 0,
+		edit: jiraEdit(0, map[string]any{"assignee": map[string]any{"accountId": carolAccount}}),
+		want: func(e *Env, ls []backlog.Link) bool { return L(ls[0]).Assignee == "" && J(ls[0]).Assignee == carol }})
+	add(fieldRow{name: "assignee set again", side: backlog.Jira, link: 0,
+		edit: jiraEdit(0, map[string]any{"assignee": map[string]any{"accountId": aliceAccount}}),
+		want: func(e *Env, ls []backlog.Link) bool { return L(ls[0]).Assignee == Alice }})
 	add(fieldRow{name: "assignee cleared", side: backlog.Jira, link: 0,
 		edit: jiraEdit(0, map[string]any{"assignee": nil}),
 		want: func(e *Env, ls []backlog.Link) bool { return L(ls[0]).Assignee == "" }})
