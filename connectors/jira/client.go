@@ -925,15 +925,22 @@ func (c *Client) edit(ctx context.Context, id string, fields, update map[string]
 			}
 		}
 	}
-	if len(bad) == 0 || len(fields)+len(update) == 0 {
+	if len(bad) == 0 {
 		return nil, err
 	}
 	slices.Sort(bad)
+	refused = connectors.Refused(fmt.Errorf("jira issue %s kept its %s: %w", id, strings.Join(bad, ", "), err), refusedFields(bad)...)
+	if len(fields)+len(update) == 0 {
+		// Every field was refused: still a refusal (held for a person),
+		// not a failed write, which would fail the whole pass and keep
+		// the pair's other changes from travelling the other way.
+		return refused, nil
+	}
 	c.logger().Warn("jira refused some fields; writing the others", "jira", id, "refused", strings.Join(bad, ","), "err", err)
 	if err := send(); err != nil {
 		return nil, err
 	}
-	return connectors.Refused(fmt.Errorf("jira issue %s kept its %s: %w", id, strings.Join(bad, ", "), err), refusedFields(bad)...), nil
+	return refused, nil
 }
 
 func nonNilStrings(l []string) []string {

@@ -2,6 +2,7 @@ package jira
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"log/slog"
 	"slices"
@@ -360,8 +361,10 @@ func TestApplyRefusedField(t *testing.T) {
 	if n := e.sb.Requests(sandbox.BotEmail).ByOperation["PUT /rest/api/2/issue/{}"]; n != 2 {
 		t.Errorf("%d edits, want 2", n)
 	}
-	// A patch of only the refused field is the plain error.
-	if err := e.c.Apply(ctx(t), id, backlog.Patch{backlog.Parent: backlog.Value(other.ID)}); !connectors.IsPermanent(err) {
+	// A patch of only the refused field is a refusal too.
+	err = e.c.Apply(ctx(t), id, backlog.Patch{backlog.Parent: backlog.Value(other.ID)})
+	var refused *connectors.RefusedError
+	if !connectors.IsPermanent(err) || !errors.As(err, &refused) || !slices.Equal(refused.Fields, []backlog.Field{backlog.Parent}) {
 		t.Errorf("parent alone: %v", err)
 	}
 }
