@@ -490,3 +490,79 @@ func TestFieldsConcurrentLabelAdds(t *testing.T) {
 		t.Fatalf("not in sync: %+v", rep)
 	}
 }
+
+// TestFieldsParentOfNewIssue: an issue created under a parent gets a twin
+// under the parent's twin: when the parent was linked before (the
+// parent's id must be translated for the other side at create), and when
+// both are made at once (the child may be seen before its parent has a
+// twin). A Linear sub-issue of a plain issue becomes a Jira sub-task; a
+// Jira story in an epic becomes a Linear sub-issue.
+func TestFieldsParentOfNewIssue(t *testing.T) {
+	e := fieldEnv(t, EnvOptions{Webhooks: true, PollEvery: time.Hour})
+	ctx := t.Context()
+	twin := func(side backlog.Side, id string) (backlog.Link, bool) {
+		l, err := e.App.State.LinkBy(ctx, backlog.Ref{Side: side, ID: id})
+		return l, err == nil && l.Pending == ""
+	}
+	linearPair := func(t *testing.T, title string, waitParent bool) {
+		pid, _, err := e.Linear.UserCreate(Alice, map[string]any{"title": title})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if waitParent {
+			if _, err := WaitFor(ctx, 10*time.Second, func() bool { _, ok := twin(backlog.Linear, pid); return ok }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		cid, _, err := e.Linear.UserCreate(Alice, map[string]any{"title": title + ": child", "parentId": pid})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var pl, cl backlog.Link
+		if _, err := WaitFor(ctx, 10*time.Second, func() bool {
+			var ok1, ok2 bool
+			pl, ok1 = twin(backlog.Linear, pid)
+			cl, ok2 = twin(backlog.Linear, cid)
+			return ok1 && ok2 && e.JiraIssue(cl).Parent == pl.Jira.Key
+		}); err != nil {
+			j := e.JiraIssue(cl)
+			t.Fatalf("jira twin of the child: type %s parent %q, want the parent's twin %s: %v", j.Type, j.Parent, pl.Jira.Key, err)
+		}
+	}
+	jiraPair := func(t *testing.T, title string, waitParent bool) {
+		eid, _, err := e.Jira.UserCreate(Bob, map[string]any{"summary": title, "issuetype": map[string]any{"name": "Epic"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if waitParent {
+			if _, err := WaitFor(ctx, 10*time.Second, func() bool { _, ok := twin(backlog.Jira, eid); return ok }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		sid, _, err := e.Jira.UserCreate(Bob, map[string]any{"summary": title + ": story", "parent": map[string]any{"id": eid}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var el, sl backlog.Link
+		if _, err := WaitFor(ctx, 10*time.Second, func() bool {
+			var ok1, ok2 bool
+			el, ok1 = twin(backlog.Jira, eid)
+			sl, ok2 = twin(backlog.Jira, sid)
+			return ok1 && ok2 && e.LinearIssue(sl).ParentID == el.Linear.ID
+		}); err != nil {
+			t.Fatalf("linear twin of the story: parent %q (linked: %v), want the epic's twin %s: %v", e.LinearIssue(sl).ParentID, sl.Linear.ID != "", el.Linear.ID, err)
+		}
+	}
+	t.Run("linear/parent_linked_first", func(t *testing.T) { linearPair(t, "Payments revamp", true) })
+	t.Run("jira/epic_linked_first", func(t *testing.T) { jiraPair(t, "Mobile app", true) })
+	t.Run("linear/together", func(t *testing.T) { linearPair(t, "Search revamp", false) })
+	t.Run("jira/together", func(t *testing.T) { jiraPair(t, "Desktop app", false) })
+	settleQuiet(t, e)
+	rep, err := e.App.Syncer.Diff(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.InSync() {
+		t.Errorf("not in sync: %s", describe(rep))
+	}
+}
