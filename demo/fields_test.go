@@ -566,3 +566,49 @@ func TestFieldsParentOfNewIssue(t *testing.T) {
 		t.Errorf("not in sync: %s", describe(rep))
 	}
 }
+
+// TestFieldsLabelSpelledDifferently: Jira's "bug" is Linear's "Bug" (Linear
+// matches label names regardless of case). Removing it on either side
+// removes it on the other; the person's removal is not undone.
+func TestFieldsLabelSpelledDifferently(t *testing.T) {
+	e := fieldEnv(t, EnvOptions{Webhooks: true, PollEvery: time.Hour})
+	ctx := t.Context()
+	hasBug := func(v jirasb.IssueView) bool { return slices.Contains(v.Labels, "bug") }
+	fromLinear, err := e.Pick(ctx, hasBug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromJira, err := e.Pick(ctx, hasBug, fromLinear.ID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range []backlog.Link{fromLinear, fromJira} {
+		if !slices.Contains(e.LinearIssue(l).Labels, "Bug") {
+			t.Fatalf("seed: linear %s labels %v, want Bug for jira's bug", l.Linear.Key, e.LinearIssue(l).Labels)
+		}
+	}
+	ids, _ := linearCatalog(t, e)
+	t.Run("removed_in_jira", func(t *testing.T) {
+		l := fromJira
+		if err := e.Jira.UserEdit(Alice, l.Jira.ID, map[string]any{"labels": slices.DeleteFunc(e.JiraIssue(l).Labels, func(s string) bool { return s == "bug" })}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := WaitFor(ctx, 10*time.Second, func() bool { return !slices.Contains(e.LinearIssue(l).Labels, "Bug") }); err != nil {
+			t.Fatalf("jira %v linear %v: %v", e.JiraIssue(l).Labels, e.LinearIssue(l).Labels, err)
+		}
+	})
+	t.Run("removed_in_linear", func(t *testing.T) {
+		l := fromLinear
+		if err := e.Linear.UserUpdate(Bob, l.Linear.ID, map[string]any{"removedLabelIds": []string{ids["Bug"]}}); err != nil {
+			t.Fatal(err)
+		}
+		// Give Tandem time to get it wrong: it used to add Bug back.
+		if _, err := WaitFor(ctx, 10*time.Second, func() bool { return !slices.Contains(e.JiraIssue(l).Labels, "bug") }); err != nil {
+			t.Fatalf("jira %v linear %v: %v", e.JiraIssue(l).Labels, e.LinearIssue(l).Labels, err)
+		}
+		settleQuiet(t, e)
+		if slices.Contains(e.LinearIssue(l).Labels, "Bug") {
+			t.Fatalf("tandem undid the removal: linear %v", e.LinearIssue(l).Labels)
+		}
+	})
+}
