@@ -241,7 +241,25 @@ func fieldsBothWays(t *testing.T, o EnvOptions) {
 			return e.Linear.UserUpdate(Bob, ls[3].Linear.ID, map[string]any{"stateId": e.Linear.StateID("In Review")})
 		},
 		want: func(e *Env, ls []backlog.Link) bool { return J(ls[3]).Status == "In Review" }})
+	// Lossy mappings: Linear's Backlog and Canceled have Jira twins (To Do,
+	// Won't Do) that read back differently; neither echoes.
+	add(fieldRow{name: "status backlog", side: backlog.Linear, link: 3,
+		edit: func(e *Env, ls []backlog.Link) error {
+			return e.Linear.UserUpdate(Bob, ls[3].Linear.ID, map[string]any{"stateId": e.Linear.StateID("Backlog")})
+		},
+		want: func(e *Env, ls []backlog.Link) bool { return J(ls[3]).Status == "To Do" && L(ls[3]).State == "Backlog" }})
+	add(fieldRow{name: "status canceled", side: backlog.Linear, link: 3,
+		edit: func(e *Env, ls []backlog.Link) error {
+			return e.Linear.UserUpdate(Bob, ls[3].Linear.ID, map[string]any{"stateId": e.Linear.StateID("Canceled")})
+		},
+		want: func(e *Env, ls []backlog.Link) bool { return J(ls[3]).Status == "Won't Do" && L(ls[3]).State == "Canceled" }})
+	add(fieldRow{name: "status reopened", side: backlog.Jira, link: 3,
+		edit: func(e *Env, ls []backlog.Link) error { return e.Jira.UserTransition(Alice, ls[3].Jira.ID, "To Do") },
+		want: func(e *Env, ls []backlog.Link) bool { return L(ls[3]).StateType == "unstarted" || L(ls[3]).StateType == "backlog" }})
 	// Priority.
+	add(fieldRow{name: "priority lowest", side: backlog.Jira, link: 2,
+		edit: jiraEdit(2, map[string]any{"priority": map[string]any{"name": "Lowest"}}),
+		want: func(e *Env, ls []backlog.Link) bool { return L(ls[2]).Priority == 4 && J(ls[2]).Priority == "Lowest" }})
 	add(fieldRow{name: "priority", side: backlog.Jira, link: 0,
 		edit: jiraEdit(0, map[string]any{"priority": map[string]any{"name": "Highest"}}),
 		want: func(e *Env, ls []backlog.Link) bool { return L(ls[0]).Priority == 1 }})
