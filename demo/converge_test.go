@@ -325,87 +325,7 @@ func TestConverge(t *testing.T) {
 		t.Fatalf("not in sync once released: %v\n%s", err, describe(rep))
 	}
 
-	// Random edits.
-	labelIDs, cycleIDs := linearCatalog(t, e)
-	ed := &editor{t: t, e: e, rng: rand.New(rand.NewSource(convergeSeed(t))), labelIDs: labelIDs, cycleIDs: cycleIDs}
-	links, err = e.App.State.Links(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	slices.SortFunc(links, func(a, b backlog.Link) int { return strings.Compare(a.ID(), b.ID()) })
-	var plain []backlog.Link
-	for _, l := range links {
-		if e.JiraIssue(l).Type == "Epic" {
-			ed.epics = append(ed.epics, l)
-		} else {
-			plain = append(plain, l)
-		}
-	}
-	if len(ed.epics) == 0 || len(links) < 200 {
-		t.Fatalf("%d links, %d epics", len(links), len(ed.epics))
-	}
-	const edits, both = 400, 30
-	start := time.Now()
-	for i := range edits {
-		l := plain[ed.rng.Intn(len(plain))]
-		f := editFields[ed.rng.Intn(len(editFields))]
-		side := backlog.Jira
-		if ed.rng.Intn(2) == 0 {
-			side = backlog.Linear
-		}
-		if err := ed.edit(side, l, f); err != nil {
-			t.Fatalf("edit %d (%s %s of %s/%s): %v", i, side, f, l.Jira.Key, l.Linear.Key, err)
-		}
-		if i%4 == 0 {
-			time.Sleep(2 * time.Millisecond)
-		}
-	}
-	// Both sides of one pair before Tandem sees either.
-	for i := range both {
-		l := plain[ed.rng.Intn(len(plain))]
-		f := editFields[ed.rng.Intn(len(editFields))]
-		lease, err := e.HoldLink(ctx, l)
-		if err != nil {
-			t.Fatal(err)
-		}
-		err1 := ed.edit(backlog.Jira, l, f)
-		err2 := ed.edit(backlog.Linear, l, f)
-		if err := e.App.State.Unlock(ctx, lease); err != nil {
-			t.Fatal(err)
-		}
-		if err := cmpErr(err1, err2); err != nil {
-			t.Fatalf("both-sides edit %d (%s of %s/%s): %v", i, f, l.Jira.Key, l.Linear.Key, err)
-		}
-	}
-	t.Logf("%d edits made in %s", ed.n, time.Since(start).Round(time.Millisecond))
-	rep, err = waitInSync(ctx, e, 40*time.Second)
-	if err != nil {
-		t.Fatalf("not in sync %s after the edits: %v\n%s%s", time.Since(start).Round(time.Millisecond), err, describe(rep), ed.explain(ctx, rep))
-	}
-	t.Logf("in sync %s after the first edit (%d pairs)", time.Since(start).Round(time.Millisecond), rep.Pairs)
-	cs, err := e.App.State.Conflicts(ctx, store.ConflictFilter{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(cs) == 0 {
-		t.Fatal("no conflict recorded though both sides of pairs were edited before Tandem saw them")
-	}
-	var parents, sprints, estimates int
-	for _, l := range links {
-		j := e.JiraIssue(l)
-		if j.Parent != "" {
-			parents++
-		}
-		if len(j.Sprints) > 0 {
-			sprints++
-		}
-		if j.StoryPoints != nil {
-			estimates++
-		}
-	}
-	if parents == 0 || sprints == 0 || estimates == 0 {
-		t.Fatalf("the edits left no trace: %d parents, %d sprints, %d estimates", parents, sprints, estimates)
-	}
+	ed, plain := randomEdits(t, e)
 
 	// More edits while neither tool can tell Tandem: Diff names exactly
 	// the edited pairs and fields (the rest stayed in sync), then Tandem
@@ -464,4 +384,107 @@ func cmpErr(a, b error) error {
 		return a
 	}
 	return b
+}
+
+// randomEdits makes a few hundred seeded-random edits by alice and bob on
+// both sides of the links (some on both sides of a held pair), waits until
+// Diff reports the tools in sync and checks the edits left their trace.
+func randomEdits(t *testing.T, e *Env) (*editor, []backlog.Link) {
+	t.Helper()
+	ctx := t.Context()
+	labelIDs, cycleIDs := linearCatalog(t, e)
+	ed := &editor{t: t, e: e, rng: rand.New(rand.NewSource(convergeSeed(t))), labelIDs: labelIDs, cycleIDs: cycleIDs}
+	links, err := e.App.State.Links(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.SortFunc(links, func(a, b backlog.Link) int { return strings.Compare(a.ID(), b.ID()) })
+	var plain []backlog.Link
+	for _, l := range links {
+		if e.JiraIssue(l).Type == "Epic" {
+			ed.epics = append(ed.epics, l)
+		} else {
+			plain = append(plain, l)
+		}
+	}
+	if len(ed.epics) == 0 || len(links) < 200 {
+		t.Fatalf("%d links, %d epics", len(links), len(ed.epics))
+	}
+	const edits, both = 400, 30
+	start := time.Now()
+	for i := range edits {
+		l := plain[ed.rng.Intn(len(plain))]
+		f := editFields[ed.rng.Intn(len(editFields))]
+		side := backlog.Jira
+		if ed.rng.Intn(2) == 0 {
+			side = backlog.Linear
+		}
+		if err := ed.edit(side, l, f); err != nil {
+			t.Fatalf("edit %d (%s %s of %s/%s): %v", i, side, f, l.Jira.Key, l.Linear.Key, err)
+		}
+		if i%4 == 0 {
+			time.Sleep(2 * time.Millisecond)
+		}
+	}
+	// Both sides of one pair before Tandem sees either.
+	for i := range both {
+		l := plain[ed.rng.Intn(len(plain))]
+		f := editFields[ed.rng.Intn(len(editFields))]
+		lease, err := e.HoldLink(ctx, l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err1 := ed.edit(backlog.Jira, l, f)
+		err2 := ed.edit(backlog.Linear, l, f)
+		if err := e.App.State.Unlock(ctx, lease); err != nil {
+			t.Fatal(err)
+		}
+		if err := cmpErr(err1, err2); err != nil {
+			t.Fatalf("both-sides edit %d (%s of %s/%s): %v", i, f, l.Jira.Key, l.Linear.Key, err)
+		}
+	}
+	t.Logf("%d edits made in %s", ed.n, time.Since(start).Round(time.Millisecond))
+	rep, err := waitInSync(ctx, e, 40*time.Second)
+	if err != nil {
+		t.Fatalf("not in sync %s after the edits: %v\n%s%s", time.Since(start).Round(time.Millisecond), err, describe(rep), ed.explain(ctx, rep))
+	}
+	t.Logf("in sync %s after the first edit (%d pairs)", time.Since(start).Round(time.Millisecond), rep.Pairs)
+	cs, err := e.App.State.Conflicts(ctx, store.ConflictFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cs) == 0 {
+		t.Fatal("no conflict recorded though both sides of pairs were edited before Tandem saw them")
+	}
+	var parents, sprints, estimates int
+	for _, l := range links {
+		j := e.JiraIssue(l)
+		if j.Parent != "" {
+			parents++
+		}
+		if len(j.Sprints) > 0 {
+			sprints++
+		}
+		if j.StoryPoints != nil {
+			estimates++
+		}
+	}
+	if parents == 0 || sprints == 0 || estimates == 0 {
+		t.Fatalf("the edits left no trace: %d parents, %d sprints, %d estimates", parents, sprints, estimates)
+	}
+
+	return ed, plain
+}
+
+// TestConvergeByPolling: the same random edits with no webhooks at all:
+// polling alone brings the tools back in sync.
+func TestConvergeByPolling(t *testing.T) {
+	e := fieldEnv(t, EnvOptions{Webhooks: false, PollEvery: 300 * time.Millisecond, JiraSeed: 100, LinearSeed: 100})
+	if rep, err := waitInSync(t.Context(), e, 20*time.Second); err != nil {
+		t.Fatalf("not in sync after the initial sync: %v\n%s", err, describe(rep))
+	}
+	randomEdits(t, e)
+	if d := e.App.Daemon.Stats().Deliveries; d != 0 {
+		t.Fatalf("%d webhook deliveries arrived though none were registered", d)
+	}
 }

@@ -252,10 +252,14 @@ func fieldsBothWays(t *testing.T, o EnvOptions) {
 		edit: func(e *Env, ls []backlog.Link) error {
 			return e.Linear.UserUpdate(Bob, ls[3].Linear.ID, map[string]any{"stateId": e.Linear.StateID("Canceled")})
 		},
-		want: func(e *Env, ls []backlog.Link) bool { return J(ls[3]).Status == "Won't Do" && L(ls[3]).State == "Canceled" }})
+		want: func(e *Env, ls []backlog.Link) bool {
+			return J(ls[3]).Status == "Won't Do" && L(ls[3]).State == "Canceled"
+		}})
 	add(fieldRow{name: "status reopened", side: backlog.Jira, link: 3,
 		edit: func(e *Env, ls []backlog.Link) error { return e.Jira.UserTransition(Alice, ls[3].Jira.ID, "To Do") },
-		want: func(e *Env, ls []backlog.Link) bool { return L(ls[3]).StateType == "unstarted" || L(ls[3]).StateType == "backlog" }})
+		want: func(e *Env, ls []backlog.Link) bool {
+			return L(ls[3]).StateType == "unstarted" || L(ls[3]).StateType == "backlog"
+		}})
 	// Priority.
 	add(fieldRow{name: "priority lowest", side: backlog.Jira, link: 2,
 		edit: jiraEdit(2, map[string]any{"priority": map[string]any{"name": "Lowest"}}),
