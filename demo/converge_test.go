@@ -13,6 +13,7 @@ import (
 
 	"github.com/tandem-sync/tandem/backlog"
 	jirasb "github.com/tandem-sync/tandem/connectors/jira/sandbox"
+	linearsb "github.com/tandem-sync/tandem/connectors/linear/sandbox"
 	"github.com/tandem-sync/tandem/reconcile"
 	"github.com/tandem-sync/tandem/store"
 )
@@ -449,6 +450,17 @@ func randomEdits(t *testing.T, e *Env) (*editor, []backlog.Link) {
 		t.Fatalf("not in sync %s after the edits: %v\n%s%s", time.Since(start).Round(time.Millisecond), err, describe(rep), ed.explain(ctx, rep))
 	}
 	t.Logf("in sync %s after the first edit (%d pairs)", time.Since(start).Round(time.Millisecond), rep.Pairs)
+	// Quiet once in sync: no write keeps bouncing between the tools.
+	writes := func() (int, int) {
+		return e.Jira.Requests(jirasb.BotEmail).Writes, e.Linear.Requests(linearsb.BotEmail).Writes
+	}
+	settleQuiet(t, e)
+	j0, l0 := writes()
+	time.Sleep(time.Second)
+	settleQuiet(t, e)
+	if j1, l1 := writes(); j1 != j0 || l1 != l0 {
+		t.Fatalf("tandem kept writing once in sync: jira %d -> %d, linear %d -> %d", j0, j1, l0, l1)
+	}
 	cs, err := e.App.State.Conflicts(ctx, store.ConflictFilter{})
 	if err != nil {
 		t.Fatal(err)
