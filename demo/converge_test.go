@@ -500,3 +500,62 @@ func TestConvergeByPolling(t *testing.T) {
 		t.Fatalf("%d webhook deliveries arrived though none were registered", d)
 	}
 }
+
+// TestConvergeNewIssuesEditedAtOnce: people create issues on both sides
+// and keep editing them (and older ones) while Tandem is still making
+// their twins; every issue ends linked and the tools in sync. (Parents
+// are left out: TestFieldsParentOfNewIssue covers new issues with one.)
+func TestConvergeNewIssuesEditedAtOnce(t *testing.T) {
+	e := fieldEnv(t, EnvOptions{Webhooks: true, PollEvery: 2 * time.Second, JiraSeed: 40, LinearSeed: 40})
+	ctx := t.Context()
+	labelIDs, cycleIDs := linearCatalog(t, e)
+	ed := &editor{t: t, e: e, rng: rand.New(rand.NewSource(convergeSeed(t) + 1)), labelIDs: labelIDs, cycleIDs: cycleIDs}
+	fields := slices.DeleteFunc(slices.Clone(editFields), func(f backlog.Field) bool { return f == backlog.Parent })
+	var mine []backlog.Link // one side known: the issue's own
+	for i := range 160 {
+		switch r := ed.rng.Intn(4); {
+		case r == 0:
+			id, _, err := e.Jira.UserCreate(people[i%2], map[string]any{
+				"summary": fmt.Sprintf("New in Jira %d", i), "labels": []string{labelPool[ed.rng.Intn(len(labelPool))]},
+				jirasb.StoryPointsField: estimatePool[ed.rng.Intn(len(estimatePool))],
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			mine = append(mine, backlog.Link{Jira: backlog.Ref{Side: backlog.Jira, ID: id}})
+		case r == 1:
+			id, _, err := e.Linear.UserCreate(people[i%2], map[string]any{
+				"title": fmt.Sprintf("New in Linear %d", i), "dueDate": "2027-06-01", "priority": 1 + ed.rng.Intn(4),
+				"assigneeId": e.Linear.UserID(people[ed.rng.Intn(2)]),
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			mine = append(mine, backlog.Link{Linear: backlog.Ref{Side: backlog.Linear, ID: id}})
+		case len(mine) > 0:
+			l := mine[ed.rng.Intn(len(mine))]
+			side := backlog.Jira
+			if l.Jira.ID == "" {
+				side = backlog.Linear
+			}
+			f := fields[ed.rng.Intn(len(fields))]
+			if err := ed.edit(side, l, f); err != nil {
+				t.Fatalf("edit of %s %s: %v", side, f, err)
+			}
+		}
+		if i%8 == 0 {
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	n, _, err := e.Settle(ctx, 30*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n < 80+len(mine) {
+		t.Fatalf("%d links for %d issues", n, 80+len(mine))
+	}
+	if rep, err := waitInSync(ctx, e, 30*time.Second); err != nil {
+		t.Fatalf("not in sync: %v\n%s", err, describe(rep))
+	}
+	t.Logf("%d issues created and %d edits made during their sync; %d links", len(mine), ed.n, n)
+}
