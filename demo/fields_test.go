@@ -572,7 +572,8 @@ func TestFieldsParentOfNewIssue(t *testing.T) {
 			sl, ok2 = twin(backlog.Jira, sid)
 			return ok1 && ok2 && e.LinearIssue(sl).ParentID == el.Linear.ID
 		}); err != nil {
-			t.Fatalf("linear twin of the story: parent %q (linked: %v), want the epic's twin %s: %v", e.LinearIssue(sl).ParentID, sl.Linear.ID != "", el.Linear.ID, err)
+			l, _ := e.App.State.LinkBy(ctx, backlog.Ref{Side: backlog.Jira, ID: sid})
+			t.Fatalf("linear twin of the story: parent %q (link pending %q), want the epic's twin %s: %v", e.LinearIssue(sl).ParentID, l.Pending, el.Linear.ID, err)
 		}
 	}
 	t.Run("linear/parent_linked_first", func(t *testing.T) { linearPair(t, "Payments revamp", true) })
