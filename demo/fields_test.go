@@ -15,6 +15,7 @@ import (
 	"github.com/tandem-sync/tandem/backlog"
 	jirasb "github.com/tandem-sync/tandem/connectors/jira/sandbox"
 	linearsb "github.com/tandem-sync/tandem/connectors/linear/sandbox"
+	"github.com/tandem-sync/tandem/store"
 )
 
 // Jira account ids of the seeded people (jira sandbox seedCatalog).
@@ -634,4 +635,60 @@ func TestFieldsLabelSpelledDifferently(t *testing.T) {
 			t.Fatalf("tandem undid the removal: linear %v", e.LinearIssue(l).Labels)
 		}
 	})
+}
+
+// TestFieldsParentJiraCannotHold: Linear nests a story under a story, which
+// Jira's hierarchy refuses. The parent is held for a person (an open
+// conflict; Diff keeps reporting it), and the pair's other changes still
+// travel both ways.
+func TestFieldsParentJiraCannotHold(t *testing.T) {
+	e := fieldEnv(t, EnvOptions{Webhooks: true, PollEvery: time.Hour})
+	ctx := t.Context()
+	story := func(v jirasb.IssueView) bool { return v.Type == "Story" && v.Parent == "" }
+	child, err := e.Pick(ctx, story)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parent, err := e.Pick(ctx, story, child.ID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	settleQuiet(t, e)
+	lease, err := e.HoldLink(ctx, child)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Linear.UserUpdate(Bob, child.Linear.ID, map[string]any{"parentId": parent.Linear.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Jira.UserEdit(Alice, child.Jira.ID, map[string]any{"summary": "Renamed in Jira meanwhile"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.App.State.Unlock(ctx, lease); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := WaitFor(ctx, 10*time.Second, func() bool {
+		cs, _ := e.App.State.Conflicts(ctx, store.ConflictFilter{LinkID: child.ID(), OpenOnly: true})
+		return e.LinearIssue(child).Title == "Renamed in Jira meanwhile" && len(cs) == 1 && cs[0].Field == backlog.Parent
+	}); err != nil {
+		cs, _ := e.App.State.Conflicts(ctx, store.ConflictFilter{LinkID: child.ID()})
+		t.Fatalf("linear title %q, conflicts %+v: %v", e.LinearIssue(child).Title, cs, err)
+	}
+	// Later edits of the pair still travel.
+	if err := e.Linear.UserUpdate(Bob, child.Linear.ID, map[string]any{"dueDate": "2027-09-09"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := WaitFor(ctx, 10*time.Second, func() bool { return e.JiraIssue(child).DueDate == "2027-09-09" }); err != nil {
+		t.Fatalf("jira due date %q: %v", e.JiraIssue(child).DueDate, err)
+	}
+	if e.JiraIssue(child).Parent != "" || e.LinearIssue(child).ParentID != parent.Linear.ID {
+		t.Fatalf("parent: jira %q, linear %q", e.JiraIssue(child).Parent, e.LinearIssue(child).ParentID)
+	}
+	rep, err := e.App.Syncer.Diff(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Differ) != 1 || len(rep.Differ[0].Fields) != 1 || rep.Differ[0].Fields[0].Field != backlog.Parent {
+		t.Fatalf("diff should report the held parent only: %s", describe(rep))
+	}
 }
