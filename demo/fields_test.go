@@ -692,3 +692,68 @@ func TestFieldsParentJiraCannotHold(t *testing.T) {
 		t.Fatalf("diff should report the held parent only: %s", describe(rep))
 	}
 }
+
+// linearLabelCreate makes a workspace label as a person would.
+func linearLabelCreate(t *testing.T, e *Env, name string) string {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{
+		"query":     `mutation($in: IssueLabelCreateInput!) { issueLabelCreate(input: $in) { success issueLabel { id } } }`,
+		"variables": map[string]any{"in": map[string]any{"name": name}},
+	})
+	req := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(string(body)))
+	req.Header.Set("Authorization", linearsb.AliceKey)
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	e.Linear.ServeHTTP(rec, req)
+	var out struct {
+		Data struct {
+			IssueLabelCreate struct {
+				IssueLabel struct{ ID string }
+			}
+		}
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil || out.Data.IssueLabelCreate.IssueLabel.ID == "" {
+		t.Fatalf("creating label %q: %v %s", name, err, rec.Body.String())
+	}
+	return out.Data.IssueLabelCreate.IssueLabel.ID
+}
+
+// TestFieldsLabelJiraCannotHold: a Linear label with a space cannot be a
+// Jira label. It stays on the Linear issue, writes nothing to Jira, is no
+// difference to Diff, and Jira's later label edits do not take it away.
+func TestFieldsLabelJiraCannotHold(t *testing.T) {
+	e := fieldEnv(t, EnvOptions{Webhooks: true, PollEvery: time.Hour})
+	ctx := t.Context()
+	id := linearLabelCreate(t, e, "Needs design")
+	l, err := e.Pick(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	settleQuiet(t, e)
+	j0 := e.Jira.Requests(jirasb.BotEmail).Writes
+	if err := e.Linear.UserUpdate(Bob, l.Linear.ID, map[string]any{"addedLabelIds": []string{id}}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	settleQuiet(t, e)
+	if j1 := e.Jira.Requests(jirasb.BotEmail).Writes; j1 != j0 {
+		t.Errorf("%d jira writes for a label jira cannot hold: %v", j1-j0, e.Jira.Requests(jirasb.BotEmail).ByOperation)
+	}
+	if err := e.Jira.UserEdit(Alice, l.Jira.ID, map[string]any{"labels": append(e.JiraIssue(l).Labels, "frontend")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := WaitFor(ctx, 10*time.Second, func() bool { return slices.Contains(e.LinearIssue(l).Labels, "frontend") }); err != nil {
+		t.Fatalf("linear labels %v: %v", e.LinearIssue(l).Labels, err)
+	}
+	settleQuiet(t, e)
+	if !slices.Contains(e.LinearIssue(l).Labels, "Needs design") {
+		t.Fatalf("linear lost its label: %v", e.LinearIssue(l).Labels)
+	}
+	rep, err := e.App.Syncer.Diff(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.InSync() {
+		t.Fatalf("not in sync: %s", describe(rep))
+	}
+}
