@@ -868,8 +868,11 @@ func (c *Client) Apply(ctx context.Context, id string, p backlog.Patch) error {
 	}
 	// A permanent failure of one step (a sub-task cannot change sprint)
 	// does not keep the next from running; transient ones end the Apply,
-	// which is safe to repeat.
-	perm := []error{refused}
+	// which is safe to repeat. Every refused field is named in one
+	// RefusedError: the reconciler holds exactly those for a person and
+	// takes the rest as written.
+	var rs refusals
+	rs.add(refused, "")
 	if hasSprint {
 		if err := c.refreshSprints(ctx); err != nil {
 			return err
@@ -878,7 +881,7 @@ func (c *Client) Apply(ctx context.Context, id string, p backlog.Patch) error {
 			if !connectors.IsPermanent(err) || errors.Is(err, connectors.ErrNotFound) {
 				return err
 			}
-			perm = append(perm, err)
+			rs.add(err, backlog.Sprint)
 		}
 	}
 	if hasStatus {
@@ -886,10 +889,39 @@ func (c *Client) Apply(ctx context.Context, id string, p backlog.Patch) error {
 			if !connectors.IsPermanent(err) || errors.Is(err, connectors.ErrNotFound) {
 				return err
 			}
-			perm = append(perm, err)
+			rs.add(err, backlog.Status)
 		}
 	}
-	return errors.Join(perm...)
+	return rs.err()
+}
+
+// refusals gathers the permanent failures of an Apply's steps.
+type refusals struct {
+	fields []backlog.Field
+	errs   []error
+}
+
+// add records err (nil: nothing) as a refusal of its RefusedError's
+// fields, else of field.
+func (rs *refusals) add(err error, field backlog.Field) {
+	if err == nil {
+		return
+	}
+	var r *connectors.RefusedError
+	if errors.As(err, &r) {
+		rs.fields = append(rs.fields, r.Fields...)
+		rs.errs = append(rs.errs, r.Err)
+		return
+	}
+	rs.fields = append(rs.fields, field)
+	rs.errs = append(rs.errs, err)
+}
+
+func (rs *refusals) err() error {
+	if len(rs.errs) == 0 {
+		return nil
+	}
+	return connectors.Refused(errors.Join(rs.errs...), rs.fields...)
 }
 
 // edit sends one edit of fields and update operations. When Jira refuses

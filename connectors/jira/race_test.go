@@ -3,6 +3,7 @@ package jira
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -62,5 +63,43 @@ func TestTransitionRacesAPerson(t *testing.T) {
 	}
 	if v, _ := e.sb.Issue(id); v.Status != "In Progress" {
 		t.Fatalf("status %s after the retry", v.Status)
+	}
+}
+
+// TestApplyRefusalsCombine: every field Jira refuses in one Apply is named
+// in one RefusedError — a sub-task's sprint (the reconciler holds refused
+// fields for a person; a plain permanent error would fail the whole pass,
+// and a second refusal joined behind the first would go unseen and its
+// field be taken as written).
+func TestApplyRefusalsCombine(t *testing.T) {
+	e := newEnv(t, sandbox.Options{})
+	story, _ := e.sb.Issue("TAN-3")
+	ref, err := e.c.Create(ctx(t), backlog.Item{Title: "sub", Parent: story.ID, Origin: backlog.Ref{Side: backlog.Linear, ID: "sub-2"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	refusedFields := func(err error) []backlog.Field {
+		var r *connectors.RefusedError
+		if !connectors.IsPermanent(err) || !errors.As(err, &r) {
+			return nil
+		}
+		f := slices.Clone(r.Fields)
+		slices.Sort(f)
+		return f
+	}
+	// The sprint alone.
+	err = e.c.Apply(ctx(t), ref.ID, backlog.Patch{backlog.Sprint: "TAN Sprint 2"})
+	if got := refusedFields(err); !slices.Equal(got, []backlog.Field{backlog.Sprint}) {
+		t.Fatalf("sprint of a sub-task: refused %v, err %v", got, err)
+	}
+	// With a refused parent (itself) and a title that is written.
+	err = e.c.Apply(ctx(t), ref.ID, backlog.Patch{backlog.Sprint: "TAN Sprint 2", backlog.Parent: backlog.Value(ref.ID), backlog.Title: "sub 2"})
+	want := []backlog.Field{backlog.Parent, backlog.Sprint}
+	slices.Sort(want)
+	if got := refusedFields(err); !slices.Equal(got, want) {
+		t.Fatalf("refused %v, want %v (err %v)", got, want, err)
+	}
+	if v, _ := e.sb.Issue(ref.ID); v.Summary != "sub 2" || v.Parent != story.Key {
+		t.Fatalf("after the refusals: %+v", v)
 	}
 }
