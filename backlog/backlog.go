@@ -320,6 +320,9 @@ func (p Patch) Apply(it Item) (Item, error) {
 	return it, nil
 }
 
+// Labels are compared case-insensitively everywhere below: Jira's "bug"
+// and Linear's "Bug" are one label, each side keeping its spelling.
+
 // LabelPatch is the Labels entry of a Patch: the labels to add ("+name"
 // lines) and to remove ("-name" lines) to go from set from to set to, so
 // that a write never drops a label someone added meanwhile. Empty when the
@@ -327,14 +330,14 @@ func (p Patch) Apply(it Item) (Item, error) {
 func LabelPatch(from, to Value) Value {
 	fs, ts := labelSet(from), labelSet(to)
 	var lines []string
-	for _, l := range sortedKeys(ts) {
-		if !fs[l] {
-			lines = append(lines, "+"+l)
+	for _, k := range sortedKeys(ts) {
+		if _, ok := fs[k]; !ok {
+			lines = append(lines, "+"+ts[k])
 		}
 	}
-	for _, l := range sortedKeys(fs) {
-		if !ts[l] {
-			lines = append(lines, "-"+l)
+	for _, k := range sortedKeys(fs) {
+		if _, ok := ts[k]; !ok {
+			lines = append(lines, "-"+fs[k])
 		}
 	}
 	return Value(strings.Join(lines, "\n"))
@@ -353,55 +356,68 @@ func ParseLabelPatch(v Value) (add, remove []string) {
 	return add, remove
 }
 
-// ApplyLabels returns labels with add added and remove removed, sorted.
+// ApplyLabels returns labels with add added (unless present in any case)
+// and remove removed (in any case), sorted.
 func ApplyLabels(labels, add, remove []string) []string {
-	set := map[string]bool{}
+	set := map[string]string{}
 	for _, l := range labels {
-		set[l] = true
+		set[strings.ToLower(l)] = l
 	}
 	for _, l := range add {
-		set[l] = true
+		if _, ok := set[strings.ToLower(l)]; !ok {
+			set[strings.ToLower(l)] = l
+		}
 	}
 	for _, l := range remove {
-		delete(set, l)
+		delete(set, strings.ToLower(l))
 	}
-	return sortedKeys(set)
+	out := make([]string, 0, len(set))
+	for _, l := range set {
+		out = append(out, l)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // MergeLabels is the three-way merge of label sets: a label added on
 // either side since the base is in, a label removed on either side is out.
 func MergeLabels(base, jira, linear Value) Value {
 	b, j, l := labelSet(base), labelSet(jira), labelSet(linear)
-	out := map[string]bool{}
-	for x := range b {
-		if j[x] && l[x] {
-			out[x] = true
+	out := map[string]string{}
+	for k, x := range b {
+		_, inJ := j[k]
+		_, inL := l[k]
+		if inJ && inL {
+			out[k] = x
 		}
 	}
-	for x := range j {
-		if !b[x] {
-			out[x] = true
+	for _, side := range []map[string]string{j, l} {
+		for k, x := range side {
+			if _, ok := b[k]; !ok {
+				out[k] = x
+			}
 		}
 	}
-	for x := range l {
-		if !b[x] {
-			out[x] = true
-		}
+	vals := make([]string, 0, len(out))
+	for _, x := range out {
+		vals = append(vals, x)
 	}
-	return Value(strings.Join(sortedKeys(out), "\n"))
+	slices.Sort(vals)
+	return Value(strings.Join(vals, "\n"))
 }
 
-func labelSet(v Value) map[string]bool {
-	set := map[string]bool{}
+// labelSet maps each label's lower-case form to its spelling.
+func labelSet(v Value) map[string]string {
+	set := map[string]string{}
 	for _, l := range strings.Split(string(v), "\n") {
 		if l != "" {
-			set[l] = true
+			set[strings.ToLower(l)] = l
 		}
 	}
 	return set
 }
 
-func sortedKeys(m map[string]bool) []string {
+func sortedKeys[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
 		out = append(out, k)

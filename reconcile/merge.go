@@ -261,15 +261,15 @@ func split(v backlog.Value) []string {
 	return strings.Split(string(v), "\n")
 }
 
-// minus lists the labels of a that are not in b.
+// minus lists the labels of a that are not in b (in any case).
 func minus(a, b backlog.Value) []string {
 	in := map[string]bool{}
 	for _, x := range split(b) {
-		in[x] = true
+		in[strings.ToLower(x)] = true
 	}
 	var out []string
 	for _, x := range split(a) {
-		if !in[x] {
+		if !in[strings.ToLower(x)] {
 			out = append(out, x)
 		}
 	}

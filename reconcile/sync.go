@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/tandem-sync/tandem/backlog"
@@ -271,11 +272,41 @@ func (s *Syncer) finishCreate(ctx context.Context, lease store.Lease, link backl
 }
 
 func (s *Syncer) create(ctx context.Context, lease store.Lease, link backlog.Link, src backlog.Item) (Result, error) {
+	// The parent travels as its link id: the twin gets its own side's id
+	// of the parent when the parent already has a twin there, else none
+	// yet (a later pass sets it).
+	if s.syncsParent() && src.Parent != "" {
+		p, err := s.canonParent(ctx, src.Ref.Side, src.Parent)
+		if err != nil {
+			return Result{}, err
+		}
+		if strings.HasPrefix(string(p), "?") {
+			// The parent has no twin yet: make it first, since a tool may
+			// not take a parent later (Jira: a sub-task is one from birth).
+			if res, ok := s.syncParentFirst(ctx, backlog.Ref{Side: src.Ref.Side, ID: src.Parent}); !ok {
+				return res, nil
+			}
+			if p, err = s.canonParent(ctx, src.Ref.Side, src.Parent); err != nil {
+				return Result{}, err
+			}
+		}
+		src.Parent = string(p)
+	}
 	twin := src
 	twin.Origin = src.Ref
 	twin.Ref = backlog.Ref{Side: link.Pending}
 	if link.Pending == backlog.Linear {
 		twin.Ref.ID = link.Linear.ID
+	}
+	if twin.Parent != "" {
+		local, ok, err := s.localParent(ctx, link.Pending, backlog.Value(twin.Parent))
+		if err != nil {
+			return Result{}, err
+		}
+		if !ok {
+			local = ""
+		}
+		twin.Parent = local
 	}
 	ref, err := s.conn(link.Pending).Create(ctx, twin)
 	if err != nil {
@@ -483,9 +514,23 @@ func (s *Syncer) createdBase(ctx context.Context, src backlog.Item, twinRef back
 	if err != nil {
 		return nil, fmt.Errorf("reading new twin %s: %w", twinRef, err)
 	}
+	if s.syncsParent() && twin.Parent != "" {
+		p, err := s.canonParent(ctx, twinRef.Side, twin.Parent)
+		if err != nil {
+			return nil, err
+		}
+		twin.Parent = string(p)
+	}
+	pj, pl := s.projectors()
+	project := pj
+	if twinRef.Side == backlog.Linear {
+		project = pl
+	}
 	for _, f := range s.fields() {
-		if tv := twin.Get(f); tv != s.conn(twinRef.Side).Project(f, base[f]) {
-			s.log().Warn("twin differs from its source after create", "field", f, "source", src.Ref, "twin", twinRef)
+		if tv := twin.Get(f); tv != project(f, base[f]) {
+			if f != backlog.Parent {
+				s.log().Warn("twin differs from its source after create", "field", f, "source", src.Ref, "twin", twinRef)
+			}
 			base[f] = tv
 		}
 	}
@@ -584,4 +629,25 @@ func (s *Syncer) recordRefusal(ctx context.Context, link backlog.Link, side back
 		s.emit(Event{Kind: EventConflict, LinkID: link.ID(), Jira: link.Jira, Linear: link.Linear, Conflict: &c})
 	}
 	return nil
+}
+
+type parentDepthKey struct{}
+
+// syncParentFirst runs the pass of a new item's parent before the item's
+// own twin is made. ok is false when the item must wait (the parent's link
+// is busy): res then asks for a retry.
+func (s *Syncer) syncParentFirst(ctx context.Context, parent backlog.Ref) (Result, bool) {
+	depth, _ := ctx.Value(parentDepthKey{}).(int)
+	if depth >= 5 {
+		return Result{}, true // a deep chain: create without, set later
+	}
+	res, err := s.Sync(context.WithValue(ctx, parentDepthKey{}, depth+1), parent)
+	if err != nil {
+		s.log().Warn("syncing a parent before its child", "parent", parent, "err", err)
+		return Result{}, true
+	}
+	if res.RequeueAfter > 0 {
+		return Result{RequeueAfter: res.RequeueAfter}, false
+	}
+	return Result{}, true
 }
