@@ -55,7 +55,6 @@ var (
 
 // editor makes random edits as people, valid on each side.
 type editor struct {
-	t        *testing.T
 	e        *Env
 	rng      *rand.Rand
 	labelIDs map[string]string
@@ -394,7 +393,7 @@ func randomEdits(t *testing.T, e *Env) (*editor, []backlog.Link) {
 	t.Helper()
 	ctx := t.Context()
 	labelIDs, cycleIDs := linearCatalog(t, e)
-	ed := &editor{t: t, e: e, rng: rand.New(rand.NewSource(convergeSeed(t))), labelIDs: labelIDs, cycleIDs: cycleIDs}
+	ed := &editor{e: e, rng: rand.New(rand.NewSource(convergeSeed(t))), labelIDs: labelIDs, cycleIDs: cycleIDs}
 	links, err := e.App.State.Links(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -509,7 +508,7 @@ func TestConvergeNewIssuesEditedAtOnce(t *testing.T) {
 	e := fieldEnv(t, EnvOptions{Webhooks: true, PollEvery: 2 * time.Second, JiraSeed: 40, LinearSeed: 40})
 	ctx := t.Context()
 	labelIDs, cycleIDs := linearCatalog(t, e)
-	ed := &editor{t: t, e: e, rng: rand.New(rand.NewSource(convergeSeed(t) + 1)), labelIDs: labelIDs, cycleIDs: cycleIDs}
+	ed := &editor{e: e, rng: rand.New(rand.NewSource(convergeSeed(t) + 1)), labelIDs: labelIDs, cycleIDs: cycleIDs}
 	fields := slices.DeleteFunc(slices.Clone(editFields), func(f backlog.Field) bool { return f == backlog.Parent })
 	var mine []backlog.Link // one side known: the issue's own
 	for i := range 160 {
