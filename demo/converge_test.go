@@ -502,14 +502,26 @@ func TestConvergeByPolling(t *testing.T) {
 
 // TestConvergeNewIssuesEditedAtOnce: people create issues on both sides
 // and keep editing them (and older ones) while Tandem is still making
-// their twins; every issue ends linked and the tools in sync. (Parents
-// are left out: TestFieldsParentOfNewIssue covers new issues with one.)
+// their twins (some put under an epic before they have one); every issue
+// ends linked and the tools in sync.
 func TestConvergeNewIssuesEditedAtOnce(t *testing.T) {
 	e := fieldEnv(t, EnvOptions{Webhooks: true, PollEvery: 2 * time.Second, JiraSeed: 40, LinearSeed: 40})
 	ctx := t.Context()
 	labelIDs, cycleIDs := linearCatalog(t, e)
 	ed := &editor{e: e, rng: rand.New(rand.NewSource(convergeSeed(t) + 1)), labelIDs: labelIDs, cycleIDs: cycleIDs}
-	fields := slices.DeleteFunc(slices.Clone(editFields), func(f backlog.Field) bool { return f == backlog.Parent })
+	links, err := e.App.State.Links(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range links {
+		if e.JiraIssue(l).Type == "Epic" {
+			ed.epics = append(ed.epics, l)
+		}
+	}
+	if len(ed.epics) == 0 {
+		t.Fatal("no linked epic to be a parent")
+	}
+	fields := editFields
 	var mine []backlog.Link // one side known: the issue's own
 	for i := range 160 {
 		switch r := ed.rng.Intn(4); {
