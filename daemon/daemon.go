@@ -74,6 +74,9 @@ type Daemon struct {
 	q     *queue
 	ready atomic.Bool
 	stats Stats
+	// polling counts poll rounds in progress (a round pages until More is
+	// false).
+	polling atomic.Int64
 	// fullJira and fullLinear are set once a side's poller has read a
 	// round to its last page.
 	fullJira, fullLinear atomic.Bool
@@ -174,10 +177,11 @@ func (d *Daemon) OldestWait() time.Duration {
 	return d.q.OldestWait()
 }
 
-// Idle reports whether no key is waiting, being synced or scheduled.
+// Idle reports whether no key is waiting, being synced or scheduled, and
+// no poll round is paging.
 func (d *Daemon) Idle() bool {
 	d.init()
-	return d.q.Len() == 0
+	return d.q.Len() == 0 && d.polling.Load() == 0
 }
 
 // Enqueue durably marks ref dirty and queues it.
@@ -292,6 +296,12 @@ func (d *Daemon) poll(ctx context.Context, c connectors.Connector) {
 	name := "poller:" + string(c.Side())
 	ttl := max(3*d.PollEvery, 10*time.Second)
 	var lease *store.Lease
+	inRound := false
+	defer func() {
+		if inRound {
+			d.polling.Add(-1)
+		}
+	}()
 	log := d.Log.With("poller", c.Side())
 	t := time.NewTimer(0)
 	defer t.Stop()
@@ -320,7 +330,15 @@ func (d *Daemon) poll(ctx context.Context, c connectors.Connector) {
 			t.Reset(d.PollEvery)
 			continue
 		}
+		if !inRound {
+			d.polling.Add(1)
+			inRound = true
+		}
 		more, err := d.pollOnce(ctx, c)
+		if !more || err != nil {
+			d.polling.Add(-1)
+			inRound = false
+		}
 		if err != nil && ctx.Err() == nil {
 			log.Warn("poll failed", "err", err)
 		}
