@@ -360,8 +360,10 @@ func ParseLabelPatch(v Value) (add, remove []string) {
 // and remove removed (in any case), sorted.
 func ApplyLabels(labels, add, remove []string) []string {
 	set := map[string]string{}
-	for _, l := range labels {
-		set[strings.ToLower(l)] = l
+	for _, l := range slices.Sorted(slices.Values(labels)) {
+		if _, dup := set[strings.ToLower(l)]; !dup {
+			set[strings.ToLower(l)] = l
+		}
 	}
 	for _, l := range add {
 		if _, ok := set[strings.ToLower(l)]; !ok {
@@ -406,11 +408,12 @@ func MergeLabels(base, jira, linear Value) Value {
 	return Value(strings.Join(vals, "\n"))
 }
 
-// labelSet maps each label's lower-case form to its spelling.
+// labelSet maps each label's lower-case form to its spelling (the first
+// in the value's sorted order, where two differ only in case).
 func labelSet(v Value) map[string]string {
 	set := map[string]string{}
 	for _, l := range strings.Split(string(v), "\n") {
-		if l != "" {
+		if _, dup := set[strings.ToLower(l)]; l != "" && !dup {
 			set[strings.ToLower(l)] = l
 		}
 	}
