@@ -142,8 +142,7 @@ func (s *Server) rankFault(is *issue) bool {
 func (s *Server) rankIssues(w http.ResponseWriter, r *http.Request) {
 	ri := info(r)
 	var req rankRequest
-	if err := decode(r, &req); err != nil {
-		writeError(w, err)
+	if !decodeBody(w, r, &req) {
 		return
 	}
 	s.mu.Lock()

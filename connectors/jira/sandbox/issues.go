@@ -550,8 +550,7 @@ func (s *Server) findTransition(is *issue, id string) (transition, bool) {
 func (s *Server) createIssue(w http.ResponseWriter, r *http.Request) {
 	ri := info(r)
 	var req editRequest
-	if err := decode(r, &req); err != nil {
-		writeError(w, err)
+	if !decodeBody(w, r, &req) {
 		return
 	}
 	s.mu.Lock()
@@ -571,9 +570,8 @@ func (s *Server) getIssue(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	is := s.lookup(r.PathValue("issueIdOrKey"))
+	is := s.pathIssue(w, r)
 	if is == nil {
-		writeError(w, errIssueNotFound)
 		return
 	}
 	all, keys := propSel(q["properties"])
@@ -584,15 +582,13 @@ func (s *Server) getIssue(w http.ResponseWriter, r *http.Request) {
 func (s *Server) editIssue(w http.ResponseWriter, r *http.Request) {
 	ri := info(r)
 	var req editRequest
-	if err := decode(r, &req); err != nil {
-		writeError(w, err)
+	if !decodeBody(w, r, &req) {
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	is := s.lookup(r.PathValue("issueIdOrKey"))
+	is := s.pathIssue(w, r)
 	if is == nil {
-		writeError(w, errIssueNotFound)
 		return
 	}
 	if err := s.edit(ri.user, is, req, ri.ver); err != nil {
@@ -610,9 +606,8 @@ func (s *Server) deleteIssue(w http.ResponseWriter, r *http.Request) {
 	ri := info(r)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	is := s.lookup(r.PathValue("issueIdOrKey"))
+	is := s.pathIssue(w, r)
 	if is == nil {
-		writeError(w, errIssueNotFound)
 		return
 	}
 	// Without deleteSubtasks=true an issue with sub-tasks stays (Jira's
@@ -653,9 +648,8 @@ func (s *Server) getTransitions(w http.ResponseWriter, r *http.Request) {
 	ri := info(r)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	is := s.lookup(r.PathValue("issueIdOrKey"))
+	is := s.pathIssue(w, r)
 	if is == nil {
-		writeError(w, errIssueNotFound)
 		return
 	}
 	want := r.URL.Query().Get("transitionId")
@@ -671,8 +665,7 @@ func (s *Server) getTransitions(w http.ResponseWriter, r *http.Request) {
 func (s *Server) doTransition(w http.ResponseWriter, r *http.Request) {
 	ri := info(r)
 	var req editRequest
-	if err := decode(r, &req); err != nil {
-		writeError(w, err)
+	if !decodeBody(w, r, &req) {
 		return
 	}
 	if req.Transition == nil || req.Transition.ID == "" {
@@ -681,9 +674,8 @@ func (s *Server) doTransition(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	is := s.lookup(r.PathValue("issueIdOrKey"))
+	is := s.pathIssue(w, r)
 	if is == nil {
-		writeError(w, errIssueNotFound)
 		return
 	}
 	t, ok := s.findTransition(is, req.Transition.ID)
@@ -720,9 +712,8 @@ func (s *Server) getChangelog(w http.ResponseWriter, r *http.Request) {
 	max = min(max, maxChangelogPage)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	is := s.lookup(r.PathValue("issueIdOrKey"))
+	is := s.pathIssue(w, r)
 	if is == nil {
-		writeError(w, errIssueNotFound)
 		return
 	}
 	vals := []any{}
@@ -777,9 +768,8 @@ func (s *Server) getComments(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	is := s.lookup(r.PathValue("issueIdOrKey"))
+	is := s.pathIssue(w, r)
 	if is == nil {
-		writeError(w, errIssueNotFound)
 		return
 	}
 	cs := s.liveComments(is)
@@ -820,8 +810,7 @@ func (s *Server) addComment(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Body json.RawMessage `json:"body"`
 	}
-	if err := decode(r, &req); err != nil {
-		writeError(w, err)
+	if !decodeBody(w, r, &req) {
 		return
 	}
 	body, err := s.commentBody(req.Body, ri.ver)
@@ -831,9 +820,8 @@ func (s *Server) addComment(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	is := s.lookup(r.PathValue("issueIdOrKey"))
+	is := s.pathIssue(w, r)
 	if is == nil {
-		writeError(w, errIssueNotFound)
 		return
 	}
 	c := s.comment(is, ri.user, body)
@@ -854,9 +842,8 @@ func (s *Server) getComment(w http.ResponseWriter, r *http.Request) {
 	ri := info(r)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	is := s.lookup(r.PathValue("issueIdOrKey"))
+	is := s.pathIssue(w, r)
 	if is == nil {
-		writeError(w, errIssueNotFound)
 		return
 	}
 	c := s.findComment(is, r.PathValue("id"))
@@ -872,8 +859,7 @@ func (s *Server) updateComment(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Body json.RawMessage `json:"body"`
 	}
-	if err := decode(r, &req); err != nil {
-		writeError(w, err)
+	if !decodeBody(w, r, &req) {
 		return
 	}
 	body, err := s.commentBody(req.Body, ri.ver)
@@ -883,9 +869,8 @@ func (s *Server) updateComment(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	is := s.lookup(r.PathValue("issueIdOrKey"))
+	is := s.pathIssue(w, r)
 	if is == nil {
-		writeError(w, errIssueNotFound)
 		return
 	}
 	c := s.findComment(is, r.PathValue("id"))
@@ -903,9 +888,8 @@ func (s *Server) deleteComment(w http.ResponseWriter, r *http.Request) {
 	ri := info(r)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	is := s.lookup(r.PathValue("issueIdOrKey"))
+	is := s.pathIssue(w, r)
 	if is == nil {
-		writeError(w, errIssueNotFound)
 		return
 	}
 	c := s.findComment(is, r.PathValue("id"))
@@ -925,9 +909,8 @@ func (s *Server) getPropertyKeys(w http.ResponseWriter, r *http.Request) {
 	ri := info(r)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	is := s.lookup(r.PathValue("issueIdOrKey"))
+	is := s.pathIssue(w, r)
 	if is == nil {
-		writeError(w, errIssueNotFound)
 		return
 	}
 	keys := make([]string, 0, len(is.Props))
@@ -945,9 +928,8 @@ func (s *Server) getPropertyKeys(w http.ResponseWriter, r *http.Request) {
 func (s *Server) getProperty(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	is := s.lookup(r.PathValue("issueIdOrKey"))
+	is := s.pathIssue(w, r)
 	if is == nil {
-		writeError(w, errIssueNotFound)
 		return
 	}
 	k := r.PathValue("propertyKey")
@@ -962,8 +944,7 @@ func (s *Server) getProperty(w http.ResponseWriter, r *http.Request) {
 func (s *Server) setProperty(w http.ResponseWriter, r *http.Request) {
 	ri := info(r)
 	var v json.RawMessage
-	if err := decode(r, &v); err != nil {
-		writeError(w, err)
+	if !decodeBody(w, r, &v) {
 		return
 	}
 	k := r.PathValue("propertyKey")
@@ -977,9 +958,8 @@ func (s *Server) setProperty(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	is := s.lookup(r.PathValue("issueIdOrKey"))
+	is := s.pathIssue(w, r)
 	if is == nil {
-		writeError(w, errIssueNotFound)
 		return
 	}
 	_, existed := is.Props[k]
@@ -996,9 +976,8 @@ func (s *Server) deleteProperty(w http.ResponseWriter, r *http.Request) {
 	ri := info(r)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	is := s.lookup(r.PathValue("issueIdOrKey"))
+	is := s.pathIssue(w, r)
 	if is == nil {
-		writeError(w, errIssueNotFound)
 		return
 	}
 	k := r.PathValue("propertyKey")

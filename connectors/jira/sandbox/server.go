@@ -431,3 +431,33 @@ func decode(r *http.Request, v any) error {
 	}
 	return nil
 }
+
+// decodeBody decodes the JSON body into v; when it cannot, it answers Jira's
+// 400 and reports false.
+func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
+	if err := decode(r, v); err != nil {
+		writeError(w, err)
+		return false
+	}
+	return true
+}
+
+// findIssue is the issue idOrKey names, or Jira's 404 error. The caller
+// holds s.mu.
+func (s *Server) findIssue(idOrKey string) (*issue, error) {
+	is := s.lookup(idOrKey)
+	if is == nil {
+		return nil, errIssueNotFound
+	}
+	return is, nil
+}
+
+// pathIssue is the issue the path's {issueIdOrKey} names; when there is
+// none it answers Jira's 404 and returns nil. The caller holds s.mu.
+func (s *Server) pathIssue(w http.ResponseWriter, r *http.Request) *issue {
+	is, err := s.findIssue(r.PathValue("issueIdOrKey"))
+	if err != nil {
+		writeError(w, err)
+	}
+	return is
+}

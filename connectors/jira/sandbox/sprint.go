@@ -231,8 +231,7 @@ type moveIssuesRequest struct {
 func (s *Server) moveToSprintHandler(w http.ResponseWriter, r *http.Request) {
 	ri := info(r)
 	var req moveIssuesRequest
-	if err := decode(r, &req); err != nil {
-		writeError(w, err)
+	if !decodeBody(w, r, &req) {
 		return
 	}
 	id, _ := strconv.Atoi(r.PathValue("sprintId"))
@@ -261,8 +260,7 @@ func (s *Server) moveToSprintHandler(w http.ResponseWriter, r *http.Request) {
 func (s *Server) moveToBacklogHandler(w http.ResponseWriter, r *http.Request) {
 	ri := info(r)
 	var req moveIssuesRequest
-	if err := decode(r, &req); err != nil {
-		writeError(w, err)
+	if !decodeBody(w, r, &req) {
 		return
 	}
 	s.mu.Lock()

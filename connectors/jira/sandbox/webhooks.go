@@ -91,8 +91,7 @@ func (s *Server) validateWebhook(req webhookRequest, me *user) error {
 func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request) {
 	ri := info(r)
 	var req webhookRequest
-	if err := decode(r, &req); err != nil {
-		writeError(w, err)
+	if !decodeBody(w, r, &req) {
 		return
 	}
 	s.mu.Lock()
@@ -155,8 +154,7 @@ func (s *Server) getWebhook(w http.ResponseWriter, r *http.Request) {
 func (s *Server) updateWebhook(w http.ResponseWriter, r *http.Request) {
 	ri := info(r)
 	var req webhookRequest
-	if err := decode(r, &req); err != nil {
-		writeError(w, err)
+	if !decodeBody(w, r, &req) {
 		return
 	}
 	s.mu.Lock()
