@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -12,214 +13,176 @@ import (
 // Filters: the subset of Linear's filter inputs the sandbox evaluates. A
 // filter key outside the subset is an error rather than silently ignored.
 
-func (s *Server) matchIssue(f map[string]any, i *issue) (bool, error) {
+// errUnknownField is what a per-filter field function answers for a key
+// outside the subset; matchFields reports it as "<Filter>.<key>".
+var errUnknownField = errors.New("unknown filter field")
+
+// matchFields evaluates one filter object: every non-null key must hold.
+// "and"/"or" recurse through self; field answers every other key.
+func matchFields(f map[string]any, filter string, self func(map[string]any) (bool, error), field func(k string, v any) (bool, error)) (bool, error) {
 	for k, v := range f {
 		if v == nil {
 			continue
 		}
 		var ok bool
 		var err error
+		if k == "and" || k == "or" {
+			ok, err = combine(k, v, self)
+		} else {
+			ok, err = field(k, v)
+		}
+		if err == errUnknownField {
+			return false, unsupported(filter + "." + k)
+		}
+		if err != nil || !ok {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+func (s *Server) matchIssue(f map[string]any, i *issue) (bool, error) {
+	self := func(sub map[string]any) (bool, error) { return s.matchIssue(sub, i) }
+	return matchFields(f, "IssueFilter", self, func(k string, v any) (bool, error) {
 		switch k {
-		case "and", "or":
-			ok, err = combine(k, v, func(sub map[string]any) (bool, error) { return s.matchIssue(sub, i) })
 		case "id":
-			ok, err = matchID(v, i.id, i.identifier)
+			return matchID(v, i.id, i.identifier)
 		case "number":
-			ok, err = matchNumber(v, ptr(float64(i.number)))
+			return matchNumber(v, ptr(float64(i.number)))
 		case "priority":
-			ok, err = matchNumber(v, ptr(float64(i.priority)))
+			return matchNumber(v, ptr(float64(i.priority)))
 		case "estimate":
-			ok, err = matchNumber(v, i.estimate)
+			return matchNumber(v, i.estimate)
 		case "title":
-			ok, err = matchString(v, ptr(i.title))
+			return matchString(v, ptr(i.title))
 		case "description":
-			ok, err = matchString(v, strPtr(i.description))
+			return matchString(v, strPtr(i.description))
 		case "createdAt":
-			ok, err = s.matchDate(v, &i.createdAt)
+			return s.matchDate(v, &i.createdAt)
 		case "updatedAt":
-			ok, err = s.matchDate(v, &i.updatedAt)
+			return s.matchDate(v, &i.updatedAt)
 		case "completedAt":
-			ok, err = s.matchDate(v, i.completedAt)
+			return s.matchDate(v, i.completedAt)
 		case "canceledAt":
-			ok, err = s.matchDate(v, i.canceledAt)
+			return s.matchDate(v, i.canceledAt)
 		case "startedAt":
-			ok, err = s.matchDate(v, i.startedAt)
+			return s.matchDate(v, i.startedAt)
 		case "archivedAt":
-			ok, err = s.matchDate(v, i.archivedAt)
+			return s.matchDate(v, i.archivedAt)
 		case "state":
-			ok, err = s.matchState(asMap(v), i.state)
+			return s.matchState(asMap(v), i.state)
 		case "team":
-			ok, err = matchTeam(asMap(v), i.team)
+			return matchTeam(asMap(v), i.team)
 		case "assignee", "creator":
 			u := i.assignee
 			if k == "creator" {
 				u = i.creator
 			}
-			ok, err = matchNullable(asMap(v), u == nil, func(m map[string]any) (bool, error) { return matchUser(m, u) })
+			return matchNullable(asMap(v), u == nil, func(m map[string]any) (bool, error) { return matchUser(m, u) })
 		case "parent":
-			ok, err = matchNullable(asMap(v), i.parent == nil, func(m map[string]any) (bool, error) { return s.matchIssue(m, i.parent) })
+			return matchNullable(asMap(v), i.parent == nil, func(m map[string]any) (bool, error) { return s.matchIssue(m, i.parent) })
 		case "labels":
-			ok, err = matchLabels(asMap(v), i.labels)
+			return matchLabels(asMap(v), i.labels)
 		case "project":
-			ok, err = matchNullable(asMap(v), i.project == nil, func(m map[string]any) (bool, error) { return matchProject(m, i.project) })
-		default:
-			return false, unsupported("IssueFilter." + k)
+			return matchNullable(asMap(v), i.project == nil, func(m map[string]any) (bool, error) { return matchProject(m, i.project) })
 		}
-		if err != nil || !ok {
-			return false, err
-		}
-	}
-	return true, nil
+		return false, errUnknownField
+	})
 }
 
 func (s *Server) matchState(f map[string]any, st *state) (bool, error) {
-	for k, v := range f {
-		if v == nil {
-			continue
-		}
-		var ok bool
-		var err error
+	self := func(sub map[string]any) (bool, error) { return s.matchState(sub, st) }
+	return matchFields(f, "WorkflowStateFilter", self, func(k string, v any) (bool, error) {
 		switch k {
-		case "and", "or":
-			ok, err = combine(k, v, func(sub map[string]any) (bool, error) { return s.matchState(sub, st) })
 		case "id":
-			ok, err = matchID(v, st.id)
+			return matchID(v, st.id)
 		case "name":
-			ok, err = matchString(v, ptr(st.name))
+			return matchString(v, ptr(st.name))
 		case "type":
-			ok, err = matchString(v, ptr(st.typ))
+			return matchString(v, ptr(st.typ))
 		case "position":
-			ok, err = matchNumber(v, ptr(st.position))
+			return matchNumber(v, ptr(st.position))
 		case "team":
-			ok, err = matchTeam(asMap(v), st.team)
+			return matchTeam(asMap(v), st.team)
 		case "createdAt", "updatedAt":
-			ok, err = s.matchDate(v, &st.createdAt)
-		default:
-			return false, unsupported("WorkflowStateFilter." + k)
+			return s.matchDate(v, &st.createdAt)
 		}
-		if err != nil || !ok {
-			return false, err
-		}
-	}
-	return true, nil
+		return false, errUnknownField
+	})
 }
 
 func matchTeam(f map[string]any, t *team) (bool, error) {
-	for k, v := range f {
-		if v == nil {
-			continue
-		}
-		var ok bool
-		var err error
+	self := func(sub map[string]any) (bool, error) { return matchTeam(sub, t) }
+	return matchFields(f, "TeamFilter", self, func(k string, v any) (bool, error) {
 		switch k {
-		case "and", "or":
-			ok, err = combine(k, v, func(sub map[string]any) (bool, error) { return matchTeam(sub, t) })
 		case "id":
-			ok, err = matchID(v, t.id)
+			return matchID(v, t.id)
 		case "key":
-			ok, err = matchString(v, ptr(t.key))
+			return matchString(v, ptr(t.key))
 		case "name":
-			ok, err = matchString(v, ptr(t.name))
-		default:
-			return false, unsupported("TeamFilter." + k)
+			return matchString(v, ptr(t.name))
 		}
-		if err != nil || !ok {
-			return false, err
-		}
-	}
-	return true, nil
+		return false, errUnknownField
+	})
 }
 
 func matchUser(f map[string]any, u *user) (bool, error) {
 	if u == nil {
 		return len(f) == 0, nil
 	}
-	for k, v := range f {
-		if v == nil {
-			continue
-		}
-		var ok bool
-		var err error
+	self := func(sub map[string]any) (bool, error) { return matchUser(sub, u) }
+	return matchFields(f, "UserFilter", self, func(k string, v any) (bool, error) {
 		switch k {
-		case "and", "or":
-			ok, err = combine(k, v, func(sub map[string]any) (bool, error) { return matchUser(sub, u) })
 		case "id":
-			ok, err = matchID(v, u.id)
+			return matchID(v, u.id)
 		case "email":
-			ok, err = matchString(v, ptr(u.email))
+			return matchString(v, ptr(u.email))
 		case "name":
-			ok, err = matchString(v, ptr(u.name))
+			return matchString(v, ptr(u.name))
 		case "displayName":
-			ok, err = matchString(v, ptr(u.displayName))
+			return matchString(v, ptr(u.displayName))
 		case "active", "admin":
 			b := u.active
 			if k == "admin" {
 				b = u.admin
 			}
 			eq, has := asMap(v)["eq"].(bool)
-			ok = !has || eq == b
+			return !has || eq == b, nil
 		case "isMe":
-			ok = true
-		default:
-			return false, unsupported("UserFilter." + k)
+			return true, nil
 		}
-		if err != nil || !ok {
-			return false, err
-		}
-	}
-	return true, nil
+		return false, errUnknownField
+	})
 }
 
 func matchLabel(f map[string]any, l *label) (bool, error) {
-	for k, v := range f {
-		if v == nil {
-			continue
-		}
-		var ok bool
-		var err error
+	self := func(sub map[string]any) (bool, error) { return matchLabel(sub, l) }
+	return matchFields(f, "IssueLabelFilter", self, func(k string, v any) (bool, error) {
 		switch k {
-		case "and", "or":
-			ok, err = combine(k, v, func(sub map[string]any) (bool, error) { return matchLabel(sub, l) })
 		case "id":
-			ok, err = matchID(v, l.id)
+			return matchID(v, l.id)
 		case "name":
-			ok, err = matchString(v, ptr(l.name))
+			return matchString(v, ptr(l.name))
 		case "team":
-			ok, err = matchNullable(asMap(v), l.team == nil, func(m map[string]any) (bool, error) { return matchTeam(m, l.team) })
-		default:
-			return false, unsupported("IssueLabelFilter." + k)
+			return matchNullable(asMap(v), l.team == nil, func(m map[string]any) (bool, error) { return matchTeam(m, l.team) })
 		}
-		if err != nil || !ok {
-			return false, err
-		}
-	}
-	return true, nil
+		return false, errUnknownField
+	})
 }
 
 func matchProject(f map[string]any, p *project) (bool, error) {
-	for k, v := range f {
-		if v == nil {
-			continue
-		}
-		var ok bool
-		var err error
+	self := func(sub map[string]any) (bool, error) { return matchProject(sub, p) }
+	return matchFields(f, "ProjectFilter", self, func(k string, v any) (bool, error) {
 		switch k {
-		case "and", "or":
-			ok, err = combine(k, v, func(sub map[string]any) (bool, error) { return matchProject(sub, p) })
 		case "id":
-			ok, err = matchID(v, p.id)
+			return matchID(v, p.id)
 		case "name":
-			ok, err = matchString(v, ptr(p.name))
+			return matchString(v, ptr(p.name))
 		case "slugId":
-			ok, err = matchString(v, ptr(p.slugID))
-		default:
-			return false, unsupported("ProjectFilter." + k)
+			return matchString(v, ptr(p.slugID))
 		}
-		if err != nil || !ok {
-			return false, err
-		}
-	}
-	return true, nil
+		return false, errUnknownField
+	})
 }
 
 func matchLabels(f map[string]any, ls []*label) (bool, error) {
@@ -255,35 +218,24 @@ func matchLabels(f map[string]any, ls []*label) (bool, error) {
 }
 
 func (s *Server) matchComment(f map[string]any, c *comment) (bool, error) {
-	for k, v := range f {
-		if v == nil {
-			continue
-		}
-		var ok bool
-		var err error
+	self := func(sub map[string]any) (bool, error) { return s.matchComment(sub, c) }
+	return matchFields(f, "CommentFilter", self, func(k string, v any) (bool, error) {
 		switch k {
-		case "and", "or":
-			ok, err = combine(k, v, func(sub map[string]any) (bool, error) { return s.matchComment(sub, c) })
 		case "id":
-			ok, err = matchID(v, c.id)
+			return matchID(v, c.id)
 		case "body":
-			ok, err = matchString(v, ptr(c.body))
+			return matchString(v, ptr(c.body))
 		case "createdAt":
-			ok, err = s.matchDate(v, &c.createdAt)
+			return s.matchDate(v, &c.createdAt)
 		case "updatedAt":
-			ok, err = s.matchDate(v, &c.updatedAt)
+			return s.matchDate(v, &c.updatedAt)
 		case "issue":
-			ok, err = s.matchIssue(asMap(v), c.issue)
+			return s.matchIssue(asMap(v), c.issue)
 		case "user":
-			ok, err = matchUser(asMap(v), c.user)
-		default:
-			return false, unsupported("CommentFilter." + k)
+			return matchUser(asMap(v), c.user)
 		}
-		if err != nil || !ok {
-			return false, err
-		}
-	}
-	return true, nil
+		return false, errUnknownField
+	})
 }
 
 // ---- comparators
