@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -394,68 +395,21 @@ func matchString(v any, val *string) (bool, error) {
 	return true, nil
 }
 
-func matchNumber(v any, val *float64) (bool, error) {
-	f := asMap(v)
-	for op, x := range f {
-		if x == nil {
-			continue
-		}
-		if op == "null" {
-			if b, _ := x.(bool); b != (val == nil) {
-				return false, nil
-			}
-			continue
-		}
-		if op == "in" || op == "nin" {
-			list, _ := x.([]any)
-			hit := false
-			for _, e := range list {
-				if n, ok := gql.AsFloat(e); ok && val != nil && n == *val {
-					hit = true
-				}
-			}
-			if hit != (op == "in") {
-				return false, nil
-			}
-			continue
-		}
-		n, ok := gql.AsFloat(x)
-		if !ok {
-			return false, invalidInput(fmt.Sprintf("invalid number %v", x), "")
-		}
-		if val == nil {
-			if op == "neq" {
-				continue
-			}
-			return false, nil
-		}
-		have := *val
-		switch op {
-		case "eq":
-			ok = have == n
-		case "neq":
-			ok = have != n
-		case "gt":
-			ok = have > n
-		case "gte":
-			ok = have >= n
-		case "lt":
-			ok = have < n
-		case "lte":
-			ok = have <= n
-		default:
-			return false, unsupported("NumberComparator." + op)
-		}
-		if !ok {
-			return false, nil
-		}
-	}
-	return true, nil
+// ordered describes one of Linear's ordered comparators (NumberComparator,
+// DateComparator): how an operand parses and how two values compare.
+type ordered[T any] struct {
+	name  string                 // the comparator's type name, for errors
+	parse func(x any) (T, error) // an operand; an error is invalid input
+	// lenientIn: an in/nin element that does not parse is skipped rather
+	// than refused.
+	lenientIn bool
+	compare   func(a, b T) int
 }
 
-func (s *Server) matchDate(v any, val *time.Time) (bool, error) {
+// matchOrdered evaluates an ordered comparator (null, in, nin, eq, neq, gt,
+// gte, lt, lte) against val, nil when the field is null.
+func matchOrdered[T any](c ordered[T], v any, val *T) (bool, error) {
 	f := asMap(v)
-	now := s.now()
 	for op, x := range f {
 		if x == nil {
 			continue
@@ -470,11 +424,14 @@ func (s *Server) matchDate(v any, val *time.Time) (bool, error) {
 			list, _ := x.([]any)
 			hit := false
 			for _, e := range list {
-				t, err := parseTime(e, now)
+				n, err := c.parse(e)
 				if err != nil {
+					if c.lenientIn {
+						continue
+					}
 					return false, invalidInput(err.Error(), "")
 				}
-				if val != nil && val.Equal(t) {
+				if val != nil && c.compare(*val, n) == 0 {
 					hit = true
 				}
 			}
@@ -483,7 +440,7 @@ func (s *Server) matchDate(v any, val *time.Time) (bool, error) {
 			}
 			continue
 		}
-		t, err := parseTime(x, now)
+		n, err := c.parse(x)
 		if err != nil {
 			return false, invalidInput(err.Error(), "")
 		}
@@ -493,27 +450,53 @@ func (s *Server) matchDate(v any, val *time.Time) (bool, error) {
 			}
 			return false, nil
 		}
-		c := val.Compare(t)
+		d := c.compare(*val, n)
 		var ok bool
 		switch op {
 		case "eq":
-			ok = c == 0
+			ok = d == 0
 		case "neq":
-			ok = c != 0
+			ok = d != 0
 		case "gt":
-			ok = c > 0
+			ok = d > 0
 		case "gte":
-			ok = c >= 0
+			ok = d >= 0
 		case "lt":
-			ok = c < 0
+			ok = d < 0
 		case "lte":
-			ok = c <= 0
+			ok = d <= 0
 		default:
-			return false, unsupported("DateComparator." + op)
+			return false, unsupported(c.name + "." + op)
 		}
 		if !ok {
 			return false, nil
 		}
 	}
 	return true, nil
+}
+
+var numberComparator = ordered[float64]{
+	name: "NumberComparator",
+	parse: func(x any) (float64, error) {
+		n, ok := gql.AsFloat(x)
+		if !ok {
+			return 0, fmt.Errorf("invalid number %v", x)
+		}
+		return n, nil
+	},
+	lenientIn: true,
+	compare:   cmp.Compare[float64],
+}
+
+func matchNumber(v any, val *float64) (bool, error) {
+	return matchOrdered(numberComparator, v, val)
+}
+
+func (s *Server) matchDate(v any, val *time.Time) (bool, error) {
+	now := s.now()
+	return matchOrdered(ordered[time.Time]{
+		name:    "DateComparator",
+		parse:   func(x any) (time.Time, error) { return parseTime(x, now) },
+		compare: time.Time.Compare,
+	}, v, val)
 }
