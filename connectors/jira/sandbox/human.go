@@ -91,6 +91,20 @@ func (s *Server) actor(email string) (*user, error) {
 	return u, nil
 }
 
+// actorOn is the acting user and the issue idOrKey names, or the error
+// about whichever is missing (the user first). The caller holds s.mu.
+func (s *Server) actorOn(email, idOrKey string) (*user, *issue, error) {
+	u, err := s.actor(email)
+	if err != nil {
+		return nil, nil, err
+	}
+	is, err := s.findIssue(idOrKey)
+	if err != nil {
+		return nil, nil, err
+	}
+	return u, is, nil
+}
+
 func rawFields(fields map[string]any) (map[string]json.RawMessage, error) {
 	out := make(map[string]json.RawMessage, len(fields))
 	for k, v := range fields {
@@ -139,13 +153,9 @@ func (s *Server) UserEdit(actorEmail, idOrKey string, fields map[string]any) err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	u, err := s.actor(actorEmail)
+	u, is, err := s.actorOn(actorEmail, idOrKey)
 	if err != nil {
 		return err
-	}
-	is := s.lookup(idOrKey)
-	if is == nil {
-		return errIssueNotFound
 	}
 	return s.edit(u, is, editRequest{Fields: raw}, 2)
 }
@@ -156,13 +166,9 @@ func (s *Server) UserEdit(actorEmail, idOrKey string, fields map[string]any) err
 func (s *Server) UserTransition(actorEmail, idOrKey, toStatusName string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	u, err := s.actor(actorEmail)
+	u, is, err := s.actorOn(actorEmail, idOrKey)
 	if err != nil {
 		return err
-	}
-	is := s.lookup(idOrKey)
-	if is == nil {
-		return errIssueNotFound
 	}
 	for _, t := range s.transitionsFrom(is.Status.ID) {
 		if strings.EqualFold(s.statusByID(t.To).Name, toStatusName) {
@@ -177,13 +183,9 @@ func (s *Server) UserTransition(actorEmail, idOrKey, toStatusName string) error 
 func (s *Server) UserComment(actorEmail, idOrKey, body string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	u, err := s.actor(actorEmail)
+	u, is, err := s.actorOn(actorEmail, idOrKey)
 	if err != nil {
 		return err
-	}
-	is := s.lookup(idOrKey)
-	if is == nil {
-		return errIssueNotFound
 	}
 	n, err := s.commentBody(mustJSON(body), 2)
 	if err != nil {
@@ -197,13 +199,9 @@ func (s *Server) UserComment(actorEmail, idOrKey, body string) error {
 func (s *Server) UserDelete(actorEmail, idOrKey string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	u, err := s.actor(actorEmail)
+	u, is, err := s.actorOn(actorEmail, idOrKey)
 	if err != nil {
 		return err
-	}
-	is := s.lookup(idOrKey)
-	if is == nil {
-		return errIssueNotFound
 	}
 	s.remove(is, u)
 	return nil
@@ -246,25 +244,19 @@ func mustJSON(v any) json.RawMessage {
 func (s *Server) UserEditComment(actorEmail, idOrKey, commentID, body string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	u, err := s.actor(actorEmail)
+	u, is, err := s.actorOn(actorEmail, idOrKey)
 	if err != nil {
 		return err
 	}
-	is := s.lookup(idOrKey)
-	if is == nil {
-		return errIssueNotFound
-	}
-	c := s.findComment(is, commentID)
-	if c == nil {
-		return errMsg(404, "Can not find a comment for the id: "+commentID+".")
+	c, err := s.liveComment(is, commentID)
+	if err != nil {
+		return err
 	}
 	n, err := s.commentBody(mustJSON(body), 2)
 	if err != nil {
 		return err
 	}
-	c.Body, c.Updater, c.Updated = n, u, s.now()
-	is.Updated = c.Updated
-	s.emitComment("comment_updated", "issue_comment_edited", is, c, u)
+	s.editComment(is, c, n, u)
 	return nil
 }
 
@@ -273,21 +265,15 @@ func (s *Server) UserEditComment(actorEmail, idOrKey, commentID, body string) er
 func (s *Server) UserDeleteComment(actorEmail, idOrKey, commentID string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	u, err := s.actor(actorEmail)
+	u, is, err := s.actorOn(actorEmail, idOrKey)
 	if err != nil {
 		return err
 	}
-	is := s.lookup(idOrKey)
-	if is == nil {
-		return errIssueNotFound
+	c, err := s.liveComment(is, commentID)
+	if err != nil {
+		return err
 	}
-	c := s.findComment(is, commentID)
-	if c == nil {
-		return errMsg(404, "Can not find a comment for the id: "+commentID+".")
-	}
-	c.Deleted = true
-	is.Updated = s.now()
-	s.emitComment("comment_deleted", "issue_comment_deleted", is, c, u)
+	s.markCommentDeleted(is, c, u)
 	return nil
 }
 

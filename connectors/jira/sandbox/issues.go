@@ -759,6 +759,46 @@ func (s *Server) findComment(is *issue, id string) *comment {
 	return nil
 }
 
+// liveComment is the issue's live comment with the id, or Jira's 404 error.
+func (s *Server) liveComment(is *issue, id string) (*comment, error) {
+	c := s.findComment(is, id)
+	if c == nil {
+		return nil, errMsg(http.StatusNotFound, "Can not find a comment for the id: "+id+".")
+	}
+	return c, nil
+}
+
+// readCommentBody decodes a {"body": …} request into a comment body; when it
+// cannot, it answers Jira's 400 and reports false.
+func (s *Server) readCommentBody(w http.ResponseWriter, r *http.Request, ver int) (*adf.Node, bool) {
+	var req struct {
+		Body json.RawMessage `json:"body"`
+	}
+	if !decodeBody(w, r, &req) {
+		return nil, false
+	}
+	body, err := s.commentBody(req.Body, ver)
+	if err != nil {
+		writeError(w, err)
+		return nil, false
+	}
+	return body, true
+}
+
+// editComment replaces a comment's body as actor; comment_updated follows.
+func (s *Server) editComment(is *issue, c *comment, body *adf.Node, actor *user) {
+	c.Body, c.Updater, c.Updated = body, actor, s.now()
+	is.Updated = c.Updated
+	s.emitComment("comment_updated", "issue_comment_edited", is, c, actor)
+}
+
+// markCommentDeleted deletes a comment as actor; comment_deleted follows.
+func (s *Server) markCommentDeleted(is *issue, c *comment, actor *user) {
+	c.Deleted = true
+	is.Updated = s.now()
+	s.emitComment("comment_deleted", "issue_comment_deleted", is, c, actor)
+}
+
 func (s *Server) getComments(w http.ResponseWriter, r *http.Request) {
 	ri := info(r)
 	start, max, err := paging(r, 100)
@@ -807,15 +847,8 @@ func (s *Server) commentBody(raw json.RawMessage, ver int) (*adf.Node, error) {
 
 func (s *Server) addComment(w http.ResponseWriter, r *http.Request) {
 	ri := info(r)
-	var req struct {
-		Body json.RawMessage `json:"body"`
-	}
-	if !decodeBody(w, r, &req) {
-		return
-	}
-	body, err := s.commentBody(req.Body, ri.ver)
-	if err != nil {
-		writeError(w, err)
+	body, ok := s.readCommentBody(w, r, ri.ver)
+	if !ok {
 		return
 	}
 	s.mu.Lock()
@@ -846,9 +879,9 @@ func (s *Server) getComment(w http.ResponseWriter, r *http.Request) {
 	if is == nil {
 		return
 	}
-	c := s.findComment(is, r.PathValue("id"))
-	if c == nil {
-		writeErr(w, http.StatusNotFound, "Can not find a comment for the id: "+r.PathValue("id")+".")
+	c, err := s.liveComment(is, r.PathValue("id"))
+	if err != nil {
+		writeError(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, s.commentJSON(c, is, ri.base, ri.ver))
@@ -856,15 +889,8 @@ func (s *Server) getComment(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) updateComment(w http.ResponseWriter, r *http.Request) {
 	ri := info(r)
-	var req struct {
-		Body json.RawMessage `json:"body"`
-	}
-	if !decodeBody(w, r, &req) {
-		return
-	}
-	body, err := s.commentBody(req.Body, ri.ver)
-	if err != nil {
-		writeError(w, err)
+	body, ok := s.readCommentBody(w, r, ri.ver)
+	if !ok {
 		return
 	}
 	s.mu.Lock()
@@ -873,14 +899,12 @@ func (s *Server) updateComment(w http.ResponseWriter, r *http.Request) {
 	if is == nil {
 		return
 	}
-	c := s.findComment(is, r.PathValue("id"))
-	if c == nil {
-		writeErr(w, http.StatusNotFound, "Can not find a comment for the id: "+r.PathValue("id")+".")
+	c, err := s.liveComment(is, r.PathValue("id"))
+	if err != nil {
+		writeError(w, err)
 		return
 	}
-	c.Body, c.Updater, c.Updated = body, ri.user, s.now()
-	is.Updated = c.Updated
-	s.emitComment("comment_updated", "issue_comment_edited", is, c, ri.user)
+	s.editComment(is, c, body, ri.user)
 	writeJSON(w, http.StatusOK, s.commentJSON(c, is, ri.base, ri.ver))
 }
 
@@ -892,14 +916,12 @@ func (s *Server) deleteComment(w http.ResponseWriter, r *http.Request) {
 	if is == nil {
 		return
 	}
-	c := s.findComment(is, r.PathValue("id"))
-	if c == nil {
-		writeErr(w, http.StatusNotFound, "Can not find a comment for the id: "+r.PathValue("id")+".")
+	c, err := s.liveComment(is, r.PathValue("id"))
+	if err != nil {
+		writeError(w, err)
 		return
 	}
-	c.Deleted = true
-	is.Updated = s.now()
-	s.emitComment("comment_deleted", "issue_comment_deleted", is, c, ri.user)
+	s.markCommentDeleted(is, c, ri.user)
 	w.WriteHeader(http.StatusNoContent)
 }
 

@@ -315,13 +315,9 @@ func (s *Server) CloseSprint(name string) bool {
 func (s *Server) UserSprint(actorEmail, idOrKey, sprintName string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	u, err := s.actor(actorEmail)
+	u, is, err := s.actorOn(actorEmail, idOrKey)
 	if err != nil {
 		return err
-	}
-	is := s.lookup(idOrKey)
-	if is == nil {
-		return errIssueNotFound
 	}
 	var sp *sprint
 	if sprintName != "" {
