@@ -253,26 +253,16 @@ func (s *Server) applyIssueInput(i *issue, in map[string]any, h *history, from m
 	changedLabels := false
 	if ids, ok := argStrings(in, "labelIds"); ok && has(in, "labelIds") {
 		labels = nil
-		for _, id := range ids {
-			l := s.w.label(id)
-			if l == nil {
-				return notFound("IssueLabel")
-			}
-			if !slices.Contains(labels, l) {
-				labels = append(labels, l)
-			}
+		var err error
+		if labels, err = s.withLabels(labels, ids); err != nil {
+			return err
 		}
 		changedLabels = true
 	}
 	if ids, ok := argStrings(in, "addedLabelIds"); ok {
-		for _, id := range ids {
-			l := s.w.label(id)
-			if l == nil {
-				return notFound("IssueLabel")
-			}
-			if !slices.Contains(labels, l) {
-				labels = append(labels, l)
-			}
+		var err error
+		if labels, err = s.withLabels(labels, ids); err != nil {
+			return err
 		}
 		changedLabels = true
 	}
@@ -297,6 +287,21 @@ func (s *Server) applyIssueInput(i *issue, in map[string]any, h *history, from m
 		}
 	}
 	return nil
+}
+
+// withLabels appends to labels each label ids names that it lacks; an id
+// naming no label is Linear's "Entity not found: IssueLabel".
+func (s *Server) withLabels(labels []*label, ids []string) ([]*label, error) {
+	for _, id := range ids {
+		l := s.w.label(id)
+		if l == nil {
+			return nil, notFound("IssueLabel")
+		}
+		if !slices.Contains(labels, l) {
+			labels = append(labels, l)
+		}
+	}
+	return labels, nil
 }
 
 // stateTimes keeps startedAt/completedAt/canceledAt in line with the state.
@@ -337,14 +342,14 @@ func (s *Server) updateIssue(actor *user, i *issue, in map[string]any) error {
 		return nil
 	}
 	from["updatedAt"] = before.updatedAt
-	if !timePtrEq(before.completedAt, i.completedAt) {
-		from["completedAt"] = timeOrNil(before.completedAt)
-	}
-	if !timePtrEq(before.canceledAt, i.canceledAt) {
-		from["canceledAt"] = timeOrNil(before.canceledAt)
-	}
-	if !timePtrEq(before.startedAt, i.startedAt) {
-		from["startedAt"] = timeOrNil(before.startedAt)
+	for k, t := range map[string][2]*time.Time{
+		"completedAt": {before.completedAt, i.completedAt},
+		"canceledAt":  {before.canceledAt, i.canceledAt},
+		"startedAt":   {before.startedAt, i.startedAt},
+	} {
+		if !timePtrEq(t[0], t[1]) {
+			from[k] = timeOrNil(t[0])
+		}
 	}
 	i.updatedAt = now
 	if h.fromTitle != nil || h.fromState != nil || h.toState != nil || h.fromPriority != nil || h.updatedDescription ||
