@@ -227,54 +227,25 @@ func sortField(name string) (string, bool) {
 	return "", false
 }
 
-func (p *parser) parseOr() (pred, error) {
-	l, err := p.parseAnd()
-	if err != nil {
-		return nil, err
-	}
-	for isKW(p.peek(), "or") {
-		p.next()
-		r, err := p.parseAnd()
-		if err != nil {
-			return nil, err
-		}
-		a, b := l, r
-		l = func(is *issue) tri {
-			x, y := a(is), b(is)
-			switch {
-			case x == yes || y == yes:
-				return yes
-			case x == unknown || y == unknown:
-				return unknown
-			}
-			return no
-		}
-	}
-	return l, nil
-}
+func (p *parser) parseOr() (pred, error) { return p.parseChain("or", p.parseAnd, tri.or) }
 
-func (p *parser) parseAnd() (pred, error) {
-	l, err := p.parseNot()
+func (p *parser) parseAnd() (pred, error) { return p.parseChain("and", p.parseNot, tri.and) }
+
+// parseChain parses operands joined by the keyword kw (AND or OR) into one
+// predicate that joins their answers with join. Every operand is evaluated.
+func (p *parser) parseChain(kw string, operand func() (pred, error), join func(x, y tri) tri) (pred, error) {
+	l, err := operand()
 	if err != nil {
 		return nil, err
 	}
-	for isKW(p.peek(), "and") {
+	for isKW(p.peek(), kw) {
 		p.next()
-		r, err := p.parseNot()
+		r, err := operand()
 		if err != nil {
 			return nil, err
 		}
 		a, b := l, r
-		l = func(is *issue) tri {
-			x, y := a(is), b(is)
-			switch {
-			case x == no || y == no:
-				return no
-			case x == unknown || y == unknown:
-				return unknown
-			}
-			return yes
-		}
+		l = func(is *issue) tri { return join(a(is), b(is)) }
 	}
 	return l, nil
 }
@@ -449,6 +420,28 @@ func (t tri) not() tri {
 		return yes
 	}
 	return unknown
+}
+
+// or is yes when either is, else unknown when either is, else no.
+func (t tri) or(u tri) tri {
+	switch {
+	case t == yes || u == yes:
+		return yes
+	case t == unknown || u == unknown:
+		return unknown
+	}
+	return no
+}
+
+// and is no when either is, else unknown when either is, else yes.
+func (t tri) and(u tri) tri {
+	switch {
+	case t == no || u == no:
+		return no
+	case t == unknown || u == unknown:
+		return unknown
+	}
+	return yes
 }
 
 // pred is a compiled JQL condition.
