@@ -130,7 +130,7 @@ func (s *Server) applyIssueInput(i *issue, in map[string]any, h *history, from m
 			return notFound("WorkflowState")
 		}
 		if st != i.state {
-			note("stateId", idOf(i.state))
+			note("stateId", idOrNil(i.state))
 			h.fromState, h.toState = i.state, st
 			prev := i.state
 			i.state = st
@@ -156,7 +156,7 @@ func (s *Server) applyIssueInput(i *issue, in map[string]any, h *history, from m
 			}
 		}
 		if u != i.assignee {
-			note("assigneeId", idOfUser(i.assignee))
+			note("assigneeId", idOrNil(i.assignee))
 			h.fromAssignee, h.toAssignee = i.assignee, u
 			i.assignee = u
 		}
@@ -174,7 +174,7 @@ func (s *Server) applyIssueInput(i *issue, in map[string]any, h *history, from m
 			e = &f
 		}
 		if !eqFloatPtr(e, i.estimate) {
-			note("estimate", floatOrNil(i.estimate))
+			note("estimate", valueOrNil(i.estimate))
 			h.fromEstimate, h.toEstimate = i.estimate, e
 			i.estimate = e
 		}
@@ -206,7 +206,7 @@ func (s *Server) applyIssueInput(i *issue, in map[string]any, h *history, from m
 			}
 		}
 		if p != i.parent {
-			note("parentId", idOfIssue(i.parent))
+			note("parentId", idOrNil(i.parent))
 			h.fromParent, h.toParent = i.parent, p
 			i.parent = p
 		}
@@ -219,7 +219,7 @@ func (s *Server) applyIssueInput(i *issue, in map[string]any, h *history, from m
 			}
 		}
 		if c != i.cycle {
-			note("cycleId", idOfCycle(i.cycle))
+			note("cycleId", idOrNil(i.cycle))
 			h.fromCycle, h.toCycle = i.cycle, c
 			i.cycle = c
 		}
@@ -236,7 +236,7 @@ func (s *Server) applyIssueInput(i *issue, in map[string]any, h *history, from m
 		}
 		if p != i.project {
 			// IssueHistory's fromProjectId/toProjectId are not modelled.
-			note("projectId", idOfProject(i.project))
+			note("projectId", idOrNil(i.project))
 			i.project = p
 			h.projectChanged = true
 		}
@@ -348,7 +348,7 @@ func (s *Server) updateIssue(actor *user, i *issue, in map[string]any) error {
 		"startedAt":   {before.startedAt, i.startedAt},
 	} {
 		if !timePtrEq(t[0], t[1]) {
-			from[k] = timeOrNil(t[0])
+			from[k] = valueOrNil(t[0])
 		}
 	}
 	i.updatedAt = now
@@ -365,7 +365,7 @@ func (s *Server) updateIssue(actor *user, i *issue, in map[string]any) error {
 
 func (s *Server) archiveIssue(actor *user, i *issue, trash bool) {
 	now := s.now()
-	from := map[string]any{"updatedAt": i.updatedAt, "archivedAt": timeOrNil(i.archivedAt)}
+	from := map[string]any{"updatedAt": i.updatedAt, "archivedAt": valueOrNil(i.archivedAt)}
 	h := &history{id: newID(), issue: i, actor: actor, createdAt: now, archived: ptr(true)}
 	if trash {
 		from["trashed"] = nil
@@ -433,7 +433,7 @@ func (s *Server) updateComment(actor *user, c *comment, in map[string]any, skipE
 	if strings.TrimSpace(body) == "" {
 		return invalidInput("Argument Validation Error", "Comment body can't be empty.")
 	}
-	from := map[string]any{"body": c.body, "updatedAt": c.updatedAt, "editedAt": timeOrNil(c.editedAt)}
+	from := map[string]any{"body": c.body, "updatedAt": c.updatedAt, "editedAt": valueOrNil(c.editedAt)}
 	c.body = body
 	c.updatedAt = now
 	if !skipEditedAt {
@@ -458,53 +458,32 @@ func nullStr(s string) any {
 	return s
 }
 
-func idOf(st *state) any {
-	if st == nil {
-		return nil
-	}
-	return st.id
+// idEntity is a model pointer type with an id.
+type idEntity[T any] interface {
+	*T
+	entityID() string
 }
 
-func idOfUser(u *user) any {
-	if u == nil {
-		return nil
-	}
-	return u.id
-}
+func (x *state) entityID() string   { return x.id }
+func (x *user) entityID() string    { return x.id }
+func (x *issue) entityID() string   { return x.id }
+func (x *project) entityID() string { return x.id }
+func (x *cycle) entityID() string   { return x.id }
 
-func idOfIssue(i *issue) any {
-	if i == nil {
-		return nil
-	}
-	return i.id
-}
-
-func idOfProject(p *project) any {
+// idOrNil is p's id, or nil (JSON null) when there is no p.
+func idOrNil[T any, P idEntity[T]](p P) any {
 	if p == nil {
 		return nil
 	}
-	return p.id
+	return p.entityID()
 }
 
-func idOfCycle(c *cycle) any {
-	if c == nil {
+// valueOrNil is *p, or nil (JSON null) when p is nil.
+func valueOrNil[T any](p *T) any {
+	if p == nil {
 		return nil
 	}
-	return c.id
-}
-
-func floatOrNil(f *float64) any {
-	if f == nil {
-		return nil
-	}
-	return *f
-}
-
-func timeOrNil(t *time.Time) any {
-	if t == nil {
-		return nil
-	}
-	return *t
+	return *p
 }
 
 func timePtrEq(a, b *time.Time) bool {

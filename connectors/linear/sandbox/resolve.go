@@ -962,7 +962,7 @@ func (o *historyObj) Field(name string, _ map[string]any) (any, error) {
 	case "actor":
 		return o.userObj(h.actor), nil
 	case "actorId":
-		return idOfUser(h.actor), nil
+		return idOrNil(h.actor), nil
 	case "createdAt", "updatedAt":
 		return h.createdAt, nil
 	case "fromState":
@@ -970,9 +970,9 @@ func (o *historyObj) Field(name string, _ map[string]any) (any, error) {
 	case "toState":
 		return o.stateObj(h.toState), nil
 	case "fromStateId":
-		return idOf(h.fromState), nil
+		return idOrNil(h.fromState), nil
 	case "toStateId":
-		return idOf(h.toState), nil
+		return idOrNil(h.toState), nil
 	case "fromTitle":
 		return h.fromTitle, nil
 	case "toTitle":
@@ -986,9 +986,9 @@ func (o *historyObj) Field(name string, _ map[string]any) (any, error) {
 	case "toAssignee":
 		return o.userObj(h.toAssignee), nil
 	case "fromAssigneeId":
-		return idOfUser(h.fromAssignee), nil
+		return idOrNil(h.fromAssignee), nil
 	case "toAssigneeId":
-		return idOfUser(h.toAssignee), nil
+		return idOrNil(h.toAssignee), nil
 	case "fromEstimate":
 		return h.fromEstimate, nil
 	case "toEstimate":
@@ -1002,17 +1002,17 @@ func (o *historyObj) Field(name string, _ map[string]any) (any, error) {
 	case "toParent":
 		return o.issueObj(h.toParent), nil
 	case "fromParentId":
-		return idOfIssue(h.fromParent), nil
+		return idOrNil(h.fromParent), nil
 	case "toParentId":
-		return idOfIssue(h.toParent), nil
+		return idOrNil(h.toParent), nil
 	case "fromCycle":
 		return o.cycleObj(h.fromCycle), nil
 	case "toCycle":
 		return o.cycleObj(h.toCycle), nil
 	case "fromCycleId":
-		return idOfCycle(h.fromCycle), nil
+		return idOrNil(h.fromCycle), nil
 	case "toCycleId":
-		return idOfCycle(h.toCycle), nil
+		return idOrNil(h.toCycle), nil
 	case "addedLabelIds":
 		return h.addedLabels, nil
 	case "removedLabelIds":

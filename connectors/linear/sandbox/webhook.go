@@ -45,12 +45,12 @@ func (s *Server) issuePayload(i *issue) map[string]any {
 		"id": i.id, "createdAt": ts(i.createdAt), "updatedAt": ts(i.updatedAt),
 		"archivedAt": tsPtr(i.archivedAt), "number": i.number, "identifier": i.identifier,
 		"title": i.title, "description": i.description, "priority": i.priority,
-		"priorityLabel": priorityLabel(i.priority), "estimate": floatOrNil(i.estimate),
+		"priorityLabel": priorityLabel(i.priority), "estimate": valueOrNil(i.estimate),
 		"sortOrder": i.sortOrder, "prioritySortOrder": i.sortOrder, "boardOrder": 0,
 		"startedAt": tsPtr(i.startedAt), "completedAt": tsPtr(i.completedAt), "canceledAt": tsPtr(i.canceledAt),
 		"dueDate": nullStr(i.dueDate), "trashed": nil, "teamId": i.team.id,
-		"cycleId": idOfCycle(i.cycle), "projectId": idOfProject(i.project), "parentId": idOfIssue(i.parent), "stateId": i.state.id,
-		"assigneeId": idOfUser(i.assignee), "creatorId": idOfUser(i.creator),
+		"cycleId": idOrNil(i.cycle), "projectId": idOrNil(i.project), "parentId": idOrNil(i.parent), "stateId": i.state.id,
+		"assigneeId": idOrNil(i.assignee), "creatorId": idOrNil(i.creator),
 		"labelIds": labelIDs(i.labels), "labels": labels, "previousIdentifiers": []string{},
 		"subscriberIds": []string{}, "reactionData": []any{},
 		"state": map[string]any{"id": i.state.id, "name": i.state.name, "color": i.state.color, "type": i.state.typ},
@@ -76,7 +76,7 @@ func (s *Server) issuePayload(i *issue) map[string]any {
 func (s *Server) commentPayload(c *comment) map[string]any {
 	d := map[string]any{
 		"id": c.id, "createdAt": ts(c.createdAt), "updatedAt": ts(c.updatedAt), "archivedAt": nil,
-		"body": c.body, "editedAt": tsPtr(c.editedAt), "issueId": c.issue.id, "userId": idOfUser(c.user),
+		"body": c.body, "editedAt": tsPtr(c.editedAt), "issueId": c.issue.id, "userId": idOrNil(c.user),
 		"reactionData": []any{},
 		"issue":        map[string]any{"id": c.issue.id, "title": c.issue.title},
 	}
