@@ -42,20 +42,35 @@ func matchFields(f map[string]any, filter string, self func(map[string]any) (boo
 	return true, nil
 }
 
+// plainFields is a field function for a filter's "id" key (matched against
+// ids) and its never-null string keys (strs: filter key to value); any
+// other key goes to rest, or is unknown when rest is nil.
+func plainFields(ids []string, strs map[string]string, rest func(k string, v any) (bool, error)) func(k string, v any) (bool, error) {
+	return func(k string, v any) (bool, error) {
+		if k == "id" {
+			return matchID(v, ids...)
+		}
+		if s, ok := strs[k]; ok {
+			return matchString(v, ptr(s))
+		}
+		if rest == nil {
+			return false, errUnknownField
+		}
+		return rest(k, v)
+	}
+}
+
 func (s *Server) matchIssue(f map[string]any, i *issue) (bool, error) {
 	self := func(sub map[string]any) (bool, error) { return s.matchIssue(sub, i) }
-	return matchFields(f, "IssueFilter", self, func(k string, v any) (bool, error) {
+	strs := map[string]string{"title": i.title}
+	return matchFields(f, "IssueFilter", self, plainFields([]string{i.id, i.identifier}, strs, func(k string, v any) (bool, error) {
 		switch k {
-		case "id":
-			return matchID(v, i.id, i.identifier)
 		case "number":
 			return matchNumber(v, ptr(float64(i.number)))
 		case "priority":
 			return matchNumber(v, ptr(float64(i.priority)))
 		case "estimate":
 			return matchNumber(v, i.estimate)
-		case "title":
-			return matchString(v, ptr(i.title))
 		case "description":
 			return matchString(v, strPtr(i.description))
 		case "createdAt":
@@ -88,19 +103,14 @@ func (s *Server) matchIssue(f map[string]any, i *issue) (bool, error) {
 			return matchNullable(asMap(v), i.project == nil, func(m map[string]any) (bool, error) { return matchProject(m, i.project) })
 		}
 		return false, errUnknownField
-	})
+	}))
 }
 
 func (s *Server) matchState(f map[string]any, st *state) (bool, error) {
 	self := func(sub map[string]any) (bool, error) { return s.matchState(sub, st) }
-	return matchFields(f, "WorkflowStateFilter", self, func(k string, v any) (bool, error) {
+	strs := map[string]string{"name": st.name, "type": st.typ}
+	return matchFields(f, "WorkflowStateFilter", self, plainFields([]string{st.id}, strs, func(k string, v any) (bool, error) {
 		switch k {
-		case "id":
-			return matchID(v, st.id)
-		case "name":
-			return matchString(v, ptr(st.name))
-		case "type":
-			return matchString(v, ptr(st.typ))
 		case "position":
 			return matchNumber(v, ptr(st.position))
 		case "team":
@@ -109,22 +119,13 @@ func (s *Server) matchState(f map[string]any, st *state) (bool, error) {
 			return s.matchDate(v, &st.createdAt)
 		}
 		return false, errUnknownField
-	})
+	}))
 }
 
 func matchTeam(f map[string]any, t *team) (bool, error) {
 	self := func(sub map[string]any) (bool, error) { return matchTeam(sub, t) }
-	return matchFields(f, "TeamFilter", self, func(k string, v any) (bool, error) {
-		switch k {
-		case "id":
-			return matchID(v, t.id)
-		case "key":
-			return matchString(v, ptr(t.key))
-		case "name":
-			return matchString(v, ptr(t.name))
-		}
-		return false, errUnknownField
-	})
+	strs := map[string]string{"key": t.key, "name": t.name}
+	return matchFields(f, "TeamFilter", self, plainFields([]string{t.id}, strs, nil))
 }
 
 func matchUser(f map[string]any, u *user) (bool, error) {
@@ -132,16 +133,9 @@ func matchUser(f map[string]any, u *user) (bool, error) {
 		return len(f) == 0, nil
 	}
 	self := func(sub map[string]any) (bool, error) { return matchUser(sub, u) }
-	return matchFields(f, "UserFilter", self, func(k string, v any) (bool, error) {
+	strs := map[string]string{"email": u.email, "name": u.name, "displayName": u.displayName}
+	return matchFields(f, "UserFilter", self, plainFields([]string{u.id}, strs, func(k string, v any) (bool, error) {
 		switch k {
-		case "id":
-			return matchID(v, u.id)
-		case "email":
-			return matchString(v, ptr(u.email))
-		case "name":
-			return matchString(v, ptr(u.name))
-		case "displayName":
-			return matchString(v, ptr(u.displayName))
 		case "active", "admin":
 			b := u.active
 			if k == "admin" {
@@ -153,37 +147,24 @@ func matchUser(f map[string]any, u *user) (bool, error) {
 			return true, nil
 		}
 		return false, errUnknownField
-	})
+	}))
 }
 
 func matchLabel(f map[string]any, l *label) (bool, error) {
 	self := func(sub map[string]any) (bool, error) { return matchLabel(sub, l) }
-	return matchFields(f, "IssueLabelFilter", self, func(k string, v any) (bool, error) {
-		switch k {
-		case "id":
-			return matchID(v, l.id)
-		case "name":
-			return matchString(v, ptr(l.name))
-		case "team":
+	strs := map[string]string{"name": l.name}
+	return matchFields(f, "IssueLabelFilter", self, plainFields([]string{l.id}, strs, func(k string, v any) (bool, error) {
+		if k == "team" {
 			return matchNullable(asMap(v), l.team == nil, func(m map[string]any) (bool, error) { return matchTeam(m, l.team) })
 		}
 		return false, errUnknownField
-	})
+	}))
 }
 
 func matchProject(f map[string]any, p *project) (bool, error) {
 	self := func(sub map[string]any) (bool, error) { return matchProject(sub, p) }
-	return matchFields(f, "ProjectFilter", self, func(k string, v any) (bool, error) {
-		switch k {
-		case "id":
-			return matchID(v, p.id)
-		case "name":
-			return matchString(v, ptr(p.name))
-		case "slugId":
-			return matchString(v, ptr(p.slugID))
-		}
-		return false, errUnknownField
-	})
+	strs := map[string]string{"name": p.name, "slugId": p.slugID}
+	return matchFields(f, "ProjectFilter", self, plainFields([]string{p.id}, strs, nil))
 }
 
 func matchLabels(f map[string]any, ls []*label) (bool, error) {
@@ -220,12 +201,9 @@ func matchLabels(f map[string]any, ls []*label) (bool, error) {
 
 func (s *Server) matchComment(f map[string]any, c *comment) (bool, error) {
 	self := func(sub map[string]any) (bool, error) { return s.matchComment(sub, c) }
-	return matchFields(f, "CommentFilter", self, func(k string, v any) (bool, error) {
+	strs := map[string]string{"body": c.body}
+	return matchFields(f, "CommentFilter", self, plainFields([]string{c.id}, strs, func(k string, v any) (bool, error) {
 		switch k {
-		case "id":
-			return matchID(v, c.id)
-		case "body":
-			return matchString(v, ptr(c.body))
 		case "createdAt":
 			return s.matchDate(v, &c.createdAt)
 		case "updatedAt":
@@ -236,7 +214,7 @@ func (s *Server) matchComment(f map[string]any, c *comment) (bool, error) {
 			return matchUser(asMap(v), c.user)
 		}
 		return false, errUnknownField
-	})
+	}))
 }
 
 // ---- comparators
