@@ -307,6 +307,30 @@ func matchID(v any, names ...string) (bool, error) {
 	return true, nil
 }
 
+func lowerContains(have, s string) bool {
+	return strings.Contains(strings.ToLower(have), strings.ToLower(s))
+}
+
+// stringOps are the StringComparator operators on a non-null value.
+var stringOps = map[string]func(have, s string) bool{
+	"eq":                          func(have, s string) bool { return have == s },
+	"neq":                         func(have, s string) bool { return have != s },
+	"eqIgnoreCase":                strings.EqualFold,
+	"neqIgnoreCase":               func(have, s string) bool { return !strings.EqualFold(have, s) },
+	"contains":                    strings.Contains,
+	"notContains":                 func(have, s string) bool { return !strings.Contains(have, s) },
+	"containsIgnoreCase":          lowerContains,
+	"containsIgnoreCaseAndAccent": lowerContains,
+	"notContainsIgnoreCase":       func(have, s string) bool { return !lowerContains(have, s) },
+	"startsWith":                  strings.HasPrefix,
+	"startsWithIgnoreCase": func(have, s string) bool {
+		return strings.HasPrefix(strings.ToLower(have), strings.ToLower(s))
+	},
+	"notStartsWith": func(have, s string) bool { return !strings.HasPrefix(have, s) },
+	"endsWith":      strings.HasSuffix,
+	"notEndsWith":   func(have, s string) bool { return !strings.HasSuffix(have, s) },
+}
+
 func matchString(v any, val *string) (bool, error) {
 	f := asMap(v)
 	for op, x := range f {
@@ -334,39 +358,11 @@ func matchString(v any, val *string) (bool, error) {
 			}
 			return false, nil
 		}
-		have := *val
-		var ok bool
-		switch op {
-		case "eq":
-			ok = have == s
-		case "neq":
-			ok = have != s
-		case "eqIgnoreCase":
-			ok = strings.EqualFold(have, s)
-		case "neqIgnoreCase":
-			ok = !strings.EqualFold(have, s)
-		case "contains":
-			ok = strings.Contains(have, s)
-		case "notContains":
-			ok = !strings.Contains(have, s)
-		case "containsIgnoreCase", "containsIgnoreCaseAndAccent":
-			ok = strings.Contains(strings.ToLower(have), strings.ToLower(s))
-		case "notContainsIgnoreCase":
-			ok = !strings.Contains(strings.ToLower(have), strings.ToLower(s))
-		case "startsWith":
-			ok = strings.HasPrefix(have, s)
-		case "startsWithIgnoreCase":
-			ok = strings.HasPrefix(strings.ToLower(have), strings.ToLower(s))
-		case "notStartsWith":
-			ok = !strings.HasPrefix(have, s)
-		case "endsWith":
-			ok = strings.HasSuffix(have, s)
-		case "notEndsWith":
-			ok = !strings.HasSuffix(have, s)
-		default:
+		holds, known := stringOps[op]
+		if !known {
 			return false, unsupported("StringComparator." + op)
 		}
-		if !ok {
+		if !holds(*val, s) {
 			return false, nil
 		}
 	}
