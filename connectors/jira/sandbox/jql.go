@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"regexp"
@@ -381,7 +382,7 @@ func (p *parser) parseClause() (pred, error) {
 		if err != nil {
 			return nil, err
 		}
-		if (op == "is" || op == "is not") != v.empty {
+		if isEmptyOp(op) != v.empty {
 			if v.empty {
 				return nil, jqlErrf("The operator '%s' does not support searching for EMPTY values.", strings.ToUpper(op))
 			}
@@ -469,6 +470,49 @@ var (
 	cmpOps  = []string{"=", "!=", "<", "<=", ">", ">=", "is", "is not", "in", "not in"}
 )
 
+// orderOps answers the ordering operators from a comparison's sign
+// (negative: the field's value is less than the operand).
+var orderOps = map[string]func(c int) bool{
+	"<":  func(c int) bool { return c < 0 },
+	"<=": func(c int) bool { return c <= 0 },
+	">":  func(c int) bool { return c > 0 },
+	">=": func(c int) bool { return c >= 0 },
+}
+
+// isEmptyOp tells IS and IS NOT, which ask whether a field is empty.
+func isEmptyOp(op string) bool { return op == "is" || op == "is not" }
+
+// onField answers a clause on a field that may be empty: IS and IS NOT ask
+// whether it is; any other operator on an empty field is unknown; otherwise
+// match decides (the positive form; negate turns it).
+func onField(op string, empty bool, match func() bool) tri {
+	if isEmptyOp(op) {
+		return b2t(empty)
+	}
+	if empty {
+		return unknown
+	}
+	return b2t(match())
+}
+
+// resolveValues looks every operand up with find; one it cannot find is
+// Jira's "value does not exist" error for the field. With skipEmpty, EMPTY
+// operands are passed over rather than looked up.
+func resolveValues[T any](vals []operand, field string, skipEmpty bool, find func(operand) (T, bool)) ([]T, error) {
+	var out []T
+	for _, v := range vals {
+		if skipEmpty && v.empty {
+			continue
+		}
+		x, ok := find(v)
+		if !ok {
+			return nil, jqlErrf("The value '%s' does not exist for the field '%s'.", v.text, field)
+		}
+		out = append(out, x)
+	}
+	return out, nil
+}
+
 // clause builds the predicate for one clause.
 func (s *Server) clause(p *parser, field, op string, vals []operand) (pred, error) {
 	if m := propFieldRE.FindStringSubmatch(field); m != nil {
@@ -483,18 +527,9 @@ func (s *Server) clause(p *parser, field, op string, vals []operand) (pred, erro
 		return negate(op, func(is *issue) tri {
 			v, ok := propPath(is.Props[key], path)
 			ok = ok && indexed
-			if op == "is" || op == "is not" {
-				return b2t(!ok)
-			}
-			if !ok {
-				return unknown
-			}
-			for _, w := range want {
-				if v == w.text {
-					return b2t(true)
-				}
-			}
-			return b2t(false)
+			return onField(op, !ok, func() bool {
+				return slices.ContainsFunc(want, func(w operand) bool { return v == w.text })
+			})
 		}), nil
 	}
 	lf := strings.ToLower(field)
@@ -526,15 +561,8 @@ func (s *Server) clause(p *parser, field, op string, vals []operand) (pred, erro
 			if lf == "id" && !strings.Contains(vals[0].text, "-") {
 				n = is.ID
 			}
-			switch op {
-			case "<":
-				return b2t(n < ids[0])
-			case "<=":
-				return b2t(n <= ids[0])
-			case ">":
-				return b2t(n > ids[0])
-			case ">=":
-				return b2t(n >= ids[0])
+			if ord, ok := orderOps[op]; ok {
+				return b2t(ord(cmp.Compare(n, ids[0])))
 			}
 			return b2t(slices.Contains(ids, n))
 		}), nil
@@ -554,7 +582,7 @@ func (s *Server) clause(p *parser, field, op string, vals []operand) (pred, erro
 			t, _ := time.Parse(time.DateOnly, is.DueDate)
 			return t
 		}
-		if op == "is" || op == "is not" {
+		if isEmptyOp(op) {
 			return negate(op, func(is *issue) tri { return b2t(get(is).IsZero()) }), nil
 		}
 		ts := make([]time.Time, 0, len(vals))
@@ -570,15 +598,8 @@ func (s *Server) clause(p *parser, field, op string, vals []operand) (pred, erro
 			if t.IsZero() {
 				return unknown
 			}
-			switch op {
-			case "<":
-				return b2t(t.Before(ts[0]))
-			case "<=":
-				return b2t(!t.After(ts[0]))
-			case ">":
-				return b2t(t.After(ts[0]))
-			case ">=":
-				return b2t(!t.Before(ts[0]))
+			if ord, ok := orderOps[op]; ok {
+				return b2t(ord(t.Compare(ts[0])))
 			}
 			return b2t(slices.ContainsFunc(ts, t.Equal))
 		}), nil
@@ -586,53 +607,53 @@ func (s *Server) clause(p *parser, field, op string, vals []operand) (pred, erro
 		if err := opsAllowed(field, op, eqOps...); err != nil {
 			return nil, err
 		}
-		var ids []string
-		for _, v := range vals {
+		ids, err := resolveValues(vals, "status", false, func(v operand) (string, bool) {
 			st := s.statusByName(v.text)
 			if st == nil {
-				return nil, jqlErrf("The value '%s' does not exist for the field 'status'.", v.text)
+				return "", false
 			}
-			ids = append(ids, st.ID)
+			return st.ID, true
+		})
+		if err != nil {
+			return nil, err
 		}
 		return negate(op, func(is *issue) tri { return b2t(slices.Contains(ids, is.Status.ID)) }), nil
 	case "statuscategory":
 		if err := opsAllowed(field, op, eqOps...); err != nil {
 			return nil, err
 		}
-		var keys []string
-		for _, v := range vals {
+		keys, err := resolveValues(vals, "statusCategory", false, func(v operand) (string, bool) {
 			k := ""
 			for _, c := range []category{catNew, catProg, catDone} {
 				if strings.EqualFold(v.text, c.Key) || strings.EqualFold(v.text, c.Name) || v.text == itoa(c.ID) {
 					k = c.Key
 				}
 			}
-			if k == "" {
-				return nil, jqlErrf("The value '%s' does not exist for the field 'statusCategory'.", v.text)
-			}
-			keys = append(keys, k)
+			return k, k != ""
+		})
+		if err != nil {
+			return nil, err
 		}
 		return negate(op, func(is *issue) tri { return b2t(slices.Contains(keys, is.Status.Cat.Key)) }), nil
 	case "priority":
 		if err := opsAllowed(field, op, eqEmpty...); err != nil {
 			return nil, err
 		}
-		var ids []string
-		for _, v := range vals {
-			if v.empty {
-				continue
-			}
+		ids, err := resolveValues(vals, "priority", true, func(v operand) (string, bool) {
 			pr := s.priorityByRef(v.text, "")
 			if pr == nil {
 				pr = s.priorityByRef("", v.text)
 			}
 			if pr == nil {
-				return nil, jqlErrf("The value '%s' does not exist for the field 'priority'.", v.text)
+				return "", false
 			}
-			ids = append(ids, pr.ID)
+			return pr.ID, true
+		})
+		if err != nil {
+			return nil, err
 		}
 		return negate(op, func(is *issue) tri {
-			if op == "is" || op == "is not" {
+			if isEmptyOp(op) {
 				return b2t(is.Priority == nil)
 			}
 			return b2t(is.Priority != nil && slices.Contains(ids, is.Priority.ID))
@@ -641,16 +662,18 @@ func (s *Server) clause(p *parser, field, op string, vals []operand) (pred, erro
 		if err := opsAllowed(field, op, eqOps...); err != nil {
 			return nil, err
 		}
-		var ids []string
-		for _, v := range vals {
+		ids, err := resolveValues(vals, "issuetype", false, func(v operand) (string, bool) {
 			t := s.typeByRef(v.text, "")
 			if t == nil {
 				t = s.typeByRef("", v.text)
 			}
 			if t == nil {
-				return nil, jqlErrf("The value '%s' does not exist for the field 'issuetype'.", v.text)
+				return "", false
 			}
-			ids = append(ids, t.ID)
+			return t.ID, true
+		})
+		if err != nil {
+			return nil, err
 		}
 		return negate(op, func(is *issue) tri { return b2t(slices.Contains(ids, is.Type.ID)) }), nil
 	case "sprint", "cf[10020]", SprintField:
@@ -687,84 +710,57 @@ func (s *Server) clause(p *parser, field, op string, vals []operand) (pred, erro
 			if is.Type.Hierarchy < 0 && is.Parent != nil {
 				is = is.Parent
 			}
-			if op == "is" || op == "is not" {
-				return b2t(len(is.Sprints) == 0)
-			}
-			if len(is.Sprints) == 0 {
-				return unknown
-			}
-			for _, sp := range is.Sprints {
-				for _, m := range match {
-					if m(sp) {
-						return yes
-					}
-				}
-			}
-			return no
+			return onField(op, len(is.Sprints) == 0, func() bool {
+				return slices.ContainsFunc(is.Sprints, func(sp *sprint) bool {
+					return slices.ContainsFunc(match, func(m func(*sprint) bool) bool { return m(sp) })
+				})
+			})
 		}), nil
 	case "parent":
 		if err := opsAllowed(field, op, eqEmpty...); err != nil {
 			return nil, err
 		}
-		var ids []int
-		for _, v := range vals {
-			if v.empty {
-				continue
-			}
+		ids, err := resolveValues(vals, "parent", true, func(v operand) (int, bool) {
 			is := s.lookup(v.text)
 			if is == nil {
-				return nil, jqlErrf("The value '%s' does not exist for the field 'parent'.", v.text)
+				return 0, false
 			}
-			ids = append(ids, is.ID)
+			return is.ID, true
+		})
+		if err != nil {
+			return nil, err
 		}
 		return negate(op, func(is *issue) tri {
-			if op == "is" || op == "is not" {
-				return b2t(is.Parent == nil)
-			}
-			if is.Parent == nil {
-				return unknown
-			}
-			return b2t(slices.Contains(ids, is.Parent.ID))
+			return onField(op, is.Parent == nil, func() bool { return slices.Contains(ids, is.Parent.ID) })
 		}), nil
 	case "labels":
 		if err := opsAllowed(field, op, eqEmpty...); err != nil {
 			return nil, err
 		}
 		return negate(op, func(is *issue) tri {
-			if op == "is" || op == "is not" {
-				return b2t(len(is.Labels) == 0)
-			}
-			if len(is.Labels) == 0 {
-				return unknown
-			}
-			for _, v := range vals {
-				if slices.Contains(is.Labels, v.text) {
-					return b2t(true)
-				}
-			}
-			return b2t(false)
+			return onField(op, len(is.Labels) == 0, func() bool {
+				return slices.ContainsFunc(vals, func(v operand) bool { return slices.Contains(is.Labels, v.text) })
+			})
 		}), nil
 	case "assignee", "reporter", "creator":
 		if err := opsAllowed(field, op, eqEmpty...); err != nil {
 			return nil, err
 		}
-		var ids []string
-		for _, v := range vals {
-			if v.empty {
-				continue
-			}
+		ids, err := resolveValues(vals, lf, true, func(v operand) (string, bool) {
 			if v.fn && v.text == "currentuser" {
-				ids = append(ids, p.me.AccountID)
-				continue
+				return p.me.AccountID, true
 			}
 			u := s.userByAccount(v.text)
 			if u == nil {
 				u = s.userByEmail(v.text)
 			}
 			if u == nil {
-				return nil, jqlErrf("The value '%s' does not exist for the field '%s'.", v.text, lf)
+				return "", false
 			}
-			ids = append(ids, u.AccountID)
+			return u.AccountID, true
+		})
+		if err != nil {
+			return nil, err
 		}
 		return negate(op, func(is *issue) tri {
 			u := is.Assignee
@@ -774,13 +770,7 @@ func (s *Server) clause(p *parser, field, op string, vals []operand) (pred, erro
 			case "creator":
 				u = is.Creator
 			}
-			if op == "is" || op == "is not" {
-				return b2t(u == nil)
-			}
-			if u == nil {
-				return unknown
-			}
-			return b2t(slices.Contains(ids, u.AccountID))
+			return onField(op, u == nil, func() bool { return slices.Contains(ids, u.AccountID) })
 		}), nil
 	case "summary", "description", "text":
 		if err := opsAllowed(field, op, "~", "!~", "is", "is not"); err != nil {
@@ -793,7 +783,7 @@ func (s *Server) clause(p *parser, field, op string, vals []operand) (pred, erro
 			} else if lf == "text" {
 				hay += "\n" + wikiOf(is.Desc)
 			}
-			if op == "is" || op == "is not" {
+			if isEmptyOp(op) {
 				return b2t(strings.TrimSpace(hay) == "")
 			}
 			return b2t(textMatch(hay, vals[0].text))
