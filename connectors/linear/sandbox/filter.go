@@ -331,42 +331,46 @@ var stringOps = map[string]func(have, s string) bool{
 	"notEndsWith":   func(have, s string) bool { return !strings.HasSuffix(have, s) },
 }
 
-func matchString(v any, val *string) (bool, error) {
-	f := asMap(v)
+// matchOperands evaluates a comparator: every non-null operand must hold.
+// The "null" operand is answered here from isNull; each answers the rest.
+func matchOperands(f map[string]any, isNull bool, each func(op string, x any) (bool, error)) (bool, error) {
 	for op, x := range f {
 		if x == nil {
 			continue
 		}
+		var ok bool
+		var err error
 		if op == "null" {
-			if b, _ := x.(bool); b != (val == nil) {
-				return false, nil
-			}
-			continue
+			b, _ := x.(bool)
+			ok = b == isNull
+		} else {
+			ok, err = each(op, x)
 		}
+		if err != nil || !ok {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+func matchString(v any, val *string) (bool, error) {
+	f := asMap(v)
+	return matchOperands(f, val == nil, func(op string, x any) (bool, error) {
 		if op == "in" || op == "nin" {
 			list, _ := argStrings(f, op)
 			hit := val != nil && slices.Contains(list, *val)
-			if hit != (op == "in") {
-				return false, nil
-			}
-			continue
+			return hit == (op == "in"), nil
 		}
 		s, _ := x.(string)
 		if val == nil {
-			if strings.HasPrefix(op, "n") || strings.HasPrefix(op, "not") {
-				continue
-			}
-			return false, nil
+			return strings.HasPrefix(op, "n") || strings.HasPrefix(op, "not"), nil
 		}
 		holds, known := stringOps[op]
 		if !known {
 			return false, unsupported("StringComparator." + op)
 		}
-		if !holds(*val, s) {
-			return false, nil
-		}
-	}
-	return true, nil
+		return holds(*val, s), nil
+	})
 }
 
 // ordered describes one of Linear's ordered comparators (NumberComparator,
@@ -383,17 +387,7 @@ type ordered[T any] struct {
 // matchOrdered evaluates an ordered comparator (null, in, nin, eq, neq, gt,
 // gte, lt, lte) against val, nil when the field is null.
 func matchOrdered[T any](c ordered[T], v any, val *T) (bool, error) {
-	f := asMap(v)
-	for op, x := range f {
-		if x == nil {
-			continue
-		}
-		if op == "null" {
-			if b, _ := x.(bool); b != (val == nil) {
-				return false, nil
-			}
-			continue
-		}
+	return matchOperands(asMap(v), val == nil, func(op string, x any) (bool, error) {
 		if op == "in" || op == "nin" {
 			list, _ := x.([]any)
 			hit := false
@@ -409,44 +403,32 @@ func matchOrdered[T any](c ordered[T], v any, val *T) (bool, error) {
 					hit = true
 				}
 			}
-			if hit != (op == "in") {
-				return false, nil
-			}
-			continue
+			return hit == (op == "in"), nil
 		}
 		n, err := c.parse(x)
 		if err != nil {
 			return false, invalidInput(err.Error(), "")
 		}
 		if val == nil {
-			if op == "neq" {
-				continue
-			}
-			return false, nil
+			return op == "neq", nil
 		}
 		d := c.compare(*val, n)
-		var ok bool
 		switch op {
 		case "eq":
-			ok = d == 0
+			return d == 0, nil
 		case "neq":
-			ok = d != 0
+			return d != 0, nil
 		case "gt":
-			ok = d > 0
+			return d > 0, nil
 		case "gte":
-			ok = d >= 0
+			return d >= 0, nil
 		case "lt":
-			ok = d < 0
+			return d < 0, nil
 		case "lte":
-			ok = d <= 0
-		default:
-			return false, unsupported(c.name + "." + op)
+			return d <= 0, nil
 		}
-		if !ok {
-			return false, nil
-		}
-	}
-	return true, nil
+		return false, unsupported(c.name + "." + op)
+	})
 }
 
 var numberComparator = ordered[float64]{
