@@ -768,6 +768,22 @@ func (s *Server) liveComment(is *issue, id string) (*comment, error) {
 	return c, nil
 }
 
+// pathComment is the issue and live comment the path's {issueIdOrKey} and
+// {id} name; when either is missing it answers Jira's 404 and the comment is
+// nil. The caller holds s.mu.
+func (s *Server) pathComment(w http.ResponseWriter, r *http.Request) (*issue, *comment) {
+	is := s.pathIssue(w, r)
+	if is == nil {
+		return nil, nil
+	}
+	c, err := s.liveComment(is, r.PathValue("id"))
+	if err != nil {
+		writeError(w, err)
+		return is, nil
+	}
+	return is, c
+}
+
 // readCommentBody decodes a {"body": …} request into a comment body; when it
 // cannot, it answers Jira's 400 and reports false.
 func (s *Server) readCommentBody(w http.ResponseWriter, r *http.Request, ver int) (*adf.Node, bool) {
@@ -875,13 +891,8 @@ func (s *Server) getComment(w http.ResponseWriter, r *http.Request) {
 	ri := info(r)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	is := s.pathIssue(w, r)
-	if is == nil {
-		return
-	}
-	c, err := s.liveComment(is, r.PathValue("id"))
-	if err != nil {
-		writeError(w, err)
+	is, c := s.pathComment(w, r)
+	if c == nil {
 		return
 	}
 	writeJSON(w, http.StatusOK, s.commentJSON(c, is, ri.base, ri.ver))
@@ -895,13 +906,8 @@ func (s *Server) updateComment(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	is := s.pathIssue(w, r)
-	if is == nil {
-		return
-	}
-	c, err := s.liveComment(is, r.PathValue("id"))
-	if err != nil {
-		writeError(w, err)
+	is, c := s.pathComment(w, r)
+	if c == nil {
 		return
 	}
 	s.editComment(is, c, body, ri.user)
@@ -912,13 +918,8 @@ func (s *Server) deleteComment(w http.ResponseWriter, r *http.Request) {
 	ri := info(r)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	is := s.pathIssue(w, r)
-	if is == nil {
-		return
-	}
-	c, err := s.liveComment(is, r.PathValue("id"))
-	if err != nil {
-		writeError(w, err)
+	is, c := s.pathComment(w, r)
+	if c == nil {
 		return
 	}
 	s.markCommentDeleted(is, c, ri.user)
@@ -926,6 +927,10 @@ func (s *Server) deleteComment(w http.ResponseWriter, r *http.Request) {
 }
 
 // Entity properties.
+
+func errPropertyNotFound(key string) error {
+	return errMsg(http.StatusNotFound, fmt.Sprintf("The property with key '%s' does not exist.", key))
+}
 
 func (s *Server) getPropertyKeys(w http.ResponseWriter, r *http.Request) {
 	ri := info(r)
@@ -957,7 +962,7 @@ func (s *Server) getProperty(w http.ResponseWriter, r *http.Request) {
 	k := r.PathValue("propertyKey")
 	v, ok := is.Props[k]
 	if !ok {
-		writeErr(w, http.StatusNotFound, fmt.Sprintf("The property with key '%s' does not exist.", k))
+		writeError(w, errPropertyNotFound(k))
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"key": k, "value": v})
@@ -1004,7 +1009,7 @@ func (s *Server) deleteProperty(w http.ResponseWriter, r *http.Request) {
 	}
 	k := r.PathValue("propertyKey")
 	if _, ok := is.Props[k]; !ok {
-		writeErr(w, http.StatusNotFound, fmt.Sprintf("The property with key '%s' does not exist.", k))
+		writeError(w, errPropertyNotFound(k))
 		return
 	}
 	delete(is.Props, k)
