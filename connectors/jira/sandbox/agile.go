@@ -176,9 +176,8 @@ func (s *Server) boardJSON(base string) map[string]any {
 
 func (s *Server) getBoards(w http.ResponseWriter, r *http.Request) {
 	ri := info(r)
-	start, max, err := paging(r, 50)
-	if err != nil {
-		writeError(w, err)
+	start, max, ok := readPaging(w, r, 50)
+	if !ok {
 		return
 	}
 	s.mu.Lock()
@@ -210,9 +209,8 @@ func (s *Server) getBacklog(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusNotFound, "Board does not exist or you do not have permission to see it.")
 		return
 	}
-	start, max, err := paging(r, 50)
-	if err != nil {
-		writeError(w, err)
+	start, max, ok := readPaging(w, r, 50)
+	if !ok {
 		return
 	}
 	s.mu.Lock()

@@ -702,9 +702,8 @@ func (s *Server) doTransition(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) getChangelog(w http.ResponseWriter, r *http.Request) {
 	ri := info(r)
-	start, max, err := paging(r, 100)
-	if err != nil {
-		writeError(w, err)
+	start, max, ok := readPaging(w, r, 100)
+	if !ok {
 		return
 	}
 	// Jira Cloud answers at most 100 entries a page, oldest first, and
@@ -729,6 +728,17 @@ func (s *Server) getChangelog(w http.ResponseWriter, r *http.Request) {
 		out["nextPage"] = self + fmt.Sprintf("?maxResults=%d&startAt=%d", max, start+len(vals))
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// readPaging is paging's startAt and maxResults; when they are bad it
+// answers Jira's 400 and reports false.
+func readPaging(w http.ResponseWriter, r *http.Request, def int) (start, max int, ok bool) {
+	start, max, err := paging(r, def)
+	if err != nil {
+		writeError(w, err)
+		return 0, 0, false
+	}
+	return start, max, true
 }
 
 // paging reads startAt and maxResults.
@@ -817,9 +827,8 @@ func (s *Server) markCommentDeleted(is *issue, c *comment, actor *user) {
 
 func (s *Server) getComments(w http.ResponseWriter, r *http.Request) {
 	ri := info(r)
-	start, max, err := paging(r, 100)
-	if err != nil {
-		writeError(w, err)
+	start, max, ok := readPaging(w, r, 100)
+	if !ok {
 		return
 	}
 	s.mu.Lock()

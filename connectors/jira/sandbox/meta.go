@@ -62,9 +62,8 @@ func (s *Server) getProjects(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) searchProjects(w http.ResponseWriter, r *http.Request) {
 	ri := info(r)
-	start, max, err := paging(r, 50)
-	if err != nil {
-		writeError(w, err)
+	start, max, ok := readPaging(w, r, 50)
+	if !ok {
 		return
 	}
 	s.mu.Lock()
@@ -102,12 +101,21 @@ func (s *Server) projectMatches(idOrKey string) bool {
 	return strings.EqualFold(idOrKey, s.project.Key) || idOrKey == s.project.ID
 }
 
+// knownProject tells whether idOrKey names the project; when it does not it
+// answers Jira's 404.
+func (s *Server) knownProject(w http.ResponseWriter, idOrKey string) bool {
+	if !s.projectMatches(idOrKey) {
+		writeErr(w, http.StatusNotFound, "No project could be found with key '"+idOrKey+"'.")
+		return false
+	}
+	return true
+}
+
 func (s *Server) getProject(w http.ResponseWriter, r *http.Request) {
 	ri := info(r)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.projectMatches(r.PathValue("projectIdOrKey")) {
-		writeErr(w, http.StatusNotFound, "No project could be found with key '"+r.PathValue("projectIdOrKey")+"'.")
+	if !s.knownProject(w, r.PathValue("projectIdOrKey")) {
 		return
 	}
 	writeJSON(w, http.StatusOK, s.fullProject(ri.base, ri.ver))
@@ -117,8 +125,7 @@ func (s *Server) getProjectStatuses(w http.ResponseWriter, r *http.Request) {
 	ri := info(r)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.projectMatches(r.PathValue("projectIdOrKey")) {
-		writeErr(w, http.StatusNotFound, "No project could be found with key '"+r.PathValue("projectIdOrKey")+"'.")
+	if !s.knownProject(w, r.PathValue("projectIdOrKey")) {
 		return
 	}
 	out := []any{}
@@ -206,9 +213,8 @@ func (s *Server) searchUsers(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusBadRequest, "One of 'query', 'accountId' or 'property' query parameters must be provided.")
 		return
 	}
-	start, max, err := paging(r, 50)
-	if err != nil {
-		writeError(w, err)
+	start, max, ok := readPaging(w, r, 50)
+	if !ok {
 		return
 	}
 	s.mu.Lock()
@@ -235,15 +241,13 @@ func (s *Server) searchUsers(w http.ResponseWriter, r *http.Request) {
 // (PageOfCreateMetaIssueTypes).
 func (s *Server) getCreateMeta(w http.ResponseWriter, r *http.Request, project string) {
 	ri := info(r)
-	start, max, err := paging(r, 50)
-	if err != nil {
-		writeError(w, err)
+	start, max, ok := readPaging(w, r, 50)
+	if !ok {
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.projectMatches(project) {
-		writeErr(w, http.StatusNotFound, "No project could be found with key '"+project+"'.")
+	if !s.knownProject(w, project) {
 		return
 	}
 	types := []any{}
@@ -263,16 +267,14 @@ func (s *Server) searchAssignable(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusBadRequest, "One of the following query parameters must be provided: issueKey, issueId, project.")
 		return
 	}
-	start, max, err := paging(r, 50)
-	if err != nil {
-		writeError(w, err)
+	start, max, ok := readPaging(w, r, 50)
+	if !ok {
 		return
 	}
 	max = min(max, 1000)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if p := qv.Get("project"); p != "" && !s.projectMatches(p) {
-		writeErr(w, http.StatusNotFound, "No project could be found with key '"+p+"'.")
+	if p := qv.Get("project"); p != "" && !s.knownProject(w, p) {
 		return
 	}
 	for _, k := range []string{qv.Get("issueKey"), qv.Get("issueId")} {
@@ -304,9 +306,8 @@ func (s *Server) searchAssignable(w http.ResponseWriter, r *http.Request) {
 // getLabels lists the labels in use on the site (PageBeanString), sorted.
 func (s *Server) getLabels(w http.ResponseWriter, r *http.Request) {
 	ri := info(r)
-	start, max, err := paging(r, 1000)
-	if err != nil {
-		writeError(w, err)
+	start, max, ok := readPaging(w, r, 1000)
+	if !ok {
 		return
 	}
 	max = min(max, 1000)

@@ -175,9 +175,8 @@ func (s *Server) getSprints(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusNotFound, "Board does not exist or you do not have permission to see it.")
 		return
 	}
-	start, max, err := paging(r, 50)
-	if err != nil {
-		writeError(w, err)
+	start, max, ok := readPaging(w, r, 50)
+	if !ok {
 		return
 	}
 	max = min(max, 50)
