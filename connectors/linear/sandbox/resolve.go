@@ -153,6 +153,31 @@ func (v view) lookupIssue(id string) entity {
 	return nil
 }
 
+// connection answers a connection field of type typ over base: the items
+// match keeps (all when match is nil), wrapped, paginated; find resolves a
+// cursor's id.
+func connection[T any](typ string, base []*T, args map[string]any, match func(*T) (bool, error), find func(string) *T, wrap func(*T) entity) (any, error) {
+	var out []entity
+	for _, x := range base {
+		if match != nil {
+			ok, err := match(x)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				continue
+			}
+		}
+		out = append(out, wrap(x))
+	}
+	return paginate(typ, out, args, func(id string) entity {
+		if x := find(id); x != nil {
+			return wrap(x)
+		}
+		return nil
+	})
+}
+
 // issuesConn answers an issues(...) field over base (already scoped).
 func (v view) issuesConn(base []*issue, args map[string]any) (any, error) {
 	var out []entity
@@ -176,146 +201,60 @@ func (v view) issuesConn(base []*issue, args map[string]any) (any, error) {
 }
 
 func (v view) statesConn(base []*state, args map[string]any) (any, error) {
-	var out []entity
-	for _, st := range base {
-		ok, err := v.s.matchState(argMap(args, "filter"), st)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			out = append(out, &stateObj{v, st})
-		}
-	}
-	return paginate("WorkflowStateConnection", out, args, func(id string) entity {
-		if st := v.s.w.state(id); st != nil {
-			return &stateObj{v, st}
-		}
-		return nil
-	})
+	filter := argMap(args, "filter")
+	return connection("WorkflowStateConnection", base, args,
+		func(st *state) (bool, error) { return v.s.matchState(filter, st) },
+		v.s.w.state, func(st *state) entity { return &stateObj{v, st} })
 }
 
 func (v view) teamsConn(args map[string]any) (any, error) {
-	var out []entity
-	for _, t := range v.s.w.teams {
-		ok, err := matchTeam(argMap(args, "filter"), t)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			out = append(out, &teamObj{v, t})
-		}
-	}
-	return paginate("TeamConnection", out, args, func(id string) entity {
-		if t := v.s.w.team(id); t != nil {
-			return &teamObj{v, t}
-		}
-		return nil
-	})
+	filter := argMap(args, "filter")
+	return connection("TeamConnection", v.s.w.teams, args,
+		func(t *team) (bool, error) { return matchTeam(filter, t) },
+		v.s.w.team, func(t *team) entity { return &teamObj{v, t} })
 }
 
 func (v view) usersConn(args map[string]any) (any, error) {
-	var out []entity
-	for _, u := range v.s.w.users {
-		if !u.active && !argBool(args, "includeDisabled") {
-			continue
-		}
-		ok, err := matchUser(argMap(args, "filter"), u)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			out = append(out, &userObj{v, u})
-		}
-	}
-	return paginate("UserConnection", out, args, func(id string) entity {
-		if u := v.s.w.userByID(id); u != nil {
-			return &userObj{v, u}
-		}
-		return nil
-	})
+	filter := argMap(args, "filter")
+	return connection("UserConnection", v.s.w.users, args,
+		func(u *user) (bool, error) {
+			if !u.active && !argBool(args, "includeDisabled") {
+				return false, nil
+			}
+			return matchUser(filter, u)
+		},
+		v.s.w.userByID, func(u *user) entity { return &userObj{v, u} })
 }
 
 func (v view) labelsConn(base []*label, args map[string]any) (any, error) {
-	var out []entity
-	for _, l := range base {
-		ok, err := matchLabel(argMap(args, "filter"), l)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			out = append(out, &labelObj{v, l})
-		}
-	}
-	return paginate("IssueLabelConnection", out, args, func(id string) entity {
-		if l := v.s.w.label(id); l != nil {
-			return &labelObj{v, l}
-		}
-		return nil
-	})
+	filter := argMap(args, "filter")
+	return connection("IssueLabelConnection", base, args,
+		func(l *label) (bool, error) { return matchLabel(filter, l) },
+		v.s.w.label, func(l *label) entity { return &labelObj{v, l} })
 }
 
 func (v view) commentsConn(base []*comment, args map[string]any) (any, error) {
-	var out []entity
-	for _, c := range base {
-		ok, err := v.s.matchComment(argMap(args, "filter"), c)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			out = append(out, &commentObj{v, c})
-		}
-	}
-	return paginate("CommentConnection", out, args, func(id string) entity {
-		if c := v.s.w.comment(id); c != nil {
-			return &commentObj{v, c}
-		}
-		return nil
-	})
+	filter := argMap(args, "filter")
+	return connection("CommentConnection", base, args,
+		func(c *comment) (bool, error) { return v.s.matchComment(filter, c) },
+		v.s.w.comment, func(c *comment) entity { return &commentObj{v, c} })
 }
 
 func (v view) webhooksConn(base []*webhook, args map[string]any) (any, error) {
-	out := make([]entity, 0, len(base))
-	for _, h := range base {
-		out = append(out, &webhookObj{v, h})
-	}
-	return paginate("WebhookConnection", out, args, func(id string) entity {
-		if h := v.s.w.webhook(id); h != nil {
-			return &webhookObj{v, h}
-		}
-		return nil
-	})
+	return connection("WebhookConnection", base, args, nil,
+		v.s.w.webhook, func(h *webhook) entity { return &webhookObj{v, h} })
 }
 
 func (v view) cyclesConn(base []*cycle, args map[string]any) (any, error) {
-	out := make([]entity, 0, len(base))
-	for _, c := range base {
-		out = append(out, &cycleObj{v, c})
-	}
-	return paginate("CycleConnection", out, args, func(id string) entity {
-		if c := v.s.w.cycle(id); c != nil {
-			return &cycleObj{v, c}
-		}
-		return nil
-	})
+	return connection("CycleConnection", base, args, nil,
+		v.s.w.cycle, func(c *cycle) entity { return &cycleObj{v, c} })
 }
 
 func (v view) projectsConn(base []*project, args map[string]any) (any, error) {
-	var out []entity
-	for _, p := range base {
-		ok, err := matchProject(argMap(args, "filter"), p)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			out = append(out, &projectObj{v, p})
-		}
-	}
-	return paginate("ProjectConnection", out, args, func(id string) entity {
-		if p := v.s.w.project(id); p != nil {
-			return &projectObj{v, p}
-		}
-		return nil
-	})
+	filter := argMap(args, "filter")
+	return connection("ProjectConnection", base, args,
+		func(p *project) (bool, error) { return matchProject(filter, p) },
+		v.s.w.project, func(p *project) entity { return &projectObj{v, p} })
 }
 
 // ---- Query
