@@ -191,14 +191,32 @@ func newID() string { return uuid.NewString() }
 
 func (w *world) syncID() float64 { w.lastSyncID++; return w.lastSyncID }
 
-func (w *world) userByID(id string) *user {
-	for _, u := range w.users {
-		if u.id == id {
-			return u
+// idEntity is a model pointer type with an id.
+type idEntity[T any] interface {
+	*T
+	entityID() string
+}
+
+func (x *state) entityID() string   { return x.id }
+func (x *user) entityID() string    { return x.id }
+func (x *issue) entityID() string   { return x.id }
+func (x *project) entityID() string { return x.id }
+func (x *cycle) entityID() string   { return x.id }
+func (x *label) entityID() string   { return x.id }
+func (x *comment) entityID() string { return x.id }
+func (x *webhook) entityID() string { return x.id }
+
+// byID is the element of xs with the id, or nil.
+func byID[T any, P idEntity[T]](xs []P, id string) P {
+	for _, x := range xs {
+		if x.entityID() == id {
+			return x
 		}
 	}
 	return nil
 }
+
+func (w *world) userByID(id string) *user { return byID(w.users, id) }
 
 func (w *world) userByEmail(email string) *user {
 	for _, u := range w.users {
@@ -231,14 +249,7 @@ func (w *world) team(idOrKey string) *team {
 	return nil
 }
 
-func (w *world) state(id string) *state {
-	for _, s := range w.states {
-		if s.id == id {
-			return s
-		}
-	}
-	return nil
-}
+func (w *world) state(id string) *state { return byID(w.states, id) }
 
 func (w *world) teamStates(t *team) []*state {
 	var out []*state
@@ -251,23 +262,9 @@ func (w *world) teamStates(t *team) []*state {
 	return out
 }
 
-func (w *world) label(id string) *label {
-	for _, l := range w.labels {
-		if l.id == id {
-			return l
-		}
-	}
-	return nil
-}
+func (w *world) label(id string) *label { return byID(w.labels, id) }
 
-func (w *world) cycle(id string) *cycle {
-	for _, c := range w.cycles {
-		if c.id == id {
-			return c
-		}
-	}
-	return nil
-}
+func (w *world) cycle(id string) *cycle { return byID(w.cycles, id) }
 
 // project accepts an id or a slugId.
 func (w *world) project(idOrSlug string) *project {
@@ -287,23 +284,9 @@ func (w *world) issue(idOrIdentifier string) *issue {
 	return w.byKey[strings.ToUpper(idOrIdentifier)]
 }
 
-func (w *world) comment(id string) *comment {
-	for _, c := range w.comments {
-		if c.id == id {
-			return c
-		}
-	}
-	return nil
-}
+func (w *world) comment(id string) *comment { return byID(w.comments, id) }
 
-func (w *world) webhook(id string) *webhook {
-	for _, h := range w.webhooks {
-		if h.id == id {
-			return h
-		}
-	}
-	return nil
-}
+func (w *world) webhook(id string) *webhook { return byID(w.webhooks, id) }
 
 func cmpFloat(a, b float64) int {
 	switch {

@@ -458,18 +458,6 @@ func nullStr(s string) any {
 	return s
 }
 
-// idEntity is a model pointer type with an id.
-type idEntity[T any] interface {
-	*T
-	entityID() string
-}
-
-func (x *state) entityID() string   { return x.id }
-func (x *user) entityID() string    { return x.id }
-func (x *issue) entityID() string   { return x.id }
-func (x *project) entityID() string { return x.id }
-func (x *cycle) entityID() string   { return x.id }
-
 // idOrNil is p's id, or nil (JSON null) when there is no p.
 func idOrNil[T any, P idEntity[T]](p P) any {
 	if p == nil {
