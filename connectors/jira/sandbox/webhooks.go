@@ -139,13 +139,22 @@ func (s *Server) hookByID(id string) (int, *webhook) {
 	return -1, nil
 }
 
+// pathHook is the webhook the path's {id} names and its index; when there
+// is none it answers Jira's 404 and the webhook is nil. The caller holds s.mu.
+func (s *Server) pathHook(w http.ResponseWriter, r *http.Request) (int, *webhook) {
+	i, h := s.hookByID(r.PathValue("id"))
+	if h == nil {
+		writeErr(w, http.StatusNotFound, "Webhook with id "+r.PathValue("id")+" does not exist.")
+	}
+	return i, h
+}
+
 func (s *Server) getWebhook(w http.ResponseWriter, r *http.Request) {
 	ri := info(r)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_, h := s.hookByID(r.PathValue("id"))
+	_, h := s.pathHook(w, r)
 	if h == nil {
-		writeErr(w, http.StatusNotFound, "Webhook with id "+r.PathValue("id")+" does not exist.")
 		return
 	}
 	writeJSON(w, http.StatusOK, s.webhookJSON(h, ri.base))
@@ -159,9 +168,8 @@ func (s *Server) updateWebhook(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_, h := s.hookByID(r.PathValue("id"))
+	_, h := s.pathHook(w, r)
 	if h == nil {
-		writeErr(w, http.StatusNotFound, "Webhook with id "+r.PathValue("id")+" does not exist.")
 		return
 	}
 	if err := s.validateWebhook(req, ri.user); err != nil {
@@ -175,9 +183,8 @@ func (s *Server) updateWebhook(w http.ResponseWriter, r *http.Request) {
 func (s *Server) deleteWebhook(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	i, h := s.hookByID(r.PathValue("id"))
+	i, h := s.pathHook(w, r)
 	if h == nil {
-		writeErr(w, http.StatusNotFound, "Webhook with id "+r.PathValue("id")+" does not exist.")
 		return
 	}
 	s.hooks = slices.Delete(s.hooks, i, i+1)
