@@ -120,6 +120,18 @@ func (s *Server) run(jql string, me *user, requireBound bool) ([]*issue, error) 
 	return out, nil
 }
 
+// renderResults renders at most n of res from index from on, with the
+// search's fields, expand and properties.
+func (s *Server) renderResults(res []*issue, from, n int, p searchParams, fields fieldSel, ri *reqInfo) []any {
+	all, keys := propSel(p.Properties)
+	o := renderOpts{fields: fields, expand: p.Expand, props: keys, allProps: all, propsSet: p.propsSet}
+	issues := []any{}
+	for i := from; i < len(res) && len(issues) < n; i++ {
+		issues = append(issues, s.renderIssue(res[i], ri.base, ri.ver, o))
+	}
+	return issues
+}
+
 func (s *Server) searchJQL(w http.ResponseWriter, r *http.Request) {
 	ri := info(r)
 	p, err := readSearchParams(r)
@@ -160,12 +172,7 @@ func (s *Server) searchJQL(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	all, keys := propSel(p.Properties)
-	o := renderOpts{fields: sel, expand: p.Expand, props: keys, allProps: all, propsSet: p.propsSet}
-	issues := []any{}
-	for i := off; i < len(res) && len(issues) < max; i++ {
-		issues = append(issues, s.renderIssue(res[i], ri.base, ri.ver, o))
-	}
+	issues := s.renderResults(res, off, max, p, sel, ri)
 	out := map[string]any{"issues": issues, "isLast": off+len(issues) >= len(res)}
 	if off+len(issues) < len(res) {
 		out["nextPageToken"] = encodeToken(off+len(issues), p.JQL)
@@ -196,12 +203,7 @@ func (s *Server) searchOld(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	all, keys := propSel(p.Properties)
-	o := renderOpts{fields: parseFieldSel(p.Fields, "*navigable"), expand: p.Expand, props: keys, allProps: all, propsSet: p.propsSet}
-	issues := []any{}
-	for i := p.StartAt; i < len(res) && len(issues) < limit; i++ {
-		issues = append(issues, s.renderIssue(res[i], ri.base, ri.ver, o))
-	}
+	issues := s.renderResults(res, p.StartAt, limit, p, parseFieldSel(p.Fields, "*navigable"), ri)
 	writeJSON(w, http.StatusOK, map[string]any{
 		"expand": "schema,names", "startAt": p.StartAt, "maxResults": limit, "total": len(res), "issues": issues,
 	})
