@@ -192,8 +192,7 @@ func (s *Server) getBoards(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) getBoard(w http.ResponseWriter, r *http.Request) {
 	ri := info(r)
-	if r.PathValue("boardId") != "1" {
-		writeErr(w, http.StatusNotFound, "Board does not exist or you do not have permission to see it.")
+	if !knownBoard(w, r) {
 		return
 	}
 	s.mu.Lock()
@@ -205,8 +204,7 @@ func (s *Server) getBoard(w http.ResponseWriter, r *http.Request) {
 // answers in the v2 representation.
 func (s *Server) getBacklog(w http.ResponseWriter, r *http.Request) {
 	ri := info(r)
-	if r.PathValue("boardId") != "1" {
-		writeErr(w, http.StatusNotFound, "Board does not exist or you do not have permission to see it.")
+	if !knownBoard(w, r) {
 		return
 	}
 	start, max, ok := readPaging(w, r, 50)

@@ -169,10 +169,19 @@ func (s *Server) sprintIssues(refs []string) ([]*issue, error) {
 	return out, nil
 }
 
-func (s *Server) getSprints(w http.ResponseWriter, r *http.Request) {
-	ri := info(r)
+// knownBoard tells whether the path's {boardId} is the board; when it is
+// not it answers Jira's 404.
+func knownBoard(w http.ResponseWriter, r *http.Request) bool {
 	if r.PathValue("boardId") != strconv.Itoa(boardID) {
 		writeErr(w, http.StatusNotFound, "Board does not exist or you do not have permission to see it.")
+		return false
+	}
+	return true
+}
+
+func (s *Server) getSprints(w http.ResponseWriter, r *http.Request) {
+	ri := info(r)
+	if !knownBoard(w, r) {
 		return
 	}
 	start, max, ok := readPaging(w, r, 50)
@@ -206,14 +215,38 @@ func (s *Server) getSprints(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"maxResults": max, "startAt": start, "total": len(list), "isLast": start+len(vals) >= len(list), "values": vals})
 }
 
-func (s *Server) getSprint(w http.ResponseWriter, r *http.Request) {
-	ri := info(r)
+// pathSprint is the sprint the path's {sprintId} names; when there is none
+// it answers Jira's 404 and returns nil. The caller holds s.mu.
+func (s *Server) pathSprint(w http.ResponseWriter, r *http.Request) *sprint {
 	id, _ := strconv.Atoi(r.PathValue("sprintId"))
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	sp := s.sprintByID(id)
 	if sp == nil {
 		writeErr(w, http.StatusNotFound, "Sprint does not exist or you do not have permission to see it.")
+	}
+	return sp
+}
+
+// moveIssues moves the issues refs name into sp (nil: the backlog) and
+// answers 204, or answers the request's error and moves none. The caller
+// holds s.mu.
+func (s *Server) moveIssues(w http.ResponseWriter, refs []string, actor *user, sp *sprint) {
+	issues, err := s.sprintIssues(refs)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	for _, is := range issues {
+		s.moveToSprint(is, actor, sp)
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) getSprint(w http.ResponseWriter, r *http.Request) {
+	ri := info(r)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sp := s.pathSprint(w, r)
+	if sp == nil {
 		return
 	}
 	writeJSON(w, http.StatusOK, sp.json(ri.base))
@@ -233,27 +266,17 @@ func (s *Server) moveToSprintHandler(w http.ResponseWriter, r *http.Request) {
 	if !decodeBody(w, r, &req) {
 		return
 	}
-	id, _ := strconv.Atoi(r.PathValue("sprintId"))
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sp := s.sprintByID(id)
+	sp := s.pathSprint(w, r)
 	if sp == nil {
-		writeErr(w, http.StatusNotFound, "Sprint does not exist or you do not have permission to see it.")
 		return
 	}
 	if sp.State == SprintClosed {
 		writeErr(w, http.StatusBadRequest, "Issues cannot be moved to a closed sprint.")
 		return
 	}
-	issues, err := s.sprintIssues(req.Issues)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	for _, is := range issues {
-		s.moveToSprint(is, ri.user, sp)
-	}
-	w.WriteHeader(http.StatusNoContent)
+	s.moveIssues(w, req.Issues, ri.user, sp)
 }
 
 func (s *Server) moveToBacklogHandler(w http.ResponseWriter, r *http.Request) {
@@ -264,15 +287,7 @@ func (s *Server) moveToBacklogHandler(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	issues, err := s.sprintIssues(req.Issues)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	for _, is := range issues {
-		s.moveToSprint(is, ri.user, nil)
-	}
-	w.WriteHeader(http.StatusNoContent)
+	s.moveIssues(w, req.Issues, ri.user, nil)
 }
 
 // AddSprint adds a sprint to the board, as a board admin would, and
