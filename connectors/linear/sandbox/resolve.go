@@ -178,6 +178,18 @@ func connection[T any](typ string, base []*T, args map[string]any, match func(*T
 	})
 }
 
+// issuesWhere answers an issues(...) field over the workspace's issues
+// that keep holds for.
+func (v view) issuesWhere(args map[string]any, keep func(*issue) bool) (any, error) {
+	var base []*issue
+	for _, i := range v.s.w.issues {
+		if keep(i) {
+			base = append(base, i)
+		}
+	}
+	return v.issuesConn(base, args)
+}
+
 // issuesConn answers an issues(...) field over base (already scoped).
 func (v view) issuesConn(base []*issue, args map[string]any) (any, error) {
 	var out []entity
@@ -411,13 +423,9 @@ func (o *userObj) Field(name string, args map[string]any) (any, error) {
 	case "organization":
 		return &orgObj{o.view}, nil
 	case "assignedIssues", "createdIssues":
-		var base []*issue
-		for _, i := range o.s.w.issues {
-			if name == "assignedIssues" && i.assignee == u || name == "createdIssues" && i.creator == u {
-				base = append(base, i)
-			}
-		}
-		return o.issuesConn(base, args)
+		return o.issuesWhere(args, func(i *issue) bool {
+			return name == "assignedIssues" && i.assignee == u || name == "createdIssues" && i.creator == u
+		})
 	case "teams":
 		return o.teamsConn(args)
 	}
@@ -455,13 +463,7 @@ func (o *teamObj) Field(name string, args map[string]any) (any, error) {
 	case "defaultIssueState":
 		return o.stateObj(o.s.defaultState(t)), nil
 	case "issues":
-		var base []*issue
-		for _, i := range w.issues {
-			if i.team == t {
-				base = append(base, i)
-			}
-		}
-		return o.issuesConn(base, args)
+		return o.issuesWhere(args, func(i *issue) bool { return i.team == t })
 	case "issueCount":
 		n := 0
 		for _, i := range w.issues {
@@ -553,13 +555,7 @@ func (o *stateObj) Field(name string, args map[string]any) (any, error) {
 	case "createdAt", "updatedAt":
 		return st.createdAt, nil
 	case "issues":
-		var base []*issue
-		for _, i := range o.s.w.issues {
-			if i.state == st {
-				base = append(base, i)
-			}
-		}
-		return o.issuesConn(base, args)
+		return o.issuesWhere(args, func(i *issue) bool { return i.state == st })
 	}
 	return nil, gql.ErrUnmodelled
 }
@@ -597,13 +593,7 @@ func (o *labelObj) Field(name string, args map[string]any) (any, error) {
 	case "organization":
 		return &orgObj{o.view}, nil
 	case "issues":
-		var base []*issue
-		for _, i := range o.s.w.issues {
-			if slices.Contains(i.labels, l) {
-				base = append(base, i)
-			}
-		}
-		return o.issuesConn(base, args)
+		return o.issuesWhere(args, func(i *issue) bool { return slices.Contains(i.labels, l) })
 	}
 	return nil, gql.ErrUnmodelled
 }
@@ -637,13 +627,7 @@ func (o *cycleObj) Field(name string, args map[string]any) (any, error) {
 	case "team":
 		return o.teamObj(c.team), nil
 	case "issues":
-		var base []*issue
-		for _, i := range o.s.w.issues {
-			if i.cycle == c {
-				base = append(base, i)
-			}
-		}
-		return o.issuesConn(base, args)
+		return o.issuesWhere(args, func(i *issue) bool { return i.cycle == c })
 	}
 	return nil, gql.ErrUnmodelled
 }
@@ -688,13 +672,7 @@ func (o *projectObj) Field(name string, args map[string]any) (any, error) {
 			return nil
 		})
 	case "issues":
-		var base []*issue
-		for _, i := range o.s.w.issues {
-			if i.project == p {
-				base = append(base, i)
-			}
-		}
-		return o.issuesConn(base, args)
+		return o.issuesWhere(args, func(i *issue) bool { return i.project == p })
 	}
 	return nil, gql.ErrUnmodelled
 }
@@ -744,13 +722,7 @@ func (o *issueObj) Field(name string, args map[string]any) (any, error) {
 	case "parent":
 		return o.issueObj(i.parent), nil
 	case "children":
-		var base []*issue
-		for _, c := range w.issues {
-			if c.parent == i {
-				base = append(base, c)
-			}
-		}
-		return o.issuesConn(base, args)
+		return o.issuesWhere(args, func(c *issue) bool { return c.parent == i })
 	case "cycle":
 		return o.cycleObj(i.cycle), nil
 	case "project":
