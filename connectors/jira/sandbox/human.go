@@ -105,6 +105,20 @@ func (s *Server) actorOn(email, idOrKey string) (*user, *issue, error) {
 	return u, is, nil
 }
 
+// actorOnComment is actorOn and the issue's live comment with commentID, or
+// the error about the first that is missing. The caller holds s.mu.
+func (s *Server) actorOnComment(email, idOrKey, commentID string) (*user, *issue, *comment, error) {
+	u, is, err := s.actorOn(email, idOrKey)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	c, err := s.liveComment(is, commentID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return u, is, c, nil
+}
+
 func rawFields(fields map[string]any) (map[string]json.RawMessage, error) {
 	out := make(map[string]json.RawMessage, len(fields))
 	for k, v := range fields {
@@ -244,11 +258,7 @@ func mustJSON(v any) json.RawMessage {
 func (s *Server) UserEditComment(actorEmail, idOrKey, commentID, body string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	u, is, err := s.actorOn(actorEmail, idOrKey)
-	if err != nil {
-		return err
-	}
-	c, err := s.liveComment(is, commentID)
+	u, is, c, err := s.actorOnComment(actorEmail, idOrKey, commentID)
 	if err != nil {
 		return err
 	}
@@ -265,11 +275,7 @@ func (s *Server) UserEditComment(actorEmail, idOrKey, commentID, body string) er
 func (s *Server) UserDeleteComment(actorEmail, idOrKey, commentID string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	u, is, err := s.actorOn(actorEmail, idOrKey)
-	if err != nil {
-		return err
-	}
-	c, err := s.liveComment(is, commentID)
+	u, is, c, err := s.actorOnComment(actorEmail, idOrKey, commentID)
 	if err != nil {
 		return err
 	}
