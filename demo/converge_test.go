@@ -444,7 +444,7 @@ func randomEdits(t *testing.T, e *Env) (*editor, []backlog.Link) {
 		}
 	}
 	t.Logf("%d edits made in %s", ed.n, time.Since(start).Round(time.Millisecond))
-	rep, err := waitInSync(ctx, e, 40*time.Second)
+	rep, err := waitInSync(ctx, e, 120*time.Second)
 	if err != nil {
 		t.Fatalf("not in sync %s after the edits: %v\n%s%s", time.Since(start).Round(time.Millisecond), err, describe(rep), ed.explain(ctx, rep))
 	}
