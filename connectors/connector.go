@@ -43,6 +43,10 @@ type Page struct {
 	Refs []backlog.Ref
 	Next string
 	More bool
+	// Versions, when the tool tells, maps a ref's ID to a version of the
+	// item (its updated time): a poller may skip a ref whose version it
+	// has queued already (overlapping windows report items again).
+	Versions map[string]string
 }
 
 // Webhooks is the optional capability of receiving the tool's webhooks.

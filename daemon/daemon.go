@@ -74,6 +74,10 @@ type Daemon struct {
 	q     *queue
 	ready atomic.Bool
 	stats Stats
+	// versions remembers the item versions pollers queued, so overlapping
+	// poll windows do not queue an unchanged item again.
+	versionsMu sync.Mutex
+	versions   map[string]string
 	// polling counts poll rounds in progress (a round pages until More is
 	// false).
 	polling atomic.Int64
@@ -362,8 +366,15 @@ func (d *Daemon) pollOnce(ctx context.Context, c connectors.Connector) (bool, er
 	}
 	d.stats.Polls.Add(1)
 	for _, ref := range page.Refs {
+		v := page.Versions[ref.ID]
+		if v != "" && d.polled(ref.String()) == v {
+			continue // this version was queued by an earlier round
+		}
 		if err := d.Enqueue(ctx, ref); err != nil {
 			return false, err
+		}
+		if v != "" {
+			d.rememberPolled(ref.String(), v)
 		}
 	}
 	if !page.More {
@@ -512,4 +523,23 @@ func (d *Daemon) prune(ctx context.Context, p store.ConflictPruner) {
 		// replica does not prune again at once.
 		_ = lease
 	}
+}
+
+func (d *Daemon) polled(key string) string {
+	d.versionsMu.Lock()
+	defer d.versionsMu.Unlock()
+	return d.versions[key]
+}
+
+// maxVersions bounds the memory of polled versions; past it the memory
+// starts over (costing one extra pass per item, never a missed change).
+const maxVersions = 200000
+
+func (d *Daemon) rememberPolled(key, v string) {
+	d.versionsMu.Lock()
+	defer d.versionsMu.Unlock()
+	if d.versions == nil || len(d.versions) >= maxVersions {
+		d.versions = map[string]string{}
+	}
+	d.versions[key] = v
 }

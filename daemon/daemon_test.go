@@ -341,3 +341,48 @@ func TestBackfillProgress(t *testing.T) {
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// TestPollSkipsVersionsAlreadyQueued: an overlapping poll window reporting
+// the same version of an item again queues no second pass; a new version
+// does.
+func TestPollSkipsVersionsAlreadyQueued(t *testing.T) {
+	st := openStore(t)
+	ctx := t.Context()
+	one := []backlog.Ref{{Side: backlog.Jira, ID: "1"}}
+	jira := &pager{side: backlog.Jira, pages: map[string]connectors.Page{
+		"":   {Refs: one, Versions: map[string]string{"1": "v1"}, Next: "c1"},
+		"c1": {Refs: one, Versions: map[string]string{"1": "v1"}, Next: "c1"},
+	}}
+	rec := &recorder{}
+	d := newDaemon(t, st, rec, jira, nil)
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { d.Run(runCtx); close(done) }()
+	defer func() { cancel(); <-done }()
+	count := func() int {
+		n := 0
+		for _, r := range rec.seen() {
+			if r == "jira:1" {
+				n++
+			}
+		}
+		return n
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for d.Stats().Polls < 10 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if n := count(); n != 1 {
+		t.Fatalf("%d passes over %d polls of one unchanged version, want 1", n, d.Stats().Polls)
+	}
+	jira.mu.Lock()
+	jira.pages["c1"] = connectors.Page{Refs: one, Versions: map[string]string{"1": "v2"}, Next: "c1"}
+	jira.mu.Unlock()
+	deadline = time.Now().Add(5 * time.Second)
+	for count() < 2 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if n := count(); n != 2 {
+		t.Fatalf("%d passes after a new version, want 2", n)
+	}
+}

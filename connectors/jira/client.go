@@ -430,7 +430,7 @@ func (c *Client) Changed(ctx context.Context, cur string) (connectors.Page, erro
 	if err != nil {
 		return connectors.Page{}, err
 	}
-	page := connectors.Page{Refs: refsOf(issues)}
+	page := connectors.Page{Refs: refsOf(issues), Versions: versionsOf(issues)}
 	next := cu
 	switch {
 	case !full:
@@ -461,7 +461,7 @@ func (c *Client) changedWindow(ctx context.Context, cu cursor) (connectors.Page,
 	if err != nil {
 		return connectors.Page{}, err
 	}
-	page := connectors.Page{Refs: refsOf(issues)}
+	page := connectors.Page{Refs: refsOf(issues), Versions: versionsOf(issues)}
 	next := cu
 	switch {
 	case full:
@@ -497,6 +497,18 @@ func (c *Client) search(ctx context.Context, jql string) (issues []gojira.Issue,
 	}
 	full = resp != nil && !resp.IsLast && resp.NextPageToken != "" && len(issues) > 0
 	return issues, last, full, nil
+}
+
+// versionsOf maps each issue to its updated time, when the search
+// returned it.
+func versionsOf(issues []gojira.Issue) map[string]string {
+	v := make(map[string]string, len(issues))
+	for _, is := range issues {
+		if is.Fields != nil && !time.Time(is.Fields.Updated).IsZero() {
+			v[is.ID] = time.Time(is.Fields.Updated).UTC().Format(time.RFC3339Nano)
+		}
+	}
+	return v
 }
 
 func refsOf(issues []gojira.Issue) []backlog.Ref {

@@ -388,6 +388,10 @@ func (c *Client) Changed(ctx context.Context, cursor string) (connectors.Page, e
 			continue
 		}
 		page.Refs = append(page.Refs, backlog.Ref{Side: backlog.Linear, ID: n.ID, Key: n.Identifier})
+		if page.Versions == nil {
+			page.Versions = map[string]string{}
+		}
+		page.Versions[n.ID] = n.UpdatedAt.UTC().Format(time.RFC3339Nano)
 	}
 	if out.Issues.PageInfo.HasNextPage && out.Issues.PageInfo.EndCursor != "" {
 		next.After = out.Issues.PageInfo.EndCursor
