@@ -78,6 +78,14 @@ type Output struct {
 	Conflicts []backlog.Conflict
 }
 
+// Patch returns the patch for side (the map itself: edits stick).
+func (o Output) Patch(side backlog.Side) backlog.Patch {
+	if side == backlog.Linear {
+		return o.Linear
+	}
+	return o.Jira
+}
+
 // Changed reports whether the pass must write anything (to a side or to the
 // base).
 func (o Output) Changed(old backlog.Snapshot) bool {

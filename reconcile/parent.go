@@ -91,10 +91,7 @@ func (s *Syncer) canonParents(ctx context.Context, jira, linear *backlog.Item) e
 // its old base value; wait reports that the pass should be retried.
 func (s *Syncer) localParents(ctx context.Context, out *Output, oldBase backlog.Snapshot) (wait bool, err error) {
 	for _, side := range []backlog.Side{backlog.Jira, backlog.Linear} {
-		p := out.Jira
-		if side == backlog.Linear {
-			p = out.Linear
-		}
+		p := out.Patch(side)
 		v, ok := p[backlog.Parent]
 		if !ok {
 			continue

@@ -390,9 +390,9 @@ func (s *Syncer) merge(ctx context.Context, lease store.Lease, link backlog.Link
 	// A person's decision on a conflict: its value goes to both sides.
 	for _, c := range settled {
 		for _, side := range []backlog.Side{backlog.Jira, backlog.Linear} {
-			it, proj, patch := jira, pj, out.Jira
+			it, proj, patch := jira, pj, out.Patch(side)
 			if side == backlog.Linear {
-				it, proj, patch = linear, pl, out.Linear
+				it, proj = linear, pl
 			}
 			cur := it.Get(c.Field)
 			if proj(c.Field, c.Value) == cur {
@@ -436,10 +436,7 @@ func (s *Syncer) merge(ctx context.Context, lease store.Lease, link backlog.Link
 		s.emit(Event{Kind: EventConflict, LinkID: link.ID(), Jira: link.Jira, Linear: link.Linear, Conflict: &c})
 	}
 	for _, side := range []backlog.Side{backlog.Jira, backlog.Linear} {
-		p := out.Jira
-		if side == backlog.Linear {
-			p = out.Linear
-		}
+		p := out.Patch(side)
 		if len(p) == 0 {
 			continue
 		}
