@@ -8,16 +8,14 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/tandem-sync/tandem/apis/fixtures"
 	"github.com/tandem-sync/tandem/backlog"
 	"github.com/tandem-sync/tandem/connectors"
-	"github.com/tandem-sync/tandem/connectors/jira/internal/jiraspec"
 	"github.com/tandem-sync/tandem/connectors/jira/sandbox"
 )
 
@@ -29,11 +27,7 @@ func sign(secret string, body []byte) string {
 
 func fixture(t testing.TB, name string) []byte {
 	t.Helper()
-	dir, err := jiraspec.Dir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(filepath.Join(dir, "..", "fixtures", "jira", name))
+	b, err := fixtures.Read("jira", name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,8 +35,10 @@ func fixture(t testing.TB, name string) []byte {
 }
 
 func TestParseWebhookFixtures(t *testing.T) {
-	dir, _ := jiraspec.Dir()
-	all, _ := filepath.Glob(filepath.Join(dir, "..", "fixtures", "jira", "*.json"))
+	all, err := fixtures.Jira()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(all) < 4 {
 		t.Fatalf("found %d fixtures", len(all))
 	}
@@ -130,11 +126,12 @@ func TestParseWebhookSignature(t *testing.T) {
 }
 
 func FuzzParseWebhook(f *testing.F) {
-	dir, _ := jiraspec.Dir()
-	all, _ := filepath.Glob(filepath.Join(dir, "..", "fixtures", "jira", "*.json"))
-	for _, p := range all {
-		b, _ := os.ReadFile(p)
-		f.Add(b, "")
+	all, err := fixtures.Jira()
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, fx := range all {
+		f.Add(fx.Body, "")
 	}
 	f.Add([]byte(`{"webhookEvent":"jira:issue_deleted","issue":{"id":"1","key":"TAN-1"}}`), "sha256=00")
 	f.Add([]byte(`{"issue":null}`), "")

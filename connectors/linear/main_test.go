@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	linearapi "github.com/tandem-sync/tandem/apis/linear"
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 
@@ -48,16 +49,10 @@ func (r recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	return r.base.RoundTrip(req)
 }
 
-// schemaPath is Linear's schema in the shared API folder beside the clone.
-const schemaPath = "../../../shared/apis/linear/schema.graphql"
-
+// loadSchema parses Linear's published schema (apis/linear/schema.graphql).
 func loadSchema() (*ast.Schema, string, error) {
-	if b, err := os.ReadFile(schemaPath); err == nil {
-		s, err := gqlparser.LoadSchema(&ast.Source{Name: schemaPath, Input: string(b)})
-		return s, schemaPath, err
-	}
 	s, err := sandbox.Schema()
-	return s, "sandbox's embedded copy", err
+	return s, linearapi.SchemaName, err
 }
 
 func TestMain(m *testing.M) {

@@ -9,13 +9,12 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/tandem-sync/tandem/apis/fixtures"
 	"github.com/tandem-sync/tandem/backlog"
 	"github.com/tandem-sync/tandem/connectors"
 	"github.com/tandem-sync/tandem/connectors/linear/sandbox"
@@ -36,22 +35,17 @@ func hdr(sig string) http.Header {
 	return h
 }
 
-const fixturesDir = "../../../shared/apis/fixtures/linear"
-
-// TestFixtures: every real payload in shared/apis/fixtures/linear parses,
+// TestFixtures: every real payload in apis/fixtures/linear parses,
 // with a signature computed here and now set to its webhookTimestamp (or
 // no timestamp check when it has none, as Linear's SDK does).
 func TestFixtures(t *testing.T) {
-	files, _ := filepath.Glob(filepath.Join(fixturesDir, "*.json"))
-	if len(files) == 0 {
-		t.Skip("no fixtures beside the clone (" + fixturesDir + ")")
+	files, err := fixtures.Linear()
+	if err != nil {
+		t.Fatal(err)
 	}
 	for _, f := range files {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			body, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
+		t.Run(f.Name, func(t *testing.T) {
+			body := f.Body
 			var env struct {
 				Type             string   `json:"type"`
 				WebhookTimestamp *float64 `json:"webhookTimestamp"`
@@ -251,11 +245,12 @@ func TestWebhookEndToEnd(t *testing.T) {
 }
 
 func FuzzParseWebhook(f *testing.F) {
-	files, _ := filepath.Glob(filepath.Join(fixturesDir, "*.json"))
-	for _, p := range files {
-		if b, err := os.ReadFile(p); err == nil {
-			f.Add(b, true)
-		}
+	files, err := fixtures.Linear()
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, fx := range files {
+		f.Add(fx.Body, true)
 	}
 	f.Add([]byte(`{"action":"update","type":"Issue","data":{"id":"i","teamId":"team"},"webhookTimestamp":1780000000000}`), true)
 	f.Add([]byte(`{"type":"Comment","action":"create","data":{"issue":{"id":"x"}},"webhookTimestamp":"1e400"}`), true)

@@ -63,7 +63,7 @@ func TestParseDeepNesting(t *testing.T) {
 
 // The examples in Jira's own OpenAPI description are valid documents.
 // testdata/openapi-examples.json holds every ADF document found in the
-// examples of ../shared/apis/jira/platform.openapi.json, deduplicated.
+// examples of apis/jira/platform.openapi.json, deduplicated.
 func TestParseOpenAPIExamples(t *testing.T) {
 	b, err := os.ReadFile(filepath.Join("testdata", "openapi-examples.json"))
 	if err != nil {

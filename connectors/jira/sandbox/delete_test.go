@@ -3,15 +3,13 @@ package sandbox
 import (
 	"encoding/json"
 	"maps"
-	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/tandem-sync/tandem/connectors/jira/internal/jiraspec"
+	"github.com/tandem-sync/tandem/apis/fixtures"
 )
 
 // TestDeleteIssue: an issue with sub-tasks is deleted only with
@@ -52,11 +50,7 @@ func TestDeleteIssue(t *testing.T) {
 		t.Errorf("second DELETE: %d, want 404", code)
 	}
 
-	dir, err := jiraspec.Dir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := os.ReadFile(filepath.Join(dir, "..", "fixtures", "jira", "issue_created.json"))
+	raw, err := fixtures.Read("jira", "issue_created.json")
 	if err != nil {
 		t.Fatal(err)
 	}

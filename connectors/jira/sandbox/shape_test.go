@@ -3,15 +3,13 @@ package sandbox
 import (
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/tandem-sync/tandem/connectors/jira/internal/jiraspec"
+	"github.com/tandem-sync/tandem/apis/fixtures"
 )
 
 // shapeDiff lists the paths of want (a real delivery) that got lacks or
@@ -74,14 +72,10 @@ func isUnmodelled(diff string) bool {
 }
 
 // TestWebhookShapes compares sandbox deliveries with the real captures in
-// shared/apis/fixtures/jira.
+// apis/fixtures/jira.
 func TestWebhookShapes(t *testing.T) {
-	dir, err := jiraspec.Dir()
-	if err != nil {
-		t.Fatal(err)
-	}
 	load := func(name string) map[string]any {
-		b, err := os.ReadFile(filepath.Join(dir, "..", "fixtures", "jira", name))
+		b, err := fixtures.Read("jira", name)
 		if err != nil {
 			t.Fatal(err)
 		}

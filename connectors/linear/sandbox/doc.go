@@ -3,9 +3,9 @@
 // port (Start).
 //
 // It serves POST /graphql: every document is parsed and validated against
-// Linear's published schema (schema.graphql, a byte copy of
+// Linear's published schema (apis/linear/schema.graphql, a byte copy of
 // linear/linear@8335e09a packages/sdk/src/schema.graphql, see
-// shared/apis/NOTES.md; embedded and loaded once per process with
+// apis/NOTES.md; embedded and loaded once per process with
 // gqlparser, which reads it unmodified) and executed by the small executor
 // in sandbox/gql. A field the sandbox does not model answers from its schema
 // type (null, a zero-ish scalar, an empty list or connection), so ordinary

@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"context"
-	_ "embed"
 	"encoding/json"
 	"errors"
 	"io"
@@ -13,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	linearapi "github.com/tandem-sync/tandem/apis/linear"
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 
@@ -29,9 +29,6 @@ const (
 	BobKey     = "lin_api_bob"
 )
 
-//go:embed schema.graphql
-var schemaSDL string
-
 var (
 	schemaOnce sync.Once
 	schema     *ast.Schema
@@ -41,7 +38,7 @@ var (
 // Schema returns Linear's published schema, parsed once per process.
 func Schema() (*ast.Schema, error) {
 	schemaOnce.Do(func() {
-		schema, schemaErr = gqlparser.LoadSchema(&ast.Source{Name: "linear/schema.graphql", Input: schemaSDL})
+		schema, schemaErr = gqlparser.LoadSchema(&ast.Source{Name: linearapi.SchemaName, Input: linearapi.Schema})
 	})
 	return schema, schemaErr
 }

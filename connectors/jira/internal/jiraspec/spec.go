@@ -1,5 +1,5 @@
 // Package jiraspec loads Jira Cloud's OpenAPI specs (platform v3 and
-// Software/Agile) from the shared API folder, once per process, and checks
+// Software/Agile) from the repository's apis/jira (embedded), once per process, and checks
 // requests against them. It exists for fidelity tests of the sandbox and the
 // connector; production code never imports it.
 //
@@ -16,8 +16,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -25,6 +23,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
+	jiraapi "github.com/tandem-sync/tandem/apis/jira"
 )
 
 // ErrException marks a path that neither spec documents on purpose.
@@ -41,25 +40,6 @@ var (
 	loadErr error
 )
 
-// Dir finds ../shared/apis/jira relative to the module root (the nearest
-// directory above the working directory holding go.mod).
-func Dir() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "..", "shared", "apis", "jira"), nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("go.mod not found above the working directory")
-		}
-		dir = parent
-	}
-}
-
 // Load reads both specs once per process.
 func Load() (*Spec, error) {
 	once.Do(func() { loaded, loadErr = load() })
@@ -67,17 +47,19 @@ func Load() (*Spec, error) {
 }
 
 func load() (*Spec, error) {
-	dir, err := Dir()
-	if err != nil {
-		return nil, err
-	}
 	s := &Spec{}
 	for _, f := range []struct {
 		name string
+		data []byte
 		dst  **openapi3.T
-	}{{"platform.openapi.json", &s.platform}, {"software.openapi.json", &s.software}} {
-		loader := openapi3.NewLoader()
-		doc, err := loader.LoadFromFile(filepath.Join(dir, f.name))
+	}{
+		{"apis/jira/platform.openapi.json", jiraapi.Platform, &s.platform},
+		{"apis/jira/software.openapi.json", jiraapi.Software, &s.software},
+	} {
+		if len(f.data) == 0 {
+			return nil, fmt.Errorf("%s is empty", f.name)
+		}
+		doc, err := openapi3.NewLoader().LoadFromData(f.data)
 		if err != nil {
 			return nil, fmt.Errorf("loading %s: %w", f.name, err)
 		}
