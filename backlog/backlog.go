@@ -156,6 +156,12 @@ type Item struct {
 	// Archived is set on an item the tool keeps but has archived or
 	// trashed (Linear).
 	Archived bool
+	// Comments, when CommentsRead is set, are all the item's comments,
+	// oldest first, read with the item (a pass then needs no second call
+	// for them). CommentsRead is false when the tool's answer held only
+	// some of them.
+	Comments     []Comment
+	CommentsRead bool
 }
 
 // Get returns the canonical encoding of field f.

@@ -89,12 +89,14 @@ type Daemon struct {
 // Stats are running counters, read with Snapshot.
 type Stats struct {
 	Passes, Failures, Deliveries, Duplicates, Polls atomic.Int64
+	// Rounds counts poll rounds read to their last page (both sides).
+	Rounds atomic.Int64
 }
 
 // StatsSnapshot is a copy of Stats.
 type StatsSnapshot struct {
-	Passes, Failures, Deliveries, Duplicates, Polls int64
-	Queue                                           int
+	Passes, Failures, Deliveries, Duplicates, Polls, Rounds int64
+	Queue                                                   int
 }
 
 // Stats returns the current counters.
@@ -103,7 +105,7 @@ func (d *Daemon) Stats() StatsSnapshot {
 	return StatsSnapshot{
 		Passes: d.stats.Passes.Load(), Failures: d.stats.Failures.Load(),
 		Deliveries: d.stats.Deliveries.Load(), Duplicates: d.stats.Duplicates.Load(),
-		Polls: d.stats.Polls.Load(), Queue: d.q.Len(),
+		Polls: d.stats.Polls.Load(), Rounds: d.stats.Rounds.Load(), Queue: d.q.Len(),
 	}
 }
 
@@ -378,6 +380,7 @@ func (d *Daemon) pollOnce(ctx context.Context, c connectors.Connector) (bool, er
 		}
 	}
 	if !page.More {
+		d.stats.Rounds.Add(1)
 		if c.Side() == backlog.Jira {
 			d.fullJira.Store(true)
 		} else {

@@ -102,7 +102,9 @@ func (s *Syncer) commenters() (connectors.Commenter, connectors.Commenter, bool)
 
 // syncComments mirrors comments between the twins and returns the new
 // pairs and the number of writes made.
-func (s *Syncer) syncComments(ctx context.Context, link backlog.Link, old backlog.Value) (backlog.Value, int, error) {
+// The items' comments are used when they were read with the items;
+// otherwise each side's Commenter lists them.
+func (s *Syncer) syncComments(ctx context.Context, link backlog.Link, old backlog.Value, jira, linear backlog.Item) (backlog.Value, int, error) {
 	jc, lc, ok := s.commenters()
 	if !ok {
 		return old, 0, nil
@@ -112,13 +114,16 @@ func (s *Syncer) syncComments(ctx context.Context, link backlog.Link, old backlo
 		s.log().Warn("comment pairs unreadable; starting over", "link", link.ID(), "err", err)
 		pairs = nil
 	}
-	jcs, err := jc.Comments(ctx, link.Jira.ID)
-	if err != nil {
-		return old, 0, fmt.Errorf("reading jira comments of %s: %w", link.Jira.Key, err)
+	jcs, lcs := jira.Comments, linear.Comments
+	if !jira.CommentsRead {
+		if jcs, err = jc.Comments(ctx, link.Jira.ID); err != nil {
+			return old, 0, fmt.Errorf("reading jira comments of %s: %w", link.Jira.Key, err)
+		}
 	}
-	lcs, err := lc.Comments(ctx, link.Linear.ID)
-	if err != nil {
-		return old, 0, fmt.Errorf("reading linear comments of %s: %w", link.Linear.Key, err)
+	if !linear.CommentsRead {
+		if lcs, err = lc.Comments(ctx, link.Linear.ID); err != nil {
+			return old, 0, fmt.Errorf("reading linear comments of %s: %w", link.Linear.Key, err)
+		}
 	}
 	byJ, byL := map[string]backlog.Comment{}, map[string]backlog.Comment{}
 	for _, c := range jcs {

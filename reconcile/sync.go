@@ -411,7 +411,7 @@ func (s *Syncer) merge(ctx context.Context, lease store.Lease, link backlog.Link
 		return Result{}, err
 	}
 	var res Result
-	pairs, cw, err := s.syncComments(ctx, link, base[backlog.Comments])
+	pairs, cw, err := s.syncComments(ctx, link, base[backlog.Comments], jira, linear)
 	res.Writes += cw
 	if err != nil {
 		return res, err

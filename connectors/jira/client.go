@@ -538,7 +538,9 @@ func (c *Client) issueFields() string {
 // Get reads one issue.
 func (c *Client) Get(ctx context.Context, id string) (backlog.Item, error) {
 	var w wireIssue
-	path := "rest/api/2/issue/" + url.PathEscape(id) + "?fields=" + url.QueryEscape(c.issueFields()) + "&properties=" + OriginProperty
+	// The comment field comes along (Jira's issue answer holds the
+	// comments), so a pass needs no second call for them.
+	path := "rest/api/2/issue/" + url.PathEscape(id) + "?fields=" + url.QueryEscape(c.issueFields()+",comment") + "&properties=" + OriginProperty
 	if err := c.call(ctx, "fetching jira issue "+id, http.MethodGet, path, nil, &w); err != nil {
 		return backlog.Item{}, err
 	}

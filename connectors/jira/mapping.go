@@ -105,6 +105,29 @@ func (c *Client) toItem(w wireIssue) (backlog.Item, error) {
 	if o, ok := originOf(w.Properties); ok {
 		it.Origin = o
 	}
+	if raw, ok := w.Fields["comment"]; ok && string(raw) != "null" {
+		var page struct {
+			StartAt  int           `json:"startAt"`
+			Total    int           `json:"total"`
+			Comments []wireComment `json:"comments"`
+		}
+		if err := json.Unmarshal(raw, &page); err != nil {
+			return it, fmt.Errorf("reading comments of jira issue %s: %w", w.Key, err)
+		}
+		// Only a complete list stands in for Comments (Jira caps the
+		// comments an issue answer carries).
+		if page.StartAt == 0 && len(page.Comments) >= page.Total {
+			it.Comments = make([]backlog.Comment, 0, len(page.Comments))
+			for _, wc := range page.Comments {
+				cm, err := c.toComment(wc)
+				if err != nil {
+					return it, fmt.Errorf("reading comments of jira issue %s: %w", w.Key, err)
+				}
+				it.Comments = append(it.Comments, cm)
+			}
+			it.CommentsRead = true
+		}
+	}
 	return it, nil
 }
 

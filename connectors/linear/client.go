@@ -423,7 +423,20 @@ func (c *Client) Changed(ctx context.Context, cursor string) (connectors.Page, e
 	return page, nil
 }
 
-const getQuery = `query TandemIssue($id: String!) { issue(id: $id) { ...IssueFields } }
+// getQuery reads an issue with its first page of comments, so that a pass
+// needs no second call for them.
+var getQuery = `query TandemIssue($id: String!) { issue(id: $id) { ...IssueFields
+    comments(first: ` + strconv.Itoa(commentsPage) + `) {
+      nodes {
+        id body createdAt updatedAt
+        user { name email }
+        botActor { name }
+        externalUser { name email }
+      }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}
 ` + issueFields
 
 // Get implements connectors.Connector. An archived or trashed (deleted,
@@ -441,6 +454,13 @@ func (c *Client) Get(ctx context.Context, id string) (backlog.Item, error) {
 		return backlog.Item{}, connectors.Permanent(err)
 	}
 	c.placed.note(n)
+	if cs := n.Comments; cs != nil && !cs.PageInfo.HasNextPage {
+		it.Comments = make([]backlog.Comment, 0, len(cs.Nodes))
+		for _, cn := range cs.Nodes {
+			it.Comments = append(it.Comments, backlog.Comment{ID: cn.ID, Author: cn.author(), Body: c.mentionsIn(cn.Body), Created: cn.CreatedAt, Updated: cn.UpdatedAt})
+		}
+		it.CommentsRead = true
+	}
 	return it, nil
 }
 

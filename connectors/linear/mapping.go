@@ -176,6 +176,13 @@ func formatRank(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 
 // issueNode is the Issue selection every read uses (issueFields).
 type issueNode struct {
+	// Comments is read by Get only (nil elsewhere).
+	Comments *struct {
+		Nodes    []commentNode `json:"nodes"`
+		PageInfo struct {
+			HasNextPage bool `json:"hasNextPage"`
+		} `json:"pageInfo"`
+	} `json:"comments"`
 	ID          string   `json:"id"`
 	Identifier  string   `json:"identifier"`
 	Title       string   `json:"title"`

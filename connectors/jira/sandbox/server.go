@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -73,6 +74,7 @@ type Server struct {
 	ctx      context.Context
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
+	pending  atomic.Int64 // webhook deliveries in flight or waiting for a retry
 	httpSrv  *http.Server
 	listener net.Listener
 }

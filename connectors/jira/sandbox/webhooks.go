@@ -199,6 +199,10 @@ func (s *Server) PauseWebhooks(paused bool) {
 	s.paused = paused
 }
 
+// PendingDeliveries is the number of deliveries not yet answered for good
+// (in flight or waiting for a retry).
+func (s *Server) PendingDeliveries() int { return int(s.pending.Load()) }
+
 // Deliveries is the number of delivery attempts sent.
 func (s *Server) Deliveries() int {
 	s.mu.Lock()
@@ -309,6 +313,7 @@ func (s *Server) send(hooks []*webhook, body map[string]any) {
 			payload = nil
 		}
 		s.wg.Add(1)
+		s.pending.Add(1)
 		go s.deliver(h.URL, h.Secret, payload, uuid.NewString())
 	}
 }
@@ -326,6 +331,7 @@ var deliveryClient = &http.Client{Timeout: 10 * time.Second}
 
 func (s *Server) deliver(target, secret string, body []byte, id string) {
 	defer s.wg.Done()
+	defer s.pending.Add(-1)
 	for attempt := 0; attempt <= maxRetries; attempt++ {
 		if attempt > 0 {
 			select {
