@@ -192,7 +192,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		State:     st,
 		Jira:      daemon.Side{Conn: jc, Hooks: a.Jira},
 		Linear:    daemon.Side{Conn: lc, Hooks: a.Linear},
-		PollEvery: cfg.PollEvery,
+		PollEvery: cfg.PollEvery, OrderCheckEvery: cfg.OrderCheckEvery,
 		RetainAge: cfg.Mapping.Retention.MaxAge, RetainCount: cfg.Mapping.Retention.MaxCount,
 		Workers: cfg.Workers,
 		Log:     opts.Log,

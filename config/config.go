@@ -35,13 +35,16 @@ type Config struct {
 	DataDir     string        `env:"TANDEM_DATA_DIR, default=./tandem-data"`
 	Listen      string        `env:"TANDEM_LISTEN, default=:8080"`
 	PollEvery   time.Duration `env:"TANDEM_POLL_INTERVAL, default=30s"`
-	PublicURL   string        `env:"TANDEM_PUBLIC_URL"`
-	Workers     int           `env:"TANDEM_WORKERS, default=4"`
-	Policy      string        `env:"TANDEM_CONFLICT_POLICY"`
-	OrderMaster string        `env:"TANDEM_ORDER_MASTER"`
-	MappingFile string        `env:"TANDEM_MAPPING"`
-	AdminToken  string        `env:"TANDEM_ADMIN_TOKEN"`
-	LogLevel    string        `env:"TANDEM_LOG_LEVEL, default=info"`
+	// OrderCheckEvery is the order mirroring's safety net: a whole order
+	// pass at least this often (others run only on a reported reorder).
+	OrderCheckEvery time.Duration `env:"TANDEM_ORDER_CHECK_INTERVAL, default=1h"`
+	PublicURL       string        `env:"TANDEM_PUBLIC_URL"`
+	Workers         int           `env:"TANDEM_WORKERS, default=4"`
+	Policy          string        `env:"TANDEM_CONFLICT_POLICY"`
+	OrderMaster     string        `env:"TANDEM_ORDER_MASTER"`
+	MappingFile     string        `env:"TANDEM_MAPPING"`
+	AdminToken      string        `env:"TANDEM_ADMIN_TOKEN"`
+	LogLevel        string        `env:"TANDEM_LOG_LEVEL, default=info"`
 
 	// Mapping is the mapping file's content (defaults without a file),
 	// with TANDEM_ORDER_MASTER and TANDEM_CONFLICT_POLICY applied; Load
@@ -128,6 +131,7 @@ func (c Config) Validate() error {
 		{"TANDEM_REDIS_URL", checkRedis(c.RedisURL)},
 		{"TANDEM_LISTEN", checkListen(c.Listen)},
 		{"TANDEM_POLL_INTERVAL", checkPoll(c.PollEvery)},
+		{"TANDEM_ORDER_CHECK_INTERVAL", checkOrderCheck(c.OrderCheckEvery)},
 		{"TANDEM_PUBLIC_URL", checkPublic(c)},
 		{"TANDEM_WORKERS", checkWorkers(c.Workers)},
 		{"TANDEM_CONFLICT_POLICY", checkPolicy(c.Policy)},
@@ -196,6 +200,13 @@ func checkListen(v string) string {
 func checkPoll(d time.Duration) string {
 	if d < 100*time.Millisecond {
 		return fmt.Sprintf("%s is too short: polling is the safety net, use at least 100ms (30s is typical)", d)
+	}
+	return ""
+}
+
+func checkOrderCheck(d time.Duration) string {
+	if d != 0 && d < time.Second {
+		return fmt.Sprintf("%s is too short: each check lists the whole backlog on both sides; use at least 1s (1h is typical)", d)
 	}
 	return ""
 }

@@ -47,6 +47,10 @@ type Page struct {
 	// item (its updated time): a poller may skip a ref whose version it
 	// has queued already (overlapping windows report items again).
 	Versions map[string]string
+	// Order says an item of the page has a manual-order key (rank,
+	// sortOrder) other than the one last seen, or was not seen before:
+	// an order pass is due (see RankWatch).
+	Order bool
 }
 
 // Webhooks is the optional capability of receiving the tool's webhooks.
@@ -69,6 +73,9 @@ type Delivery struct {
 	// Order says the delivery reports a change of manual order (rank,
 	// sortOrder), so an order pass is due.
 	Order bool
+	// Versions, when the delivery tells, maps a ref's ID to the version
+	// of the item it reports (as Page.Versions); never set for a deletion.
+	Versions map[string]string
 }
 
 // Registrar is the optional capability of registering our webhook with the

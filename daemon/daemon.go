@@ -69,6 +69,10 @@ type Daemon struct {
 	// DedupeTTL is how long a webhook delivery id is remembered (default
 	// 24 h: Linear retries for up to about 7 h).
 	DedupeTTL time.Duration
+	// OrderCheckEvery is the safety net of order mirroring: a whole order
+	// pass at least this often (default 1 h), for a reorder no webhook and
+	// no poll reported. Other order passes run only when one did.
+	OrderCheckEvery time.Duration
 
 	once  sync.Once
 	q     *queue
@@ -84,6 +88,20 @@ type Daemon struct {
 	// fullJira and fullLinear are set once a side's poller has read a
 	// round to its last page.
 	fullJira, fullLinear atomic.Bool
+	// orderChecked is when the last order pass was asked for (unix nanos).
+	orderChecked atomic.Int64
+	// hints are the item versions the reports queued since a key's last
+	// pass began (see hint).
+	hintsMu sync.Mutex
+	hints   map[string]versionHint
+}
+
+// versionHint is what the reports of a key said about its version: the
+// one version they all named, or that a report named none or another one (a comment event, an
+// admin's request), in which case the pass must read.
+type versionHint struct {
+	v       string
+	unknown bool
 }
 
 // Stats are running counters, read with Snapshot.
@@ -123,6 +141,9 @@ func (d *Daemon) init() {
 		}
 		if d.DedupeTTL <= 0 {
 			d.DedupeTTL = 24 * time.Hour
+		}
+		if d.OrderCheckEvery <= 0 {
+			d.OrderCheckEvery = time.Hour
 		}
 	})
 }
@@ -192,8 +213,15 @@ func (d *Daemon) Idle() bool {
 
 // Enqueue durably marks ref dirty and queues it.
 func (d *Daemon) Enqueue(ctx context.Context, ref backlog.Ref) error {
+	return d.enqueueVersion(ctx, ref, "")
+}
+
+// enqueueVersion is Enqueue with the item version the report named ("" when
+// it named none): the pass skips a version it synced already.
+func (d *Daemon) enqueueVersion(ctx context.Context, ref backlog.Ref, version string) error {
 	d.init()
 	key := ref.String()
+	d.hint(key, version)
 	seq, err := d.State.MarkDirty(ctx, key)
 	if err != nil {
 		return fmt.Errorf("marking %s dirty: %w", key, err)
@@ -212,6 +240,7 @@ func (d *Daemon) EnqueueOrder(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("marking order pass: %w", err)
 	}
+	d.orderChecked.Store(time.Now().UnixNano())
 	d.q.Add(OrderKey, seq)
 	return nil
 }
@@ -248,7 +277,7 @@ func (d *Daemon) pass(ctx context.Context, key string, seq int64, failures map[s
 			d.clear(ctx, key, seq)
 			return
 		}
-		res, err = d.Syncer.Sync(ctx, ref)
+		res, err = d.Syncer.Sync(reconcile.WithVersion(ctx, d.takeHint(key)), ref)
 	}
 	d.stats.Passes.Add(1)
 	if d.OnPass != nil {
@@ -372,22 +401,28 @@ func (d *Daemon) pollOnce(ctx context.Context, c connectors.Connector) (bool, er
 		if v != "" && d.polled(ref.String()) == v {
 			continue // this version was queued by an earlier round
 		}
-		if err := d.Enqueue(ctx, ref); err != nil {
+		if err := d.enqueueVersion(ctx, ref, v); err != nil {
 			return false, err
 		}
 		if v != "" {
 			d.rememberPolled(ref.String(), v)
 		}
 	}
+	order := page.Order // a reorder, or an item not seen before
 	if !page.More {
 		d.stats.Rounds.Add(1)
+		full := &d.fullLinear
 		if c.Side() == backlog.Jira {
-			d.fullJira.Store(true)
-		} else {
-			d.fullLinear.Store(true)
+			full = &d.fullJira
 		}
-		// Rank moves are not always visible as changes: check the order
-		// after every full poll round.
+		// The first full round checks the order once; after that only a
+		// reorder the poll or a webhook saw does, and the slow safety net
+		// (OrderCheckEvery) for a move neither reported.
+		if !full.Swap(true) || d.orderCheckDue() {
+			order = true
+		}
+	}
+	if order {
 		if err := d.EnqueueOrder(ctx); err != nil {
 			return false, err
 		}
@@ -478,7 +513,7 @@ func (d *Daemon) webhook(side backlog.Side, hooks connectors.Webhooks) http.Hand
 			http.Error(w, "state store unavailable", http.StatusServiceUnavailable)
 		}
 		for _, ref := range dl.Refs {
-			if err := d.Enqueue(r.Context(), ref); err != nil {
+			if err := d.enqueueVersion(r.Context(), ref, dl.Versions[ref.ID]); err != nil {
 				fail(ref.String(), err)
 				return
 			}
@@ -545,4 +580,39 @@ func (d *Daemon) rememberPolled(key, v string) {
 		d.versions = map[string]string{}
 	}
 	d.versions[key] = v
+}
+
+// hint records a report's version for key's next pass.
+func (d *Daemon) hint(key, v string) {
+	d.hintsMu.Lock()
+	defer d.hintsMu.Unlock()
+	if d.hints == nil {
+		d.hints = map[string]versionHint{}
+	}
+	h, seen := d.hints[key]
+	switch {
+	case v == "" || (seen && h.v != v):
+		h.unknown = true // no version, or reports that disagree: read
+	default:
+		h.v = v
+	}
+	d.hints[key] = h
+}
+
+// takeHint returns the version every report since the last pass agreed on
+// ("" when one named none) and starts over for the next pass.
+func (d *Daemon) takeHint(key string) string {
+	d.hintsMu.Lock()
+	defer d.hintsMu.Unlock()
+	h, ok := d.hints[key]
+	delete(d.hints, key)
+	if !ok || h.unknown {
+		return ""
+	}
+	return h.v
+}
+
+// orderCheckDue says whether the order safety net is due.
+func (d *Daemon) orderCheckDue() bool {
+	return d.Order != nil && time.Since(time.Unix(0, d.orderChecked.Load())) >= d.OrderCheckEvery
 }

@@ -29,8 +29,21 @@ func BenchmarkIdle(b *testing.B) {
 			if _, _, err := e.Settle(b.Context(), 10*time.Minute); err != nil {
 				b.Fatal(err)
 			}
-			// Let the backfill's echoes and order passes die down.
-			time.Sleep(time.Second)
+			// Let the backfill's tail pass: the pollers' overlap windows
+			// (Jira's JQL has minute precision) re-read recent issues
+			// until they are older than the window.
+			quietRound := func() bool {
+				e.Jira.ResetCounts()
+				e.Linear.ResetCounts()
+				r := e.App.Daemon.Stats().Rounds
+				for e.App.Daemon.Stats().Rounds < r+2 {
+					time.Sleep(5 * time.Millisecond)
+				}
+				j, l := e.Jira.Requests(jirasb.BotEmail), e.Linear.Requests(linearsb.BotEmail)
+				return j.Reads+j.Writes <= 2 && l.Reads+l.Writes <= 2
+			}
+			for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline) && !quietRound(); {
+			}
 			e.Jira.ResetCounts()
 			e.Linear.ResetCounts()
 			p0 := e.App.Daemon.Stats()

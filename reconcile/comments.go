@@ -91,6 +91,31 @@ func sourceOf(body string) (backlog.Side, string, bool) {
 	return backlog.Linear, m[3], true
 }
 
+// commentsMirrored reports whether one side's comments are exactly the
+// paired ones, each with the body last seen: nothing new, edited or
+// deleted there since the last pass.
+func commentsMirrored(side backlog.Side, cs []backlog.Comment, pairsValue backlog.Value) bool {
+	pairs, err := decodePairs(pairsValue)
+	if err != nil || len(pairs) != len(cs) {
+		return false
+	}
+	hashes := make(map[string]string, len(pairs))
+	for _, p := range pairs {
+		if side == backlog.Jira {
+			hashes[p.Jira] = p.JiraHash
+		} else {
+			hashes[p.Linear] = p.LinearHash
+		}
+	}
+	for _, c := range cs {
+		h, ok := hashes[c.ID]
+		if !ok || h == "" || h != bodyHash(c.Body) {
+			return false
+		}
+	}
+	return true
+}
+
 func (s *Syncer) commenters() (connectors.Commenter, connectors.Commenter, bool) {
 	if s.Directions[backlog.Comments] == DirectionOff || s.NoComments {
 		return nil, nil, false

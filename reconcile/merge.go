@@ -283,3 +283,25 @@ func minus(a, b backlog.Value) []string {
 	}
 	return out
 }
+
+// Unchanged reports whether one side's item still holds the base, field
+// by field, as that side would hold it: a pass that side started has
+// nothing to carry to the other. Fields that are off, held by a conflict,
+// or one-way into this side (its edits are not taken) are not asked; a
+// field the base lacks counts as changed.
+func Unchanged(in Input, side backlog.Side) bool {
+	it, project, ignored := in.Jira, in.ProjectJira, LinearToJira
+	if side == backlog.Linear {
+		it, project, ignored = in.Linear, in.ProjectLinear, JiraToLinear
+	}
+	for _, f := range in.Fields {
+		if d := in.Directions[f]; d == DirectionOff || d == ignored || in.Held[f] {
+			continue
+		}
+		b, ok := in.Base[f]
+		if !ok || it.Get(f) != project.apply(f, b) {
+			return false
+		}
+	}
+	return true
+}

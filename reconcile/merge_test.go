@@ -234,3 +234,74 @@ func TestMergeLabelsProperties(t *testing.T) {
 		}
 	})
 }
+
+// TestUnchangedProperties: when a side is Unchanged, nothing flows from it:
+// the merge writes nothing to the other side and finds no conflict, so a
+// pass that side started may stop after reading it alone.
+func TestUnchangedProperties(t *testing.T) {
+	values := []string{"a", "b"}
+	prios := []backlog.PriorityLevel{backlog.PriorityMedium, backlog.PriorityLow, backlog.PriorityLowest}
+	labels := []string{"", "x", "x\ny", "y"}
+	rapid.Check(t, func(t *rapid.T) {
+		fields := []backlog.Field{backlog.Title, backlog.Priority, backlog.Labels}
+		base := backlog.Snapshot{
+			backlog.Title:    backlog.Value(rapid.SampledFrom(values).Draw(t, "bt")),
+			backlog.Priority: backlog.Value(rapid.SampledFrom(prios).Draw(t, "bp")),
+			backlog.Labels:   backlog.Value(rapid.SampledFrom(labels).Draw(t, "bl")),
+		}
+		draw := func(side backlog.Side) backlog.Item {
+			it := item(side, rapid.SampledFrom(values).Draw(t, string(side)+"t"), rapid.SampledFrom(prios).Draw(t, string(side)+"p"))
+			if side == backlog.Linear {
+				it.Priority = backlog.PriorityLevel(linearPriority(backlog.Priority, backlog.Value(it.Priority)))
+			}
+			if l := rapid.SampledFrom(labels).Draw(t, string(side)+"l"); l != "" {
+				it.Labels = strings.Split(l, "\n")
+			}
+			return it
+		}
+		in := Input{Fields: fields, Base: base, Jira: draw(backlog.Jira), Linear: draw(backlog.Linear), ProjectLinear: linearPriority,
+			Policies: Policies{Default: rapid.SampledFrom([]backlog.Policy{backlog.PolicyJira, backlog.PolicyLinear}).Draw(t, "policy")}}
+		if dir := rapid.SampledFrom([]Direction{Both, JiraToLinear, LinearToJira, DirectionOff}).Draw(t, "dir"); dir != Both {
+			in.Directions = map[backlog.Field]Direction{backlog.Title: dir}
+		}
+		out := Merge(in)
+		for _, side := range []backlog.Side{backlog.Jira, backlog.Linear} {
+			if !Unchanged(in, side) {
+				continue
+			}
+			if p := out.Patch(side.Other()); len(p) != 0 || len(out.Conflicts) != 0 {
+				t.Fatalf("%s unchanged, yet the merge writes %v to %s (conflicts %d); in %+v", side, p, side.Other(), len(out.Conflicts), in)
+			}
+		}
+	})
+}
+
+func TestUnchangedTable(t *testing.T) {
+	base := backlog.Snapshot{backlog.Title: "a", backlog.Priority: "lowest"}
+	fields := []backlog.Field{backlog.Title, backlog.Priority}
+	in := func(j, l backlog.Item) Input {
+		return Input{Fields: fields, Base: base, Jira: j, Linear: l, ProjectLinear: linearPriority}
+	}
+	j, l := item(backlog.Jira, "a", backlog.PriorityLowest), item(backlog.Linear, "a", backlog.PriorityLow)
+	if !Unchanged(in(j, l), backlog.Jira) || !Unchanged(in(j, l), backlog.Linear) {
+		t.Fatal("both hold the base (Linear as it would hold lowest): want unchanged")
+	}
+	if Unchanged(in(item(backlog.Jira, "b", backlog.PriorityLowest), l), backlog.Jira) {
+		t.Fatal("a new Jira title: want changed")
+	}
+	noPrio := in(j, l)
+	noPrio.Base = backlog.Snapshot{backlog.Title: "a"}
+	if Unchanged(noPrio, backlog.Linear) {
+		t.Fatal("a field the base lacks counts as changed")
+	}
+	held := in(j, item(backlog.Linear, "b", backlog.PriorityLow))
+	held.Held = map[backlog.Field]bool{backlog.Title: true}
+	if !Unchanged(held, backlog.Linear) {
+		t.Fatal("a held field is not asked")
+	}
+	oneWay := in(j, item(backlog.Linear, "b", backlog.PriorityLow))
+	oneWay.Directions = map[backlog.Field]Direction{backlog.Title: JiraToLinear}
+	if !Unchanged(oneWay, backlog.Linear) {
+		t.Fatal("Linear's edits of a jira_to_linear field are not taken: not a change")
+	}
+}

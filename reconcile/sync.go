@@ -193,7 +193,7 @@ func (s *Syncer) syncLocked(ctx context.Context, lease store.Lease, ref backlog.
 	if link.Pending != "" {
 		return s.finishCreate(ctx, lease, link)
 	}
-	return s.merge(ctx, lease, link)
+	return s.merge(ctx, lease, link, ref.Side)
 }
 
 // adopt handles a ref with no link: a Jira twin we created whose link was
@@ -222,7 +222,7 @@ func (s *Syncer) adopt(ctx context.Context, lease store.Lease, ref backlog.Ref, 
 			return Result{}, fmt.Errorf("relinking %s: %w", src.Ref, err)
 		}
 		s.log().Info("relinked twin", "link", linkID, "jira", src.Ref.Key, "linear", src.Origin.ID)
-		return s.merge(ctx, lease, link)
+		return s.merge(ctx, lease, link, "")
 	}
 	if sc := s.scope(src.Ref.Side); sc != nil {
 		in, err := sc.InScope(ctx, src)
@@ -333,14 +333,35 @@ func (s *Syncer) create(ctx context.Context, lease store.Lease, link backlog.Lin
 	return Result{Writes: 1}, nil
 }
 
-func (s *Syncer) merge(ctx context.Context, lease store.Lease, link backlog.Link) (Result, error) {
-	jira, jerr := s.Jira.Get(ctx, link.Jira.ID)
-	if jerr != nil && !errors.Is(jerr, connectors.ErrNotFound) {
-		return Result{}, fmt.Errorf("reading jira issue %s: %w", link.Jira.ID, jerr)
+// merge is the pass of a linked pair. trigger names the side whose change
+// started it ("" when unknown): that side is read first, and when it holds
+// what the base says the pass ends there (see quiet).
+func (s *Syncer) merge(ctx context.Context, lease store.Lease, link backlog.Link, trigger backlog.Side) (Result, error) {
+	var pre *backlog.Item
+	if trigger != "" && link.Stopped == "" {
+		done, it, err := s.quiet(ctx, lease, link, trigger)
+		if err != nil || done {
+			return Result{}, err
+		}
+		pre = it
 	}
-	linear, lerr := s.Linear.Get(ctx, link.Linear.ID)
+	read := func(side backlog.Side) (backlog.Item, error) {
+		if pre != nil && pre.Ref.Side == side {
+			return *pre, nil
+		}
+		it, err := s.conn(side).Get(ctx, link.Ref(side).ID)
+		if err != nil && !errors.Is(err, connectors.ErrNotFound) {
+			return it, fmt.Errorf("reading %s issue %s: %w", side, link.Ref(side).ID, err)
+		}
+		return it, err
+	}
+	jira, jerr := read(backlog.Jira)
+	if jerr != nil && !errors.Is(jerr, connectors.ErrNotFound) {
+		return Result{}, jerr
+	}
+	linear, lerr := read(backlog.Linear)
 	if lerr != nil && !errors.Is(lerr, connectors.ErrNotFound) {
-		return Result{}, fmt.Errorf("reading linear issue %s: %w", link.Linear.ID, lerr)
+		return Result{}, lerr
 	}
 	// Deleted, archived or out of scope: the pair stops syncing (and a
 	// deletion may be mirrored); back in scope, it resumes.
@@ -418,6 +439,14 @@ func (s *Syncer) merge(ctx context.Context, lease store.Lease, link backlog.Link
 	}
 	if pairs != "" {
 		out.Base[backlog.Comments] = pairs
+	}
+	// The versions read, so a later report of the same version skips the
+	// pass (a write below makes a new version on the side written: its
+	// echo then costs one read, in quiet).
+	for _, it := range []backlog.Item{jira, linear} {
+		if v := versionOf(it); v != "" {
+			out.Base[versionKey(it.Ref.Side)] = backlog.Value(v)
+		}
 	}
 	if wait {
 		res.RequeueAfter = unresolvedRetry
@@ -522,6 +551,11 @@ func (s *Syncer) createdBase(ctx context.Context, src backlog.Item, twinRef back
 	project := pj
 	if twinRef.Side == backlog.Linear {
 		project = pl
+	}
+	for _, it := range []backlog.Item{src, twin} {
+		if v := versionOf(it); v != "" {
+			base[versionKey(it.Ref.Side)] = backlog.Value(v)
+		}
 	}
 	for _, f := range s.fields() {
 		if tv := twin.Get(f); tv != project(f, base[f]) {

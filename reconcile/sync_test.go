@@ -408,7 +408,8 @@ func TestScopeAndDeletion(t *testing.T) {
 	j.mu.Lock()
 	delete(j.items, "1")
 	j.mu.Unlock()
-	mustSync(t, s, backlog.Ref{Side: backlog.Linear, ID: lid})
+	// Jira's jira:issue_deleted names the deleted issue.
+	mustSync(t, s, ref)
 	if link, _ := st.Link(t.Context(), lid); link.Stopped != "deleted in jira" {
 		t.Fatalf("link = %+v", link)
 	}
@@ -424,7 +425,7 @@ func TestScopeAndDeletion(t *testing.T) {
 	l.mu.Lock()
 	delete(l.items, lid3)
 	l.mu.Unlock()
-	mustSync(t, s, ref3)
+	mustSync(t, s, backlog.Ref{Side: backlog.Linear, ID: lid3})
 	if _, err := j.Get(t.Context(), "3"); err == nil {
 		t.Fatal("mirror did not delete the Jira twin")
 	}

@@ -71,6 +71,7 @@ type Client struct {
 	accountID             string
 	now                   func() time.Time
 	twins                 twinCache
+	ranks                 connectors.RankWatch // ranks last seen, for Page.Order
 	priorities            map[string]bool // lower-cased names the site has
 	orderPage             int             // Order's page size; 0: orderPageSize (tests lower it)
 	flows                 workflows       // transitions seen, see transition.go
@@ -430,7 +431,7 @@ func (c *Client) Changed(ctx context.Context, cur string) (connectors.Page, erro
 	if err != nil {
 		return connectors.Page{}, err
 	}
-	page := connectors.Page{Refs: refsOf(issues), Versions: versionsOf(issues)}
+	page := connectors.Page{Refs: refsOf(issues), Versions: versionsOf(issues), Order: c.reranked(issues)}
 	next := cu
 	switch {
 	case !full:
@@ -461,7 +462,7 @@ func (c *Client) changedWindow(ctx context.Context, cu cursor) (connectors.Page,
 	if err != nil {
 		return connectors.Page{}, err
 	}
-	page := connectors.Page{Refs: refsOf(issues), Versions: versionsOf(issues)}
+	page := connectors.Page{Refs: refsOf(issues), Versions: versionsOf(issues), Order: c.reranked(issues)}
 	next := cu
 	switch {
 	case full:
@@ -481,9 +482,13 @@ func (c *Client) changedWindow(ctx context.Context, cu cursor) (connectors.Page,
 // search runs one page of a JQL search for ids and update times. full says
 // Jira has more results.
 func (c *Client) search(ctx context.Context, jql string) (issues []gojira.Issue, last time.Time, full bool, err error) {
+	fields := []string{"updated"}
+	if c.rankField != "" {
+		fields = append(fields, c.rankField) // for Page.Order
+	}
 	issues, resp, err := c.jc.Issue.SearchV2JQLWithContext(ctx, jql, &gojira.SearchOptionsV2{
 		MaxResults: pageSize,
-		Fields:     []string{"updated"},
+		Fields:     fields,
 	})
 	if err != nil {
 		return nil, last, false, c.fail("searching changed jira issues", resp, err)
@@ -497,6 +502,22 @@ func (c *Client) search(ctx context.Context, jql string) (issues []gojira.Issue,
 	}
 	full = resp != nil && !resp.IsLast && resp.NextPageToken != "" && len(issues) > 0
 	return issues, last, full, nil
+}
+
+// reranked notes the ranks of a page of changed issues and says whether
+// one differs from the rank last seen (or was not seen before).
+func (c *Client) reranked(issues []gojira.Issue) bool {
+	moved := false
+	for _, is := range issues {
+		if is.Fields == nil || c.rankField == "" {
+			continue
+		}
+		r, _ := is.Fields.Unknowns[c.rankField].(string)
+		if c.ranks.Saw(is.ID, r) {
+			moved = true
+		}
+	}
+	return moved
 }
 
 // versionsOf maps each issue to its updated time, when the search

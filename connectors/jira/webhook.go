@@ -30,6 +30,7 @@ type webhookBody struct {
 		ID     string `json:"id"`
 		Key    string `json:"key"`
 		Fields struct {
+			Updated string `json:"updated"`
 			Project *struct {
 				ID  string `json:"id"`
 				Key string `json:"key"`
@@ -106,6 +107,11 @@ func (c *Client) ParseWebhook(h http.Header, body []byte, now time.Time) (connec
 	}
 	d.Refs = []backlog.Ref{{Side: backlog.Jira, ID: b.Issue.ID, Key: b.Issue.Key}}
 	d.Order = c.rankChanged(b.Changelog)
+	if b.WebhookEvent != "jira:issue_deleted" {
+		if t, err := time.Parse(jiraTime, b.Issue.Fields.Updated); err == nil {
+			d.Versions = map[string]string{b.Issue.ID: t.UTC().Format(time.RFC3339Nano)}
+		}
+	}
 	return d, nil
 }
 

@@ -67,6 +67,7 @@ type Client struct {
 	scopeProject          string
 	projectID             string     // the scope project's id, resolved at New
 	placed                placements // team and project of issues Get read, for InScope
+	ranks                 connectors.RankWatch // sortOrder last seen, for Page.Order
 
 	mu       sync.RWMutex
 	cat      catalog
@@ -325,7 +326,7 @@ const maxWindow = 200
 
 const changedQuery = `query TandemChanged($filter: IssueFilter, $after: String) {
   issues(filter: $filter, first: 50, after: $after, orderBy: updatedAt, includeArchived: true) {
-    nodes { id identifier updatedAt }
+    nodes { id identifier updatedAt sortOrder }
     pageInfo { hasNextPage endCursor }
   }
 }`
@@ -357,6 +358,7 @@ func (c *Client) Changed(ctx context.Context, cursor string) (connectors.Page, e
 			Nodes []struct {
 				ID, Identifier string
 				UpdatedAt      time.Time `json:"updatedAt"`
+				SortOrder      float64   `json:"sortOrder"`
 			} `json:"nodes"`
 			PageInfo struct {
 				HasNextPage bool   `json:"hasNextPage"`
@@ -388,6 +390,9 @@ func (c *Client) Changed(ctx context.Context, cursor string) (connectors.Page, e
 			continue
 		}
 		page.Refs = append(page.Refs, backlog.Ref{Side: backlog.Linear, ID: n.ID, Key: n.Identifier})
+		if c.ranks.Saw(n.ID, sortKey(n.SortOrder)) {
+			page.Order = true
+		}
 		if page.Versions == nil {
 			page.Versions = map[string]string{}
 		}

@@ -286,6 +286,7 @@ func (c *Client) orderView(ctx context.Context) ([]slot, error) {
 			if !seen[n.ID] {
 				seen[n.ID] = true
 				view = append(view, slot{ID: n.ID, Sort: n.SortOrder})
+				c.ranks.Saw(n.ID, sortKey(n.SortOrder))
 			}
 		}
 		if !out.Issues.PageInfo.HasNextPage || out.Issues.PageInfo.EndCursor == "" {
@@ -296,6 +297,9 @@ func (c *Client) orderView(ctx context.Context) ([]slot, error) {
 	sortSlots(view)
 	return view, nil
 }
+
+// sortKey is a sortOrder as RankWatch keeps it.
+func sortKey(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 
 const sortMutation = `mutation TandemSort($id: String!, $sortOrder: Float!) {
   issueUpdate(id: $id, input: {sortOrder: $sortOrder}) { success }
@@ -350,6 +354,8 @@ func (c *Client) Move(ctx context.Context, moves []backlog.Move) (calls int, err
 			if !out.IssueUpdate.Success {
 				return calls, fmt.Errorf("moving linear issue %s: success false", w.ID)
 			}
+			// Our own move: its echo in the next poll is not a reorder.
+			c.ranks.Saw(w.ID, sortKey(w.Sort))
 		}
 		view = next
 	}

@@ -45,6 +45,7 @@ type payload struct {
 	Data        struct {
 		ID         string `json:"id"`
 		Identifier string `json:"identifier"`
+		UpdatedAt  string `json:"updatedAt"`
 		IssueID    string `json:"issueId"`
 		TeamID     string `json:"teamId"`
 		Team       *struct {
@@ -110,6 +111,11 @@ func parseWebhook(secret []byte, teamID, teamKey string, h http.Header, body []b
 			return d, nil
 		}
 		d.Refs = []backlog.Ref{{Side: backlog.Linear, ID: p.Data.ID, Key: p.Data.Identifier}}
+		if p.Action != "remove" {
+			if t, err := time.Parse(time.RFC3339Nano, p.Data.UpdatedAt); err == nil {
+				d.Versions = map[string]string{p.Data.ID: t.UTC().Format(time.RFC3339Nano)}
+			}
+		}
 		// A drag in a manual view (or our own Move) changes sortOrder: the
 		// daemon runs an order pass.
 		var from map[string]json.RawMessage
