@@ -281,7 +281,9 @@ func TestOperationsEndpoints(t *testing.T) {
 	}
 	// A tool that stops answering makes the daemon unready.
 	e.Linear.Close()
-	e.App.Daemon.Enqueue(ctx, l.Jira)
+	// A pass of the Linear twin reads Linear (one of the unchanged Jira
+	// issue would end after reading Jira).
+	e.App.Daemon.Enqueue(ctx, l.Linear)
 	if _, err := WaitFor(ctx, 10*time.Second, func() bool { c, _ := get("/readyz"); return c == 503 }); err != nil {
 		_, b := get("/readyz")
 		t.Fatalf("readyz still ready with linear down: %s", b)
