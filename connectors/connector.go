@@ -208,7 +208,9 @@ type BatchCreator interface {
 	// contract per item: a twin of an origin that already exists is
 	// returned, not created again. The refs are in input order. More
 	// items than MaxCreate is an error. When some items fail, it returns
-	// the refs (zero for the failed ones) and a *BatchError naming them.
+	// the refs and a *BatchError naming the failed ones; a failed item's
+	// ref is zero unless its twin was made and a later step failed (Jira:
+	// the move to its status or sprint).
 	CreateMany(ctx context.Context, items []backlog.Item) ([]backlog.Ref, error)
 	// MaxCreate is how many items one CreateMany call takes.
 	MaxCreate() int
