@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/tandem-sync/tandem/backlog"
@@ -192,4 +194,66 @@ func (e *RefusedError) Unwrap() error { return e.Err }
 // Refused wraps err as a permanent refusal of fields.
 func Refused(err error, fields ...backlog.Field) error {
 	return Permanent(&RefusedError{Fields: fields, Err: err})
+}
+
+// BatchGetter is the optional capability of reading many items in one
+// call (Linear: issues filtered by id; Jira: the bulk fetch).
+type BatchGetter interface {
+	// GetMany reads the items of ids, at most MaxGet of them, in one call
+	// when nothing fails. An id missing from the answer does not exist
+	// (or was deleted), as ErrNotFound from Get would say; a ref with no
+	// item is not an error. More ids than MaxGet is an error.
+	GetMany(ctx context.Context, ids []string) (map[string]backlog.Item, error)
+	// MaxGet is how many ids one GetMany call takes.
+	MaxGet() int
+}
+
+// BatchCreator is the optional capability of creating many twins in one
+// call (Linear: issueBatchCreate; Jira: the bulk create).
+type BatchCreator interface {
+	// CreateMany makes a twin of each item, with Create's idempotency
+	// contract per item: a twin of an origin that already exists is
+	// returned, not created again. The refs are in input order. More
+	// items than MaxCreate is an error. When some items fail, it returns
+	// the refs and a *BatchError naming the failed ones; a failed item's
+	// ref is zero unless its twin was made and a later step failed (Jira:
+	// the move to its status or sprint).
+	CreateMany(ctx context.Context, items []backlog.Item) ([]backlog.Ref, error)
+	// MaxCreate is how many items one CreateMany call takes.
+	MaxCreate() int
+}
+
+// BatchError says which items of a batch failed: Failed maps an item's
+// index in the input to its error. The other items succeeded.
+type BatchError struct {
+	Failed map[int]error
+}
+
+func (e *BatchError) Error() string {
+	idx := make([]int, 0, len(e.Failed))
+	for i := range e.Failed {
+		idx = append(idx, i)
+	}
+	slices.Sort(idx)
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d of the batch failed:", len(idx))
+	for n, i := range idx {
+		if n == 3 {
+			fmt.Fprintf(&b, " and %d more", len(idx)-n)
+			break
+		}
+		fmt.Fprintf(&b, " item %d: %v;", i, e.Failed[i])
+	}
+	return strings.TrimSuffix(b.String(), ";")
+}
+
+// Permanent reports whether every failed item's error is permanent, so
+// retrying the batch would not change it.
+func (e *BatchError) Permanent() bool {
+	for _, err := range e.Failed {
+		if !IsPermanent(err) {
+			return false
+		}
+	}
+	return len(e.Failed) > 0
 }

@@ -585,15 +585,49 @@ type twinCache struct {
 // findTwin looks for an issue carrying the origin marker: in the cache, then
 // among creations since the last scan.
 func (c *Client) findTwin(ctx context.Context, origin backlog.Ref) (backlog.Ref, bool, error) {
-	key := backlog.Ref{Side: origin.Side, ID: origin.ID}
+	found, err := c.findTwins(ctx, []backlog.Ref{origin})
+	if err != nil {
+		return backlog.Ref{}, false, err
+	}
+	r, ok := found[backlog.Ref{Side: origin.Side, ID: origin.ID}]
+	return r, ok, nil
+}
+
+// findTwins looks for the twins of origins (keyed by side and id): in the
+// cache, then, when some are not there, with one scan of the creations
+// since the last scan.
+func (c *Client) findTwins(ctx context.Context, origins []backlog.Ref) (map[backlog.Ref]backlog.Ref, error) {
 	c.twins.mu.Lock()
 	defer c.twins.mu.Unlock()
-	if r, ok := c.twins.refs[key]; ok {
-		return r, true, nil
-	}
 	if c.twins.refs == nil {
 		c.twins.refs = map[backlog.Ref]backlog.Ref{}
 	}
+	out := map[backlog.Ref]backlog.Ref{}
+	hits := func() bool {
+		all := true
+		for _, o := range origins {
+			key := backlog.Ref{Side: o.Side, ID: o.ID}
+			if r, ok := c.twins.refs[key]; ok {
+				out[key] = r
+			} else {
+				all = false
+			}
+		}
+		return all
+	}
+	if hits() || len(origins) == 0 {
+		return out, nil
+	}
+	if err := c.scanTwins(ctx, origins[0]); err != nil {
+		return nil, err
+	}
+	hits()
+	return out, nil
+}
+
+// scanTwins reads the origin markers of the bot's creations since the
+// last scan into the cache. The caller holds c.twins.mu.
+func (c *Client) scanTwins(ctx context.Context, origin backlog.Ref) error {
 	since := c.twins.since
 	if since.IsZero() {
 		since = c.now().Add(-twinLookback)
@@ -612,7 +646,7 @@ func (c *Client) findTwin(ctx context.Context, origin backlog.Ref) (backlog.Ref,
 			IsLast        bool        `json:"isLast"`
 		}
 		if err := c.call(ctx, "searching for the jira twin of "+origin.String(), http.MethodGet, "rest/api/2/search/jql?"+q.Encode(), nil, &res); err != nil {
-			return backlog.Ref{}, false, err
+			return err
 		}
 		for _, w := range res.Issues {
 			var created string
@@ -637,8 +671,7 @@ func (c *Client) findTwin(ctx context.Context, origin backlog.Ref) (backlog.Ref,
 		token = res.NextPageToken
 	}
 	c.twins.since = latest
-	r, ok := c.twins.refs[key]
-	return r, ok, nil
+	return nil
 }
 
 // remember records a twin this client just created.
@@ -665,6 +698,45 @@ func (c *Client) Create(ctx context.Context, it backlog.Item) (backlog.Ref, erro
 	if ref, ok, err := c.findTwin(ctx, it.Origin); err != nil || ok {
 		return ref, err
 	}
+	fields, err := c.createFields(ctx, it)
+	if err != nil {
+		return backlog.Ref{}, err
+	}
+	body := createBody(it, fields)
+	var created struct {
+		ID  string `json:"id"`
+		Key string `json:"key"`
+	}
+	op := "creating jira twin of " + it.Origin.String()
+	err = c.call(ctx, op, http.MethodPost, "rest/api/2/issue", body, &created)
+	if err != nil && fields["parent"] != nil && connectors.IsPermanent(err) && strings.Contains(err.Error(), "parent:") {
+		c.logger().Warn("jira refused the twin's parent; creating it without", "origin", it.Origin.String(), "parent", it.Parent, "err", err)
+		delete(fields, "parent")
+		fields["issuetype"] = map[string]string{"name": c.issueType}
+		err = c.call(ctx, op, http.MethodPost, "rest/api/2/issue", body, &created)
+	}
+	if err != nil {
+		return backlog.Ref{}, err
+	}
+	ref := backlog.Ref{Side: backlog.Jira, ID: created.ID, Key: created.Key}
+	c.remember(it.Origin, ref)
+	return ref, c.afterCreate(ctx, it, ref, fields)
+}
+
+// createBody is the create request of it: its fields and the origin
+// marker (issue property tandem.origin), set in the same call.
+func createBody(it backlog.Item, fields map[string]any) map[string]any {
+	return map[string]any{
+		"fields": fields,
+		"properties": []any{map[string]any{
+			"key":   OriginProperty,
+			"value": map[string]string{"side": string(it.Origin.Side), "id": it.Origin.ID},
+		}},
+	}
+}
+
+// createFields are the create screen's fields of a twin of it.
+func (c *Client) createFields(ctx context.Context, it backlog.Item) (map[string]any, error) {
 	fields := map[string]any{
 		"project":   map[string]string{"key": c.projectKey},
 		"issuetype": map[string]string{"name": c.issueType},
@@ -679,7 +751,7 @@ func (c *Client) Create(ctx context.Context, it backlog.Item) (backlog.Ref, erro
 	if it.Assignee != "" {
 		acc, err := c.resolveAssignee(ctx, it.Assignee)
 		if err != nil {
-			return backlog.Ref{}, err
+			return nil, err
 		}
 		if acc != "" {
 			fields["assignee"] = map[string]string{"accountId": acc}
@@ -699,47 +771,30 @@ func (c *Client) Create(ctx context.Context, it backlog.Item) (backlog.Ref, erro
 	if it.Parent != "" {
 		typ, err := c.childType(ctx, it.Parent)
 		if err != nil {
-			return backlog.Ref{}, err
+			return nil, err
 		}
 		if typ != "" {
 			fields["issuetype"] = map[string]string{"name": typ}
 			fields["parent"] = parentRef(it.Parent)
 		}
 	}
-	body := map[string]any{
-		"fields": fields,
-		"properties": []any{map[string]any{
-			"key":   OriginProperty,
-			"value": map[string]string{"side": string(it.Origin.Side), "id": it.Origin.ID},
-		}},
-	}
-	var created struct {
-		ID  string `json:"id"`
-		Key string `json:"key"`
-	}
-	op := "creating jira twin of " + it.Origin.String()
-	err := c.call(ctx, op, http.MethodPost, "rest/api/2/issue", body, &created)
-	if err != nil && fields["parent"] != nil && connectors.IsPermanent(err) && strings.Contains(err.Error(), "parent:") {
-		c.logger().Warn("jira refused the twin's parent; creating it without", "origin", it.Origin.String(), "parent", it.Parent, "err", err)
-		delete(fields, "parent")
-		fields["issuetype"] = map[string]string{"name": c.issueType}
-		err = c.call(ctx, op, http.MethodPost, "rest/api/2/issue", body, &created)
-	}
-	if err != nil {
-		return backlog.Ref{}, err
-	}
-	ref := backlog.Ref{Side: backlog.Jira, ID: created.ID, Key: created.Key}
-	c.remember(it.Origin, ref)
+	return fields, nil
+}
+
+// afterCreate moves a new twin into its sprint and to its status (the
+// create screen takes neither).
+func (c *Client) afterCreate(ctx context.Context, it backlog.Item, ref backlog.Ref, fields map[string]any) error {
+	created := ref
 	subtask := c.subtaskType != "" && fields["issuetype"].(map[string]string)["name"] == c.subtaskType
 	if it.Sprint != "" && subtask {
 		c.logger().Info("jira: a sub-task shares its parent's sprint; the twin's sprint is not set", "jira", created.Key, "sprint", it.Sprint)
 	} else if it.Sprint != "" {
 		if err := c.refreshSprints(ctx); err != nil {
-			return ref, err
+			return err
 		}
 		if _, ok := c.openSprint(it.Sprint); ok {
 			if err := c.moveToSprint(ctx, created.ID, it.Sprint); err != nil {
-				return ref, err
+				return err
 			}
 		} else if c.users.once("sprint:" + it.Sprint) {
 			c.logger().Warn("jira: no open sprint of this name; the twin stays in the backlog", "sprint", it.Sprint, "jira", created.Key)
@@ -749,12 +804,12 @@ func (c *Client) Create(ctx context.Context, it backlog.Item) (backlog.Ref, erro
 		if err := c.moveTo(ctx, created.ID, backlog.EncodeStatus(it.Status)); err != nil {
 			if connectors.IsPermanent(err) {
 				c.logger().Warn("jira twin not moved to its status", "jira", created.Key, "origin", it.Origin.String(), "err", err)
-				return ref, nil
+				return nil
 			}
-			return ref, err
+			return err
 		}
 	}
-	return ref, nil
+	return nil
 }
 
 // childType is the issue type a new issue under parent takes: a standard

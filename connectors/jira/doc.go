@@ -22,7 +22,9 @@
 // `updated` (minute precision, one-minute overlap), idempotent creation
 // through the `tandem.origin` issue property (read back from a search of the
 // bot's own recent creations, since Jira only lets JQL search properties an
-// installed app declared for indexing), status changes through
+// installed app declared for indexing; batch.go: GetMany is one
+// issue/bulkfetch of up to 100, CreateMany one twin scan and one
+// issue/bulk of up to 50, the property set in the same call), status changes through
 // workflow transitions (transition.go: the shortest path, found without
 // admin rights by looking at the transitions issues offer, cached per
 // Client, at most six steps), the manual order (order.go: Order lists ids by

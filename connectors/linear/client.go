@@ -487,18 +487,50 @@ const createMutation = `mutation TandemCreate($input: IssueCreateInput!) {
 }`
 
 // Create implements connectors.Connector. it.Ref.ID, when set, is the id
-// the issue takes (a twin id derived from the Jira issue), which makes a
-// retried create find the first one instead of making a second.
+// the issue takes (a twin id derived from the Jira issue): the create is
+// tried first, and only Linear's "Entity already exists" answer (our own
+// earlier try, or another writer) makes it read the existing one back.
 func (c *Client) Create(ctx context.Context, it backlog.Item) (backlog.Ref, error) {
-	if it.Ref.ID != "" {
-		n, err := c.getNode(ctx, it.Ref.ID)
-		if err == nil {
-			return backlog.Ref{Side: backlog.Linear, ID: n.ID, Key: n.Identifier}, nil
-		}
-		if !errors.Is(err, connectors.ErrNotFound) {
-			return backlog.Ref{}, err
-		}
+	in, err := c.createInput(ctx, it)
+	if err != nil {
+		return backlog.Ref{}, err
 	}
+	var out struct {
+		IssueCreate struct {
+			Success bool                             `json:"success"`
+			Issue   *struct{ ID, Identifier string } `json:"issue"`
+		} `json:"issueCreate"`
+	}
+	err = c.exec(ctx, "creating linear issue", createMutation, map[string]any{"input": in}, &out)
+	if err != nil && it.Ref.ID != "" && isDuplicate(err) {
+		n, gerr := c.getNode(ctx, it.Ref.ID)
+		if gerr != nil {
+			return backlog.Ref{}, gerr
+		}
+		return backlog.Ref{Side: backlog.Linear, ID: n.ID, Key: n.Identifier}, nil
+	}
+	if err != nil {
+		return backlog.Ref{}, createError(err)
+	}
+	if !out.IssueCreate.Success || out.IssueCreate.Issue == nil {
+		return backlog.Ref{}, errors.New("creating linear issue: success false")
+	}
+	return backlog.Ref{Side: backlog.Linear, ID: out.IssueCreate.Issue.ID, Key: out.IssueCreate.Issue.Identifier}, nil
+}
+
+// createError keeps a create's "Entity not found" from reading as a
+// missing issue: what is missing is something the new issue references
+// (the parent).
+func createError(err error) error {
+	if errors.Is(err, connectors.ErrNotFound) {
+		return connectors.Permanent(fmt.Errorf("creating linear issue: a referenced entity is missing: %v", err))
+	}
+	return err
+}
+
+// createInput builds the IssueCreateInput of it (creating labels it adds
+// that do not exist yet).
+func (c *Client) createInput(ctx context.Context, it backlog.Item) (map[string]any, error) {
 	p := backlog.Patch{backlog.Title: backlog.Value(it.Title), backlog.Description: backlog.Value(it.Description),
 		backlog.Priority: backlog.Value(it.Priority)}
 	if it.Status != (backlog.StatusValue{}) {
@@ -516,11 +548,10 @@ func (c *Client) Create(ctx context.Context, it backlog.Item) (backlog.Ref, erro
 	if lp := backlog.LabelPatch("", labels); lp != "" {
 		p[backlog.Labels] = lp
 	}
-	ci, err := c.input(ctx, p)
+	in, err := c.input(ctx, p)
 	if err != nil {
-		return backlog.Ref{}, err
+		return nil, err
 	}
-	in := ci
 	// A new issue's labels are its whole set: labelIds.
 	if ids, ok := in["addedLabelIds"]; ok {
 		in["labelIds"] = ids
@@ -533,33 +564,7 @@ func (c *Client) Create(ctx context.Context, it backlog.Item) (backlog.Ref, erro
 	if it.Ref.ID != "" {
 		in["id"] = it.Ref.ID
 	}
-	var out struct {
-		IssueCreate struct {
-			Success bool                             `json:"success"`
-			Issue   *struct{ ID, Identifier string } `json:"issue"`
-		} `json:"issueCreate"`
-	}
-	err = c.exec(ctx, "creating linear issue", createMutation, map[string]any{"input": in}, &out)
-	if err != nil && it.Ref.ID != "" && isDuplicate(err) {
-		// Another writer (or our own earlier try) created it meanwhile.
-		n, gerr := c.getNode(ctx, it.Ref.ID)
-		if gerr != nil {
-			return backlog.Ref{}, gerr
-		}
-		return backlog.Ref{Side: backlog.Linear, ID: n.ID, Key: n.Identifier}, nil
-	}
-	if errors.Is(err, connectors.ErrNotFound) {
-		// Not the new issue: something it references (the parent) is
-		// missing. Not ErrNotFound, which would read as "no such issue".
-		return backlog.Ref{}, connectors.Permanent(fmt.Errorf("creating linear issue: a referenced entity is missing: %v", err))
-	}
-	if err != nil {
-		return backlog.Ref{}, err
-	}
-	if !out.IssueCreate.Success || out.IssueCreate.Issue == nil {
-		return backlog.Ref{}, errors.New("creating linear issue: success false")
-	}
-	return backlog.Ref{Side: backlog.Linear, ID: out.IssueCreate.Issue.ID, Key: out.IssueCreate.Issue.Identifier}, nil
+	return in, nil
 }
 
 const updateMutation = `mutation TandemUpdate($id: String!, $input: IssueUpdateInput!) {

@@ -141,8 +141,9 @@ func TestCreateIdempotent(t *testing.T) {
 	if err != nil || again != ref {
 		t.Fatalf("second create: %+v %v", again, err)
 	}
-	if n := s.Requests(sandbox.BotEmail).ByOperation["issueCreate"]; n != 1 {
-		t.Fatalf("issueCreate calls = %d", n)
+	// The second create is tried, refused as a duplicate and read back.
+	if n := s.Requests(sandbox.BotEmail).ByOperation["issueCreate"]; n != 2 || s.Count() != 13 {
+		t.Fatalf("issueCreate calls = %d, issues %d", n, s.Count())
 	}
 	v, _ := s.Issue(id)
 	if v.Title != "From Jira" || v.State != "In Review" || v.Priority != 4 || v.Assignee != sandbox.BobEmail || v.DueDate != "2027-01-02" {

@@ -50,7 +50,11 @@
 // the profile URL, or as plain "@Name" when the email names nobody here.
 //
 // Also: paging changed issues with an opaque cursor, idempotent creation
-// with a client-chosen issue id, one issueUpdate per patch, error mapping
+// with a client-chosen issue id (the create is tried; only Linear's
+// "already exists" answer makes it read the twin back), batches (batch.go:
+// GetMany reads up to 50 issues with one issues(filter: {id: {in}}) query,
+// CreateMany sends up to 50 as one issueBatchCreate, which Linear runs as
+// one transaction), one issueUpdate per patch, error mapping
 // (RATELIMITED → *connectors.RateLimitError with the wait read from
 // X-RateLimit-*-Reset, authentication → ErrUnauthorized, "Entity not found"
 // → ErrNotFound, invalid input → permanent), and webhook verification

@@ -19,6 +19,14 @@
 // (emailAddress left out of their user objects). The changelog pages
 // oldest first, at most 100 entries a page, as Jira Cloud's.
 //
+// The bulk routes: POST issue/bulk creates each element as POST issue
+// would (webhooks included), reports a failed one by failedElementNumber
+// with its status and error collection, and answers 201 when any was
+// created, 400 when none was; POST issue/bulkfetch returns the issues
+// found in ascending id order and leaves out the ids it does not find.
+// Both refuse more than their caps (50, 100) with a 400; the messages'
+// wording is ours (Jira's is not documented).
+//
 // Deleting an issue that has sub-tasks needs deleteSubtasks=true (Jira's
 // 400 otherwise) and deletes them too, each with a jira:issue_deleted
 // delivery; a human delete (UserDelete) always takes them along.

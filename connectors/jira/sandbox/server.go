@@ -357,11 +357,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // isWrite says whether a request changes state: POST, PUT and DELETE except
-// the POST search endpoints.
+// the POST search and bulk fetch endpoints.
 func isWrite(r *http.Request, pattern string) bool {
 	switch r.Method {
 	case http.MethodPost:
-		return !strings.Contains(pattern, "/search")
+		return !strings.Contains(pattern, "/search") && !strings.HasSuffix(pattern, "/bulkfetch")
 	case http.MethodPut, http.MethodDelete, http.MethodPatch:
 		return true
 	}
@@ -386,6 +386,8 @@ func (s *Server) routesSetup() {
 		s.handle("GET "+p+"/user/search", v, s.searchUsers)
 		s.handle("GET "+p+"/user/assignable/search", v, s.searchAssignable)
 		s.handle("POST "+p+"/issue", v, s.createIssue)
+		s.handle("POST "+p+"/issue/bulk", v, s.bulkCreate)
+		s.handle("POST "+p+"/issue/bulkfetch", v, s.bulkFetch)
 		s.handle("GET "+p+"/issue/{issueIdOrKey}", v, s.getIssue)
 		s.handle("PUT "+p+"/issue/{issueIdOrKey}", v, s.editIssue)
 		s.handle("DELETE "+p+"/issue/{issueIdOrKey}", v, s.deleteIssue)

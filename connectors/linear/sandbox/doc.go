@@ -23,7 +23,10 @@
 // document what it does, refusing keeps clients honest), issues (filters,
 // Relay pagination, orderBy createdAt/updatedAt newest first, includeArchived,
 // history), comments and webhooks, and the mutations issueCreate (with a
-// client-chosen id), issueUpdate, issueArchive/Unarchive, issueDelete
+// client-chosen id), issueBatchCreate (one transaction: an issue that
+// fails rolls back the others and their webhooks; at most 50, the cap
+// Linear documents for issueBatchUpdate, as issueBatchCreate's is not
+// documented), issueUpdate, issueArchive/Unarchive, issueDelete
 // (trash; issueArchive(trash: true) too; permanentlyDelete is not
 // modelled: the issue is trashed), commentCreate/Update/Delete, issueLabelCreate,
 // webhookCreate/Update/Delete.

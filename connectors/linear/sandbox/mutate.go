@@ -495,3 +495,47 @@ func labelIDs(ls []*label) []string {
 	}
 	return out
 }
+
+// maxBatchCreate is how many issues one issueBatchCreate takes. Linear
+// does not document the cap of issueBatchCreate; its sibling
+// issueBatchUpdate takes at most 50 ids, and the same is assumed here.
+const maxBatchCreate = 50
+
+// batchCreateIssues creates input.issues in one transaction, as Linear's
+// issueBatchCreate does ("Creates a list of issues in one transaction"):
+// when one issue fails, none is created (nor any webhook sent) and the
+// error is that issue's.
+func (s *Server) batchCreateIssues(actor *user, args map[string]any) ([]*issue, error) {
+	in := argMap(args, "input")
+	list, _ := in["issues"].([]any)
+	if len(list) > maxBatchCreate {
+		return nil, invalidInput("Argument Validation Error",
+			"You can only create up to "+strconv.Itoa(maxBatchCreate)+" issues at once.")
+	}
+	w := s.w
+	nIssues, nQueue, syncID := len(w.issues), len(s.queue), w.lastSyncID
+	numbers := map[*team]int{}
+	for _, t := range w.teams {
+		numbers[t] = t.nextNumber
+	}
+	var made []*issue
+	for _, x := range list {
+		m, _ := x.(map[string]any)
+		i, err := s.createIssue(actor, m)
+		if err != nil {
+			for _, i := range made {
+				delete(w.byKey, i.id)
+				delete(w.byKey, strings.ToUpper(i.identifier))
+			}
+			w.issues = w.issues[:nIssues]
+			s.queue = s.queue[:nQueue]
+			w.lastSyncID = syncID
+			for t, n := range numbers {
+				t.nextNumber = n
+			}
+			return nil, err
+		}
+		made = append(made, i)
+	}
+	return made, nil
+}

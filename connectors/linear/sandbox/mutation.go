@@ -28,6 +28,16 @@ func (m *mutationObj) Field(name string, args map[string]any) (any, error) {
 			return nil, err
 		}
 		return m.payload("IssuePayload", map[string]any{"issue": m.issueObj(i)}), nil
+	case "issueBatchCreate":
+		is, err := s.batchCreateIssues(actor, args)
+		if err != nil {
+			return nil, err
+		}
+		objs := make([]gql.Object, len(is))
+		for k, i := range is {
+			objs[k] = m.issueObj(i)
+		}
+		return m.payload("IssueBatchPayload", map[string]any{"issues": objs}), nil
 	case "issueUpdate":
 		i := w.issue(id)
 		if i == nil || i.trashed {

@@ -1,0 +1,215 @@
+package linear
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/tandem-sync/tandem/backlog"
+	"github.com/tandem-sync/tandem/connectors"
+)
+
+var (
+	_ connectors.BatchGetter  = (*Client)(nil)
+	_ connectors.BatchCreator = (*Client)(nil)
+)
+
+// maxGet is how many issues one GetMany reads: the page size Changed
+// already reads with the same selection (Linear's connections take up
+// to 250, but the selection's complexity grows with the page).
+const maxGet = pageSize
+
+// maxCreate is how many issues one issueBatchCreate takes. Linear's
+// schema says only "Creates a list of issues in one transaction"; 50 is
+// the documented cap of its sibling issueBatchUpdate, which the sandbox
+// enforces on both.
+const maxCreate = 50
+
+// MaxGet implements connectors.BatchGetter.
+func (c *Client) MaxGet() int { return maxGet }
+
+// MaxCreate implements connectors.BatchCreator.
+func (c *Client) MaxCreate() int { return maxCreate }
+
+const getManyQuery = `query TandemIssues($ids: [ID!], $first: Int) {
+  issues(filter: {id: {in: $ids}}, first: $first, includeArchived: true) { nodes { ...IssueFields } }
+}
+` + issueFields
+
+// GetMany implements connectors.BatchGetter with one issues query
+// filtered by id, selecting what Get selects; archived issues read with
+// Archived set, as from Get.
+func (c *Client) GetMany(ctx context.Context, ids []string) (map[string]backlog.Item, error) {
+	nodes, err := c.getNodes(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]backlog.Item, len(nodes))
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	for id, n := range nodes {
+		it, err := c.cat.toItem(n)
+		if err != nil {
+			return nil, connectors.Permanent(err)
+		}
+		c.placed.note(n)
+		out[id] = it
+	}
+	return out, nil
+}
+
+// getNodes reads the issues of ids, keyed by the id asked for (an id or
+// an identifier).
+func (c *Client) getNodes(ctx context.Context, ids []string) (map[string]issueNode, error) {
+	if len(ids) > maxGet {
+		return nil, connectors.Permanent(fmt.Errorf("linear: %d ids in one read, at most %d", len(ids), maxGet))
+	}
+	if len(ids) == 0 {
+		return map[string]issueNode{}, nil
+	}
+	var out struct {
+		Issues struct {
+			Nodes []issueNode `json:"nodes"`
+		} `json:"issues"`
+	}
+	if err := c.exec(ctx, fmt.Sprintf("fetching %d linear issues", len(ids)), getManyQuery,
+		map[string]any{"ids": ids, "first": len(ids)}, &out); err != nil {
+		return nil, err
+	}
+	byName := make(map[string]issueNode, 2*len(out.Issues.Nodes))
+	for _, n := range out.Issues.Nodes {
+		byName[n.ID] = n
+		byName[strings.ToUpper(n.Identifier)] = n
+	}
+	nodes := make(map[string]issueNode, len(out.Issues.Nodes))
+	for _, id := range ids {
+		if n, ok := byName[id]; ok {
+			nodes[id] = n
+		} else if n, ok := byName[strings.ToUpper(id)]; ok {
+			nodes[id] = n
+		}
+	}
+	return nodes, nil
+}
+
+const batchCreateMutation = `mutation TandemBatchCreate($input: IssueBatchCreateInput!) {
+  issueBatchCreate(input: $input) { success issues { id identifier } }
+}`
+
+// CreateMany implements connectors.BatchCreator with one issueBatchCreate.
+// Linear creates the batch in one transaction, so an id that already
+// exists fails all of it: then one GetMany finds the twins that exist and
+// the rest is sent again. A batch Linear refuses for another permanent
+// reason (a missing parent) falls back to one Create per item, so the
+// error names the items at fault and the others are made.
+func (c *Client) CreateMany(ctx context.Context, items []backlog.Item) ([]backlog.Ref, error) {
+	if len(items) > maxCreate {
+		return nil, connectors.Permanent(fmt.Errorf("linear: %d issues in one create, at most %d", len(items), maxCreate))
+	}
+	refs := make([]backlog.Ref, len(items))
+	failed := map[int]error{}
+	var todo []int
+	inputs := make([]map[string]any, len(items))
+	for i, it := range items {
+		in, err := c.createInput(ctx, it)
+		if err != nil {
+			if !connectors.IsPermanent(err) {
+				return nil, err // the catalog could not load: the batch as a whole is due again
+			}
+			failed[i] = err
+			continue
+		}
+		inputs[i] = in
+		todo = append(todo, i)
+	}
+	// Each round either creates the batch or finds at least one twin
+	// (the duplicate), so len(items)+1 rounds bound it.
+	for round := 0; len(todo) > 0 && round <= len(items); round++ {
+		made, err := c.batchCreate(ctx, inputs, todo)
+		if err == nil {
+			for k, i := range todo {
+				refs[i] = made[k]
+			}
+			todo = nil
+			break
+		}
+		if isDuplicate(err) {
+			var ids []string
+			for _, i := range todo {
+				if items[i].Ref.ID != "" {
+					ids = append(ids, items[i].Ref.ID)
+				}
+			}
+			found, gerr := c.getNodes(ctx, ids)
+			if gerr != nil {
+				return nil, gerr
+			}
+			rest := todo[:0:0]
+			for _, i := range todo {
+				if n, ok := found[items[i].Ref.ID]; ok && items[i].Ref.ID != "" {
+					refs[i] = backlog.Ref{Side: backlog.Linear, ID: n.ID, Key: n.Identifier}
+					continue
+				}
+				rest = append(rest, i)
+			}
+			if len(rest) == len(todo) {
+				return nil, err // "already exists" yet none reads: not ours to untangle
+			}
+			todo = rest
+			continue
+		}
+		if !connectors.IsPermanent(createError(err)) {
+			return nil, err
+		}
+		for _, i := range todo {
+			ref, cerr := c.Create(ctx, items[i])
+			if cerr != nil {
+				failed[i] = cerr
+				continue
+			}
+			refs[i] = ref
+		}
+		todo = nil
+	}
+	if len(todo) > 0 {
+		return nil, errors.New("creating linear issues: duplicates keep appearing")
+	}
+	if len(failed) > 0 {
+		return refs, &connectors.BatchError{Failed: failed}
+	}
+	return refs, nil
+}
+
+// batchCreate sends the inputs of todo as one issueBatchCreate and
+// returns the refs in todo's order.
+func (c *Client) batchCreate(ctx context.Context, inputs []map[string]any, todo []int) ([]backlog.Ref, error) {
+	batch := make([]map[string]any, len(todo))
+	for k, i := range todo {
+		batch[k] = inputs[i]
+	}
+	var out struct {
+		IssueBatchCreate struct {
+			Success bool                              `json:"success"`
+			Issues  []struct{ ID, Identifier string } `json:"issues"`
+		} `json:"issueBatchCreate"`
+	}
+	what := fmt.Sprintf("creating %d linear issues", len(batch))
+	if err := c.exec(ctx, what, batchCreateMutation, map[string]any{"input": map[string]any{"issues": batch}}, &out); err != nil {
+		return nil, err
+	}
+	if !out.IssueBatchCreate.Success {
+		return nil, fmt.Errorf("%s: success false", what)
+	}
+	if len(out.IssueBatchCreate.Issues) != len(batch) {
+		return nil, fmt.Errorf("%s: %d issues in the answer", what, len(out.IssueBatchCreate.Issues))
+	}
+	refs := make([]backlog.Ref, len(batch))
+	for k, n := range out.IssueBatchCreate.Issues {
+		if want, _ := batch[k]["id"].(string); want != "" && !strings.EqualFold(want, n.ID) {
+			return nil, fmt.Errorf("%s: answer %d is %s, not %s", what, k, n.ID, want)
+		}
+		refs[k] = backlog.Ref{Side: backlog.Linear, ID: n.ID, Key: n.Identifier}
+	}
+	return refs, nil
+}
