@@ -49,6 +49,8 @@ type Server struct {
 	project     *project
 	byID        map[int]*issue
 	byKey       map[string]*issue
+	children    map[*issue][]*issue // parent → children, see setParent
+	byUpdated   []*issue            // live issues by updated time, see index.go
 	nextIssue   int
 	nextKey     int
 	nextComment int
