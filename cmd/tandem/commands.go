@@ -144,16 +144,21 @@ func cmdSandbox(ctx context.Context, args []string, stdout io.Writer) error {
 	jiraAddr := fs.String("jira-addr", "127.0.0.1:8081", "Jira sandbox listen address")
 	linearAddr := fs.String("linear-addr", "127.0.0.1:8082", "Linear sandbox listen address")
 	seed := fs.Int("seed", 0, "issues to seed on each side (0: the default backlog, -1: none)")
+	limits := fs.Bool("rate-limits", true, "enforce the tools' rate limits (Linear's request and complexity budgets, Jira's burst limit)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	j := jirasb.New(jirasb.Options{SeedIssues: *seed})
+	jopts, lopts := jirasb.Options{SeedIssues: *seed}, linearsb.Options{SeedIssues: *seed}
+	if *limits {
+		jopts.RateLimit, lopts.Budget = jirasb.DefaultBurst(), linearsb.DefaultBudget()
+	}
+	j := jirasb.New(jopts)
 	ju, err := j.Start(*jiraAddr)
 	if err != nil {
 		return fmt.Errorf("starting jira sandbox on %s: %w", *jiraAddr, err)
 	}
 	defer j.Close()
-	l := linearsb.New(linearsb.Options{SeedIssues: *seed})
+	l := linearsb.New(lopts)
 	lu, err := l.Start(*linearAddr)
 	if err != nil {
 		return fmt.Errorf("starting linear sandbox on %s: %w", *linearAddr, err)

@@ -82,6 +82,7 @@ type Client struct {
 	subtaskType           string          // the project's sub-task issue type, "" if none
 	users                 *directory      // assignees, see users.go
 	sprints               sprintDir       // open sprints, see sprint.go
+	budget                *budget         // the last rate-limit headers, see Budget
 }
 
 // status is one workflow status of the project.
@@ -107,7 +108,9 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		}
 		timeout = cfg.HTTPClient.Timeout
 	}
-	hc := &http.Client{Timeout: timeout, Transport: &gojira.BasicAuthTransport{Username: cfg.Email, Password: cfg.Token, Transport: base}}
+	bud := &budget{}
+	rec := &headerRecorder{base: base, budget: bud}
+	hc := &http.Client{Timeout: timeout, Transport: &gojira.BasicAuthTransport{Username: cfg.Email, Password: cfg.Token, Transport: rec}}
 	jc, err := gojira.NewClient(hc, strings.TrimRight(cfg.URL, "/")+"/")
 	if err != nil {
 		return nil, fmt.Errorf("jira: creating client: %w", err)
@@ -115,7 +118,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	c := &Client{cfg: cfg, jc: jc, site: u.Host, loc: time.UTC, now: time.Now, users: newDirectory(cfg.Users)}
+	c := &Client{cfg: cfg, jc: jc, site: u.Host, loc: time.UTC, now: time.Now, users: newDirectory(cfg.Users), budget: bud}
 
 	me, resp, err := jc.User.GetSelfWithContext(ctx)
 	if err != nil {

@@ -69,6 +69,8 @@ type Client struct {
 	placed                placements // team and project of issues Get read, for InScope
 	ranks                 connectors.RankWatch // sortOrder last seen, for Page.Order
 
+	budget *budget // the last rate-limit headers, see Budget
+
 	mu       sync.RWMutex
 	cat      catalog
 	loadedAt time.Time
@@ -107,7 +109,8 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	if c.log == nil {
 		c.log = slog.Default()
 	}
-	hc.Transport = &transport{base: rt, key: cfg.APIKey, now: func() time.Time { return c.now() }}
+	c.budget = &budget{}
+	hc.Transport = &transport{base: rt, key: cfg.APIKey, now: func() time.Time { return c.now() }, budget: c.budget}
 	c.gql = graphql.NewClient(strings.TrimRight(cfg.URL, "/")+"/graphql", &hc)
 	if err := c.load(ctx, cfg.Team); err != nil {
 		return nil, err
@@ -809,9 +812,10 @@ func isDuplicate(err error) bool {
 // other 4xx carrying GraphQL errors is handed on as a 200 so the client
 // decodes its errors (codes, messages).
 type transport struct {
-	base http.RoundTripper
-	key  string
-	now  func() time.Time
+	base   http.RoundTripper
+	key    string
+	now    func() time.Time
+	budget *budget
 }
 
 // transportError is an authentication failure seen by the transport.
@@ -827,6 +831,9 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := t.base.RoundTrip(req)
 	if err != nil {
 		return nil, err
+	}
+	if t.budget != nil {
+		t.budget.record(resp.Header)
 	}
 	if resp.StatusCode == http.StatusTooManyRequests {
 		resp.Body.Close()
@@ -870,11 +877,14 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-// retryAfter reads how long to wait from Linear's headers: the reset of an
-// exhausted budget (X-RateLimit-Requests-Reset / -Complexity-Reset, epoch
-// milliseconds), else Retry-After (seconds), else the nearest reset, else a
-// minute.
+// retryAfter reads how long to wait from Linear's headers: Retry-After
+// (seconds: when the refused request fits), else the reset of an exhausted
+// budget (X-RateLimit-Requests-Reset / -Complexity-Reset, epoch
+// milliseconds), else the nearest reset, else a minute.
 func retryAfter(h http.Header, now time.Time) time.Duration {
+	if s, err := strconv.Atoi(strings.TrimSpace(h.Get("Retry-After"))); err == nil && s >= 0 {
+		return time.Duration(s) * time.Second
+	}
 	reset := func(name string) time.Duration {
 		v, err := strconv.ParseInt(strings.TrimSpace(h.Get(name)), 10, 64)
 		if err != nil || v <= 0 {
@@ -894,9 +904,6 @@ func retryAfter(h http.Header, now time.Time) time.Duration {
 	}
 	if best > 0 {
 		return best
-	}
-	if s, err := strconv.Atoi(strings.TrimSpace(h.Get("Retry-After"))); err == nil && s >= 0 {
-		return time.Duration(s) * time.Second
 	}
 	for _, b := range []string{"Requests", "Complexity"} {
 		if d := reset("X-RateLimit-" + b + "-Reset"); d > 0 && (best == 0 || d < best) {

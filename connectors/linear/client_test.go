@@ -296,6 +296,7 @@ func TestRetryAfterHeaders(t *testing.T) {
 		{"complexity exhausted", map[string]string{"X-RateLimit-Requests-Remaining": "10", "X-RateLimit-Requests-Reset": "1700000030000",
 			"X-RateLimit-Complexity-Remaining": "0", "X-RateLimit-Complexity-Reset": "1700000090000"}, 90 * time.Second},
 		{"retry-after", map[string]string{"Retry-After": "12"}, 12 * time.Second},
+		{"retry-after beats a full refill", map[string]string{"Retry-After": "12", "X-RateLimit-Requests-Remaining": "0", "X-RateLimit-Requests-Reset": "1700003600000"}, 12 * time.Second},
 		{"seconds epoch", map[string]string{"X-RateLimit-Requests-Remaining": "0", "X-RateLimit-Requests-Reset": "1700000005"}, 5 * time.Second},
 		{"reset in the past", map[string]string{"X-RateLimit-Requests-Remaining": "0", "X-RateLimit-Requests-Reset": "1600000000000"}, time.Second},
 		{"nothing", nil, time.Minute},

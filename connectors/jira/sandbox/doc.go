@@ -11,7 +11,11 @@
 // board with the Sprint field's Cloud value shape, assignable users), a
 // JQL subset, request
 // counters per account, and injectable latency, rate limits and faults
-// (FailRank: chosen issues fail in a 207 rank answer). Tests,
+// (FailRank: chosen issues fail in a 207 rank answer). Options.RateLimit
+// turns on Jira Cloud's burst limit (a token bucket per endpoint and
+// method, 429 with Retry-After, X-RateLimit-* and RateLimit-Reason; see
+// ratelimit.go). Issues are indexed by updated time and by parent, so the
+// poller's `updated >= t` search costs the same at 50,000 issues as at 50. Tests,
 // the demo and benchmarks start it in-process (New, Start); human edits
 // (UserCreate, UserEdit, UserTransition, ...) take the same code path as the
 // REST API without counting as API requests; RemoveTransition edits the

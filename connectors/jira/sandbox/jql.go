@@ -128,6 +128,10 @@ type query struct {
 	where   pred // nil: no restriction
 	order   []sortKey
 	bounded bool
+	// since is a lower bound of the matches' updated time (zero: none),
+	// from an `updated >= t` or `updated > t` clause every match must
+	// satisfy (not under OR or NOT); run reads only the issues from it.
+	since time.Time
 }
 
 type sortKey struct {
@@ -142,6 +146,21 @@ type parser struct {
 	depth int
 	now   time.Time
 	me    *user
+	lows  []low // updated lower bounds met so far, see query.since
+}
+
+// low is the time of an `updated >= t` clause; ok is false once the
+// clause turns out to sit under OR or NOT.
+type low struct {
+	t  time.Time
+	ok bool
+}
+
+// disown marks the bounds from index from on as not binding.
+func (p *parser) disown(from int) {
+	for i := from; i < len(p.lows); i++ {
+		p.lows[i].ok = false
+	}
 }
 
 func (p *parser) peek() token { return p.toks[p.i] }
@@ -169,6 +188,11 @@ func (s *Server) parseJQL(q string, me *user) (*query, error) {
 			return nil, err
 		}
 		out.bounded = true
+		for _, l := range p.lows {
+			if l.ok && l.t.After(out.since) {
+				out.since = l.t
+			}
+		}
 	}
 	if isKW(p.peek(), "order") {
 		p.next()
@@ -235,11 +259,14 @@ func (p *parser) parseAnd() (pred, error) { return p.parseChain("and", p.parseNo
 // parseChain parses operands joined by the keyword kw (AND or OR) into one
 // predicate that joins their answers with join. Every operand is evaluated.
 func (p *parser) parseChain(kw string, operand func() (pred, error), join func(x, y tri) tri) (pred, error) {
+	start := len(p.lows)
 	l, err := operand()
 	if err != nil {
 		return nil, err
 	}
+	joined := false
 	for isKW(p.peek(), kw) {
+		joined = true
 		p.next()
 		r, err := operand()
 		if err != nil {
@@ -247,6 +274,9 @@ func (p *parser) parseChain(kw string, operand func() (pred, error), join func(x
 		}
 		a, b := l, r
 		l = func(is *issue) tri { return join(a(is), b(is)) }
+	}
+	if joined && kw == "or" {
+		p.disown(start) // a bound of one alternative binds no match
 	}
 	return l, nil
 }
@@ -260,10 +290,12 @@ func (p *parser) parseNot() (pred, error) {
 	t := p.peek()
 	if isKW(t, "not") {
 		p.next()
+		start := len(p.lows)
 		e, err := p.parseNot()
 		if err != nil {
 			return nil, err
 		}
+		p.disown(start)
 		return func(is *issue) tri { return e(is).not() }, nil
 	}
 	if t.kind == tLParen {
@@ -592,6 +624,9 @@ func (s *Server) clause(p *parser, field, op string, vals []operand) (pred, erro
 				return nil, err
 			}
 			ts = append(ts, t)
+		}
+		if (lf == "updated" || lf == "updateddate") && (op == ">=" || op == ">") && len(ts) == 1 {
+			p.lows = append(p.lows, low{t: ts[0], ok: true})
 		}
 		return negate(op, func(is *issue) tri {
 			t := get(is)

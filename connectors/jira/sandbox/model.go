@@ -262,13 +262,54 @@ func (s *Server) ordered() []*issue {
 	for _, is := range s.byID {
 		out = append(out, is)
 	}
-	slices.SortFunc(out, func(a, b *issue) int {
-		if c := strings.Compare(a.Rank, b.Rank); c != 0 {
-			return c
-		}
-		return a.ID - b.ID
-	})
+	slices.SortFunc(out, byRank)
 	return out
+}
+
+// setParent links is under p (nil: no parent), keeping the children
+// index; the caller holds s.mu.
+func (s *Server) setParent(is, p *issue) {
+	s.unlinkChild(is)
+	is.Parent = p
+	if p != nil {
+		if s.children == nil {
+			s.children = map[*issue][]*issue{}
+		}
+		s.children[p] = append(s.children[p], is)
+	}
+}
+
+// unlinkChild drops is from its parent's children (is.Parent stays, for
+// the deletion's webhook).
+func (s *Server) unlinkChild(is *issue) {
+	if is.Parent == nil {
+		return
+	}
+	kids := slices.DeleteFunc(s.children[is.Parent], func(c *issue) bool { return c == is })
+	if len(kids) == 0 {
+		delete(s.children, is.Parent)
+	} else {
+		s.children[is.Parent] = kids
+	}
+}
+
+// childrenOf returns is's children in rank order.
+func (s *Server) childrenOf(is *issue) []*issue {
+	out := slices.Clone(s.children[is])
+	slices.SortFunc(out, byRank)
+	return out
+}
+
+// subtasks returns is's sub-tasks in rank order.
+func (s *Server) subtasks(is *issue) []*issue {
+	return slices.DeleteFunc(s.childrenOf(is), func(c *issue) bool { return c.Type.Hierarchy >= 0 })
+}
+
+func byRank(a, b *issue) int {
+	if c := strings.Compare(a.Rank, b.Rank); c != 0 {
+		return c
+	}
+	return a.ID - b.ID
 }
 
 type seedIssue struct {
@@ -369,5 +410,6 @@ func (s *Server) newIssue(reporter *user, at time.Time) *issue {
 	s.setRank(is, s.rankLast())
 	s.byID[is.ID] = is
 	s.byKey[is.Key] = is
+	s.indexIssue(is)
 	return is
 }

@@ -45,7 +45,11 @@ func intToRank(n *big.Int, width int) string {
 
 // rankLast returns a rank after every live issue: after the highest rank
 // ever given out (a deleted issue's rank is still a valid lower bound), so
-// appending is O(1) and seeding thousands of issues stays fast.
+// appending is O(1) and seeding thousands of issues stays fast. It adds
+// rankStep at the highest rank's width; when that width is used up it
+// appends six digits (the highest rank followed by more digits sorts
+// after it), which leaves room for another 36³ appends, rather than
+// halving the gap to the end, which would add a digit every few issues.
 func (s *Server) rankLast() string {
 	max := s.maxRank
 	if max == "" {
@@ -53,14 +57,14 @@ func (s *Server) rankLast() string {
 	}
 	w := max6(len(max))
 	n := rankToInt(max, w)
-	top := rankToInt("zzzzzz", 6)
-	if w == 6 {
-		n.Add(n, rankStep)
-		if n.Cmp(top) < 0 {
-			return intToRank(n, 6)
+	for {
+		top := new(big.Int).Exp(big.NewInt(36), big.NewInt(int64(w)), nil)
+		if m := new(big.Int).Add(n, rankStep); m.Cmp(top) < 0 {
+			return intToRank(m, w)
 		}
+		n.Mul(n, new(big.Int).Exp(big.NewInt(36), big.NewInt(6), nil))
+		w += 6
 	}
-	return ranksBetween(max, "", 1)[0]
 }
 
 // setRank gives is rank r and keeps s.maxRank; the caller holds s.mu.

@@ -189,10 +189,8 @@ func (s *Server) allFields(is *issue, base string, ver int) map[string]any {
 		f["parent"] = s.issueRef(is.Parent, base, ver)
 	}
 	subs := []any{}
-	for _, c := range s.ordered() {
-		if c.Parent == is && c.Type.Hierarchy < 0 {
-			subs = append(subs, s.issueRef(c, base, ver))
-		}
+	for _, c := range s.subtasks(is) {
+		subs = append(subs, s.issueRef(c, base, ver))
 	}
 	f["subtasks"] = subs
 	if is.DueDate != "" {

@@ -111,7 +111,7 @@ func (s *Server) run(jql string, me *user, requireBound bool) ([]*issue, error) 
 		return nil, errMsg(400, "Unbounded JQL queries are not allowed here. Please add a search restriction to your query.")
 	}
 	var out []*issue
-	for _, is := range s.byID {
+	for _, is := range s.updatedFrom(q.since) {
 		if q.where == nil || q.where(is) == yes {
 			out = append(out, is)
 		}

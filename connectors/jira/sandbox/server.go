@@ -26,6 +26,10 @@ type Options struct {
 	// indexing; real Jira indexes none for a plain REST client, so
 	// issue.property[...] clauses on others match nothing.
 	IndexedProperties []string
+	// RateLimit turns on Jira Cloud's burst rate limit (see Burst;
+	// DefaultBurst): past it a request answers 429 with Retry-After. nil:
+	// no limit (RateLimit(n, after) still injects 429s).
+	RateLimit *Burst
 }
 
 // Counts are the API requests one account made.
@@ -50,6 +54,8 @@ type Server struct {
 	project     *project
 	byID        map[int]*issue
 	byKey       map[string]*issue
+	children    map[*issue][]*issue // parent → children, see setParent
+	byUpdated   []*issue            // live issues by updated time, see index.go
 	nextIssue   int
 	nextKey     int
 	nextComment int
@@ -62,6 +68,7 @@ type Server struct {
 	latency     time.Duration
 	rateLimited int
 	retryAfter  time.Duration
+	buckets     map[string]*tokens // Options.RateLimit's, by route
 	faults      int
 	faultStatus int
 	base        string
@@ -99,6 +106,7 @@ func New(opts Options) *Server {
 		nextComment: 10000,
 		nextHistory: 10000,
 		counts:      map[string]*Counts{},
+		buckets:     map[string]*tokens{},
 		latency:     opts.Latency,
 		project:     &project{ID: "10000", Key: strings.ToUpper(opts.ProjectKey), Name: "Tandem Demo"},
 	}
@@ -332,12 +340,22 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if s.rateLimited > 0 {
 		s.rateLimited--
-		ra := int((s.retryAfter + time.Second - 1) / time.Second)
+		ra := max(s.retryAfter, time.Second)
+		now := s.opts.Now()
 		s.mu.Unlock()
-		w.Header().Set("Retry-After", strconv.Itoa(ra))
-		w.Header().Set("X-RateLimit-Reason", "jira-quota-global-based")
+		limitHeaders(w.Header(), 0, 0, ra, now, "jira-quota-global-based")
 		writeErr(w, http.StatusTooManyRequests, "Rate limit exceeded.")
 		return
+	}
+	if s.opts.RateLimit != nil && pattern != "" {
+		now := s.opts.Now()
+		left, wait := s.take(pattern, now)
+		limitHeaders(w.Header(), s.opts.RateLimit.size(), left, wait, now, "jira-burst-based")
+		if wait > 0 {
+			s.mu.Unlock()
+			writeErr(w, http.StatusTooManyRequests, "Rate limit exceeded.")
+			return
+		}
 	}
 	if s.faults > 0 {
 		s.faults--

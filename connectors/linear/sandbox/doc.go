@@ -36,11 +36,26 @@
 //     unknown key answers HTTP 400 with extensions.code
 //     AUTHENTICATION_ERROR, type "authentication error" (the type strings
 //     are @linear/sdk's errorMap in packages/sdk/src/error.ts).
-//   - Rate limit: HTTP 400 with extensions.code RATELIMITED (DESIGN.md,
-//     Linear's rate-limiting docs), X-RateLimit-Requests-Limit/-Remaining/
+//   - Rate limit: HTTP 400 with extensions.code RATELIMITED, statusCode
+//     429 (DESIGN.md, Linear's rate-limiting docs, a live capture in
+//     vanillagreencom/kendex#1018), X-RateLimit-Requests-Limit/-Remaining/
 //     -Reset (reset in epoch milliseconds), X-RateLimit-Complexity-* and
 //     X-Complexity on every answer, plus Retry-After (seconds, read by the
-//     SDK's RatelimitedLinearError) on a refusal.
+//     SDK's RatelimitedLinearError) on a refusal. With Options.Budget each
+//     user's requests and complexity points drain leaky buckets refilled
+//     continuously at limit/period (budget.go has the figures and their
+//     sources); a bucket's Reset is when it is full again, Retry-After when
+//     the refused request would fit.
+//   - Complexity (gql.Complexity) is counted from the parsed document as
+//     Linear documents it: a property 0.1, an object 1, a connection's
+//     children times first/last (else 50), charged rounded up. A query
+//     above 10,000 points answers HTTP 400 "Query too complex", code
+//     INPUT_ERROR, "The query is too complex. Complexity: N. Maximum
+//     allowed complexity: 10000." (as captured in
+//     contentful-labs/gqli.rb#23, mvanhorn/printing-press-library#946).
+//   - Issues are indexed by updatedAt: an issues query with a top-level
+//     updatedAt gte/gt reads only the issues from that bound, so the
+//     poller's query costs the same at 50,000 issues as at 50.
 //   - A document that fails validation: HTTP 400, code
 //     GRAPHQL_VALIDATION_FAILED, with locations.
 //   - An id that names nothing: "Entity not found: Issue",
@@ -101,6 +116,6 @@
 //
 // Not modelled: other teams, triage, project milestones and project
 // history (fromProjectId/toProjectId stay null), SLAs, issue relations,
-// sort: arguments, complexity budgets (headers carry a rough figure), OAuth
-// scopes.
+// sort: arguments, OAuth scopes and OAuth apps' own budgets, the
+// unauthenticated (per IP) budget.
 package sandbox

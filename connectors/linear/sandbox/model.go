@@ -173,6 +173,7 @@ type world struct {
 	webhooks               []*webhook
 	lastSyncID             float64
 	byKey                  map[string]*issue // id and upper-case identifier
+	byUpdated              []*issue          // every issue by updatedAt, see index.go
 }
 
 // addIssue stores a new issue and indexes it.
@@ -183,6 +184,7 @@ func (w *world) addIssue(i *issue) {
 	w.issues = append(w.issues, i)
 	w.byKey[i.id] = i
 	w.byKey[strings.ToUpper(i.identifier)] = i
+	w.indexUpdated(i)
 }
 
 var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)

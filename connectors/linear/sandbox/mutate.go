@@ -351,7 +351,7 @@ func (s *Server) updateIssue(actor *user, i *issue, in map[string]any) error {
 			from[k] = valueOrNil(t[0])
 		}
 	}
-	i.updatedAt = now
+	s.w.touch(i, now)
 	if h.fromTitle != nil || h.fromState != nil || h.toState != nil || h.fromPriority != nil || h.updatedDescription ||
 		h.fromAssignee != nil || h.toAssignee != nil || h.fromEstimate != nil || h.toEstimate != nil ||
 		h.fromDueDate != nil || h.fromParent != nil || h.toParent != nil || h.fromCycle != nil || h.toCycle != nil ||
@@ -373,7 +373,7 @@ func (s *Server) archiveIssue(actor *user, i *issue, trash bool) {
 		h.trashed = ptr(true)
 	}
 	i.archivedAt = ptr(now)
-	i.updatedAt = now
+	s.w.touch(i, now)
 	i.history = append(i.history, h)
 	s.w.syncID()
 	action := "update"

@@ -63,7 +63,7 @@ func (m *mutationObj) Field(name string, args map[string]any) (any, error) {
 		if i.archivedAt != nil {
 			from := map[string]any{"archivedAt": *i.archivedAt, "updatedAt": i.updatedAt}
 			i.archivedAt = nil
-			i.updatedAt = s.now()
+			w.touch(i, s.now())
 			i.history = append(i.history, &history{id: newID(), issue: i, actor: actor, createdAt: i.updatedAt, archived: ptr(false)})
 			w.syncID()
 			s.emitIssue("update", i, actor, from, i.updatedAt)

@@ -312,7 +312,17 @@ func (q *queryObj) Field(name string, args map[string]any) (any, error) {
 		}
 		return nil, notFound("IssueLabel")
 	case "issues":
-		return q.issuesConn(w.issues, args)
+		base := w.issues
+		if t, ok := q.s.updatedBound(argMap(args, "filter")); ok {
+			base = w.updatedFrom(t)
+			if len(base) == 0 && len(w.issues) > 0 {
+				// The filter's errors still show when nothing is recent.
+				if _, err := q.s.matchIssue(argMap(args, "filter"), w.issues[0]); err != nil {
+					return nil, err
+				}
+			}
+		}
+		return q.issuesConn(base, args)
 	case "issue": // a trashed (deleted) issue still reads, with trashed: true
 		if i := w.issue(id); i != nil {
 			return q.issueObj(i), nil

@@ -5,9 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"math"
 	"net"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -55,6 +55,12 @@ type Options struct {
 	// issueEstimationAllowZero and issueEstimationExtended.
 	EstimationType                          string
 	EstimationAllowZero, EstimationExtended bool
+	// Budget turns on Linear's rate limits (see Budget; DefaultBudget has
+	// Linear's figures): each user's requests and complexity points drain
+	// leaky buckets, and a request past either answers RATELIMITED. nil:
+	// nothing is charged and the headers report the default budgets full.
+	// A query above MaxQueryComplexity is refused either way, as Linear does.
+	Budget *Budget
 }
 
 // Counts are the requests made with one user's key.
@@ -81,9 +87,8 @@ type Server struct {
 	limitReset  time.Duration
 	faults      int
 	faultStatus int
-	reqLimit    int
-	reqUsed     int
-	reqWindow   time.Time // start of the current hourly request window
+	budget      *Budget               // nil: off, see Options.Budget
+	budgets     map[string]*keyBudget // by user email
 
 	// webhooks
 	queue                        []*delivery
@@ -121,9 +126,12 @@ func New(opts Options) *Server {
 	s := &Server{
 		opts: opts, schema: sch, counts: map[string]*Counts{}, latency: opts.Latency,
 		wake: make(chan struct{}, 1), loopDone: make(chan struct{}),
-		hookClient: &http.Client{Timeout: 5 * time.Second}, reqLimit: 5000,
+		hookClient: &http.Client{Timeout: 5 * time.Second}, budgets: map[string]*keyBudget{},
 	}
-	s.reqWindow = opts.Now()
+	if opts.Budget != nil {
+		b := opts.Budget.withDefaults()
+		s.budget = &b
+	}
 	s.seed()
 	ctx, cancel := context.WithCancel(context.Background())
 	s.stop = cancel
@@ -174,25 +182,6 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 func errorsOnly(errs ...*gql.Error) map[string]any { return map[string]any{"errors": errs} }
 
-func (s *Server) rateHeaders(h http.Header, complexity int, limited time.Duration) {
-	s.mu.Lock()
-	remaining := max(s.reqLimit-s.reqUsed, 0)
-	reset := s.reqWindow.Add(time.Hour)
-	if limited > 0 {
-		remaining = 0
-		reset = s.opts.Now().Add(limited)
-	}
-	s.mu.Unlock()
-	resetMS := strconv.FormatInt(reset.UnixMilli(), 10)
-	h.Set("X-RateLimit-Requests-Limit", strconv.Itoa(s.reqLimit))
-	h.Set("X-RateLimit-Requests-Remaining", strconv.Itoa(remaining))
-	h.Set("X-RateLimit-Requests-Reset", resetMS)
-	h.Set("X-RateLimit-Complexity-Limit", "3000000")
-	h.Set("X-RateLimit-Complexity-Remaining", strconv.Itoa(max(3000000-complexity, 0)))
-	h.Set("X-RateLimit-Complexity-Reset", resetMS)
-	h.Set("X-Complexity", strconv.Itoa(complexity))
-}
-
 // ServeHTTP answers POST /graphql.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path != "/graphql" {
@@ -220,20 +209,20 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	status, out := s.handle(r.Header.Get("Authorization"), body)
-	s.rateHeaders(w.Header(), complexityOf(body), out.ratelimitedReset)
-	w.Header().Set("Date", s.opts.Now().UTC().Format(http.TimeFormat)) // the server's clock, as Options.Now says
-	if out.ratelimitedReset > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(int((out.ratelimitedReset+time.Second-1)/time.Second)))
+	if out.budget.reqLimit == 0 { // answered before a user was known
+		s.mu.Lock()
+		out.budget = s.unlimited(s.opts.Now())
+		s.mu.Unlock()
 	}
+	writeBudget(w.Header(), out.budget)
+	w.Header().Set("Date", s.opts.Now().UTC().Format(http.TimeFormat)) // the server's clock, as Options.Now says
 	writeJSON(w, status, out.body)
 }
 
 type outcome struct {
-	body             any
-	ratelimitedReset time.Duration
+	body   any
+	budget snapshot // the rate-limit headers
 }
-
-func complexityOf(body []byte) int { return 1 + strings.Count(string(body), "\n") }
 
 func (s *Server) authenticate(h string) *user {
 	key := strings.TrimSpace(h)
@@ -272,13 +261,20 @@ func (s *Server) handle(auth string, body []byte) (int, outcome) {
 		s.limited--
 		c.RateLimited++
 		reset := s.limitReset
+		now := s.opts.Now()
+		sn := s.unlimited(now)
 		s.mu.Unlock()
 		if reset <= 0 {
 			reset = time.Minute
 		}
-		return http.StatusBadRequest, outcome{body: errorsOnly(rateLimitedError()), ratelimitedReset: reset}
+		sn.reqRemaining, sn.reqReset, sn.limited, sn.retryAfter = 0, now.Add(reset), true, reset
+		return http.StatusBadRequest, outcome{body: errorsOnly(rateLimitedError()), budget: sn}
 	}
 	s.mu.Unlock()
+	sn, ok := s.chargeRequest(u.email)
+	if !ok {
+		return s.refuse(u, sn)
+	}
 
 	p, errs := gql.Prepare(s.schema, req)
 	if errs != nil {
@@ -291,24 +287,37 @@ func (s *Server) handle(auth string, body []byte) (int, outcome) {
 		for i, e := range errs {
 			out[i] = validationError(e)
 		}
-		return http.StatusBadRequest, outcome{body: errorsOnly(out...)}
+		return http.StatusBadRequest, outcome{body: errorsOnly(out...), budget: sn}
+	}
+	cost := gql.Complexity(p)
+	if cost > MaxQueryComplexity {
+		sn.complexity = int(math.Ceil(cost))
+		return http.StatusBadRequest, outcome{body: errorsOnly(queryTooComplex(cost)), budget: sn}
+	}
+	if sn, ok = s.chargeComplexity(u.email, cost); !ok {
+		return s.refuse(u, sn)
 	}
 	data, execErrs := s.execute(u, p, true)
 	status := http.StatusOK
 	if data == nil && len(execErrs) > 0 {
 		status = http.StatusBadRequest
 	}
-	return status, outcome{body: response{Data: data, Errors: execErrs}}
+	return status, outcome{body: response{Data: data, Errors: execErrs}, budget: sn}
+}
+
+// refuse answers RATELIMITED, as Linear does: HTTP 400, the code in the
+// error's extensions.
+func (s *Server) refuse(u *user, sn snapshot) (int, outcome) {
+	s.mu.Lock()
+	s.countsFor(u.email).RateLimited++
+	s.mu.Unlock()
+	return http.StatusBadRequest, outcome{body: errorsOnly(rateLimitedError()), budget: sn}
 }
 
 // execute runs a prepared operation as user u, counting it when counted.
 func (s *Server) execute(u *user, p *gql.Prepared, counted bool) (any, []*gql.Error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if now := s.opts.Now(); !now.Before(s.reqWindow.Add(time.Hour)) {
-		s.reqWindow, s.reqUsed = now, 0
-	}
-	s.reqUsed++
 	if counted {
 		c := s.countsFor(u.email)
 		if p.Mutation() {
