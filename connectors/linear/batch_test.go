@@ -17,10 +17,12 @@ func TestGetMany(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	one.Comments, one.CommentsRead = nil, false // GetMany reads no comments
 	two, err := c.Get(t.Context(), "ENG-2")
 	if err != nil {
 		t.Fatal(err)
 	}
+	two.Comments, two.CommentsRead = nil, false // GetMany reads no comments
 	s.ResetCounts()
 	missing := "00000000-0000-4000-8000-000000000000"
 	got, err := c.GetMany(t.Context(), []string{one.Ref.ID, missing, two.Ref.ID})
