@@ -72,17 +72,17 @@ type Client struct {
 	now                   func() time.Time
 	twins                 twinCache
 	ranks                 connectors.RankWatch // ranks last seen, for Page.Order
-	priorities            map[string]bool // lower-cased names the site has
-	orderPage             int             // Order's page size; 0: orderPageSize (tests lower it)
-	flows                 workflows       // transitions seen, see transition.go
-	history               historyFields   // custom fields the changelog names, see history.go
-	changelogMax          int             // FieldChange's page size; 0: changelogPage (tests change it)
-	estimateField         string          // number field of estimates, "" if none
-	sprintField           string          // the Sprint custom field, "" if none
-	subtaskType           string          // the project's sub-task issue type, "" if none
-	users                 *directory      // assignees, see users.go
-	sprints               sprintDir       // open sprints, see sprint.go
-	budget                *budget         // the last rate-limit headers, see Budget
+	priorities            map[string]bool      // lower-cased names the site has
+	orderPage             int                  // Order's page size; 0: orderPageSize (tests lower it)
+	flows                 workflows            // transitions seen, see transition.go
+	history               historyFields        // custom fields the changelog names, see history.go
+	changelogMax          int                  // FieldChange's page size; 0: changelogPage (tests change it)
+	estimateField         string               // number field of estimates, "" if none
+	sprintField           string               // the Sprint custom field, "" if none
+	subtaskType           string               // the project's sub-task issue type, "" if none
+	users                 *directory           // assignees, see users.go
+	sprints               sprintDir            // open sprints, see sprint.go
+	budget                *budget              // the last rate-limit headers, see Budget
 }
 
 // status is one workflow status of the project.

@@ -65,8 +65,8 @@ type Client struct {
 	createLabels          bool
 	scopeLabels           []string
 	scopeProject          string
-	projectID             string     // the scope project's id, resolved at New
-	placed                placements // team and project of issues Get read, for InScope
+	projectID             string               // the scope project's id, resolved at New
+	placed                placements           // team and project of issues Get read, for InScope
 	ranks                 connectors.RankWatch // sortOrder last seen, for Page.Order
 
 	budget *budget // the last rate-limit headers, see Budget
