@@ -223,6 +223,16 @@ type BatchCreator interface {
 	MaxCreate() int
 }
 
+// OwnWrites is the optional capability of recognising the echo of a
+// write the connector itself made that changes no field a pass syncs (a
+// move in the manual order): the webhook or poll of that version needs no
+// read.
+type OwnWrites interface {
+	// OwnWrite reports whether version of item id is what such a write
+	// left, and the version the item had just before it.
+	OwnWrite(id, version string) (before string, ok bool)
+}
+
 // BatchError says which items of a batch failed: Failed maps an item's
 // index in the input to its error. The other items succeeded.
 type BatchError struct {

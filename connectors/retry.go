@@ -109,3 +109,67 @@ func (r *retrying) Apply(ctx context.Context, id string, p backlog.Patch) error 
 func (r *retrying) Project(f backlog.Field, v backlog.Value) backlog.Value {
 	return r.c.Project(f, v)
 }
+
+// MaxGet is the wrapped connector's (0 when it cannot read in batches).
+func (r *retrying) MaxGet() int {
+	if g, ok := r.c.(BatchGetter); ok {
+		return g.MaxGet()
+	}
+	return 0
+}
+
+// GetMany forwards to the wrapped connector's batch read, retried like Get.
+func (r *retrying) GetMany(ctx context.Context, ids []string) (map[string]backlog.Item, error) {
+	g, ok := r.c.(BatchGetter)
+	if !ok {
+		return nil, Permanent(errors.New(string(r.c.Side()) + " cannot read in batches"))
+	}
+	var out map[string]backlog.Item
+	err := r.do(ctx, func() (err error) { out, err = g.GetMany(ctx, ids); return err })
+	return out, err
+}
+
+// MaxCreate is the wrapped connector's (0 when it cannot create in
+// batches).
+func (r *retrying) MaxCreate() int {
+	if c, ok := r.c.(BatchCreator); ok {
+		return c.MaxCreate()
+	}
+	return 0
+}
+
+// CreateMany forwards to the wrapped connector's batch create. A batch
+// that failed as a whole is retried (CreateMany is idempotent per origin,
+// as Create is); one that failed in part is returned, so the caller
+// retries only the failed items.
+func (r *retrying) CreateMany(ctx context.Context, items []backlog.Item) ([]backlog.Ref, error) {
+	c, ok := r.c.(BatchCreator)
+	if !ok {
+		return nil, Permanent(errors.New(string(r.c.Side()) + " cannot create in batches"))
+	}
+	var refs []backlog.Ref
+	var partial error
+	err := r.do(ctx, func() error {
+		var err error
+		refs, err = c.CreateMany(ctx, items)
+		var be *BatchError
+		if errors.As(err, &be) {
+			partial = err
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		return refs, err
+	}
+	return refs, partial
+}
+
+// OwnWrite forwards to the wrapped connector (ok false when it cannot
+// tell).
+func (r *retrying) OwnWrite(id, version string) (string, bool) {
+	if o, ok := r.c.(OwnWrites); ok {
+		return o.OwnWrite(id, version)
+	}
+	return "", false
+}

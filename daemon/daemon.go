@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,6 +23,15 @@ import (
 // Syncer is the pass the workers run (reconcile.Syncer).
 type Syncer interface {
 	Sync(ctx context.Context, ref backlog.Ref) (reconcile.Result, error)
+}
+
+// BatchSyncer is the optional capability of running the passes of many
+// keys of one side together (reconcile.Syncer.SyncMany), so that a
+// backfill reads and creates in batches.
+type BatchSyncer interface {
+	SyncMany(ctx context.Context, refs []reconcile.Hinted) []reconcile.Outcome
+	// BatchSize is how many keys of side one SyncMany takes (≤ 1: none).
+	BatchSize(side backlog.Side) int
 }
 
 // OrderSyncer is the order pass (reconcile.OrderSyncer).
@@ -100,9 +111,13 @@ type Daemon struct {
 // one version they all named, or that a report named none or another one (a comment event, an
 // admin's request), in which case the pass must read.
 type versionHint struct {
-	v       string
+	vs      []string // the distinct versions reported
 	unknown bool
 }
+
+// maxHinted is how many distinct versions a hint keeps; more, and the
+// pass reads.
+const maxHinted = 8
 
 // Stats are running counters, read with Snapshot.
 type Stats struct {
@@ -252,16 +267,64 @@ func (d *Daemon) work(ctx context.Context) {
 		if !ok {
 			return
 		}
+		if batch := d.batch(key, seq); len(batch) > 1 {
+			d.passMany(ctx, batch, failures)
+			for _, b := range batch {
+				d.q.Done(b.key)
+			}
+			continue
+		}
 		d.pass(ctx, key, seq, failures)
 		d.q.Done(key)
 	}
 }
 
+// batch gathers, when the Syncer runs batches, the ready keys of key's
+// side that one SyncMany takes with key; a single key otherwise.
+func (d *Daemon) batch(key string, seq int64) []queued {
+	one := []queued{{key, seq}}
+	bs, ok := d.Syncer.(BatchSyncer)
+	if !ok || key == OrderKey {
+		return one
+	}
+	ref, err := backlog.ParseRef(key)
+	if err != nil {
+		return one
+	}
+	n := bs.BatchSize(ref.Side)
+	if n <= 1 {
+		return one
+	}
+	prefix := string(ref.Side) + ":"
+	return append(one, d.q.More(n-1, func(k string) bool { return strings.HasPrefix(k, prefix) })...)
+}
+
+// passMany runs the passes of keys of one side in one SyncMany.
+func (d *Daemon) passMany(ctx context.Context, batch []queued, failures map[string]int) {
+	start := time.Now()
+	refs := make([]reconcile.Hinted, 0, len(batch))
+	var keep []queued
+	for _, b := range batch {
+		ref, err := backlog.ParseRef(b.key)
+		if err != nil {
+			d.Log.Error("dropping malformed key", "key", b.key, "err", err)
+			d.clear(ctx, b.key, b.seq)
+			continue
+		}
+		refs = append(refs, reconcile.Hinted{Ref: ref, Version: d.takeHint(b.key)})
+		keep = append(keep, b)
+	}
+	outs := d.Syncer.(BatchSyncer).SyncMany(ctx, refs)
+	for i, b := range keep {
+		d.settle(ctx, b.key, b.seq, refs[i].Version, outs[i].Result, outs[i].Err, failures, start)
+	}
+}
+
 func (d *Daemon) pass(ctx context.Context, key string, seq int64, failures map[string]int) {
-	log := d.Log.With("key", key)
 	start := time.Now()
 	var res reconcile.Result
 	var err error
+	var version string
 	if key == OrderKey {
 		if d.Order == nil {
 			d.clear(ctx, key, seq)
@@ -273,12 +336,21 @@ func (d *Daemon) pass(ctx context.Context, key string, seq int64, failures map[s
 	} else {
 		ref, perr := backlog.ParseRef(key)
 		if perr != nil {
-			log.Error("dropping malformed key", "err", perr)
+			d.Log.Error("dropping malformed key", "key", key, "err", perr)
 			d.clear(ctx, key, seq)
 			return
 		}
-		res, err = d.Syncer.Sync(reconcile.WithVersion(ctx, d.takeHint(key)), ref)
+		version = d.takeHint(key)
+		res, err = d.Syncer.Sync(reconcile.WithVersion(ctx, version), ref)
 	}
+	d.settle(ctx, key, seq, version, res, err, failures, start)
+}
+
+// settle does what a pass's outcome asks for the key: clear its dirty
+// mark, or queue it again (a retry, or a link another pass held). A key
+// queued again keeps the version its reports named.
+func (d *Daemon) settle(ctx context.Context, key string, seq int64, version string, res reconcile.Result, err error, failures map[string]int, start time.Time) {
+	log := d.Log.With("key", key)
 	d.stats.Passes.Add(1)
 	if d.OnPass != nil {
 		d.OnPass(key, err, time.Since(start))
@@ -300,8 +372,10 @@ func (d *Daemon) pass(ctx context.Context, key string, seq int64, failures map[s
 			wait = rl.RetryAfter
 		}
 		log.Warn("sync failed; retrying", "err", err, "attempt", failures[key], "in", wait)
+		d.hint(key, version)
 		d.q.AddAfter(key, seq, wait)
 	case res.RequeueAfter > 0:
+		d.hint(key, version)
 		d.q.AddAfter(key, seq, res.RequeueAfter)
 	default:
 		delete(failures, key)
@@ -582,34 +656,50 @@ func (d *Daemon) rememberPolled(key, v string) {
 	d.versions[key] = v
 }
 
-// hint records a report's version for key's next pass.
+// hint records a report's version for key's next pass (v may hold
+// several, space-separated, as takeHint returns them).
 func (d *Daemon) hint(key, v string) {
 	d.hintsMu.Lock()
 	defer d.hintsMu.Unlock()
 	if d.hints == nil {
 		d.hints = map[string]versionHint{}
 	}
-	h, seen := d.hints[key]
-	switch {
-	case v == "" || (seen && h.v != v):
-		h.unknown = true // no version, or reports that disagree: read
-	default:
-		h.v = v
+	h := d.hints[key]
+	if v == "" {
+		h.unknown = true // a report with no version: read
+	}
+	for _, x := range strings.Fields(v) {
+		if !slices.Contains(h.vs, x) {
+			h.vs = append(h.vs, x)
+		}
+	}
+	if len(h.vs) > maxHinted {
+		h.unknown, h.vs = true, nil
 	}
 	d.hints[key] = h
 }
 
-// takeHint returns the version every report since the last pass agreed on
-// ("" when one named none) and starts over for the next pass.
+// takeHint returns the versions the reports since the last pass named,
+// oldest first and space-separated ("" when one named none), and starts
+// over for the next pass. The pass decides whether they are all synced
+// or echoes of Tandem's own writes (reconcile.WithVersion).
 func (d *Daemon) takeHint(key string) string {
 	d.hintsMu.Lock()
 	defer d.hintsMu.Unlock()
 	h, ok := d.hints[key]
 	delete(d.hints, key)
-	if !ok || h.unknown {
+	if !ok || h.unknown || len(h.vs) == 0 {
 		return ""
 	}
-	return h.v
+	slices.SortStableFunc(h.vs, func(a, b string) int {
+		ta, ea := time.Parse(time.RFC3339Nano, a)
+		tb, eb := time.Parse(time.RFC3339Nano, b)
+		if ea != nil || eb != nil {
+			return 0
+		}
+		return ta.Compare(tb)
+	})
+	return strings.Join(h.vs, " ")
 }
 
 // orderCheckDue says whether the order safety net is due.

@@ -102,6 +102,38 @@ func (q *queue) Get(ctx context.Context) (string, int64, bool) {
 	return key, seq, true
 }
 
+// More hands out, without waiting, up to max further ready keys that
+// match, in queue order, each held as Get holds it (Done releases it).
+// Keys that do not match keep their place.
+func (q *queue) More(max int, match func(key string) bool) []queued {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	var out []queued
+	keep := q.order[:0:0]
+	for i, key := range q.order {
+		if len(out) == max {
+			keep = append(keep, q.order[i:]...)
+			break
+		}
+		if !match(key) {
+			keep = append(keep, key)
+			continue
+		}
+		out = append(out, queued{key, q.waiting[key]})
+		delete(q.waiting, key)
+		delete(q.since, key)
+		q.processing[key] = true
+	}
+	q.order = keep
+	return out
+}
+
+// queued is a key handed out with its mark sequence.
+type queued struct {
+	key string
+	seq int64
+}
+
 // Done releases key; if it was added meanwhile it is queued again.
 func (q *queue) Done(key string) {
 	q.mu.Lock()

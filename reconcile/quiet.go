@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/tandem-sync/tandem/backlog"
+	"github.com/tandem-sync/tandem/connectors"
 	"github.com/tandem-sync/tandem/store"
 )
 
@@ -56,6 +58,50 @@ func VersionOf(it backlog.Item) string {
 
 func versionOf(it backlog.Item) string { return VersionOf(it) }
 
+// reportedSynced says whether every version reported (hint: space-
+// separated, as WithVersion takes them) is one the base holds or the echo
+// of Tandem's own write (connectors.OwnWrites) made on top of one of
+// those; then latest is the latest of them, the base's version from now
+// on.
+func (s *Syncer) reportedSynced(link backlog.Link, side backlog.Side, base backlog.Value, hint string) (latest string, ok bool) {
+	vs := strings.Fields(hint)
+	if len(vs) == 0 || base == "" {
+		return "", false
+	}
+	known := map[string]bool{string(base): true}
+	o, _ := s.conn(side).(connectors.OwnWrites)
+	id := link.Ref(side).ID
+	var last time.Time
+	latest = string(base)
+	if t, err := time.Parse(time.RFC3339Nano, latest); err == nil {
+		last = t
+	}
+	for pending := vs; len(pending) > 0; {
+		var rest []string
+		for _, v := range pending {
+			if !known[v] {
+				before, own := "", false
+				if o != nil {
+					before, own = o.OwnWrite(id, v)
+				}
+				if !own || !known[before] {
+					rest = append(rest, v)
+					continue
+				}
+				known[v] = true
+			}
+			if t, err := time.Parse(time.RFC3339Nano, v); err == nil && t.After(last) {
+				last, latest = t, v
+			}
+		}
+		if len(rest) == len(pending) {
+			return "", false // a version neither synced nor ours
+		}
+		pending = rest
+	}
+	return latest, true
+}
+
 // quiet is the cheap start of a pass that side started: done when there is
 // nothing to carry. Otherwise it hands on what it read of that side (nil
 // when it read nothing), so the full pass does not read it again.
@@ -68,8 +114,14 @@ func (s *Syncer) quiet(ctx context.Context, lease store.Lease, link backlog.Link
 		return false, nil, fmt.Errorf("reading base of %s: %w", link.ID(), err)
 	}
 	vk := versionKey(side)
-	if v := versionHint(ctx); v != "" && base[vk] == backlog.Value(v) {
-		return true, nil, nil // this very version was synced
+	if v, ok := s.reportedSynced(link, side, base[vk], versionHint(ctx)); ok {
+		if v != "" && base[vk] != backlog.Value(v) {
+			base[vk] = backlog.Value(v)
+			if err := s.State.SaveBase(ctx, lease, link.ID(), base); err != nil {
+				return false, nil, fmt.Errorf("saving base of %s: %w", link.ID(), err)
+			}
+		}
+		return true, nil, nil
 	}
 	it, err := s.conn(side).Get(ctx, link.Ref(side).ID)
 	if err != nil {

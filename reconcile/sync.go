@@ -272,27 +272,44 @@ func (s *Syncer) finishCreate(ctx context.Context, lease store.Lease, link backl
 }
 
 func (s *Syncer) create(ctx context.Context, lease store.Lease, link backlog.Link, src backlog.Item) (Result, error) {
-	// The parent travels as its link id: the twin gets its own side's id
-	// of the parent when the parent already has a twin there, else none
-	// yet (a later pass sets it).
+	twin, wait, err := s.twinOf(ctx, link, src)
+	if err != nil || wait != nil {
+		return *wait, err
+	}
+	ref, err := s.conn(link.Pending).Create(ctx, twin)
+	if err != nil {
+		return Result{}, fmt.Errorf("creating %s twin of %s: %w", link.Pending, src.Ref, err)
+	}
+	if err := s.created(ctx, lease, link, src, ref, nil); err != nil {
+		return Result{}, err
+	}
+	return Result{Writes: 1}, nil
+}
+
+// twinOf is the item to create as src's twin on link's pending side. The
+// parent travels as its link id: the twin gets its own side's id of the
+// parent when the parent already has a twin there, else none yet (a later
+// pass sets it). A parent with no twin is made first; when that pass has
+// to wait, wait holds its result and the create waits too.
+func (s *Syncer) twinOf(ctx context.Context, link backlog.Link, src backlog.Item) (twin backlog.Item, wait *Result, err error) {
 	if s.syncsParent() && src.Parent != "" {
 		p, err := s.canonParent(ctx, src.Ref.Side, src.Parent)
 		if err != nil {
-			return Result{}, err
+			return twin, &Result{}, err
 		}
 		if strings.HasPrefix(string(p), "?") {
 			// The parent has no twin yet: make it first, since a tool may
 			// not take a parent later (Jira: a sub-task is one from birth).
 			if res, ok := s.syncParentFirst(ctx, backlog.Ref{Side: src.Ref.Side, ID: src.Parent}); !ok {
-				return res, nil
+				return twin, &res, nil
 			}
 			if p, err = s.canonParent(ctx, src.Ref.Side, src.Parent); err != nil {
-				return Result{}, err
+				return twin, &Result{}, err
 			}
 		}
 		src.Parent = string(p)
 	}
-	twin := src
+	twin = src
 	twin.Origin = src.Ref
 	twin.Ref = backlog.Ref{Side: link.Pending}
 	if link.Pending == backlog.Linear {
@@ -301,17 +318,19 @@ func (s *Syncer) create(ctx context.Context, lease store.Lease, link backlog.Lin
 	if twin.Parent != "" {
 		local, ok, err := s.localParent(ctx, link.Pending, backlog.Value(twin.Parent))
 		if err != nil {
-			return Result{}, err
+			return twin, &Result{}, err
 		}
 		if !ok {
 			local = ""
 		}
 		twin.Parent = local
 	}
-	ref, err := s.conn(link.Pending).Create(ctx, twin)
-	if err != nil {
-		return Result{}, fmt.Errorf("creating %s twin of %s: %w", link.Pending, src.Ref, err)
-	}
+	return twin, nil, nil
+}
+
+// created completes link once src's twin ref exists: the link saved, then
+// the base (from the twin as read back; read here when twin is nil).
+func (s *Syncer) created(ctx context.Context, lease store.Lease, link backlog.Link, src backlog.Item, ref backlog.Ref, twin *backlog.Item) error {
 	if link.Pending == backlog.Jira {
 		link.Jira = ref
 	} else {
@@ -319,18 +338,25 @@ func (s *Syncer) create(ctx context.Context, lease store.Lease, link backlog.Lin
 	}
 	link.Pending = ""
 	if err := s.State.SaveLink(ctx, link); err != nil {
-		return Result{}, fmt.Errorf("saving link %s: %w", link.ID(), err)
+		return fmt.Errorf("saving link %s: %w", link.ID(), err)
 	}
-	base, err := s.createdBase(ctx, src, ref)
+	if twin == nil {
+		t, err := s.conn(ref.Side).Get(ctx, ref.ID)
+		if err != nil {
+			return fmt.Errorf("reading new twin %s: %w", ref, err)
+		}
+		twin = &t
+	}
+	base, err := s.createdBase(ctx, src, *twin)
 	if err != nil {
-		return Result{}, err
+		return err
 	}
 	if err := s.State.SaveBase(ctx, lease, link.ID(), base); err != nil {
-		return Result{}, fmt.Errorf("saving base of %s: %w", link.ID(), err)
+		return fmt.Errorf("saving base of %s: %w", link.ID(), err)
 	}
 	s.log().Info("created twin", "link", link.ID(), "from", src.Ref, "to", ref, "jira", link.Jira.Key, "linear", link.Linear.Key)
 	s.emit(Event{Kind: EventCreated, LinkID: link.ID(), Jira: link.Jira, Linear: link.Linear, To: ref.Side})
-	return Result{Writes: 1}, nil
+	return nil
 }
 
 // merge is the pass of a linked pair. trigger names the side whose change
@@ -534,12 +560,9 @@ func (s *Syncer) linkConflicts(ctx context.Context, linkID string) (map[backlog.
 // where the twin could not take them (a status no transition reaches): there
 // the base is the twin's own value, so the next pass sees the source as
 // changed and tries again, rather than taking the twin's value for an edit.
-func (s *Syncer) createdBase(ctx context.Context, src backlog.Item, twinRef backlog.Ref) (backlog.Snapshot, error) {
+func (s *Syncer) createdBase(ctx context.Context, src, twin backlog.Item) (backlog.Snapshot, error) {
 	base := src.Snapshot(s.fields())
-	twin, err := s.conn(twinRef.Side).Get(ctx, twinRef.ID)
-	if err != nil {
-		return nil, fmt.Errorf("reading new twin %s: %w", twinRef, err)
-	}
+	twinRef := twin.Ref
 	if s.syncsParent() && twin.Parent != "" {
 		p, err := s.canonParent(ctx, twinRef.Side, twin.Parent)
 		if err != nil {

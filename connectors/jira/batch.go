@@ -47,7 +47,7 @@ func (c *Client) GetMany(ctx context.Context, ids []string) (map[string]backlog.
 	}
 	body := map[string]any{
 		"issueIdsOrKeys": ids,
-		"fields":         strings.Split(c.issueFields(), ","),
+		"fields":         strings.Split(c.issueFields()+",comment", ","),
 		"properties":     []string{OriginProperty},
 	}
 	var res struct {

@@ -68,6 +68,7 @@ type Client struct {
 	projectID             string               // the scope project's id, resolved at New
 	placed                placements           // team and project of issues Get read, for InScope
 	ranks                 connectors.RankWatch // sortOrder last seen, for Page.Order
+	own                   ownWrites            // versions of our own moves, for OwnWrite
 
 	budget *budget // the last rate-limit headers, see Budget
 

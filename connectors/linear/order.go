@@ -8,6 +8,9 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
+	"sync"
+	"time"
 
 	"github.com/tandem-sync/tandem/backlog"
 	"github.com/tandem-sync/tandem/connectors"
@@ -233,18 +236,19 @@ func spreadVals(rest []slot, i, j int, gap float64) ([]float64, bool) {
 // does not change, so a move between pages cannot skip or repeat an issue.
 var orderQuery = `query TandemOrder($filter: IssueFilter, $after: String) {
   issues(filter: $filter, first: ` + strconv.Itoa(orderPage) + `, after: $after) {
-    nodes { id sortOrder }
+    nodes { id sortOrder updatedAt }
     pageInfo { hasNextPage endCursor }
   }
 }`
 
-// MaxBatch implements connectors.Orderer: Linear moves one issue per call.
+// MaxBatch implements connectors.Orderer: a Linear move places one issue
+// (its writes are batched into requests by Move).
 func (c *Client) MaxBatch() int { return 1 }
 
 // Order implements connectors.Orderer: the ids of the team's non-archived
 // issues in ascending sortOrder, ties by id.
 func (c *Client) Order(ctx context.Context) ([]string, error) {
-	view, err := c.orderView(ctx)
+	view, _, err := c.orderView(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -257,9 +261,10 @@ func (c *Client) Order(ctx context.Context) ([]string, error) {
 
 // orderView pages through the team's non-archived issues (id and
 // sortOrder only) and sorts them as Order reports them.
-func (c *Client) orderView(ctx context.Context) ([]slot, error) {
+func (c *Client) orderView(ctx context.Context) ([]slot, map[string]string, error) {
 	filter := c.issueFilter()
 	var view []slot
+	versions := map[string]string{}
 	seen := map[string]bool{}
 	after := ""
 	for {
@@ -270,8 +275,9 @@ func (c *Client) orderView(ctx context.Context) ([]slot, error) {
 		var out struct {
 			Issues struct {
 				Nodes []struct {
-					ID        string  `json:"id"`
-					SortOrder float64 `json:"sortOrder"`
+					ID        string    `json:"id"`
+					SortOrder float64   `json:"sortOrder"`
+					UpdatedAt time.Time `json:"updatedAt"`
 				} `json:"nodes"`
 				PageInfo struct {
 					HasNextPage bool   `json:"hasNextPage"`
@@ -280,12 +286,15 @@ func (c *Client) orderView(ctx context.Context) ([]slot, error) {
 			} `json:"issues"`
 		}
 		if err := c.exec(ctx, "listing linear manual order", orderQuery, vars, &out); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for _, n := range out.Issues.Nodes {
 			if !seen[n.ID] {
 				seen[n.ID] = true
 				view = append(view, slot{ID: n.ID, Sort: n.SortOrder})
+				if !n.UpdatedAt.IsZero() {
+					versions[n.ID] = n.UpdatedAt.UTC().Format(time.RFC3339Nano)
+				}
 				c.ranks.Saw(n.ID, sortKey(n.SortOrder))
 			}
 		}
@@ -295,27 +304,43 @@ func (c *Client) orderView(ctx context.Context) ([]slot, error) {
 		after = out.Issues.PageInfo.EndCursor
 	}
 	sortSlots(view)
-	return view, nil
+	return view, versions, nil
 }
 
 // sortKey is a sortOrder as RankWatch keeps it.
 func sortKey(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 
-const sortMutation = `mutation TandemSort($id: String!, $sortOrder: Float!) {
-  issueUpdate(id: $id, input: {sortOrder: $sortOrder}) { success }
-}`
+// moveChunk is how many sortOrder writes one request carries, as aliased
+// issueUpdate fields of one mutation: GraphQL runs a mutation's root
+// fields one after another in document order, so the writes keep the
+// order writeOrder gives them, and Linear's request budget counts the
+// request once (its complexity budget counts each field).
+const moveChunk = 50
+
+// sortDocument is the mutation of n sortOrder writes.
+func sortDocument(n int) string {
+	var b strings.Builder
+	b.WriteString("mutation TandemSort(")
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "$id%d: String!, $s%d: Float!", i, i)
+	}
+	b.WriteString(") {\n")
+	for i := range n {
+		fmt.Fprintf(&b, "  m%d: issueUpdate(id: $id%d, input: {sortOrder: $s%d}) { success issue { id updatedAt } }\n", i, i, i)
+	}
+	b.WriteString("}")
+	return b.String()
+}
 
 // Move implements connectors.Orderer. It reads the order once (the same
-// listing as Order, ⌈n/250⌉ queries, not counted in calls), then for each
-// move writes the moved issue's new sortOrder with one issueUpdate, strictly
-// between its new neighbours, and keeps its view up to date so later moves
-// of the batch see earlier ones. A gap too small to split re-spreads the
-// fewest neighbours that give room, one issueUpdate each (logged). calls
-// counts the issueUpdates made. A move of other than one id is a permanent
-// error (before any call); an id or anchor missing from the order is
-// ErrNotFound (the plan is stale: the next pass replans). On an error the
-// moves already written stay; a re-spread cut short leaves the other
-// issues in their order (see writeOrder) and the moved one where it was.
+// listing as Order, ⌈n/250⌉ queries, not counted in calls), then plans
+// each move's new sortOrder, strictly between its new neighbours, keeping
+// its view up to date so later moves of the batch see earlier ones (a gap
+// too small to split re-spreads the neighbours), and sends the writes in
+// requests of up to moveChunk. Each write's echo is remembered (OwnWrite).
 func (c *Client) Move(ctx context.Context, moves []backlog.Move) (calls int, err error) {
 	for _, m := range moves {
 		if len(m.IDs) != 1 {
@@ -325,41 +350,78 @@ func (c *Client) Move(ctx context.Context, moves []backlog.Move) (calls int, err
 	if len(moves) == 0 {
 		return 0, nil
 	}
-	view, err := c.orderView(ctx)
+	view, versions, err := c.orderView(ctx)
 	if err != nil {
 		return 0, err
 	}
+	// A move that cannot be placed ends the batch: the moves before it
+	// are made, and its error returned.
+	var all []sortWrite
+	var stop error
 	for _, m := range moves {
 		id := m.IDs[0]
 		next, writes, respread, err := place(view, id, m.After, m.Before)
 		if errors.Is(err, errAnchor) {
-			return calls, fmt.Errorf("moving linear issue %s: %w: %w", id, connectors.ErrNotFound, err)
+			stop = fmt.Errorf("moving linear issue %s: %w: %w", id, connectors.ErrNotFound, err)
+			break
 		}
 		if err != nil {
-			return calls, connectors.Permanent(fmt.Errorf("moving linear issue %s: %w", id, err))
+			stop = connectors.Permanent(fmt.Errorf("moving linear issue %s: %w", id, err))
+			break
 		}
 		if respread {
 			c.log.Info("linear: re-spreading sortOrder", "issue", id, "after", m.After, "before", m.Before, "writes", len(writes))
 		}
-		for _, w := range writeOrder(view, writes, id) {
-			var out struct {
-				IssueUpdate struct {
-					Success bool `json:"success"`
-				} `json:"issueUpdate"`
-			}
-			calls++ // every request sent counts, answered or not
-			if err := c.exec(ctx, "moving linear issue "+w.ID, sortMutation, map[string]any{"id": w.ID, "sortOrder": w.Sort}, &out); err != nil {
-				return calls, err
-			}
-			if !out.IssueUpdate.Success {
-				return calls, fmt.Errorf("moving linear issue %s: success false", w.ID)
-			}
-			// Our own move: its echo in the next poll is not a reorder.
-			c.ranks.Saw(w.ID, sortKey(w.Sort))
-		}
+		all = append(all, writeOrder(view, writes, id)...)
 		view = next
 	}
-	return calls, nil
+	for len(all) > 0 {
+		chunk := all[:min(len(all), moveChunk)]
+		all = all[len(chunk):]
+		calls++ // every request sent counts, answered or not
+		if err := c.writeSorts(ctx, chunk, versions); err != nil {
+			return calls, err
+		}
+	}
+	return calls, stop
+}
+
+// writeSorts sends one request of sortOrder writes.
+func (c *Client) writeSorts(ctx context.Context, ws []sortWrite, versions map[string]string) error {
+	vars := make(map[string]any, 2*len(ws))
+	for i, w := range ws {
+		vars[fmt.Sprintf("id%d", i)] = w.ID
+		vars[fmt.Sprintf("s%d", i)] = w.Sort
+	}
+	var out map[string]struct {
+		Success bool `json:"success"`
+		Issue   struct {
+			ID        string    `json:"id"`
+			UpdatedAt time.Time `json:"updatedAt"`
+		} `json:"issue"`
+	}
+	op := "moving linear issue " + ws[0].ID
+	if len(ws) > 1 {
+		op = fmt.Sprintf("moving %d linear issues", len(ws))
+	}
+	if err := c.exec(ctx, op, sortDocument(len(ws)), vars, &out); err != nil {
+		return err
+	}
+	for i, w := range ws {
+		r, ok := out[fmt.Sprintf("m%d", i)]
+		if !ok || !r.Success {
+			return fmt.Errorf("moving linear issue %s: success false", w.ID)
+		}
+		// Our own move: its echo in the next poll is not a reorder, and
+		// its webhook is no change a pass needs to read.
+		c.ranks.Saw(w.ID, sortKey(w.Sort))
+		if !r.Issue.UpdatedAt.IsZero() {
+			after := r.Issue.UpdatedAt.UTC().Format(time.RFC3339Nano)
+			c.own.note(w.ID, versions[w.ID], after)
+			versions[w.ID] = after
+		}
+	}
+	return nil
 }
 
 // writeOrder orders a move's writes so that a batch cut short (an error
@@ -389,4 +451,38 @@ func writeOrder(old []slot, writes []sortWrite, id string) []sortWrite {
 	slices.SortFunc(up, func(a, b sortWrite) int { return cmp.Compare(pos[b.ID], pos[a.ID]) })
 	slices.SortFunc(down, func(a, b sortWrite) int { return cmp.Compare(pos[a.ID], pos[b.ID]) })
 	return append(append(up, down...), moved...)
+}
+
+// ownWrites remembers the versions Tandem's own moves left, with the
+// version each moved issue had before, for OwnWrite.
+type ownWrites struct {
+	mu sync.Mutex
+	m  map[string]string // id + " " + version after → version before
+}
+
+// maxOwnWrites bounds the memory; past it the memory starts over (an echo
+// then costs one read, never a missed change).
+const maxOwnWrites = 100000
+
+func (o *ownWrites) note(id, before, after string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.m == nil || len(o.m) >= maxOwnWrites {
+		o.m = map[string]string{}
+	}
+	o.m[id+" "+after] = before
+}
+
+func (o *ownWrites) lookup(id, after string) (string, bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	b, ok := o.m[id+" "+after]
+	return b, ok
+}
+
+// OwnWrite implements connectors.OwnWrites: version is what one of this
+// client's moves left on issue id, and before what the issue had when the
+// move's listing read it.
+func (c *Client) OwnWrite(id, version string) (before string, ok bool) {
+	return c.own.lookup(id, version)
 }
