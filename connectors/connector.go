@@ -223,6 +223,15 @@ type BatchCreator interface {
 	MaxCreate() int
 }
 
+// CreatedReader is the optional capability of handing back the twins a
+// CreateMany just made, as the create's answer showed them (what Get
+// would read), so the caller need not read them again.
+type CreatedReader interface {
+	// Created returns the items of ids that a CreateMany made and that
+	// were not handed out before; ids missing from it are to be read.
+	Created(ids []string) map[string]backlog.Item
+}
+
 // OwnWrites is the optional capability of recognising the echo of a
 // write the connector itself made that changes no field a pass syncs (a
 // move in the manual order): the webhook or poll of that version needs no

@@ -173,3 +173,11 @@ func (r *retrying) OwnWrite(id, version string) (string, bool) {
 	}
 	return "", false
 }
+
+// Created forwards to the wrapped connector (none when it cannot).
+func (r *retrying) Created(ids []string) map[string]backlog.Item {
+	if c, ok := r.c.(CreatedReader); ok {
+		return c.Created(ids)
+	}
+	return nil
+}

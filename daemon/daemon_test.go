@@ -386,3 +386,62 @@ func TestPollSkipsVersionsAlreadyQueued(t *testing.T) {
 		t.Fatalf("%d passes after a new version, want 2", n)
 	}
 }
+
+func TestHintsKeepEveryReportedVersion(t *testing.T) {
+	const v0, v1, v2 = "2026-01-01T00:00:00Z", "2026-01-01T00:00:00.5Z", "2026-01-01T00:00:02Z"
+	d := &Daemon{}
+	if h := d.takeHint("k"); h != "" {
+		t.Fatalf("no report: %q", h)
+	}
+	d.hint("k", v2)
+	d.hint("k", v0)
+	d.hint("k", v2)
+	d.hint("k", v1)
+	if h := d.takeHint("k"); h != v0+" "+v1+" "+v2 {
+		t.Fatalf("hint = %q, want the three, oldest first", h)
+	}
+	if h := d.takeHint("k"); h != "" {
+		t.Fatalf("hint after take = %q", h)
+	}
+	// A report with no version makes the pass read.
+	d.hint("k", v0)
+	d.hint("k", "")
+	if h := d.takeHint("k"); h != "" {
+		t.Fatalf("hint with an unversioned report = %q", h)
+	}
+	// A requeued key hands its versions back, merged with new reports.
+	d.hint("k", v0+" "+v1)
+	d.hint("k", v2)
+	if h := d.takeHint("k"); h != v0+" "+v1+" "+v2 {
+		t.Fatalf("requeued hint = %q", h)
+	}
+	// Past maxHinted versions, the pass reads.
+	for i := range maxHinted + 1 {
+		d.hint("k", fmt.Sprintf("2026-01-01T00:00:%02dZ", i))
+	}
+	if h := d.takeHint("k"); h != "" {
+		t.Fatalf("hint of %d versions = %q", maxHinted+1, h)
+	}
+}
+
+func TestQueueMoreTakesMatchingReadyKeys(t *testing.T) {
+	q := newQueue()
+	for i, k := range []string{"jira:1", "linear:a", "jira:2", "jira:3", "linear:b"} {
+		q.Add(k, int64(i+1))
+	}
+	key, _, _ := q.Get(t.Context())
+	more := q.More(1, func(k string) bool { return strings.HasPrefix(k, "jira:") })
+	if key != "jira:1" || len(more) != 1 || more[0].key != "jira:2" || more[0].seq != 3 {
+		t.Fatalf("got %s + %+v", key, more)
+	}
+	// A key handed out is held: added again, it waits for Done.
+	q.Add("jira:2", 9)
+	rest := q.More(10, func(string) bool { return true })
+	if len(rest) != 3 || rest[0].key != "linear:a" || rest[1].key != "jira:3" || rest[2].key != "linear:b" {
+		t.Fatalf("rest = %+v", rest)
+	}
+	q.Done("jira:2")
+	if k, seq, _ := q.Get(t.Context()); k != "jira:2" || seq != 9 {
+		t.Fatalf("after Done: %s %d", k, seq)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/tandem-sync/tandem/backlog"
@@ -177,7 +178,7 @@ func (s *Syncer) backfill(ctx context.Context, side backlog.Side, g connectors.B
 			continue
 		}
 		out[p.at].Result.Writes = 1
-		if !p.src.CommentsRead || len(p.src.Comments) > 0 {
+		if _, _, mirrored := s.commenters(); mirrored && (!p.src.CommentsRead || len(p.src.Comments) > 0) {
 			// The batch read does not say the source has no comments:
 			// a full pass of the new pair mirrors them.
 			link, err := s.State.Link(ctx, p.link.ID())
@@ -284,10 +285,6 @@ func (s *Syncer) adoptOne(ctx context.Context, ref backlog.Ref, src backlog.Item
 // readBack reads the new twins made, in batches where the side can; a
 // twin missing from the answer is read again by created, one by one.
 func (s *Syncer) readBack(ctx context.Context, side backlog.Side, made []backlog.Ref) map[string]backlog.Item {
-	g, ok := batchGetter(s.conn(side))
-	if !ok {
-		return nil
-	}
 	var ids []string
 	for _, r := range made {
 		if r.ID != "" {
@@ -295,6 +292,16 @@ func (s *Syncer) readBack(ctx context.Context, side backlog.Side, made []backlog
 		}
 	}
 	out := map[string]backlog.Item{}
+	if cr, ok := s.conn(side).(connectors.CreatedReader); ok {
+		for id, it := range cr.Created(ids) {
+			out[id] = it
+		}
+		ids = slices.DeleteFunc(ids, func(id string) bool { _, ok := out[id]; return ok })
+	}
+	g, ok := batchGetter(s.conn(side))
+	if !ok {
+		return out
+	}
 	for len(ids) > 0 {
 		n := min(len(ids), g.MaxGet())
 		got, err := g.GetMany(ctx, ids[:n])

@@ -5,14 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/tandem-sync/tandem/backlog"
 	"github.com/tandem-sync/tandem/connectors"
 )
 
 var (
-	_ connectors.BatchGetter  = (*Client)(nil)
-	_ connectors.BatchCreator = (*Client)(nil)
+	_ connectors.BatchGetter   = (*Client)(nil)
+	_ connectors.BatchCreator  = (*Client)(nil)
+	_ connectors.CreatedReader = (*Client)(nil)
+	_ connectors.OwnWrites     = (*Client)(nil)
 )
 
 // maxGet is how many issues one GetMany reads: the page size Changed
@@ -93,9 +96,12 @@ func (c *Client) getNodes(ctx context.Context, ids []string) (map[string]issueNo
 	return nodes, nil
 }
 
+// batchCreateMutation selects what Get selects of the new issues, so the
+// caller has the twins as made without reading them again (Created).
 const batchCreateMutation = `mutation TandemBatchCreate($input: IssueBatchCreateInput!) {
-  issueBatchCreate(input: $input) { success issues { id identifier } }
-}`
+  issueBatchCreate(input: $input) { success issues { ...IssueFields } }
+}
+` + issueFields
 
 // CreateMany implements connectors.BatchCreator with one issueBatchCreate.
 // Linear creates the batch in one transaction, so an id that already
@@ -190,8 +196,8 @@ func (c *Client) batchCreate(ctx context.Context, inputs []map[string]any, todo 
 	}
 	var out struct {
 		IssueBatchCreate struct {
-			Success bool                              `json:"success"`
-			Issues  []struct{ ID, Identifier string } `json:"issues"`
+			Success bool        `json:"success"`
+			Issues  []issueNode `json:"issues"`
 		} `json:"issueBatchCreate"`
 	}
 	what := fmt.Sprintf("creating %d linear issues", len(batch))
@@ -211,5 +217,48 @@ func (c *Client) batchCreate(ctx context.Context, inputs []map[string]any, todo 
 		}
 		refs[k] = backlog.Ref{Side: backlog.Linear, ID: n.ID, Key: n.Identifier}
 	}
+	c.mu.RLock()
+	for _, n := range out.IssueBatchCreate.Issues {
+		if it, err := c.cat.toItem(n); err == nil {
+			c.placed.note(n)
+			c.made.put(it)
+		}
+	}
+	c.mu.RUnlock()
 	return refs, nil
+}
+
+// madeItems holds the issues the last batch creates answered with, until
+// Created hands them out (once each).
+type madeItems struct {
+	mu sync.Mutex
+	m  map[string]backlog.Item
+}
+
+// maxMade bounds what madeItems holds: more, and it starts over (a caller
+// then reads the twins, as without it).
+const maxMade = 1000
+
+func (m *madeItems) put(it backlog.Item) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.m == nil || len(m.m) >= maxMade {
+		m.m = map[string]backlog.Item{}
+	}
+	m.m[it.Ref.ID] = it
+}
+
+// Created implements connectors.CreatedReader: the issues of ids as the
+// batch create that made them answered, each handed out once.
+func (c *Client) Created(ids []string) map[string]backlog.Item {
+	c.made.mu.Lock()
+	defer c.made.mu.Unlock()
+	out := map[string]backlog.Item{}
+	for _, id := range ids {
+		if it, ok := c.made.m[id]; ok {
+			out[id] = it
+			delete(c.made.m, id)
+		}
+	}
+	return out
 }

@@ -69,6 +69,8 @@ type Client struct {
 	placed                placements           // team and project of issues Get read, for InScope
 	ranks                 connectors.RankWatch // sortOrder last seen, for Page.Order
 	own                   ownWrites            // versions of our own moves, for OwnWrite
+	made                  madeItems            // issues batch creates answered with, for Created
+	listed                listedOrder          // Order's last listing, for the Move after it
 
 	budget *budget // the last rate-limit headers, see Budget
 

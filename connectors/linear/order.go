@@ -248,10 +248,11 @@ func (c *Client) MaxBatch() int { return 1 }
 // Order implements connectors.Orderer: the ids of the team's non-archived
 // issues in ascending sortOrder, ties by id.
 func (c *Client) Order(ctx context.Context) ([]string, error) {
-	view, _, err := c.orderView(ctx)
+	view, versions, err := c.orderView(ctx)
 	if err != nil {
 		return nil, err
 	}
+	c.listed.keep(view, versions)
 	out := make([]string, len(view))
 	for i, s := range view {
 		out[i] = s.ID
@@ -350,9 +351,14 @@ func (c *Client) Move(ctx context.Context, moves []backlog.Move) (calls int, err
 	if len(moves) == 0 {
 		return 0, nil
 	}
-	view, versions, err := c.orderView(ctx)
-	if err != nil {
-		return 0, err
+	// The order pass reads the order (Order) right before it moves: that
+	// listing serves, when it is that fresh, instead of a second one.
+	view, versions, ok := c.listed.take(time.Now())
+	if !ok {
+		var err error
+		if view, versions, err = c.orderView(ctx); err != nil {
+			return 0, err
+		}
 	}
 	// A move that cannot be placed ends the batch: the moves before it
 	// are made, and its error returned.
@@ -485,4 +491,33 @@ func (o *ownWrites) lookup(id, after string) (string, bool) {
 // move's listing read it.
 func (c *Client) OwnWrite(id, version string) (before string, ok bool) {
 	return c.own.lookup(id, version)
+}
+
+// listedOrder is the order Order last listed, for a Move right after it.
+type listedOrder struct {
+	mu       sync.Mutex
+	view     []slot
+	versions map[string]string
+	at       time.Time
+}
+
+// listedFresh is how old a listing Move takes instead of reading again.
+const listedFresh = 5 * time.Second
+
+func (l *listedOrder) keep(view []slot, versions map[string]string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.view, l.versions, l.at = slices.Clone(view), versions, time.Now()
+}
+
+// take hands out the listing once, when fresh.
+func (l *listedOrder) take(now time.Time) ([]slot, map[string]string, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	view, versions, at := l.view, l.versions, l.at
+	l.view, l.versions = nil, nil
+	if view == nil || now.Sub(at) > listedFresh {
+		return nil, nil, false
+	}
+	return view, versions, true
 }
