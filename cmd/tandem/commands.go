@@ -137,7 +137,7 @@ func cmdDemo(ctx context.Context, f demoFlags, stdout, stderr io.Writer) error {
 		level = "info"
 	}
 	fmt.Fprintln(stdout, "tandem demo: Jira and Linear sandboxes + the daemon, embedded store in", dir)
-	env, err := demo.StartEnv(ctx, demo.EnvOptions{DataDir: dir, Webhooks: true, Log: logger(stderr, level), OrderMaster: "jira"})
+	env, err := demo.StartEnv(ctx, demo.DemoOptions(dir, logger(stderr, level)))
 	if err != nil {
 		return err
 	}
