@@ -93,6 +93,14 @@ func TestUnknownCommandOrFlag(t *testing.T) {
 			t.Errorf("tandem %s: exit %d, stdout %q, stderr %q", strings.Join(args, " "), code, out, errs)
 		}
 	}
+	for _, topic := range [][]string{{"help", "frobnicate"}, {"help", "conflicts", "frobnicate"}} {
+		if code, out, errs := run(t, topic...); code != 2 || out != "" || !strings.Contains(errs, "unknown help topic") || !strings.Contains(errs, "Usage:") {
+			t.Errorf("tandem %s: exit %d, stdout %q, stderr %q", strings.Join(topic, " "), code, out, errs)
+		}
+	}
+	if code, out, _ := run(t, "help"); code != 0 || !strings.Contains(out, "Available Commands:") {
+		t.Errorf("tandem help: exit %d, %q", code, out)
+	}
 	if code, _, errs := run(t, "conflicts", "show"); code != 2 || !strings.Contains(errs, "accepts 1 arg") {
 		t.Errorf("show without an ID: exit %d, %q", code, errs)
 	}

@@ -99,6 +99,21 @@ Exit codes: 0 success, 1 failure (or "not in sync" for diff), 2 bad usage or con
 		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
 	}
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return err })
+	// cobra's own help command answers an unknown topic with exit 0; this
+	// one treats it as the unknown command it is.
+	root.SetHelpCommand(&cobra.Command{
+		Use:     "help [command]",
+		Short:   "Help about any command",
+		Example: "  tandem help conflicts resolve",
+		RunE: func(c *cobra.Command, args []string) error {
+			target, rest, err := c.Root().Find(args)
+			if err != nil || len(rest) > 0 {
+				return fmt.Errorf("unknown help topic %q", strings.Join(args, " "))
+			}
+			target.InitDefaultHelpFlag()
+			return target.Help()
+		},
+	})
 	root.AddCommand(newRunCmd(), newDemoCmd(), newSandboxCmd(), newLinksCmd(), newConflictsCmd(),
 		newConfigCmd(), newDiffCmd(), newVersionCmd())
 	return root
