@@ -48,6 +48,14 @@ type EnvOptions struct {
 	Wrap func(connectors.Connector) connectors.Connector
 }
 
+// DemoOptions are the options of `tandem demo`: the embedded store in dir,
+// webhooks registered, order mirrored with Jira's ranking leading, and
+// otherwise the defaults a first-time user gets (the default mapping, so
+// labels are not created in Linear).
+func DemoOptions(dir string, log *slog.Logger) EnvOptions {
+	return EnvOptions{DataDir: dir, Webhooks: true, Log: log, OrderMaster: "jira"}
+}
+
 // StartEnv starts both sandboxes and Tandem. Close it when done.
 func StartEnv(ctx context.Context, o EnvOptions) (*Env, error) {
 	if o.Listen == "" {

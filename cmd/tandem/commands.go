@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -14,6 +13,8 @@ import (
 	"time"
 
 	"github.com/sethvargo/go-envconfig"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/tandem-sync/tandem/app"
 	"github.com/tandem-sync/tandem/config"
@@ -34,22 +35,6 @@ func exitCode(err error) int {
 	return 1
 }
 
-func newFlags(name string) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	return fs
-}
-
-func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		return usageError{err}
-	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
-	}
-	return nil
-}
-
 func logger(w io.Writer, level string) *slog.Logger {
 	var l slog.Level
 	_ = l.UnmarshalText([]byte(strings.ToUpper(level)))
@@ -62,10 +47,26 @@ func loadConfig(ctx context.Context) (config.Config, error) {
 	return config.Load(ctx, envLookup())
 }
 
-func cmdRun(ctx context.Context, args []string, stderr io.Writer) error {
-	if err := parse(newFlags("run"), args); err != nil {
-		return err
+func newRunCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "run",
+		Short: "Run the sync daemon (configured by TANDEM_* environment variables)",
+		Long: `Run the sync daemon until interrupted (SIGINT or SIGTERM).
+
+It takes no flags: every setting is a TANDEM_* environment variable (the README has the
+table). A missing or bad setting stops it with one line naming the variable and exit 2.
+The first start backfills: every unlinked issue in scope on either side gets a twin.`,
+		Example: `  TANDEM_JIRA_URL=https://acme.atlassian.net TANDEM_JIRA_EMAIL=bot@acme.com \
+  TANDEM_JIRA_TOKEN=... TANDEM_JIRA_PROJECT=TAN \
+  TANDEM_LINEAR_API_KEY=lin_api_... TANDEM_LINEAR_TEAM=ENG tandem run`,
+		Args: cobra.NoArgs,
+		RunE: runE(func(cmd *cobra.Command, _ []string) error {
+			return cmdRun(cmd.Context(), cmd.ErrOrStderr())
+		}),
 	}
+}
+
+func cmdRun(ctx context.Context, stderr io.Writer) error {
 	cfg, err := loadConfig(ctx)
 	if err != nil {
 		return err
@@ -90,15 +91,39 @@ func cmdRun(ctx context.Context, args []string, stderr io.Writer) error {
 	return a.Close()
 }
 
-func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("demo")
-	keep := fs.Bool("keep", false, "keep running after the scenario")
-	dataDir := fs.String("data", "", "embedded store directory (default: a temporary one)")
-	verbose := fs.Bool("v", false, "log every sync pass")
-	if err := parse(fs, args); err != nil {
-		return err
+type demoFlags struct {
+	keep, verbose bool
+	dataDir       string
+}
+
+func newDemoCmd() *cobra.Command {
+	var f demoFlags
+	c := &cobra.Command{
+		Use:   "demo",
+		Short: "Start both sandboxes and the daemon in one process and play a scenario",
+		Long: `Start the Jira and Linear sandboxes and the daemon in one process (embedded store,
+webhooks on), play a scripted scenario (edits on both sides, a conflict, a move) and print
+how long each change took to reach the other side. Nothing outside this process is touched.
+
+With --keep it stays up afterwards and prints the sandboxes' URLs and credentials so you
+can try both APIs yourself.`,
+		Example: `  tandem demo
+  tandem demo --keep --data ./demo-data   # stay up, keep the store afterwards
+  tandem demo -v                          # log every sync pass`,
+		Args: cobra.NoArgs,
+		RunE: runE(func(cmd *cobra.Command, _ []string) error {
+			return cmdDemo(cmd.Context(), f, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		}),
 	}
-	dir := *dataDir
+	c.Flags().BoolVar(&f.keep, "keep", false, "keep running after the scenario")
+	c.Flags().StringVar(&f.dataDir, "data", "", "embedded store directory (default: a temporary one, removed afterwards)")
+	c.Flags().BoolVarP(&f.verbose, "verbose", "v", false, "log every sync pass")
+	c.Flags().SetNormalizeFunc(alias("v", "verbose"))
+	return c
+}
+
+func cmdDemo(ctx context.Context, f demoFlags, stdout, stderr io.Writer) error {
+	dir := f.dataDir
 	if dir == "" {
 		tmp, err := os.MkdirTemp("", "tandem-demo-")
 		if err != nil {
@@ -108,11 +133,11 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		dir = tmp
 	}
 	level := "warn"
-	if *verbose {
+	if f.verbose {
 		level = "info"
 	}
 	fmt.Fprintln(stdout, "tandem demo: Jira and Linear sandboxes + the daemon, embedded store in", dir)
-	env, err := demo.StartEnv(ctx, demo.EnvOptions{DataDir: dir, Webhooks: true, Log: logger(stderr, level), OrderMaster: "jira"})
+	env, err := demo.StartEnv(ctx, demo.DemoOptions(dir, logger(stderr, level)))
 	if err != nil {
 		return err
 	}
@@ -124,7 +149,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if rep.JiraWrites+rep.LinearWrites != rep.ExpectedWrites {
 		return fmt.Errorf("expected %d writes by tandem, saw jira %d + linear %d", rep.ExpectedWrites, rep.JiraWrites, rep.LinearWrites)
 	}
-	if !*keep {
+	if !f.keep {
 		fmt.Fprintln(stdout, "demo done")
 		return nil
 	}
@@ -139,29 +164,52 @@ func printAccess(w io.Writer, jiraURL, linearURL string) {
 	fmt.Fprintf(w, "linear:  %s/graphql  (Authorization: %s, or lin_api_alice)\n", linearURL, linearsb.BotKey)
 }
 
-func cmdSandbox(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := newFlags("sandbox")
-	jiraAddr := fs.String("jira-addr", "127.0.0.1:8081", "Jira sandbox listen address")
-	linearAddr := fs.String("linear-addr", "127.0.0.1:8082", "Linear sandbox listen address")
-	seed := fs.Int("seed", 0, "issues to seed on each side (0: the default backlog, -1: none)")
-	limits := fs.Bool("rate-limits", true, "enforce the tools' rate limits (Linear's request and complexity budgets, Jira's burst limit)")
-	if err := parse(fs, args); err != nil {
-		return err
+type sandboxFlags struct {
+	jiraAddr, linearAddr string
+	seed                 int
+	limits               bool
+}
+
+func newSandboxCmd() *cobra.Command {
+	var f sandboxFlags
+	c := &cobra.Command{
+		Use:   "sandbox",
+		Short: "Serve the Jira and Linear sandboxes standalone",
+		Long: `Serve the Jira (REST v3) and Linear (GraphQL) sandboxes until interrupted, for trying
+the APIs by hand or pointing a separate "tandem run" at them.
+
+The tools' rate limits are on by default, as in the real services: Linear's request and
+complexity budgets and Jira's burst limit. --rate-limits=false turns them off.`,
+		Example: `  tandem sandbox
+  tandem sandbox --jira-addr 127.0.0.1:9081 --linear-addr 127.0.0.1:9082 --seed 200
+  tandem sandbox --seed -1 --rate-limits=false   # empty, unthrottled`,
+		Args: cobra.NoArgs,
+		RunE: runE(func(cmd *cobra.Command, _ []string) error {
+			return cmdSandbox(cmd.Context(), f, cmd.OutOrStdout())
+		}),
 	}
-	jopts, lopts := jirasb.Options{SeedIssues: *seed}, linearsb.Options{SeedIssues: *seed}
-	if *limits {
+	c.Flags().StringVar(&f.jiraAddr, "jira-addr", "127.0.0.1:8081", "Jira sandbox listen address")
+	c.Flags().StringVar(&f.linearAddr, "linear-addr", "127.0.0.1:8082", "Linear sandbox listen address")
+	c.Flags().IntVar(&f.seed, "seed", 0, "issues to seed on each side (0: the default backlog, -1: none)")
+	c.Flags().BoolVar(&f.limits, "rate-limits", true, "enforce the tools' rate limits (Linear's request and complexity budgets, Jira's burst limit); --rate-limits=false turns them off")
+	return c
+}
+
+func cmdSandbox(ctx context.Context, f sandboxFlags, stdout io.Writer) error {
+	jopts, lopts := jirasb.Options{SeedIssues: f.seed}, linearsb.Options{SeedIssues: f.seed}
+	if f.limits {
 		jopts.RateLimit, lopts.Budget = jirasb.DefaultBurst(), linearsb.DefaultBudget()
 	}
 	j := jirasb.New(jopts)
-	ju, err := j.Start(*jiraAddr)
+	ju, err := j.Start(f.jiraAddr)
 	if err != nil {
-		return fmt.Errorf("starting jira sandbox on %s: %w", *jiraAddr, err)
+		return fmt.Errorf("starting jira sandbox on %s: %w", f.jiraAddr, err)
 	}
 	defer j.Close()
 	l := linearsb.New(lopts)
-	lu, err := l.Start(*linearAddr)
+	lu, err := l.Start(f.linearAddr)
 	if err != nil {
-		return fmt.Errorf("starting linear sandbox on %s: %w", *linearAddr, err)
+		return fmt.Errorf("starting linear sandbox on %s: %w", f.linearAddr, err)
 	}
 	defer l.Close()
 	printAccess(stdout, ju, lu)
@@ -178,12 +226,28 @@ func openState(ctx context.Context) (store.State, error) {
 	return app.OpenState(ctx, cfg)
 }
 
-func cmdLinks(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := newFlags("links")
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := parse(fs, args); err != nil {
-		return err
+func newLinksCmd() *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "links",
+		Short: "List linked pairs (reads the configured state store)",
+		Long: `List every linked pair from the configured state store (TANDEM_REDIS_URL, or the
+embedded store in TANDEM_DATA_DIR): both keys, the link, when it was made, and whether it
+syncs, waits for a twin to be created, or stopped (and why).
+
+The embedded store serves one process at a time: stop the daemon first, or use Redis.`,
+		Example: `  tandem links
+  tandem links --json | jq '.[] | select(.stopped)'`,
+		Args: cobra.NoArgs,
+		RunE: runE(func(cmd *cobra.Command, _ []string) error {
+			return cmdLinks(cmd.Context(), asJSON, cmd.OutOrStdout())
+		}),
 	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return c
+}
+
+func cmdLinks(ctx context.Context, asJSON bool, stdout io.Writer) error {
 	st, err := openState(ctx)
 	if err != nil {
 		return err
@@ -193,7 +257,7 @@ func cmdLinks(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	if asJSON {
 		return json.NewEncoder(stdout).Encode(links)
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
@@ -211,8 +275,47 @@ func cmdLinks(ctx context.Context, args []string, stdout io.Writer) error {
 	return tw.Flush()
 }
 
-func cmdConfig(ctx context.Context, args []string, stdout io.Writer) error {
-	return cmdConfigCheck(ctx, args, stdout)
+func newConfigCmd() *cobra.Command {
+	var asJSON bool
+	check := &cobra.Command{
+		Use:   "check",
+		Short: "Validate the configuration and the mapping file against both tools",
+		Long: `Load the configuration (TANDEM_* variables and the TANDEM_MAPPING file), connect to
+both tools without starting the daemon, and check the mapping against their live metadata:
+statuses, workflow transitions, priorities, labels, the estimate field, the Linear project
+and the JQL. Each problem is printed with its file:line.
+
+Exit 0 when fine (warnings allowed), 1 on any error, 2 when a variable is missing or bad.`,
+		Example: `  tandem config check
+  TANDEM_MAPPING=./mapping.yaml tandem config check --json`,
+		Args: cobra.NoArgs,
+		RunE: runE(func(cmd *cobra.Command, _ []string) error {
+			return cmdConfigCheck(cmd.Context(), asJSON, cmd.OutOrStdout())
+		}),
+	}
+	check.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	c := &cobra.Command{
+		Use:     "config",
+		Short:   "Check the configuration (see: tandem config check)",
+		Example: `  tandem config check`,
+		Args:    cobra.NoArgs,
+		RunE: runE(func(*cobra.Command, []string) error {
+			return usageError{errors.New("which config command? (check)")}
+		}),
+	}
+	c.AddCommand(check)
+	return c
+}
+
+// alias makes --from mean --to (the standard flag package's one-letter
+// -v became pflag's shorthand of --verbose; --v keeps working).
+func alias(from, to string) func(*pflag.FlagSet, string) pflag.NormalizedName {
+	return func(_ *pflag.FlagSet, name string) pflag.NormalizedName {
+		if name == from {
+			name = to
+		}
+		return pflag.NormalizedName(name)
+	}
 }
 
 func orDash(s string) string {

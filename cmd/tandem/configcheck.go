@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -35,15 +34,7 @@ type checkReport struct {
 // cmdConfigCheck loads the configuration (a bad variable: exit 2), connects
 // to both tools, and checks the mapping file (or the defaults) against
 // their metadata: exit 1 on any error, 0 with warnings only.
-func cmdConfigCheck(ctx context.Context, args []string, stdout io.Writer) error {
-	if len(args) == 0 || args[0] != "check" {
-		return usageError{errors.New("usage: tandem config check [--json]")}
-	}
-	fs := newFlags("config check")
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := parse(fs, args[1:]); err != nil {
-		return err
-	}
+func cmdConfigCheck(ctx context.Context, asJSON bool, stdout io.Writer) error {
 	cfg, err := loadConfig(ctx)
 	if err != nil {
 		return err
@@ -102,7 +93,7 @@ func cmdConfigCheck(ctx context.Context, args []string, stdout io.Writer) error 
 	if rep.Problems == nil {
 		rep.Problems = []config.Problem{}
 	}
-	if *asJSON {
+	if asJSON {
 		if err := json.NewEncoder(stdout).Encode(rep); err != nil {
 			return err
 		}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -15,6 +14,9 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/tandem-sync/tandem/admin"
 	"github.com/tandem-sync/tandem/backlog"
@@ -176,49 +178,113 @@ func (a *apiLog) Resolve(ctx context.Context, id string, d reconcile.Decision) (
 
 func (a *apiLog) Close() error { return nil }
 
-func cmdConflicts(ctx context.Context, args []string, stdout io.Writer) error {
-	sub := "list"
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		sub, args = args[0], args[1:]
-	}
-	switch sub {
-	case "list":
-		return conflictsList(ctx, args, stdout)
-	case "show":
-		return conflictsShow(ctx, args, stdout)
-	case "resolve":
-		return conflictsResolve(ctx, args, stdout)
-	}
-	return usageError{fmt.Errorf("unknown conflicts command %q (list, show ID, resolve ID --take jira|linear|base | --value V)", sub)}
+type listFlags struct {
+	open, asJSON         bool
+	field, since, server string
+	limit                int
 }
 
-func serverFlag(fs *flag.FlagSet) *string {
-	return fs.String("server", "", "daemon admin URL (default $TANDEM_ADMIN_URL or the local TANDEM_LISTEN address)")
+func (f *listFlags) add(fs *pflag.FlagSet) {
+	fs.BoolVar(&f.open, "open", false, "only conflicts waiting for a decision")
+	fs.StringVar(&f.field, "field", "", "only this field (title, description, status, assignee, labels, estimate, priority, ...)")
+	fs.StringVar(&f.since, "since", "", "only conflicts at or after this time (RFC 3339 or YYYY-MM-DD)")
+	fs.IntVar(&f.limit, "limit", 0, "at most this many (0: all)")
+	fs.BoolVar(&f.asJSON, "json", false, "print JSON")
+	serverFlag(fs, &f.server)
 }
 
-func conflictsList(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := newFlags("conflicts list")
-	open := fs.Bool("open", false, "only conflicts waiting for a decision")
-	field := fs.String("field", "", "only this field")
-	since := fs.String("since", "", "only conflicts at or after this time (RFC 3339 or YYYY-MM-DD)")
-	limit := fs.Int("limit", 0, "at most this many")
-	asJSON := fs.Bool("json", false, "print JSON")
-	server := serverFlag(fs)
-	if err := parse(fs, args); err != nil {
-		return err
+func newConflictsCmd() *cobra.Command {
+	var lf listFlags
+	c := &cobra.Command{
+		Use:   "conflicts",
+		Short: "The conflict log: list, show and settle conflicts",
+		Long: `The conflict log: every time both sides changed a field differently since the last sync,
+with both values, the base, who and when, the policy applied and the outcome. Under the
+manual policy (or manual-for) a conflict waits for a decision: settle it with resolve.
+
+It goes through the running daemon's admin API when TANDEM_ADMIN_TOKEN is set and the
+daemon answers (at --server, $TANDEM_ADMIN_URL, or the local TANDEM_LISTEN address), else
+it opens the state store itself. With no subcommand it lists, taking list's flags.`,
+		Example: `  tandem conflicts --open
+  tandem conflicts list --field title --since 2026-11-01 --json
+  tandem conflicts show c42
+  tandem conflicts resolve c42 --take linear`,
+		Args: cobra.NoArgs,
+		RunE: runE(func(cmd *cobra.Command, _ []string) error {
+			return conflictsList(cmd.Context(), lf, cmd.OutOrStdout())
+		}),
 	}
-	q := map[string][]string{"open": {fmt.Sprint(*open)}, "limit": {fmt.Sprint(*limit)}}
-	if *field != "" {
-		q["field"] = []string{*field}
+	lf.add(c.Flags())
+
+	var lf2 listFlags
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List conflicts, newest first",
+		Example: `  tandem conflicts list --open
+  tandem conflicts list --field title --since 2026-11-01
+  tandem conflicts list --limit 20 --json`,
+		Args: cobra.NoArgs,
+		RunE: runE(func(cmd *cobra.Command, _ []string) error {
+			return conflictsList(cmd.Context(), lf2, cmd.OutOrStdout())
+		}),
 	}
-	if *since != "" {
-		q["since"] = []string{*since}
+	lf2.add(list.Flags())
+
+	var showJSON bool
+	var showServer string
+	show := &cobra.Command{
+		Use:   "show ID",
+		Short: "Show one conflict: both values side by side, the base, who and when",
+		Example: `  tandem conflicts show c42
+  tandem conflicts show c42 --json`,
+		Args: cobra.ExactArgs(1),
+		RunE: runE(func(cmd *cobra.Command, args []string) error {
+			return conflictsShow(cmd.Context(), args[0], showJSON, showServer, cmd.OutOrStdout())
+		}),
+	}
+	show.Flags().BoolVar(&showJSON, "json", false, "print JSON")
+	serverFlag(show.Flags(), &showServer)
+
+	var take, value, resolveServer string
+	resolve := &cobra.Command{
+		Use:   "resolve ID (--take jira|linear|base | --value V)",
+		Short: "Settle an open conflict: take one side's value, the base, or a value of your own",
+		Long: `Settle an open conflict: --take jira, linear or base, or --value with a value of your own.
+The decision is recorded with who made it (cli:$USER) and applied by the daemon: at once
+through the admin API, else at its next sync pass of the pair.`,
+		Example: `  tandem conflicts resolve c42 --take linear
+  tandem conflicts resolve c42 --value "Agreed title"
+  tandem conflicts resolve c43 --value "started:In Progress"`,
+		Args: cobra.ExactArgs(1),
+		RunE: runE(func(cmd *cobra.Command, args []string) error {
+			return conflictsResolve(cmd.Context(), args[0], take, value, cmd.Flags().Changed("value"), resolveServer, cmd.OutOrStdout())
+		}),
+	}
+	resolve.Flags().StringVar(&take, "take", "", "jira, linear or base")
+	resolve.Flags().StringVar(&value, "value", "", "a value of your own (canonical form, e.g. a title, or started:In Progress)")
+	serverFlag(resolve.Flags(), &resolveServer)
+
+	c.AddCommand(list, show, resolve)
+	return c
+}
+
+func serverFlag(fs *pflag.FlagSet, p *string) {
+	fs.StringVar(p, "server", "", "daemon admin URL (default $TANDEM_ADMIN_URL or the local TANDEM_LISTEN address)")
+}
+
+func conflictsList(ctx context.Context, lf listFlags, stdout io.Writer) error {
+	q := map[string][]string{"open": {fmt.Sprint(lf.open)}, "limit": {fmt.Sprint(lf.limit)}}
+	if lf.field != "" {
+		q["field"] = []string{lf.field}
+	}
+	if lf.since != "" {
+		q["since"] = []string{lf.since}
 	}
 	f, err := admin.ParseFilter(q)
 	if err != nil {
 		return usageError{err}
 	}
-	log, _, err := openConflictLog(ctx, *server)
+	log, _, err := openConflictLog(ctx, lf.server)
 	if err != nil {
 		return err
 	}
@@ -227,7 +293,7 @@ func conflictsList(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	if lf.asJSON {
 		if cs == nil {
 			cs = []backlog.Conflict{}
 		}
@@ -256,18 +322,8 @@ func outcome(c backlog.Conflict) string {
 	}
 }
 
-func conflictsShow(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := newFlags("conflicts show")
-	asJSON := fs.Bool("json", false, "print JSON")
-	server := serverFlag(fs)
-	id, args := popID(args)
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if id == "" {
-		return usageError{errors.New("usage: tandem conflicts show ID")}
-	}
-	log, _, err := openConflictLog(ctx, *server)
+func conflictsShow(ctx context.Context, id string, asJSON bool, server string, stdout io.Writer) error {
+	log, _, err := openConflictLog(ctx, server)
 	if err != nil {
 		return err
 	}
@@ -276,7 +332,7 @@ func conflictsShow(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	if asJSON {
 		return json.NewEncoder(stdout).Encode(c)
 	}
 	printConflict(stdout, c)
@@ -323,36 +379,18 @@ func quoteValue(v backlog.Value) string {
 	return fmt.Sprintf("%q", s)
 }
 
-// popID takes a leading positional ID so flags may follow it.
-func popID(args []string) (string, []string) {
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		return args[0], args[1:]
+func conflictsResolve(ctx context.Context, id, take, value string, valueSet bool, server string, stdout io.Writer) error {
+	if (take == "") == !valueSet {
+		return usageError{errors.New("give one of --take jira|linear|base or --value V")}
 	}
-	return "", args
-}
-
-func conflictsResolve(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := newFlags("conflicts resolve")
-	take := fs.String("take", "", "jira, linear or base")
-	value := fs.String("value", "", "a value of your own (canonical form, e.g. a title, or started:In Progress)")
-	server := serverFlag(fs)
-	id, args := popID(args)
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	valueSet := false
-	fs.Visit(func(f *flag.Flag) { valueSet = valueSet || f.Name == "value" })
-	if id == "" || (*take == "") == !valueSet {
-		return usageError{errors.New("usage: tandem conflicts resolve ID --take jira|linear|base, or --value V")}
-	}
-	d := reconcile.Decision{Take: *take, By: "cli"}
+	d := reconcile.Decision{Take: take, By: "cli"}
 	if valueSet {
-		d.Take, d.Value = "value", backlog.Value(*value)
+		d.Take, d.Value = "value", backlog.Value(value)
 	}
 	if u := os.Getenv("USER"); u != "" {
 		d.By = "cli:" + u
 	}
-	log, via, err := openConflictLog(ctx, *server)
+	log, via, err := openConflictLog(ctx, server)
 	if err != nil {
 		return err
 	}

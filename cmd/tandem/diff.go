@@ -9,18 +9,36 @@ import (
 	"log/slog"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/tandem-sync/tandem/app"
 )
 
 // errDiffers makes `tandem diff` exit 1 when anything differs.
 var errDiffers = errors.New("the two sides differ")
 
-func cmdDiff(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := newFlags("diff")
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := parse(fs, args); err != nil {
-		return err
+func newDiffCmd() *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "diff",
+		Short: "Compare every linked pair field by field; exit 1 when anything differs",
+		Long: `Are we in sync? Read both sides and compare every linked pair field by field, as each
+side would hold the other's value, and list the issues in scope with no twin. Nothing is
+written. Exit 0 when in sync, 1 when anything differs, 2 on a configuration error.
+
+It reads the configured state store: with the embedded store, stop the daemon first.`,
+		Example: `  tandem diff
+  tandem diff --json | jq '.differ[].fields[].field'`,
+		Args: cobra.NoArgs,
+		RunE: runE(func(cmd *cobra.Command, _ []string) error {
+			return cmdDiff(cmd.Context(), asJSON, cmd.OutOrStdout())
+		}),
 	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return c
+}
+
+func cmdDiff(ctx context.Context, asJSON bool, stdout io.Writer) error {
 	cfg, err := loadConfig(ctx)
 	if err != nil {
 		return err
@@ -34,7 +52,7 @@ func cmdDiff(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	if asJSON {
 		if err := json.NewEncoder(stdout).Encode(rep); err != nil {
 			return err
 		}

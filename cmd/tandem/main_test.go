@@ -34,8 +34,8 @@ func run(t *testing.T, args ...string) (int, string, string) {
 }
 
 func TestUsage(t *testing.T) {
-	if code, _, _ := run(t); code != 2 {
-		t.Fatalf("no command: exit %d, want 2", code)
+	if code, _, errs := run(t); code != 2 || !strings.Contains(errs, "Available Commands:") {
+		t.Fatalf("no command: exit %d, want 2 and the usage: %q", code, errs)
 	}
 	if code, _, errs := run(t, "frobnicate"); code != 2 || !strings.Contains(errs, "unknown command") {
 		t.Fatalf("unknown command: exit %d, %q", code, errs)
@@ -88,7 +88,8 @@ func TestSandboxServesUntilStopped(t *testing.T) {
 	var out, errb syncBuf
 	done := make(chan int)
 	go func() {
-		done <- Main(ctx, []string{"sandbox", "--jira-addr", "127.0.0.1:0", "--linear-addr", "127.0.0.1:0"}, &out, &errb)
+		// One flag spelt the standard flag package's way, as older scripts do.
+		done <- Main(ctx, []string{"sandbox", "-jira-addr", "127.0.0.1:0", "--linear-addr", "127.0.0.1:0"}, &out, &errb)
 	}()
 	deadline := time.Now().Add(5 * time.Second)
 	for !strings.Contains(out.String(), "/graphql") && time.Now().Before(deadline) {

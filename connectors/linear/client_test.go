@@ -69,7 +69,7 @@ func TestNew(t *testing.T) {
 	if c.TeamID() != s.TeamID() || c.viewerEmail != sandbox.BotEmail {
 		t.Fatalf("team %s viewer %s", c.TeamID(), c.viewerEmail)
 	}
-	if len(c.cat.states) != 6 || c.cat.states[0].Name != "Backlog" || len(c.cat.users) != 3 || len(c.cat.labels) != 4 || len(c.cat.cycles) != 3 ||
+	if len(c.cat.states) != 6 || c.cat.states[0].Name != "Backlog" || len(c.cat.users) != 3 || len(c.cat.labels) != 11 || len(c.cat.cycles) != 3 ||
 		c.cat.est != (estimation{Type: "fibonacci"}) || c.cat.cycles["hardening"].Name != "Hardening" {
 		t.Fatalf("catalog: %+v", c.cat)
 	}

@@ -273,7 +273,7 @@ func TestCatalogPages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(c.cat.labels) != 4+260 || c.Project(backlog.Labels, "l0\nl259") != "L0\nL259" {
+	if len(c.cat.labels) != 11+260 || c.Project(backlog.Labels, "l0\nl259") != "L0\nL259" {
 		t.Fatalf("%d labels known", len(c.cat.labels))
 	}
 }

@@ -98,7 +98,7 @@ func TestMetadata(t *testing.T) {
 	if len(m.Priorities) != 5 || m.Priorities[1] != (MetaPriority{Value: 1, Name: "Urgent", Level: backlog.PriorityHighest}) {
 		t.Fatalf("priorities %+v", m.Priorities)
 	}
-	if !slices.Equal(m.Labels, []string{"Backend", "Bug", "Docs", "Feature"}) {
+	if !slices.Equal(m.Labels, []string{"Backend", "Bug", "Docs", "Feature", "api", "auth", "database", "growth", "infra", "tests", "ui"}) {
 		t.Fatalf("labels %v", m.Labels)
 	}
 	if !slices.Equal(m.Users, []string{sandbox.AliceEmail, sandbox.BobEmail, sandbox.BotEmail}) {

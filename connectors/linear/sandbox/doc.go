@@ -12,7 +12,9 @@
 // clients with large fragments work.
 //
 // Modelled: organization, viewer, users, one team (key Options.TeamKey) with
-// six workflow states, workspace labels and one team label ("Backend"),
+// six workflow states, workspace labels (Bug, Feature, Docs, and api, auth,
+// database, growth, infra, tests, ui: the ones the Jira sandbox's backlog
+// uses) and one team label ("Backend"),
 // comment threads (parentId on commentCreate, one level deep as in Linear;
 // parent, parentId, children; replies carry data.parentId in webhooks),
 // three cycles with numbers and dates (1 and 2 unnamed, as automatic

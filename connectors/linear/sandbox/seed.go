@@ -27,6 +27,11 @@ var seedStates = []struct{ name, typ, color string }{
 	{"Canceled", "canceled", "#95a2b3"},
 }
 
+// jiraSeedLabels are the labels of the Jira sandbox's default backlog that
+// are not already among the workspace labels above (Bug, Docs match "bug"
+// and "docs" case-insensitively, as Tandem compares labels).
+var jiraSeedLabels = []string{"api", "auth", "database", "growth", "infra", "tests", "ui"}
+
 var seedBacklog = []struct {
 	title, desc, state string
 	priority           int
@@ -83,6 +88,13 @@ func (s *Server) seed() {
 	// A team label beside the workspace ones.
 	w.labels = append(w.labels, &label{id: seedID("label/" + t.key + "/Backend"), name: "Backend", color: "#26b5ce", team: t,
 		createdAt: t0.Add(3 * time.Second), updatedAt: t0.Add(3 * time.Second)})
+	// The labels the Jira sandbox's backlog uses, spelt as there, as a team
+	// that syncs both tools would have set them up: so Tandem, whose
+	// default is not to create labels in Linear, finds every one of them.
+	for n, name := range jiraSeedLabels {
+		at := t0.Add(time.Duration(4+n) * time.Second)
+		w.labels = append(w.labels, &label{id: seedID("label/" + name), name: name, color: "#95a2b3", createdAt: at, updatedAt: at})
+	}
 	// Cycles 1 (past) and 2 (current) carry no name, as Linear's automatic
 	// cycles do; cycle 3 (next) was named.
 	for n := 1; n <= 3; n++ {
