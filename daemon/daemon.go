@@ -105,6 +105,9 @@ type Daemon struct {
 	// pass began (see hint).
 	hintsMu sync.Mutex
 	hints   map[string]versionHint
+	// orderDeferred is when the waiting order pass was first put off
+	// (UnixNano; 0: not put off).
+	orderDeferred atomic.Int64
 }
 
 // versionHint is what the reports of a key said about its version: the
@@ -328,6 +331,10 @@ func (d *Daemon) pass(ctx context.Context, key string, seq int64, failures map[s
 	if key == OrderKey {
 		if d.Order == nil {
 			d.clear(ctx, key, seq)
+			return
+		}
+		if d.deferOrder() {
+			d.q.AddAfter(key, seq, orderDeferStep)
 			return
 		}
 		var or reconcile.OrderResult
@@ -700,6 +707,33 @@ func (d *Daemon) takeHint(key string) string {
 		return ta.Compare(tb)
 	})
 	return strings.Join(h.vs, " ")
+}
+
+// An order pass lists both backlogs whole. While a backlog of item
+// passes waits (a backfill), each of them may make a twin that needs
+// placing, so the order pass waits for them, in steps of orderDeferStep,
+// up to orderDeferMax, and places them all at once.
+const (
+	orderDeferStep = 500 * time.Millisecond
+	orderDeferMax  = time.Minute
+)
+
+func (d *Daemon) deferOrder() bool {
+	now := time.Now().UnixNano()
+	if d.q.Waiting() <= 2*d.Workers {
+		d.orderDeferred.Store(0)
+		return false
+	}
+	since := d.orderDeferred.Load()
+	if since == 0 {
+		d.orderDeferred.Store(now)
+		return true
+	}
+	if time.Duration(now-since) >= orderDeferMax {
+		d.orderDeferred.Store(0)
+		return false
+	}
+	return true
 }
 
 // orderCheckDue says whether the order safety net is due.

@@ -153,6 +153,13 @@ func (q *queue) Len() int {
 	return len(q.order) + len(q.processing) + len(q.timers)
 }
 
+// Waiting counts the keys waiting for a worker.
+func (q *queue) Waiting() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.order)
+}
+
 // OldestWait is how long the longest-waiting key has waited (0 when none
 // waits).
 func (q *queue) OldestWait() time.Duration {

@@ -487,12 +487,15 @@ func TestOrderWebhook(t *testing.T) {
 	if err := s.UserUpdate(sandbox.AliceEmail, order[4], map[string]any{"title": "Renamed"}); err != nil {
 		t.Fatal(err)
 	}
+	if err := s.UserMove(sandbox.AliceEmail, order[3], -5); err != nil {
+		t.Fatal(err)
+	}
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		mu.Lock()
 		n := len(bodies)
 		mu.Unlock()
-		if n >= 2 {
+		if n >= 3 {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -510,7 +513,9 @@ func TestOrderWebhook(t *testing.T) {
 		}
 		flags[d.Refs[0].ID] = d.Order
 	}
-	if !flags[order[2]] || flags[order[4]] {
+	// A person's drag is a reorder; the echo of our own Move and an edit
+	// are not.
+	if !flags[order[3]] || flags[order[2]] || flags[order[4]] {
 		t.Fatalf("Order flags %v", flags)
 	}
 	// Unit: updatedFrom of any shape is read leniently.

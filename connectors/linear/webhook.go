@@ -31,7 +31,20 @@ const tolerance = 60 * time.Second
 // entity types are acknowledged and ignored. An Issue update whose
 // updatedFrom has sortOrder sets Delivery.Order.
 func (c *Client) ParseWebhook(h http.Header, body []byte, now time.Time) (connectors.Delivery, error) {
-	return parseWebhook(c.secret, c.teamID, c.teamKey, h, body, now)
+	d, err := parseWebhook(c.secret, c.teamID, c.teamKey, h, body, now)
+	if err == nil && d.Order && len(d.Refs) == 1 {
+		// The echo of our own Move carries the sortOrder Move wrote (and
+		// noted): that is no reorder to mirror.
+		var p struct {
+			Data struct {
+				SortOrder *float64 `json:"sortOrder"`
+			} `json:"data"`
+		}
+		if json.Unmarshal(body, &p) == nil && p.Data.SortOrder != nil && !c.ranks.Saw(d.Refs[0].ID, sortKey(*p.Data.SortOrder)) {
+			d.Order = false
+		}
+	}
+	return d, err
 }
 
 // payload is the part of an EntityWebhookPayload we read.
