@@ -388,6 +388,12 @@ func (d *Daemon) settle(ctx context.Context, key string, seq int64, version stri
 		delete(failures, key)
 		d.clear(ctx, key, seq)
 	}
+	if res.Created > 0 && err == nil {
+		// A new twin needs its place in the manual order.
+		if err := d.EnqueueOrder(ctx); err != nil {
+			log.Warn("asking for an order pass", "err", err)
+		}
+	}
 }
 
 func (d *Daemon) clear(ctx context.Context, key string, seq int64) {

@@ -177,7 +177,7 @@ func (s *Syncer) backfill(ctx context.Context, side backlog.Side, g connectors.B
 			out[p.at].Err = err
 			continue
 		}
-		out[p.at].Result.Writes = 1
+		out[p.at].Result = Result{Writes: 1, Created: 1}
 		if _, _, mirrored := s.commenters(); mirrored && (!p.src.CommentsRead || len(p.src.Comments) > 0) {
 			// The batch read does not say the source has no comments:
 			// a full pass of the new pair mirrors them.
@@ -188,6 +188,7 @@ func (s *Syncer) backfill(ctx context.Context, side backlog.Side, g connectors.B
 			}
 			res, err := s.merge(ctx, p.lease, link, "")
 			res.Writes++
+			res.Created++
 			out[p.at] = Outcome{res, err}
 		}
 	}

@@ -83,6 +83,9 @@ type Result struct {
 	RequeueAfter time.Duration
 	// Writes counts the writes made to the two tools.
 	Writes int
+	// Created counts the twins the pass made (they need placing in the
+	// manual order).
+	Created int
 }
 
 func (s *Syncer) fields() []backlog.Field {
@@ -283,7 +286,7 @@ func (s *Syncer) create(ctx context.Context, lease store.Lease, link backlog.Lin
 	if err := s.created(ctx, lease, link, src, ref, nil); err != nil {
 		return Result{}, err
 	}
-	return Result{Writes: 1}, nil
+	return Result{Writes: 1, Created: 1}, nil
 }
 
 // twinOf is the item to create as src's twin on link's pending side. The

@@ -18,12 +18,10 @@ func TestGetMany(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	one.Comments, one.CommentsRead = nil, false // GetMany reads no comments
 	three, err := e.c.Get(ctx(t), "TAN-3")
 	if err != nil {
 		t.Fatal(err)
 	}
-	three.Comments, three.CommentsRead = nil, false // GetMany reads no comments
 	e.sb.ResetCounts()
 	got, err := e.c.GetMany(ctx(t), []string{"TAN-3", "99999", "10001"})
 	if err != nil {

@@ -219,6 +219,9 @@ func (c *Client) batchCreate(ctx context.Context, inputs []map[string]any, todo 
 	}
 	c.mu.RLock()
 	for _, n := range out.IssueBatchCreate.Issues {
+		// Our own new issue: the poll that sees it need not report a
+		// reorder (the pass that made it asks for the order pass).
+		c.ranks.Saw(n.ID, sortKey(n.SortOrder))
 		if it, err := c.cat.toItem(n); err == nil {
 			c.placed.note(n)
 			c.made.put(it)
