@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"sync"
 	"testing"
 	"time"
 
@@ -13,21 +14,25 @@ import (
 
 // BenchmarkBackfill measures a first start against a Jira project of N
 // issues and an empty Linear team: the API calls each tool answered until
-// every issue has its twin and the daemon is idle, the time it took and
-// the pairs per second. Webhooks are on (the twins' creates raise them),
-// polling at the default pace of a test run.
+// every issue has its twin and the daemon is idle, and after one more poll
+// round of each side (which sees the twins and their moves), the time to
+// the last twin and the pairs per second, and the peak heap of the whole
+// process (daemon and both sandboxes: an upper bound of the daemon's).
+// Webhooks are on (the twins' creates raise them); polls run every 30 s,
+// the default.
 func BenchmarkBackfill(b *testing.B) {
 	for _, n := range []int{1000, 10000} {
 		b.Run(fmt.Sprintf("issues=%d", n), func(b *testing.B) {
 			for b.Loop() {
 				b.StopTimer()
 				e, err := StartEnv(b.Context(), EnvOptions{
-					DataDir: b.TempDir(), PollEvery: 200 * time.Millisecond, JiraSeed: n, LinearSeed: -1,
+					DataDir: b.TempDir(), PollEvery: 30 * time.Second, JiraSeed: n, LinearSeed: -1,
 					Webhooks: true, OrderMaster: "jira", Log: slog.New(slog.DiscardHandler),
 				})
 				if err != nil {
 					b.Fatal(err)
 				}
+				peak := watchHeap(b)
 				b.StartTimer()
 				start := time.Now()
 				if _, _, err := e.Settle(b.Context(), 30*time.Minute); err != nil {
@@ -35,17 +40,53 @@ func BenchmarkBackfill(b *testing.B) {
 				}
 				took := time.Since(start)
 				b.StopTimer()
-				var ms runtime.MemStats
-				runtime.ReadMemStats(&ms)
+				r := e.App.Daemon.Stats().Rounds
+				for e.App.Daemon.Stats().Rounds < r+2 || !e.App.Daemon.Idle() {
+					time.Sleep(10 * time.Millisecond)
+				}
 				j, l := e.Jira.Requests(jirasb.BotEmail), e.Linear.Requests(linearsb.BotEmail)
 				b.Logf("jira %v\nlinear %v", j.ByOperation, l.ByOperation)
 				b.ReportMetric(float64(j.Reads+j.Writes), "jira-calls")
 				b.ReportMetric(float64(l.Reads+l.Writes), "linear-calls")
 				b.ReportMetric(float64(n)/took.Seconds(), "pairs/s")
-				b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heap-MB")
+				b.ReportMetric(float64(peak())/(1<<20), "peak-heap-MB")
 				e.Close()
 				b.StartTimer()
 			}
 		})
+	}
+}
+
+// watchHeap samples the heap in use every 50 ms until the benchmark ends;
+// the function returns the largest sample so far.
+func watchHeap(b *testing.B) func() uint64 {
+	var mu sync.Mutex
+	var peak uint64
+	sample := func() {
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		mu.Lock()
+		peak = max(peak, ms.HeapInuse)
+		mu.Unlock()
+	}
+	stop := make(chan struct{})
+	b.Cleanup(func() { close(stop) })
+	go func() {
+		t := time.NewTicker(50 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				sample()
+			}
+		}
+	}()
+	return func() uint64 {
+		sample()
+		mu.Lock()
+		defer mu.Unlock()
+		return peak
 	}
 }

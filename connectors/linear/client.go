@@ -330,8 +330,13 @@ type changedCursor struct {
 // costs repeats.
 const maxWindow = 200
 
-const changedQuery = `query TandemChanged($filter: IssueFilter, $after: String) {
-  issues(filter: $filter, first: 50, after: $after, orderBy: updatedAt, includeArchived: true) {
+// changedPage is the poll's page size: Linear's largest (its connections
+// take first up to 250); the selection is four scalars, so the page costs
+// about a thousand complexity points of the 10,000 one query may take.
+const changedPage = 250
+
+var changedQuery = `query TandemChanged($filter: IssueFilter, $after: String) {
+  issues(filter: $filter, first: ` + strconv.Itoa(changedPage) + `, after: $after, orderBy: updatedAt, includeArchived: true) {
     nodes { id identifier updatedAt sortOrder }
     pageInfo { hasNextPage endCursor }
   }

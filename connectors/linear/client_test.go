@@ -336,9 +336,9 @@ func drain(t *testing.T, ctx context.Context, c *Client, cursor string) (refs []
 
 func TestChangedPaging(t *testing.T) {
 	clk := &fakeClock{t: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}
-	s, c := setup(t, sandbox.Options{SeedIssues: 120, Now: clk.now})
+	s, c := setup(t, sandbox.Options{SeedIssues: 2*changedPage + 20, Now: clk.now})
 	refs, cur, pages := drain(t, t.Context(), c, "")
-	if pages != 3 || len(refs) != 120 {
+	if pages != 3 || len(refs) != 2*changedPage+20 {
 		t.Fatalf("pages %d refs %d", pages, len(refs))
 	}
 	seen := map[string]bool{}

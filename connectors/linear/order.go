@@ -360,6 +360,10 @@ func (c *Client) Move(ctx context.Context, moves []backlog.Move) (calls int, err
 			return 0, err
 		}
 	}
+	sorts := make(map[string]float64, len(view)) // each issue's sortOrder as the moves so far leave it
+	for _, sl := range view {
+		sorts[sl.ID] = sl.Sort
+	}
 	// A move that cannot be placed ends the batch: the moves before it
 	// are made, and its error returned.
 	var all []sortWrite
@@ -378,7 +382,10 @@ func (c *Client) Move(ctx context.Context, moves []backlog.Move) (calls int, err
 		if respread {
 			c.log.Info("linear: re-spreading sortOrder", "issue", id, "after", m.After, "before", m.Before, "writes", len(writes))
 		}
-		all = append(all, writeOrder(view, writes, id)...)
+		all = append(all, writeOrderBy(func(id string) float64 { return sorts[id] }, writes, id)...)
+		for _, w := range writes {
+			sorts[w.ID] = w.Sort
+		}
 		view = next
 	}
 	for len(all) > 0 {
@@ -439,24 +446,47 @@ func (c *Client) writeSorts(ctx context.Context, ws []sortWrite, versions map[st
 // between its written and unwritten neighbours' values). old is the view
 // before the move.
 func writeOrder(old []slot, writes []sortWrite, id string) []sortWrite {
-	pos := make(map[string]int, len(old))
-	for i, s := range old {
-		pos[s.ID] = i
+	return writeOrderBy(func(id string) float64 {
+		for _, s := range old {
+			if s.ID == id {
+				return s.Sort
+			}
+		}
+		return 0
+	}, writes, id)
+}
+
+// writeOrderBy is writeOrder with the old sortOrder of each written issue
+// from oldSort. The view is sorted by (sortOrder, id), so that pair
+// orders the written issues as their old positions do, without a look-up
+// of positions in the whole view.
+func writeOrderBy(oldSort func(id string) float64, writes []sortWrite, id string) []sortWrite {
+	type w struct {
+		sortWrite
+		old float64
 	}
-	var up, down, moved []sortWrite
-	for _, w := range writes {
+	var up, down, moved []w
+	for _, x := range writes {
+		o := w{x, oldSort(x.ID)}
 		switch {
-		case w.ID == id:
-			moved = append(moved, w)
-		case w.Sort > old[pos[w.ID]].Sort:
-			up = append(up, w)
+		case x.ID == id:
+			moved = append(moved, o)
+		case x.Sort > o.old:
+			up = append(up, o)
 		default:
-			down = append(down, w)
+			down = append(down, o)
 		}
 	}
-	slices.SortFunc(up, func(a, b sortWrite) int { return cmp.Compare(pos[b.ID], pos[a.ID]) })
-	slices.SortFunc(down, func(a, b sortWrite) int { return cmp.Compare(pos[a.ID], pos[b.ID]) })
-	return append(append(up, down...), moved...)
+	byOld := func(a, b w) int { return cmp.Or(cmp.Compare(a.old, b.old), cmp.Compare(a.ID, b.ID)) }
+	slices.SortFunc(up, func(a, b w) int { return byOld(b, a) })
+	slices.SortFunc(down, byOld)
+	out := make([]sortWrite, 0, len(writes))
+	for _, l := range [][]w{up, down, moved} {
+		for _, x := range l {
+			out = append(out, x.sortWrite)
+		}
+	}
+	return out
 }
 
 // ownWrites remembers the versions Tandem's own moves left, with the
