@@ -46,6 +46,9 @@ type EnvOptions struct {
 	MappingFile string
 	// Wrap wraps the connectors the syncer uses (fault injection).
 	Wrap func(connectors.Connector) connectors.Connector
+	// RateLimits makes the sandboxes enforce the real tools' budgets:
+	// Linear's per-key request and complexity budgets, Jira's burst 429s.
+	RateLimits bool
 }
 
 // DemoOptions are the options of `tandem demo`: the embedded store in dir,
@@ -70,9 +73,13 @@ func StartEnv(ctx context.Context, o EnvOptions) (*Env, error) {
 	if o.OrderMaster == "" {
 		o.OrderMaster = "off"
 	}
+	jopts, lopts := jirasb.Options{SeedIssues: o.JiraSeed}, linearsb.Options{SeedIssues: o.LinearSeed}
+	if o.RateLimits {
+		jopts.RateLimit, lopts.Budget = jirasb.DefaultBurst(), linearsb.DefaultBudget()
+	}
 	e := &Env{
-		Jira:   jirasb.New(jirasb.Options{SeedIssues: o.JiraSeed}),
-		Linear: linearsb.New(linearsb.Options{SeedIssues: o.LinearSeed}),
+		Jira:   jirasb.New(jopts),
+		Linear: linearsb.New(lopts),
 	}
 	jiraURL, err := e.Jira.Start("127.0.0.1:0")
 	if err != nil {

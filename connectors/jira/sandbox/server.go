@@ -37,6 +37,9 @@ type Counts struct {
 	Reads, Writes int
 	// ByOperation counts per route template, e.g. "GET /rest/api/2/issue/{}".
 	ByOperation map[string]int
+	// RateLimited counts requests answered 429 by the burst limit
+	// (Options.RateLimit).
+	RateLimited int
 }
 
 // Server is an in-memory Jira Cloud site with one project. It implements
@@ -168,7 +171,7 @@ func (s *Server) Requests(email string) Counts {
 	c := s.counts[strings.ToLower(email)]
 	out := Counts{ByOperation: map[string]int{}}
 	if c != nil {
-		out.Reads, out.Writes = c.Reads, c.Writes
+		out.Reads, out.Writes, out.RateLimited = c.Reads, c.Writes, c.RateLimited
 		for k, v := range c.ByOperation {
 			out.ByOperation[k] = v
 		}
@@ -352,6 +355,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		left, wait := s.take(pattern, now)
 		limitHeaders(w.Header(), s.opts.RateLimit.size(), left, wait, now, "jira-burst-based")
 		if wait > 0 {
+			if c := s.counts[strings.ToLower(u.Email)]; c != nil {
+				c.RateLimited++
+			}
 			s.mu.Unlock()
 			writeErr(w, http.StatusTooManyRequests, "Rate limit exceeded.")
 			return
