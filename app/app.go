@@ -15,6 +15,7 @@ import (
 
 	"github.com/tandem-sync/tandem/admin"
 	"github.com/tandem-sync/tandem/backlog"
+	"github.com/tandem-sync/tandem/budget"
 	"github.com/tandem-sync/tandem/config"
 	"github.com/tandem-sync/tandem/connectors"
 	"github.com/tandem-sync/tandem/connectors/jira"
@@ -59,6 +60,8 @@ type App struct {
 	Feed *admin.Feed
 
 	Metrics *metrics.Metrics
+	// JiraBudget and LinearBudget pace the calls of each credential.
+	JiraBudget, LinearBudget *budget.Governor
 
 	opts         Options
 	jiraHealth   health
@@ -110,13 +113,26 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 			return float64(len(cs))
 		},
 	})
+	// One budget governor per credential: syncs sharing a key share it.
+	linearBudget := cfg.LinearBudget
+	if linearBudget == 0 {
+		linearBudget = 2500 // Linear's documented API-key budget
+	}
+	a.JiraBudget = budget.For("jira", cfg.JiraURL, cfg.JiraEmail+"\x00"+cfg.JiraToken, cfg.JiraBudget)
+	a.LinearBudget = budget.For("linear", cfg.LinearURL, cfg.LinearAPIKey, linearBudget)
+	a.Metrics.WatchBudget("jira", a.JiraBudget.Snapshot)
+	a.Metrics.WatchBudget("linear", a.LinearBudget.Snapshot)
 	client := func(side backlog.Side, h *health) *http.Client {
 		c := &http.Client{Timeout: 30 * time.Second}
 		if opts.HTTPClient != nil {
 			cp := *opts.HTTPClient
 			c = &cp
 		}
-		c.Transport = h.transport(a.Metrics.Transport(side, c.Transport))
+		g := a.JiraBudget
+		if side == backlog.Linear {
+			g = a.LinearBudget
+		}
+		c.Transport = h.transport(a.Metrics.Transport(side, g.Transport(c.Transport)))
 		return c
 	}
 	a.Jira, err = jira.New(ctx, jira.Config{

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/tandem-sync/tandem/budget"
 )
 
 // health remembers how the last call to one tool went, so readiness can
@@ -72,6 +74,21 @@ func (a *App) ready(w http.ResponseWriter, r *http.Request) {
 	checks["jira"] = check{OK: ok, Detail: msg}
 	ok, msg = a.linearHealth.state()
 	checks["linear"] = check{OK: ok, Detail: msg}
+	// A tool whose budget is nearly spent still syncs, slowly, the urgent
+	// work first: reported, not a failure.
+	for tool, g := range map[string]interface{ Snapshot() budget.Snapshot }{"jira_budget": a.JiraBudget, "linear_budget": a.LinearBudget} {
+		sn := g.Snapshot()
+		c := check{OK: true, Detail: "ok"}
+		switch {
+		case sn.Limit == 0:
+			c.Detail = "no budget known"
+		case sn.Low():
+			c.Detail = fmt.Sprintf("nearly spent: %.0f of %d requests left; webhook passes first, backfill waits", sn.Remaining, sn.Limit)
+		default:
+			c.Detail = fmt.Sprintf("%.0f of %d requests left", sn.Remaining, sn.Limit)
+		}
+		checks[tool] = c
+	}
 	running := a.running.Load()
 	checks["daemon"] = check{OK: running, Detail: map[bool]string{true: "running", false: "not running"}[running]}
 	code := http.StatusOK

@@ -40,6 +40,11 @@ type Config struct {
 	OrderCheckEvery time.Duration `env:"TANDEM_ORDER_CHECK_INTERVAL, default=1h"`
 	PublicURL       string        `env:"TANDEM_PUBLIC_URL"`
 	Workers         int           `env:"TANDEM_WORKERS, default=4"`
+	// LinearBudget and JiraBudget are each credential's requests an hour,
+	// used until the tools' rate-limit headers say (0: Linear 2,500, the
+	// documented API-key budget; Jira: no limit until it answers 429).
+	LinearBudget int `env:"TANDEM_LINEAR_BUDGET, default=0"`
+	JiraBudget   int `env:"TANDEM_JIRA_BUDGET, default=0"`
 	Policy          string        `env:"TANDEM_CONFLICT_POLICY"`
 	OrderMaster     string        `env:"TANDEM_ORDER_MASTER"`
 	MappingFile     string        `env:"TANDEM_MAPPING"`
@@ -134,6 +139,8 @@ func (c Config) Validate() error {
 		{"TANDEM_ORDER_CHECK_INTERVAL", checkOrderCheck(c.OrderCheckEvery)},
 		{"TANDEM_PUBLIC_URL", checkPublic(c)},
 		{"TANDEM_WORKERS", checkWorkers(c.Workers)},
+		{"TANDEM_LINEAR_BUDGET", checkBudget(c.LinearBudget)},
+		{"TANDEM_JIRA_BUDGET", checkBudget(c.JiraBudget)},
 		{"TANDEM_CONFLICT_POLICY", checkPolicy(c.Policy)},
 		{"TANDEM_ORDER_MASTER", checkOrderMaster(c.OrderMaster)},
 		{"TANDEM_LOG_LEVEL", checkLevel(c.LogLevel)},
@@ -220,6 +227,13 @@ func checkPublic(c Config) string {
 	}
 	if c.JiraWebhookSecret == "" || c.LinearWebhookSecret == "" {
 		return "webhook registration needs TANDEM_JIRA_WEBHOOK_SECRET and TANDEM_LINEAR_WEBHOOK_SECRET (unsigned deliveries are refused)"
+	}
+	return ""
+}
+
+func checkBudget(n int) string {
+	if n < 0 {
+		return fmt.Sprintf("must be 0 (the default) or a number of requests an hour, got %d", n)
 	}
 	return ""
 }

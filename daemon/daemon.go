@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/tandem-sync/tandem/backlog"
+	"github.com/tandem-sync/tandem/budget"
 	"github.com/tandem-sync/tandem/connectors"
 	"github.com/tandem-sync/tandem/reconcile"
 	"github.com/tandem-sync/tandem/store"
@@ -105,6 +106,8 @@ type Daemon struct {
 	// pass began (see hint).
 	hintsMu sync.Mutex
 	hints   map[string]versionHint
+	// urgentKeys are the keys webhooks queued since their last pass.
+	urgentKeys map[string]bool
 	// orderDeferred is when the waiting order pass was first put off
 	// (UnixNano; 0: not put off).
 	orderDeferred atomic.Int64
@@ -237,6 +240,12 @@ func (d *Daemon) Enqueue(ctx context.Context, ref backlog.Ref) error {
 // enqueueVersion is Enqueue with the item version the report named ("" when
 // it named none): the pass skips a version it synced already.
 func (d *Daemon) enqueueVersion(ctx context.Context, ref backlog.Ref, version string) error {
+	return d.enqueue(ctx, ref, version, false)
+}
+
+// enqueue is enqueueVersion; urgent keys (a webhook's) go before the
+// keys waiting, and their pass spends the budget as budget.Webhook.
+func (d *Daemon) enqueue(ctx context.Context, ref backlog.Ref, version string, urgent bool) error {
 	d.init()
 	key := ref.String()
 	d.hint(key, version)
@@ -244,8 +253,35 @@ func (d *Daemon) enqueueVersion(ctx context.Context, ref backlog.Ref, version st
 	if err != nil {
 		return fmt.Errorf("marking %s dirty: %w", key, err)
 	}
+	if urgent {
+		d.hintsMu.Lock()
+		if d.urgentKeys == nil {
+			d.urgentKeys = map[string]bool{}
+		}
+		d.urgentKeys[key] = true
+		d.hintsMu.Unlock()
+		d.q.AddUrgent(key, seq)
+		return nil
+	}
 	d.q.Add(key, seq)
 	return nil
+}
+
+// takeUrgent reports whether a webhook queued key since its last pass.
+func (d *Daemon) takeUrgent(key string) bool {
+	d.hintsMu.Lock()
+	defer d.hintsMu.Unlock()
+	u := d.urgentKeys[key]
+	delete(d.urgentKeys, key)
+	return u
+}
+
+// purpose is the budget purpose of key's pass.
+func (d *Daemon) purpose(ctx context.Context, key string) context.Context {
+	if d.takeUrgent(key) {
+		return budget.WithPurpose(ctx, budget.Webhook)
+	}
+	return budget.WithPurpose(ctx, budget.Poll)
 }
 
 // EnqueueOrder durably asks for an order pass (no-op without Order).
@@ -307,6 +343,7 @@ func (d *Daemon) passMany(ctx context.Context, batch []queued, failures map[stri
 	start := time.Now()
 	refs := make([]reconcile.Hinted, 0, len(batch))
 	var keep []queued
+	urgent := false
 	for _, b := range batch {
 		ref, err := backlog.ParseRef(b.key)
 		if err != nil {
@@ -316,8 +353,17 @@ func (d *Daemon) passMany(ctx context.Context, batch []queued, failures map[stri
 		}
 		refs = append(refs, reconcile.Hinted{Ref: ref, Version: d.takeHint(b.key)})
 		keep = append(keep, b)
+		if d.takeUrgent(b.key) {
+			urgent = true
+		}
 	}
-	outs := d.Syncer.(BatchSyncer).SyncMany(ctx, refs)
+	// The batch's calls spend as its most urgent key's would; a backfill
+	// batch marks its own (reconcile.Syncer.SyncMany).
+	p := budget.Poll
+	if urgent {
+		p = budget.Webhook
+	}
+	outs := d.Syncer.(BatchSyncer).SyncMany(budget.WithPurpose(ctx, p), refs)
 	for i, b := range keep {
 		d.settle(ctx, b.key, b.seq, refs[i].Version, outs[i].Result, outs[i].Err, failures, start)
 	}
@@ -338,7 +384,7 @@ func (d *Daemon) pass(ctx context.Context, key string, seq int64, failures map[s
 			return
 		}
 		var or reconcile.OrderResult
-		or, err = d.Order.Sync(ctx)
+		or, err = d.Order.Sync(budget.WithPurpose(ctx, budget.Order))
 		res.RequeueAfter = or.RequeueAfter
 	} else {
 		ref, perr := backlog.ParseRef(key)
@@ -348,7 +394,7 @@ func (d *Daemon) pass(ctx context.Context, key string, seq int64, failures map[s
 			return
 		}
 		version = d.takeHint(key)
-		res, err = d.Syncer.Sync(reconcile.WithVersion(ctx, version), ref)
+		res, err = d.Syncer.Sync(reconcile.WithVersion(d.purpose(ctx, key), version), ref)
 	}
 	d.settle(ctx, key, seq, version, res, err, failures, start)
 }
@@ -478,7 +524,7 @@ func (d *Daemon) pollOnce(ctx context.Context, c connectors.Connector) (bool, er
 	if err != nil {
 		return false, fmt.Errorf("reading cursor: %w", err)
 	}
-	page, err := c.Changed(ctx, cursor)
+	page, err := c.Changed(budget.WithPurpose(ctx, budget.Poll), cursor)
 	if err != nil {
 		return false, fmt.Errorf("listing changes: %w", err)
 	}
@@ -600,7 +646,7 @@ func (d *Daemon) webhook(side backlog.Side, hooks connectors.Webhooks) http.Hand
 			http.Error(w, "state store unavailable", http.StatusServiceUnavailable)
 		}
 		for _, ref := range dl.Refs {
-			if err := d.enqueueVersion(r.Context(), ref, dl.Versions[ref.ID]); err != nil {
+			if err := d.enqueue(r.Context(), ref, dl.Versions[ref.ID], true); err != nil {
 				fail(ref.String(), err)
 				return
 			}

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 )
@@ -20,11 +21,12 @@ type queue struct {
 	processing map[string]bool
 	again      map[string]int64 // added while processing
 	timers     map[string]*time.Timer
+	urgent     map[string]bool // keys a webhook queued, until handed out
 	closed     bool
 }
 
 func newQueue() *queue {
-	q := &queue{waiting: map[string]int64{}, since: map[string]time.Time{}, processing: map[string]bool{}, again: map[string]int64{}, timers: map[string]*time.Timer{}}
+	q := &queue{waiting: map[string]int64{}, since: map[string]time.Time{}, processing: map[string]bool{}, again: map[string]int64{}, timers: map[string]*time.Timer{}, urgent: map[string]bool{}}
 	q.cond = sync.NewCond(&q.mu)
 	return q
 }
@@ -33,6 +35,21 @@ func newQueue() *queue {
 func (q *queue) Add(key string, seq int64) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	q.addLocked(key, seq)
+}
+
+// AddUrgent is Add for a key that goes before the keys waiting (a
+// webhook's: a person is waiting for it), after the urgent ones already
+// there.
+func (q *queue) AddUrgent(key string, seq int64) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.urgent[key] = true
+	if _, ok := q.waiting[key]; ok {
+		// Already waiting: move it up.
+		q.order = slices.DeleteFunc(q.order, func(k string) bool { return k == key })
+		delete(q.waiting, key)
+	}
 	q.addLocked(key, seq)
 }
 
@@ -54,7 +71,16 @@ func (q *queue) addLocked(key string, seq int64) {
 	}
 	q.waiting[key] = seq
 	q.since[key] = time.Now()
-	q.order = append(q.order, key)
+	if q.urgent[key] {
+		// After the urgent keys at the front, before the rest.
+		i := 0
+		for i < len(q.order) && q.urgent[q.order[i]] {
+			i++
+		}
+		q.order = slices.Insert(q.order, i, key)
+	} else {
+		q.order = append(q.order, key)
+	}
 	q.cond.Signal()
 }
 
@@ -99,6 +125,7 @@ func (q *queue) Get(ctx context.Context) (string, int64, bool) {
 	delete(q.waiting, key)
 	delete(q.since, key)
 	q.processing[key] = true
+	delete(q.urgent, key)
 	return key, seq, true
 }
 
@@ -120,6 +147,7 @@ func (q *queue) More(max int, match func(key string) bool) []queued {
 			continue
 		}
 		out = append(out, queued{key, q.waiting[key]})
+		delete(q.urgent, key)
 		delete(q.waiting, key)
 		delete(q.since, key)
 		q.processing[key] = true

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -111,5 +112,24 @@ func TestQueueNoKeyTwice(t *testing.T) {
 		if last[k] != want {
 			t.Errorf("key %s last seq %d, want %d: an add was lost", k, last[k], want)
 		}
+	}
+}
+
+func TestAddUrgentGoesFirst(t *testing.T) {
+	q := newQueue()
+	q.Add("jira:1", 1)
+	q.Add("jira:2", 2)
+	q.AddUrgent("linear:a", 3)
+	q.AddUrgent("jira:2", 4) // waiting already: moves up, behind linear:a
+	q.Add("jira:3", 5)
+	var got []string
+	for range 4 {
+		k, _, _ := q.Get(t.Context())
+		got = append(got, k)
+		q.Done(k)
+	}
+	want := []string{"linear:a", "jira:2", "jira:1", "jira:3"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("order %v, want %v", got, want)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/tandem-sync/tandem/budget"
 
 	"github.com/tandem-sync/tandem/backlog"
 	"github.com/tandem-sync/tandem/connectors"
@@ -151,3 +152,24 @@ func (m *Metrics) Transport(side backlog.Side, next http.RoundTripper) http.Roun
 type roundTripper func(*http.Request) (*http.Response, error)
 
 func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// WatchBudget exports a tool's budget governor: what is left and the size
+// of its budget, and its calls and waits by purpose.
+func (m *Metrics) WatchBudget(tool string, snap func() budget.Snapshot) {
+	l := prometheus.Labels{"tool": tool}
+	m.reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "tandem_api_budget_remaining", Help: "Requests left of the tool's rate budget (its headers', or the configured one's).", ConstLabels: l},
+			func() float64 { return snap().Remaining }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "tandem_api_budget_limit", Help: "Requests in the tool's rate budget (0: unknown, unlimited).", ConstLabels: l},
+			func() float64 { return float64(snap().Limit) }),
+	)
+	for _, p := range budget.Purposes() {
+		pl := prometheus.Labels{"tool": tool, "purpose": p.String()}
+		m.reg.MustRegister(
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "tandem_api_calls_by_purpose_total", Help: "Requests to the tool by purpose (webhook, poll, order, backfill).", ConstLabels: pl},
+				func() float64 { return float64(snap().Calls[p]) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "tandem_api_budget_waits_total", Help: "Requests the budget governor held back to keep budget for more urgent purposes, by purpose.", ConstLabels: pl},
+				func() float64 { return float64(snap().Waits[p]) }),
+		)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tandem-sync/tandem/backlog"
+	"github.com/tandem-sync/tandem/budget"
 	"github.com/tandem-sync/tandem/connectors"
 	"github.com/tandem-sync/tandem/store"
 )
@@ -74,15 +75,23 @@ func (s *Syncer) SyncMany(ctx context.Context, refs []Hinted) []Outcome {
 			out[i] = s.one(ctx, h)
 			continue
 		}
-		_, err := s.State.LinkBy(ctx, h.Ref)
+		l, err := s.State.LinkBy(ctx, h.Ref)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 			fresh = append(fresh, i)
 		case err != nil:
 			out[i].Err = fmt.Errorf("looking up link of %s: %w", h.Ref, err)
+		case l.Pending == side.Other():
+			// A twin still to make (a batch that failed, a crash): made
+			// in the batch too; the create is idempotent.
+			fresh = append(fresh, i)
 		default:
 			out[i] = s.one(ctx, h)
 		}
+	}
+	if len(fresh) > 1 && budget.PurposeOf(ctx) != budget.Webhook {
+		// New items in numbers: a backfill, spending the budget last.
+		ctx = budget.WithPurpose(ctx, budget.Backfill)
 	}
 	if len(fresh) > 0 {
 		s.backfill(ctx, side, g, c, refs, fresh, out)
@@ -238,17 +247,22 @@ func (s *Syncer) prepareTwin(ctx context.Context, src backlog.Item) (p *pendingT
 	if err != nil {
 		return nil, res, true, fmt.Errorf("locking link %s: %w", linkID, err)
 	}
-	// Another pass may have linked it between the look-up and the lock.
-	if _, err := s.State.Link(ctx, linkID); !errors.Is(err, store.ErrNotFound) {
-		s.unlock(ctx, lease)
-		if err != nil {
-			return nil, res, true, fmt.Errorf("reading link %s: %w", linkID, err)
+	// Another pass may have linked it between the look-up and the lock;
+	// a pending link (a create cut short) is finished here.
+	switch old, err := s.State.Link(ctx, linkID); {
+	case errors.Is(err, store.ErrNotFound):
+		if err := s.State.SaveLink(ctx, link); err != nil {
+			s.unlock(ctx, lease)
+			return nil, res, true, fmt.Errorf("saving pending link %s: %w", linkID, err)
 		}
-		return nil, Result{RequeueAfter: time.Millisecond}, true, nil
-	}
-	if err := s.State.SaveLink(ctx, link); err != nil {
+	case err != nil:
 		s.unlock(ctx, lease)
-		return nil, res, true, fmt.Errorf("saving pending link %s: %w", linkID, err)
+		return nil, res, true, fmt.Errorf("reading link %s: %w", linkID, err)
+	case old.Pending == link.Pending && old.Ref(src.Ref.Side).ID == src.Ref.ID:
+		link = old
+	default:
+		s.unlock(ctx, lease)
+		return nil, Result{RequeueAfter: time.Millisecond}, true, nil
 	}
 	twin, wait, err := s.twinOf(ctx, link, src)
 	if err != nil || wait != nil {

@@ -1,0 +1,200 @@
+package budget
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// fakeClock advances only when a waiter sleeps.
+type fakeClock struct {
+	t      time.Time
+	slept  time.Duration
+	cancel bool
+}
+
+func (c *fakeClock) now() time.Time { return c.t }
+func (c *fakeClock) sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.t = c.t.Add(d)
+	c.slept += d
+	return nil
+}
+
+func newGov(perHour int) (*Governor, *fakeClock) {
+	c := &fakeClock{t: time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)}
+	return &Governor{PerHour: perHour, Now: c.now, Sleep: c.sleep}, c
+}
+
+// spendable counts the calls of p that go without waiting.
+func spendable(t *testing.T, g *Governor, c *fakeClock, p Purpose, max int) int {
+	t.Helper()
+	for n := 0; n < max; n++ {
+		before := c.slept
+		if err := g.Wait(t.Context(), p); err != nil {
+			t.Fatal(err)
+		}
+		if c.slept != before {
+			return n
+		}
+	}
+	return max
+}
+
+func TestConfiguredBudgetKeepsReservesInPriorityOrder(t *testing.T) {
+	cases := []struct {
+		p    Purpose
+		free int // calls of a fresh 1,000/h budget that go at once
+	}{
+		{Backfill, 700}, // stops at 30 % left
+		{Order, 850},
+		{Poll, 950},
+		{Webhook, 1000}, // down to the last request
+	}
+	for _, tc := range cases {
+		t.Run(tc.p.String(), func(t *testing.T) {
+			g, c := newGov(1000)
+			if n := spendable(t, g, c, tc.p, 2000); n != tc.free {
+				t.Fatalf("%d calls went at once, want %d", n, tc.free)
+			}
+		})
+	}
+}
+
+func TestBackfillWaitsWhileWebhooksGo(t *testing.T) {
+	g, c := newGov(100)
+	if n := spendable(t, g, c, Backfill, 1000); n != 70 {
+		t.Fatalf("backfill spent %d, want 70", n)
+	}
+	// The backfill had to wait: 30 left; a webhook pass goes at once.
+	before := c.slept
+	if err := g.Wait(t.Context(), Webhook); err != nil || c.slept != before {
+		t.Fatalf("webhook waited %v (%v)", c.slept-before, err)
+	}
+	sn := g.Snapshot()
+	if sn.Calls[Backfill] != 71 || sn.Calls[Webhook] != 1 || sn.Waits[Backfill] != 1 || sn.Waits[Webhook] != 0 {
+		t.Fatalf("snapshot %+v", sn)
+	}
+}
+
+func TestHeadersOverrideTheConfiguredBudget(t *testing.T) {
+	g, c := newGov(0)
+	// No budget known: nothing waits.
+	if n := spendable(t, g, c, Backfill, 50); n != 50 {
+		t.Fatalf("unknown budget held back after %d", n)
+	}
+	h := http.Header{}
+	h.Set("X-RateLimit-Requests-Limit", "1000")
+	h.Set("X-RateLimit-Requests-Remaining", "90")
+	h.Set("X-RateLimit-Requests-Reset", strconv.FormatInt(c.t.Add(time.Hour).UnixMilli(), 10))
+	g.Observe(200, h)
+	sn := g.Snapshot()
+	if sn.Limit != 1000 || sn.Remaining != 90 || !sn.Low() {
+		t.Fatalf("snapshot %+v", sn)
+	}
+	// 90 left: under the order and backfill reserves, above the poll's.
+	if n := spendable(t, g, c, Poll, 200); n != 40 {
+		t.Fatalf("poll spent %d of 90 left, want 40 (5 %% reserve)", n)
+	}
+	// Waiting let the bucket refill at (1000-90)/1h.
+	if c.slept <= 0 || c.slept > 10*time.Second {
+		t.Fatalf("slept %v", c.slept)
+	}
+	// Past the reset the budget is whole again.
+	c.t = c.t.Add(2 * time.Hour)
+	if sn := g.Snapshot(); sn.Remaining != 1000 {
+		t.Fatalf("after reset: %+v", sn)
+	}
+}
+
+func TestRetryAfterStopsEveryPurpose(t *testing.T) {
+	g, c := newGov(0)
+	h := http.Header{}
+	h.Set("Retry-After", "3")
+	g.Observe(http.StatusTooManyRequests, h)
+	if err := g.Wait(t.Context(), Webhook); err != nil {
+		t.Fatal(err)
+	}
+	if c.slept != 3*time.Second {
+		t.Fatalf("webhook waited %v, want the Retry-After", c.slept)
+	}
+	// A 429 with no Retry-After still pauses.
+	g.Observe(http.StatusTooManyRequests, http.Header{})
+	before := c.slept
+	if err := g.Wait(t.Context(), Webhook); err != nil || c.slept == before {
+		t.Fatalf("429 without Retry-After did not pause (%v)", err)
+	}
+}
+
+func TestWaitEndsWithItsContext(t *testing.T) {
+	g, _ := newGov(0)
+	h := http.Header{}
+	h.Set("Retry-After", "60")
+	g.Observe(http.StatusTooManyRequests, h)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if err := g.Wait(ctx, Webhook); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestForSharesOneGovernorPerCredential(t *testing.T) {
+	a := For("linear", "https://api.linear.app", "key-1", 100)
+	if For("linear", "https://api.linear.app", "key-1", 999) != a {
+		t.Fatal("same key, two governors")
+	}
+	if For("linear", "https://api.linear.app", "key-2", 100) == a || For("jira", "https://api.linear.app", "key-1", 100) == a {
+		t.Fatal("different credentials share a governor")
+	}
+	if a.PerHour != 100 {
+		t.Fatalf("PerHour = %d, want the first caller's", a.PerHour)
+	}
+}
+
+func TestPurposeOf(t *testing.T) {
+	if p := PurposeOf(t.Context()); p != Other {
+		t.Fatalf("no purpose: %v", p)
+	}
+	for _, p := range Purposes() {
+		if got := PurposeOf(WithPurpose(t.Context(), p)); got != p {
+			t.Fatalf("%v round-trips as %v", p, got)
+		}
+	}
+	if Purpose(99).String() != "poll" {
+		t.Fatal("an unknown purpose is not named as a poll")
+	}
+}
+
+func TestTransportLearnsAndCountsByPurpose(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-RateLimit-Limit", "100")
+		w.Header().Set("X-RateLimit-Remaining", "42")
+	}))
+	defer srv.Close()
+	g := &Governor{}
+	cl := &http.Client{Transport: g.Transport(nil)}
+	for _, p := range []Purpose{Webhook, Backfill, Webhook} {
+		req, _ := http.NewRequestWithContext(WithPurpose(t.Context(), p), http.MethodGet, srv.URL, nil)
+		resp, err := cl.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if p == Backfill {
+			break // 42 left of 100 is above the backfill's 30 % reserve
+		}
+	}
+	sn := g.Snapshot()
+	if sn.Limit != 100 || sn.Calls[Webhook] != 1 || sn.Calls[Backfill] != 1 {
+		t.Fatalf("snapshot %+v", sn)
+	}
+	if sn.Remaining > 43 {
+		t.Fatalf("remaining %v, want at most the header's 42", sn.Remaining)
+	}
+}
