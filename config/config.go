@@ -43,13 +43,13 @@ type Config struct {
 	// LinearBudget and JiraBudget are each credential's requests an hour,
 	// used until the tools' rate-limit headers say (0: Linear 2,500, the
 	// documented API-key budget; Jira: no limit until it answers 429).
-	LinearBudget int `env:"TANDEM_LINEAR_BUDGET, default=0"`
-	JiraBudget   int `env:"TANDEM_JIRA_BUDGET, default=0"`
-	Policy          string        `env:"TANDEM_CONFLICT_POLICY"`
-	OrderMaster     string        `env:"TANDEM_ORDER_MASTER"`
-	MappingFile     string        `env:"TANDEM_MAPPING"`
-	AdminToken      string        `env:"TANDEM_ADMIN_TOKEN"`
-	LogLevel        string        `env:"TANDEM_LOG_LEVEL, default=info"`
+	LinearBudget int    `env:"TANDEM_LINEAR_BUDGET, default=0"`
+	JiraBudget   int    `env:"TANDEM_JIRA_BUDGET, default=0"`
+	Policy       string `env:"TANDEM_CONFLICT_POLICY"`
+	OrderMaster  string `env:"TANDEM_ORDER_MASTER"`
+	MappingFile  string `env:"TANDEM_MAPPING"`
+	AdminToken   string `env:"TANDEM_ADMIN_TOKEN"`
+	LogLevel     string `env:"TANDEM_LOG_LEVEL, default=info"`
 
 	// Mapping is the mapping file's content (defaults without a file),
 	// with TANDEM_ORDER_MASTER and TANDEM_CONFLICT_POLICY applied; Load
