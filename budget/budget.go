@@ -20,6 +20,7 @@ import (
 	"encoding/hex"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -75,20 +76,91 @@ type Governor struct {
 	// PerHour is the configured budget (requests an hour) used until the
 	// answers' headers say; 0: no limit until they do.
 	PerHour int
+	// Bucket names the rate-limit bucket a request spends from, when the
+	// tool keeps one per endpoint (Jira's burst limits are per endpoint
+	// and method: JiraBucket); nil: one bucket for every request
+	// (Linear's).
+	Bucket func(method, path string) string
 	// Now and Sleep are the clock (tests fake them).
 	Now   func() time.Time
 	Sleep func(ctx context.Context, d time.Duration) error
 
 	mu           sync.Mutex
-	limit        int       // from headers (0: unknown)
-	remaining    int       // from headers
-	reset        time.Time // when the headers' budget is full again (zero: unknown)
-	seen         time.Time // when the headers were read
-	level        float64   // own count of the configured budget, used when no headers
+	buckets      map[string]*meter // requests, from the headers, by Bucket
+	complexity   meter             // Linear's complexity points, from the headers
+	cost         float64           // complexity a call is expected to cost
+	level        float64           // own count of the configured budget, used when no headers
 	levelAt      time.Time
 	blockedUntil time.Time
 	calls        [nPurposes]int64
 	waits        [nPurposes]int64
+}
+
+// meter is one budget the answers report (requests or complexity points):
+// what was left when last seen, how fast it comes back, and what calls
+// not yet answered have spent of it since (an answer's count does not
+// include requests still in flight, so they are taken off it).
+type meter struct {
+	limit     int
+	remaining float64
+	rate      float64 // comes back at, a second
+	seen      time.Time
+	inflight  float64
+}
+
+func (m *meter) known() bool { return m.limit > 0 }
+
+// left is what is left at now.
+func (m *meter) left(now time.Time) float64 {
+	l := m.remaining + m.rate*now.Sub(m.seen).Seconds()
+	return min(l, float64(m.limit))
+}
+
+// spend takes n at now.
+func (m *meter) spend(n float64, now time.Time) {
+	m.remaining, m.seen = m.left(now)-n, now
+	m.inflight += n
+}
+
+// answered is an answer to a call that spent n: its headers (when ok)
+// report limit and remaining, coming back whole by reset (zero: not
+// named).
+func (m *meter) answered(n float64, ok bool, limit, remaining int, reset, now time.Time, assumedRefill time.Duration) {
+	m.inflight = max(m.inflight-n, 0)
+	if !ok || limit <= 0 {
+		return
+	}
+	switch {
+	case !reset.IsZero() && reset.After(now) && remaining < limit:
+		// A leaky bucket coming back evenly until the reset.
+		m.rate = float64(limit-remaining) / reset.Sub(now).Seconds()
+	case !reset.IsZero():
+		if m.rate == 0 || m.limit != limit {
+			m.rate = float64(limit) / 3600
+		}
+	default:
+		// No reset named (Jira's burst limit): assume the limit comes
+		// back over assumedRefill, as Jira's per-second bucket does.
+		m.rate = float64(limit) / assumedRefill.Seconds()
+	}
+	m.limit, m.remaining, m.seen = limit, float64(remaining)-m.inflight, now
+}
+
+// delay is how long a call needing n must wait so that more than reserve
+// of the limit stays (≤ 0: none).
+func (m *meter) delay(n, reserve float64, now time.Time) time.Duration {
+	if !m.known() {
+		return 0
+	}
+	keep := reserve * float64(m.limit)
+	need := keep + n - m.left(now)
+	if need <= 0 {
+		return 0
+	}
+	if m.rate <= 0 {
+		return maxStep
+	}
+	return time.Duration(need / m.rate * float64(time.Second))
 }
 
 func (g *Governor) now() time.Time {
@@ -121,17 +193,84 @@ const burstRefill = 10 * time.Second
 // answer, or the reset) soon.
 const maxStep = time.Second
 
+// JiraBucket is Jira's bucket naming: one per HTTP method and endpoint,
+// the issue keys and ids in the path made one ("/rest/api/3/issue/TAN-12/
+// transitions" and ".../TAN-13/transitions" share a bucket).
+func JiraBucket(method, path string) string {
+	parts := strings.Split(path, "/")
+	for i, p := range parts {
+		if i > 0 && parts[i-1] == "api" {
+			continue // the API's version
+		}
+		if isKeyOrID(p) {
+			parts[i] = "{}"
+		}
+	}
+	return method + " " + strings.Join(parts, "/")
+}
+
+func isKeyOrID(s string) bool {
+	if s == "" {
+		return false
+	}
+	digits, dash := 0, -1
+	for i, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case r == '-':
+			if dash >= 0 {
+				return false
+			}
+			dash = i
+		case r >= 'A' && r <= 'Z', r >= 'a' && r <= 'z', r == '_':
+			if dash >= 0 {
+				return false // letters after the dash: a word, not a key
+			}
+		default:
+			return false
+		}
+	}
+	if dash < 0 {
+		return digits == len(s) // an id
+	}
+	return dash > 0 && digits > 0 && dash < len(s)-1 // KEY-123
+}
+
+// ticket is one call let through: what it spent, to be settled by its
+// answer.
+type ticket struct {
+	bucket string
+	cost   float64 // complexity points counted in flight
+	n      float64 // requests counted in flight (1 or 0)
+}
+
 // Wait returns when a call of purpose p may go, counting it; or ctx's
 // error.
 func (g *Governor) Wait(ctx context.Context, p Purpose) error {
+	t, err := g.wait(ctx, p, "")
+	if err == nil {
+		// The caller reports the answer by Observe, if at all: nothing is
+		// left in flight.
+		g.mu.Lock()
+		if m := g.buckets[t.bucket]; m != nil {
+			m.inflight = max(m.inflight-t.n, 0)
+		}
+		g.complexity.inflight = max(g.complexity.inflight-t.cost, 0)
+		g.mu.Unlock()
+	}
+	return err
+}
+
+func (g *Governor) wait(ctx context.Context, p Purpose, bucket string) (ticket, error) {
 	waited := false
 	for {
 		g.mu.Lock()
-		d := g.delayLocked(p)
+		d := g.delayLocked(p, bucket)
 		if d <= 0 {
-			g.spendLocked(p)
+			t := g.spendLocked(p, bucket)
 			g.mu.Unlock()
-			return nil
+			return t, nil
 		}
 		if !waited {
 			g.waits[p]++
@@ -139,66 +278,38 @@ func (g *Governor) Wait(ctx context.Context, p Purpose) error {
 		}
 		g.mu.Unlock()
 		if err := g.sleep(ctx, min(d, maxStep)); err != nil {
-			return err
+			return ticket{}, err
 		}
 	}
 }
 
+func (g *Governor) reserveOf(p Purpose) float64 {
+	if p == Webhook {
+		return 0
+	}
+	return reserve[p]
+}
+
 // delayLocked is how long a call of purpose p must wait (≤ 0: none).
-func (g *Governor) delayLocked(p Purpose) time.Duration {
+func (g *Governor) delayLocked(p Purpose, bucket string) time.Duration {
 	now := g.now()
 	if now.Before(g.blockedUntil) {
 		return g.blockedUntil.Sub(now)
 	}
-	limit, left, refill := g.leftLocked(now)
-	if limit <= 0 {
-		return 0
+	keep := g.reserveOf(p)
+	if m := g.buckets[bucket]; m != nil && m.known() {
+		return max(m.delay(1, keep, now), g.complexity.delay(g.cost, keep, now))
 	}
-	keep := reserve[p] * float64(limit)
-	if p == Webhook {
-		keep = 0
-	}
-	if left > keep && left >= 1 {
-		return 0
-	}
-	// Wait until enough is back: refill is requests per second.
-	if refill > 0 {
-		need := max(keep, 0) + 1 - left
-		return time.Duration(need / refill * float64(time.Second))
-	}
-	return maxStep
-}
-
-// leftLocked is the budget's size, what is left of it now and how fast it
-// comes back (requests a second).
-func (g *Governor) leftLocked(now time.Time) (limit int, left, refill float64) {
-	if g.limit > 0 {
-		left = float64(g.remaining)
-		if !g.reset.IsZero() {
-			if !now.Before(g.reset) {
-				return g.limit, float64(g.limit), 0
-			}
-			// Linear's budget is a leaky bucket: it comes back evenly
-			// until the reset.
-			span := g.reset.Sub(g.seen).Seconds()
-			if span > 0 {
-				refill = (float64(g.limit) - float64(g.remaining)) / span
-				left += refill * now.Sub(g.seen).Seconds()
-			}
-		} else {
-			// No reset named (Jira's burst limit): assume the limit comes
-			// back over burstRefill, as Jira's per-second bucket does; the
-			// next answer corrects it.
-			refill = float64(g.limit) / burstRefill.Seconds()
-			left += refill * now.Sub(g.seen).Seconds()
-		}
-		return g.limit, min(left, float64(g.limit)), refill
-	}
+	d := g.complexity.delay(g.cost, keep, now)
 	if g.PerHour <= 0 {
-		return 0, 0, 0
+		return d
 	}
 	g.refillLocked(now)
-	return g.PerHour, g.level, float64(g.PerHour) / 3600
+	limit := float64(g.PerHour)
+	if need := keep*limit + 1 - g.level; need > 0 {
+		d = max(d, time.Duration(need/(limit/3600)*float64(time.Second)))
+	}
+	return d
 }
 
 func (g *Governor) refillLocked(now time.Time) {
@@ -210,37 +321,59 @@ func (g *Governor) refillLocked(now time.Time) {
 	g.levelAt = now
 }
 
-func (g *Governor) spendLocked(p Purpose) {
+func (g *Governor) spendLocked(p Purpose, bucket string) ticket {
 	g.calls[p]++
-	if g.limit > 0 {
-		// Fold the refill so far into the count, then spend one.
-		now := g.now()
-		_, left, _ := g.leftLocked(now)
-		g.remaining, g.seen = max(int(left)-1, 0), now
-		if !g.reset.IsZero() && !now.Before(g.reset) {
-			g.reset = time.Time{}
-		}
-		return
+	now := g.now()
+	t := ticket{bucket: bucket, n: 1}
+	if g.complexity.known() {
+		t.cost = g.cost
+		g.complexity.spend(t.cost, now)
 	}
+	if m := g.buckets[bucket]; m != nil && m.known() {
+		m.spend(1, now)
+		return t
+	}
+	if g.buckets == nil {
+		g.buckets = map[string]*meter{}
+	}
+	if g.buckets[bucket] == nil {
+		g.buckets[bucket] = &meter{}
+	}
+	g.buckets[bucket].inflight++
 	if g.PerHour > 0 {
-		g.refillLocked(g.now())
+		g.refillLocked(now)
 		g.level--
 	}
+	return t
 }
 
 // Observe reads an answer's rate-limit headers.
 func (g *Governor) Observe(status int, h http.Header) {
+	g.answered(ticket{}, status, h)
+}
+
+// answered settles t with its answer (nil h: the call failed without one).
+func (g *Governor) answered(t ticket, status int, h http.Header) {
 	now := g.now()
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	if g.buckets == nil {
+		g.buckets = map[string]*meter{}
+	}
+	m := g.buckets[t.bucket]
+	if m == nil {
+		m = &meter{}
+		g.buckets[t.bucket] = m
+	}
 	limit, lok := headerInt(h, "X-RateLimit-Requests-Limit", "X-RateLimit-Limit")
 	left, rok := headerInt(h, "X-RateLimit-Requests-Remaining", "X-RateLimit-Remaining")
-	if lok && rok && limit > 0 {
-		g.limit, g.remaining, g.seen = limit, left, now
-		g.reset = time.Time{}
-		if ms, err := strconv.ParseInt(h.Get("X-RateLimit-Requests-Reset"), 10, 64); err == nil && ms > 0 {
-			g.reset = time.UnixMilli(ms)
-		}
+	m.answered(t.n, lok && rok, limit, left, resetOf(h, "X-RateLimit-Requests-Reset"), now, burstRefill)
+	cl, clok := headerInt(h, "X-RateLimit-Complexity-Limit")
+	cr, crok := headerInt(h, "X-RateLimit-Complexity-Remaining")
+	g.complexity.answered(t.cost, clok && crok, cl, cr, resetOf(h, "X-RateLimit-Complexity-Reset"), now, time.Hour)
+	if c, ok := headerInt(h, "X-Complexity"); ok && c >= 0 {
+		// Expect the dearest recent call again; forget it slowly.
+		g.cost = max(float64(c), g.cost*0.9)
 	}
 	if ra := h.Get("Retry-After"); ra != "" {
 		if secs, err := strconv.Atoi(ra); err == nil && secs >= 0 {
@@ -251,6 +384,13 @@ func (g *Governor) Observe(status int, h http.Header) {
 	} else if status == http.StatusTooManyRequests {
 		g.blockedUntil = now.Add(maxStep)
 	}
+}
+
+func resetOf(h http.Header, name string) time.Time {
+	if ms, err := strconv.ParseInt(h.Get(name), 10, 64); err == nil && ms > 0 {
+		return time.UnixMilli(ms)
+	}
+	return time.Time{}
 }
 
 func headerInt(h http.Header, names ...string) (int, bool) {
@@ -272,17 +412,43 @@ type Snapshot struct {
 	Waits     map[Purpose]int64 // calls that had to wait
 	// PerSecond is the rate the budget comes back at (0: unknown).
 	PerSecond float64
+	// ComplexityLimit and ComplexityRemaining are Linear's complexity
+	// points (0: not reported).
+	ComplexityLimit     int
+	ComplexityRemaining float64
 }
 
-// Low reports whether less than a tenth of a known budget is left.
-func (s Snapshot) Low() bool { return s.Limit > 0 && s.Remaining < float64(s.Limit)/10 }
+// Low reports whether less than a tenth of a known budget (requests or
+// complexity) is left.
+func (s Snapshot) Low() bool {
+	return (s.Limit > 0 && s.Remaining < float64(s.Limit)/10) ||
+		(s.ComplexityLimit > 0 && s.ComplexityRemaining < float64(s.ComplexityLimit)/10)
+}
 
-// Snapshot reports the governor's state.
+// Snapshot reports the governor's state: of the budgets the answers
+// report, the one with the smallest share left.
 func (g *Governor) Snapshot() Snapshot {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	limit, left, refill := g.leftLocked(g.now())
-	s := Snapshot{Limit: limit, Remaining: left, PerSecond: refill, Calls: map[Purpose]int64{}, Waits: map[Purpose]int64{}}
+	now := g.now()
+	s := Snapshot{Calls: map[Purpose]int64{}, Waits: map[Purpose]int64{}}
+	share := 2.0
+	for _, m := range g.buckets {
+		if !m.known() {
+			continue
+		}
+		if l := m.left(now); l/float64(m.limit) < share {
+			share = l / float64(m.limit)
+			s.Limit, s.Remaining, s.PerSecond = m.limit, l, m.rate
+		}
+	}
+	if s.Limit == 0 && g.PerHour > 0 {
+		g.refillLocked(now)
+		s.Limit, s.Remaining, s.PerSecond = g.PerHour, g.level, float64(g.PerHour)/3600
+	}
+	if m := g.complexity; m.known() {
+		s.ComplexityLimit, s.ComplexityRemaining = m.limit, m.left(now)
+	}
 	for _, p := range Purposes() {
 		s.Calls[p], s.Waits[p] = g.calls[p], g.waits[p]
 	}
@@ -296,13 +462,20 @@ func (g *Governor) Transport(next http.RoundTripper) http.RoundTripper {
 		next = http.DefaultTransport
 	}
 	return roundTripper(func(r *http.Request) (*http.Response, error) {
-		if err := g.Wait(r.Context(), PurposeOf(r.Context())); err != nil {
+		bucket := ""
+		if g.Bucket != nil {
+			bucket = g.Bucket(r.Method, r.URL.Path)
+		}
+		t, err := g.wait(r.Context(), PurposeOf(r.Context()), bucket)
+		if err != nil {
 			return nil, err
 		}
 		resp, err := next.RoundTrip(r)
-		if err == nil {
-			g.Observe(resp.StatusCode, resp.Header)
+		if err != nil {
+			g.answered(t, 0, nil)
+			return nil, err
 		}
+		g.answered(t, resp.StatusCode, resp.Header)
 		return resp, err
 	})
 }
@@ -329,6 +502,9 @@ func For(tool, address, secret string, perHour int) *Governor {
 		return g
 	}
 	g := &Governor{PerHour: perHour}
+	if tool == "jira" {
+		g.Bucket = JiraBucket
+	}
 	registry[key] = g
 	return g
 }

@@ -198,3 +198,123 @@ func TestTransportLearnsAndCountsByPurpose(t *testing.T) {
 		t.Fatalf("remaining %v, want at most the header's 42", sn.Remaining)
 	}
 }
+
+func TestJiraBucket(t *testing.T) {
+	for _, tc := range []struct{ method, path, want string }{
+		{"GET", "/rest/api/3/issue/TAN-12/transitions", "GET /rest/api/3/issue/{}/transitions"},
+		{"POST", "/rest/api/3/issue/10042/transitions", "POST /rest/api/3/issue/{}/transitions"},
+		{"GET", "/rest/api/3/search/jql", "GET /rest/api/3/search/jql"},
+		{"PUT", "/rest/agile/1.0/issue/rank", "PUT /rest/agile/1.0/issue/rank"},
+		{"GET", "/rest/api/3/issue/TAN-1/comment/10001", "GET /rest/api/3/issue/{}/comment/{}"},
+		{"GET", "/rest/api/2/issue/createmeta", "GET /rest/api/2/issue/createmeta"},
+		{"GET", "/rest/api/3/issue/A1B-22", "GET /rest/api/3/issue/{}"},
+		{"GET", "/rest/api/3/issue/x-y", "GET /rest/api/3/issue/x-y"},
+		{"GET", "/rest/api/3/issue/-12", "GET /rest/api/3/issue/-12"},
+		{"GET", "/rest/api/3/issue/TAN-", "GET /rest/api/3/issue/TAN-"},
+	} {
+		if got := JiraBucket(tc.method, tc.path); got != tc.want {
+			t.Errorf("JiraBucket(%s %s) = %q, want %q", tc.method, tc.path, got, tc.want)
+		}
+	}
+}
+
+// limited answers like Jira's burst limit: X-RateLimit-Limit/Remaining.
+func burstHeader(limit, left int) http.Header {
+	h := http.Header{}
+	h.Set("X-RateLimit-Limit", strconv.Itoa(limit))
+	h.Set("X-RateLimit-Remaining", strconv.Itoa(left))
+	return h
+}
+
+func TestBucketsAreSeparate(t *testing.T) {
+	g, c := newGov(0)
+	g.Bucket = JiraBucket
+	ctx := t.Context()
+	a, err := g.wait(ctx, Webhook, "GET /a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.answered(a, 200, burstHeader(100, 0)) // /a is spent
+	b, err := g.wait(ctx, Webhook, "GET /b")
+	if err != nil || c.slept != 0 {
+		t.Fatalf("a call of another endpoint waited %v (%v)", c.slept, err)
+	}
+	g.answered(b, 200, burstHeader(100, 99))
+	if _, err := g.wait(ctx, Webhook, "GET /a"); err != nil {
+		t.Fatal(err)
+	}
+	// 100 a 10 s: one comes back in 0.1 s.
+	if c.slept <= 0 || c.slept > time.Second {
+		t.Fatalf("the spent endpoint waited %v, want about 0.1 s", c.slept)
+	}
+}
+
+// Answers of earlier calls report more left than there is while later
+// calls are in flight; the governor counts those against the answer.
+func TestInFlightCallsCountAgainstAnswers(t *testing.T) {
+	g, c := newGov(0)
+	ctx := t.Context()
+	first, _ := g.wait(ctx, Webhook, "")
+	g.answered(first, 200, burstHeader(10, 9))
+	var inFlight []ticket
+	for range 9 {
+		tk, err := g.wait(ctx, Webhook, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		inFlight = append(inFlight, tk)
+	}
+	if c.slept != 0 {
+		t.Fatalf("the first ten calls waited %v", c.slept)
+	}
+	// The first of the nine answers, counted before the other eight.
+	g.answered(inFlight[0], 200, burstHeader(10, 8))
+	before := c.slept
+	if _, err := g.wait(ctx, Webhook, ""); err != nil {
+		t.Fatal(err)
+	}
+	if c.slept == before {
+		t.Fatal("an eleventh call went while eight calls in flight had spent what the answer reported left")
+	}
+}
+
+func linearHeader(now time.Time, reqLeft, cxLeft, cost int) http.Header {
+	h := http.Header{}
+	h.Set("X-RateLimit-Requests-Limit", "2500")
+	h.Set("X-RateLimit-Requests-Remaining", strconv.Itoa(reqLeft))
+	h.Set("X-RateLimit-Requests-Reset", strconv.FormatInt(now.Add(time.Duration(float64(2500-reqLeft)/2500*float64(time.Hour))).UnixMilli(), 10))
+	h.Set("X-RateLimit-Complexity-Limit", "250000")
+	h.Set("X-RateLimit-Complexity-Remaining", strconv.Itoa(cxLeft))
+	h.Set("X-RateLimit-Complexity-Reset", strconv.FormatInt(now.Add(time.Duration(float64(250000-cxLeft)/250000*float64(time.Hour))).UnixMilli(), 10))
+	h.Set("X-Complexity", strconv.Itoa(cost))
+	return h
+}
+
+func TestComplexityPacesCalls(t *testing.T) {
+	g, c := newGov(0)
+	ctx := t.Context()
+	tk, _ := g.wait(ctx, Backfill, "")
+	// Plenty of requests, but the complexity points are down to 80,000
+	// (32 %) and a call costs 5,000: a backfill call must wait until
+	// 75,000 + 5,000 are back above the 30 % reserve... it has that now.
+	g.answered(tk, 200, linearHeader(c.t, 2400, 80_000, 5_000))
+	if _, err := g.wait(ctx, Backfill, ""); err != nil || c.slept != 0 {
+		t.Fatalf("waited %v with 80,000 points left (%v)", c.slept, err)
+	}
+	// That call is in flight: 75,000 left, at the reserve. The next
+	// backfill call waits for 5,000 points (at 250,000 an hour: 72 s)...
+	if _, err := g.wait(ctx, Backfill, ""); err != nil {
+		t.Fatal(err)
+	}
+	if c.slept < 60*time.Second || c.slept > 90*time.Second {
+		t.Fatalf("backfill waited %v for complexity, want about 72 s", c.slept)
+	}
+	// ...while a webhook call goes at once.
+	before := c.slept
+	if _, err := g.wait(ctx, Webhook, ""); err != nil || c.slept != before {
+		t.Fatalf("webhook waited %v", c.slept-before)
+	}
+	if sn := g.Snapshot(); sn.ComplexityLimit != 250_000 || sn.ComplexityRemaining <= 0 {
+		t.Fatalf("snapshot %+v", sn)
+	}
+}

@@ -162,6 +162,8 @@ func (m *Metrics) WatchBudget(tool string, snap func() budget.Snapshot) {
 			func() float64 { return snap().Remaining }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "tandem_api_budget_limit", Help: "Requests in the tool's rate budget (0: unknown, unlimited).", ConstLabels: l},
 			func() float64 { return float64(snap().Limit) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "tandem_api_complexity_remaining", Help: "Complexity points left of the tool's budget (Linear; 0 where the tool reports none).", ConstLabels: l},
+			func() float64 { return snap().ComplexityRemaining }),
 	)
 	for _, p := range budget.Purposes() {
 		pl := prometheus.Labels{"tool": tool, "purpose": p.String()}

@@ -240,7 +240,7 @@ func (s *Syncer) prepareTwin(ctx context.Context, src backlog.Item) (p *pendingT
 	} else {
 		link.Linear, link.Pending = src.Ref, backlog.Jira
 	}
-	lease, err := s.State.Lock(ctx, "link:"+linkID, s.lockTTL())
+	lease, err := s.lock(ctx, "link:"+linkID, s.lockTTL())
 	if errors.Is(err, store.ErrLocked) {
 		return nil, Result{RequeueAfter: 50 * time.Millisecond}, true, nil
 	}
@@ -285,7 +285,7 @@ func (s *Syncer) adoptOne(ctx context.Context, ref backlog.Ref, src backlog.Item
 			linkID = src.Origin.ID
 		}
 	}
-	lease, err := s.State.Lock(ctx, "link:"+linkID, s.lockTTL())
+	lease, err := s.lock(ctx, "link:"+linkID, s.lockTTL())
 	if errors.Is(err, store.ErrLocked) {
 		return Outcome{Result: Result{RequeueAfter: 50 * time.Millisecond}}
 	}
@@ -338,7 +338,21 @@ func (s *Syncer) lockTTL() time.Duration {
 	return 30 * time.Second
 }
 
+// lock takes a link's lock and keeps it renewed (store.Keep) until
+// unlock, so a pass waiting for budget does not lose it.
+func (s *Syncer) lock(ctx context.Context, name string, ttl time.Duration) (store.Lease, error) {
+	lease, err := s.State.Lock(ctx, name, ttl)
+	if err != nil {
+		return lease, err
+	}
+	s.keepers.Store(lease, store.Keep(ctx, s.State, lease, ttl, s.log()))
+	return lease, nil
+}
+
 func (s *Syncer) unlock(ctx context.Context, lease store.Lease) {
+	if stop, ok := s.keepers.LoadAndDelete(lease); ok {
+		stop.(func())()
+	}
 	uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	if err := s.State.Unlock(uctx, lease); err != nil {

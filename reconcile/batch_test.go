@@ -269,8 +269,10 @@ func TestReportedSynced(t *testing.T) {
 		{"create echo and move echo", v0, v0 + " " + v1, v1, true},
 		{"an edit next to a move", v0, v1 + " " + v3, "", false},
 		{"a move on a version not synced", v1, v1 + " " + v3, "", false},
-		{"an older report than the base", v2, v0, "", false},
-		{"a move whose before is not synced", v3, v2, "", false},
+		{"an older report than the base", v2, v0, v2, true},
+		{"an older report next to a newer edit", v2, v0 + " " + v3, "", false},
+		{"a report that is not a time", v0, "x", "", false},
+		{"a move whose before is not reported", v0, v2, "", false},
 	}
 	s, _, l, _ := newSyncer(t, backlog.PolicyJira)
 	s.Linear = ownMem{l, own}

@@ -64,7 +64,9 @@ func (o *OrderSyncer) Sync(ctx context.Context) (OrderResult, error) {
 	if err != nil {
 		return OrderResult{}, fmt.Errorf("locking order pass: %w", err)
 	}
+	stop := store.Keep(ctx, o.State, lease, ttl, o.log())
 	defer func() {
+		stop()
 		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
 		o.State.Unlock(uctx, lease)

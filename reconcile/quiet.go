@@ -59,10 +59,10 @@ func VersionOf(it backlog.Item) string {
 func versionOf(it backlog.Item) string { return VersionOf(it) }
 
 // reportedSynced says whether every version reported (hint: space-
-// separated, as WithVersion takes them) is one the base holds or the echo
-// of Tandem's own write (connectors.OwnWrites) made on top of one of
-// those; then latest is the latest of them, the base's version from now
-// on.
+// separated, as WithVersion takes them) is one the base holds, one older
+// than it, or the echo of Tandem's own write (connectors.OwnWrites) made
+// on top of one of those; then latest is the latest of them, the base's
+// version from now on.
 func (s *Syncer) reportedSynced(link backlog.Link, side backlog.Side, base backlog.Value, hint string) (latest string, ok bool) {
 	vs := strings.Fields(hint)
 	if len(vs) == 0 || base == "" {
@@ -76,9 +76,20 @@ func (s *Syncer) reportedSynced(link backlog.Link, side backlog.Side, base backl
 	if t, err := time.Parse(time.RFC3339Nano, latest); err == nil {
 		last = t
 	}
+	baseAt := last
 	for pending := vs; len(pending) > 0; {
 		var rest []string
 		for _, v := range pending {
+			if !known[v] && !last.IsZero() {
+				// A version no later than the base's: the base was made
+				// from a read at least that recent (every base version
+				// is one a pass read, its content merged), so the report
+				// brings nothing new (a create's echo behind the writes
+				// that followed it, a webhook late behind a poll).
+				if t, err := time.Parse(time.RFC3339Nano, v); err == nil && !t.After(baseAt) {
+					known[v] = true
+				}
+			}
 			if !known[v] {
 				before, own := "", false
 				if o != nil {

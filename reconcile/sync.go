@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tandem-sync/tandem/backlog"
@@ -49,6 +50,8 @@ type Syncer struct {
 	JiraHistory, LinearHistory connectors.History
 	// Observe, when set, is told about every write a pass makes.
 	Observe func(Event)
+
+	keepers sync.Map // store.Lease → stop of its store.Keep
 }
 
 // Event describes one write a pass made: a twin created, a patch applied or
@@ -140,21 +143,15 @@ func (s *Syncer) Sync(ctx context.Context, ref backlog.Ref) (Result, error) {
 	if ttl <= 0 {
 		ttl = 30 * time.Second
 	}
-	lease, err := s.State.Lock(ctx, "link:"+linkID, ttl)
+	lease, err := s.lock(ctx, "link:"+linkID, ttl)
 	if errors.Is(err, store.ErrLocked) {
 		return Result{RequeueAfter: 50 * time.Millisecond}, nil
 	}
 	if err != nil {
 		return Result{}, fmt.Errorf("locking link %s: %w", linkID, err)
 	}
-	defer func() {
-		// The pass may have been cancelled; still release the lock.
-		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		if err := s.State.Unlock(uctx, lease); err != nil {
-			s.log().Warn("unlocking link", "link", linkID, "err", err)
-		}
-	}()
+	// The pass may have been cancelled; unlock still releases the lock.
+	defer s.unlock(ctx, lease)
 	return s.syncLocked(ctx, lease, ref, linkID, prefetched)
 }
 

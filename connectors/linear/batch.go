@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 
@@ -46,6 +48,9 @@ const getManyQuery = `query TandemIssues($ids: [ID!], $first: Int) {
 func (c *Client) GetMany(ctx context.Context, ids []string) (map[string]backlog.Item, error) {
 	nodes, err := c.getNodes(ctx, ids)
 	if err != nil {
+		return nil, err
+	}
+	if err := c.knowLabels(ctx, slices.Collect(maps.Values(nodes))...); err != nil {
 		return nil, err
 	}
 	out := make(map[string]backlog.Item, len(nodes))
@@ -216,6 +221,9 @@ func (c *Client) batchCreate(ctx context.Context, inputs []map[string]any, todo 
 			return nil, fmt.Errorf("%s: answer %d is %s, not %s", what, k, n.ID, want)
 		}
 		refs[k] = backlog.Ref{Side: backlog.Linear, ID: n.ID, Key: n.Identifier}
+	}
+	if err := c.knowLabels(ctx, out.IssueBatchCreate.Issues...); err != nil {
+		c.log.Warn("naming the labels of new issues", "err", err)
 	}
 	c.mu.RLock()
 	for _, n := range out.IssueBatchCreate.Issues {

@@ -158,12 +158,81 @@ type userPage struct {
 	PageInfo pageInfo `json:"pageInfo"`
 }
 
+type labelNode struct {
+	ID, Name string
+	Team     *struct{ ID string } `json:"team"`
+}
+
 type labelPage struct {
-	Nodes []struct {
-		ID, Name string
-		Team     *struct{ ID string } `json:"team"`
-	} `json:"nodes"`
-	PageInfo pageInfo `json:"pageInfo"`
+	Nodes    []labelNode `json:"nodes"`
+	PageInfo pageInfo    `json:"pageInfo"`
+}
+
+// moreLabels reads the label pages after first, returning every label.
+func (c *Client) moreLabels(ctx context.Context, first labelPage) ([]labelNode, error) {
+	nodes := first.Nodes
+	for pi := first.PageInfo; pi.HasNextPage && pi.EndCursor != ""; {
+		var more struct {
+			IssueLabels labelPage `json:"issueLabels"`
+		}
+		if err := c.exec(ctx, "loading linear labels", labelsQuery, map[string]any{"after": pi.EndCursor}, &more); err != nil {
+			return nil, err
+		}
+		if more.IssueLabels.PageInfo.EndCursor == pi.EndCursor {
+			return nil, fmt.Errorf("loading linear labels: page cursor %q does not advance", pi.EndCursor)
+		}
+		nodes = append(nodes, more.IssueLabels.Nodes...)
+		pi = more.IssueLabels.PageInfo
+	}
+	return nodes, nil
+}
+
+// knowLabels makes sure the catalog names every label id the nodes carry
+// (issues select labelIds, a tenth of a complexity point, rather than the
+// labels connection): a label made since the catalog was read is looked
+// up by reading the labels again, once per unknown id.
+func (c *Client) knowLabels(ctx context.Context, nodes ...issueNode) error {
+	c.mu.RLock()
+	missing := false
+	for _, n := range nodes {
+		for _, id := range n.LabelIDs {
+			if _, ok := c.cat.labelByID[id]; !ok && !c.cat.labelMissing[id] {
+				missing = true
+			}
+		}
+	}
+	c.mu.RUnlock()
+	if !missing {
+		return nil
+	}
+	var out struct {
+		IssueLabels labelPage `json:"issueLabels"`
+	}
+	if err := c.exec(ctx, "loading linear labels", labelsQuery, map[string]any{"after": nil}, &out); err != nil {
+		return err
+	}
+	all, err := c.moreLabels(ctx, out.IssueLabels)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, l := range all {
+		c.cat.nameLabel(l.ID, l.Name)
+	}
+	// An id still unknown (a label deleted meanwhile) is not looked up
+	// again.
+	if c.cat.labelMissing == nil {
+		c.cat.labelMissing = map[string]bool{}
+	}
+	for _, n := range nodes {
+		for _, id := range n.LabelIDs {
+			if _, ok := c.cat.labelByID[id]; !ok {
+				c.cat.labelMissing[id] = true
+			}
+		}
+	}
+	return nil
 }
 
 func (c *Client) load(ctx context.Context, teamKey string) error {
@@ -203,22 +272,14 @@ func (c *Client) load(ctx context.Context, teamKey string) error {
 		out.Users.Nodes = append(out.Users.Nodes, more.Users.Nodes...)
 		pi = more.Users.PageInfo
 	}
-	for pi := out.IssueLabels.PageInfo; pi.HasNextPage && pi.EndCursor != ""; {
-		var more struct {
-			IssueLabels labelPage `json:"issueLabels"`
-		}
-		if err := c.exec(ctx, "loading linear labels", labelsQuery, map[string]any{"after": pi.EndCursor}, &more); err != nil {
-			return err
-		}
-		if more.IssueLabels.PageInfo.EndCursor == pi.EndCursor {
-			return fmt.Errorf("loading linear labels: page cursor %q does not advance", pi.EndCursor)
-		}
-		out.IssueLabels.Nodes = append(out.IssueLabels.Nodes, more.IssueLabels.Nodes...)
-		pi = more.IssueLabels.PageInfo
+	labels, err := c.moreLabels(ctx, out.IssueLabels)
+	if err != nil {
+		return err
 	}
+	out.IssueLabels.Nodes = labels
 	c.viewerID, c.viewerEmail = out.Viewer.ID, out.Viewer.Email
 	c.teamID, c.teamKey = out.Team.ID, out.Team.Key
-	cat := catalog{teamID: out.Team.ID, users: map[string]string{}, labels: map[string]string{}, lnames: map[string]string{},
+	cat := catalog{teamID: out.Team.ID, users: map[string]string{}, labels: map[string]string{}, lnames: map[string]string{}, labelByID: map[string]string{},
 		cycles: map[string]cycleRef{}, emailOf: map[string]string{}, est: out.Team.estimation, createLabels: c.createLabels}
 	var meta Metadata
 	cat.states = out.Team.States.Nodes
@@ -244,6 +305,9 @@ func (c *Client) load(ctx context.Context, teamKey string) error {
 	}
 	cat.people.finish(names)
 	c.applyOverrides(&cat)
+	for _, l := range out.IssueLabels.Nodes {
+		cat.labelByID[l.ID] = l.Name
+	}
 	// A team label shadows a workspace label of the same name.
 	for _, team := range []bool{false, true} {
 		for _, l := range out.IssueLabels.Nodes {
@@ -439,10 +503,16 @@ func (c *Client) Changed(ctx context.Context, cursor string) (connectors.Page, e
 	return page, nil
 }
 
+// getCommentsPage is how many comments Get reads with the issue: most
+// issues have fewer, and a page costs Linear's complexity budget by its
+// size (first × the comment's fields), so Get's page is smaller than
+// Comments'. An issue with more is read on by Comments.
+const getCommentsPage = 20
+
 // getQuery reads an issue with its first page of comments, so that a pass
 // needs no second call for them.
 var getQuery = `query TandemIssue($id: String!) { issue(id: $id) { ...IssueFields
-    comments(first: ` + strconv.Itoa(commentsPage) + `) {
+    comments(first: ` + strconv.Itoa(getCommentsPage) + `) {
       nodes {
         id body createdAt updatedAt
         user { name email }
@@ -461,6 +531,9 @@ var getQuery = `query TandemIssue($id: String!) { issue(id: $id) { ...IssueField
 func (c *Client) Get(ctx context.Context, id string) (backlog.Item, error) {
 	n, err := c.getNode(ctx, id)
 	if err != nil {
+		return backlog.Item{}, err
+	}
+	if err := c.knowLabels(ctx, n); err != nil {
 		return backlog.Item{}, err
 	}
 	c.mu.RLock()
@@ -724,6 +797,7 @@ func (c *Client) createLabel(ctx context.Context, name string) (string, error) {
 	c.mu.Lock()
 	c.cat.labels[strings.ToLower(name)] = out.IssueLabelCreate.IssueLabel.ID
 	c.cat.lnames[strings.ToLower(name)] = out.IssueLabelCreate.IssueLabel.Name
+	c.cat.nameLabel(out.IssueLabelCreate.IssueLabel.ID, out.IssueLabelCreate.IssueLabel.Name)
 	c.mu.Unlock()
 	return out.IssueLabelCreate.IssueLabel.ID, nil
 }

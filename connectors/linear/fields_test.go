@@ -2,8 +2,11 @@ package linear
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"log/slog"
+	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -275,5 +278,49 @@ func TestCatalogPages(t *testing.T) {
 	}
 	if len(c.cat.labels) != 11+260 || c.Project(backlog.Labels, "l0\nl259") != "L0\nL259" {
 		t.Fatalf("%d labels known", len(c.cat.labels))
+	}
+}
+
+// TestLabelMadeAfterStart: issues are read with labelIds (a tenth of a
+// complexity point, where the labels connection costs a hundred); a label
+// a person made after the client read its catalog is named by reading the
+// labels once more, once.
+func TestLabelMadeAfterStart(t *testing.T) {
+	s, c := setup(t, sandbox.Options{})
+	body := `{"query":"mutation { issueLabelCreate(input: {name: \"Spike\", teamId: \"` + s.TeamID() + `\"}) { issueLabel { id } } }"}`
+	req, _ := http.NewRequest(http.MethodPost, s.URL()+"/graphql", strings.NewReader(body))
+	req.Header.Set("Authorization", sandbox.AliceKey)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out struct {
+		Data struct {
+			IssueLabelCreate struct{ IssueLabel struct{ ID string } } `json:"issueLabelCreate"`
+		} `json:"data"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&out)
+	resp.Body.Close()
+	id := out.Data.IssueLabelCreate.IssueLabel.ID
+	if err != nil || id == "" {
+		t.Fatalf("creating a label: %v %+v", err, out)
+	}
+	if err := s.UserUpdate(sandbox.AliceEmail, "ENG-2", map[string]any{"labelIds": []any{id}}); err != nil {
+		t.Fatal(err)
+	}
+	s.ResetCounts()
+	for round, wantReads := range []int{2, 1} {
+		it, err := c.Get(t.Context(), "ENG-2")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Contains(it.Labels, "Spike") {
+			t.Fatalf("round %d: labels %v, want Spike", round, it.Labels)
+		}
+		if n := s.Requests(sandbox.BotEmail).Reads; n != wantReads {
+			t.Fatalf("round %d: %d reads, want %d", round, n, wantReads)
+		}
+		s.ResetCounts()
 	}
 }

@@ -30,9 +30,14 @@ type catalog struct {
 	emailOf map[string]string // user id -> canonical email (a Config.Users key wins over the user's own)
 	labels  map[string]string // lower-case name -> label id (the team's label wins over a workspace one)
 	lnames  map[string]string // lower-case name -> the label's own spelling
-	cycles  map[string]cycleRef
-	people  people // profiles and names for mentions (mentions.go)
-	est     estimation
+	// labelByID names every label read (any team's or the workspace's),
+	// for the labelIds issues carry; labelMissing holds ids looked up and
+	// not found.
+	labelByID    map[string]string
+	labelMissing map[string]bool
+	cycles       map[string]cycleRef
+	people       people // profiles and names for mentions (mentions.go)
+	est          estimation
 	// createLabels: a label name missing in the team and workspace is
 	// created on write (Config.CreateLabels), so it reads back as written.
 	createLabels bool
@@ -199,7 +204,10 @@ type issueNode struct {
 		ID    string `json:"id"`
 		Email string `json:"email"`
 	} `json:"assignee"`
-	Labels struct {
+	// LabelIDs is what issue reads select (Labels is read where a
+	// payload carries the connection, e.g. webhooks).
+	LabelIDs []string `json:"labelIds"`
+	Labels   struct {
 		Nodes []struct {
 			Name string `json:"name"`
 		} `json:"nodes"`
@@ -223,12 +231,36 @@ const issueFields = `fragment IssueFields on Issue {
   id identifier title description priority estimate dueDate sortOrder updatedAt archivedAt trashed
   state { id name type position }
   assignee { id email }
-  labels(first: 100) { nodes { name } }
+  labelIds
   parent { id }
   cycle { name number }
   team { id }
   project { id }
 }`
+
+// labelNames is the names of n's labels, sorted (ids the catalog cannot
+// name are left out: Client.knowLabels looks them up first).
+func (c *catalog) labelNames(n issueNode) []string {
+	var out []string
+	for _, l := range n.Labels.Nodes {
+		out = append(out, l.Name)
+	}
+	for _, id := range n.LabelIDs {
+		if name, ok := c.labelByID[id]; ok {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// nameLabel records a label's name by its id.
+func (c *catalog) nameLabel(id, name string) {
+	if c.labelByID == nil {
+		c.labelByID = map[string]string{}
+	}
+	c.labelByID[id] = name
+}
 
 func cycleName(name *string, number float64) string {
 	if name != nil && *name != "" {
@@ -262,10 +294,7 @@ func (c *catalog) toItem(n issueNode) (backlog.Item, error) {
 			it.Assignee = e
 		}
 	}
-	for _, l := range n.Labels.Nodes {
-		it.Labels = append(it.Labels, l.Name)
-	}
-	slices.Sort(it.Labels)
+	it.Labels = c.labelNames(n)
 	if n.Parent != nil {
 		it.Parent = n.Parent.ID
 	}

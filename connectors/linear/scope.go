@@ -159,10 +159,12 @@ func (c *Client) InScope(ctx context.Context, it backlog.Item) (bool, error) {
 		}
 		c.placed.note(n)
 		p = placementOf(n)
-		labels = labels[:0:0]
-		for _, l := range n.Labels.Nodes {
-			labels = append(labels, l.Name)
+		if err := c.knowLabels(ctx, n); err != nil {
+			return false, err
 		}
+		c.mu.RLock()
+		labels = c.cat.labelNames(n)
+		c.mu.RUnlock()
 	}
 	if p.teamID != c.teamID {
 		return false, nil

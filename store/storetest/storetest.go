@@ -57,6 +57,7 @@ func Run(t *testing.T, open func(t *testing.T) store.State) {
 		{"LockExclusive", testLockExclusive},
 		{"LockExpiry", testLockExpiry},
 		{"LockExtend", testLockExtend},
+		{"LockKeep", testLockKeep},
 		{"UnlockLost", testUnlockLost},
 		{"LockInvalid", testLockInvalid},
 		{"Conflicts", testConflicts},
@@ -475,6 +476,28 @@ func testLockExtend(t *testing.T, s store.State) {
 	wantErr(t, "Extend after Unlock", err, store.ErrLockLost)
 	_, err = s.Lock(ctx, "k", shortTTL)
 	must(t, "Lock after the refused Extend (the refused Extend must not re-take it)", err)
+}
+
+// testLockKeep: store.Keep holds a lock well past its ttl until stopped.
+func testLockKeep(t *testing.T, s store.State) {
+	ctx := t.Context()
+	a, err := s.Lock(ctx, "k", shortTTL)
+	must(t, "Lock", err)
+	stop := store.Keep(ctx, s, a, shortTTL, nil)
+	time.Sleep(4 * shortTTL)
+	_, err = s.Lock(ctx, "k", longTTL)
+	wantErr(t, "Lock while kept, past four ttls", err, store.ErrLocked)
+	must(t, "SaveBase while kept", s.SaveBase(ctx, a, "x", backlog.Snapshot{backlog.Title: "t"}))
+	stop()
+	stop() // a second stop is harmless
+	time.Sleep(shortTTL + pastTTL)
+	b, err := s.Lock(ctx, "k", longTTL)
+	must(t, "Lock after the keeping stopped and the ttl passed", err)
+	// Keeping a lost lease ends by itself.
+	stop = store.Keep(ctx, s, a, shortTTL, nil)
+	time.Sleep(2 * shortTTL)
+	stop()
+	must(t, "Unlock by the new holder", s.Unlock(ctx, b))
 }
 
 func testUnlockLost(t *testing.T, s store.State) {

@@ -70,6 +70,10 @@ type Counts struct {
 	ByOperation map[string]int
 	// RateLimited counts requests refused with RATELIMITED.
 	RateLimited int
+	// Complexity sums the complexity points charged; ComplexityByOperation
+	// splits it by the operation's first root field.
+	Complexity            int
+	ComplexityByOperation map[string]int
 }
 
 // Server is an in-memory Linear GraphQL API. It is an http.Handler serving
@@ -297,6 +301,7 @@ func (s *Server) handle(auth string, body []byte) (int, outcome) {
 	if sn, ok = s.chargeComplexity(u.email, cost); !ok {
 		return s.refuse(u, sn)
 	}
+	s.countComplexity(u.email, p, sn.complexity)
 	data, execErrs := s.execute(u, p, true)
 	status := http.StatusOK
 	if data == nil && len(execErrs) > 0 {
@@ -393,7 +398,26 @@ func (s *Server) Requests(email string) Counts {
 	for k, v := range c.ByOperation {
 		out.ByOperation[k] = v
 	}
+	out.ComplexityByOperation = make(map[string]int, len(c.ComplexityByOperation))
+	for k, v := range c.ComplexityByOperation {
+		out.ComplexityByOperation[k] = v
+	}
 	return out
+}
+
+// countComplexity adds an answered request's complexity to its user's
+// counts.
+func (s *Server) countComplexity(email string, p *gql.Prepared, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.countsFor(email)
+	c.Complexity += n
+	if c.ComplexityByOperation == nil {
+		c.ComplexityByOperation = map[string]int{}
+	}
+	if roots := p.RootFields(); len(roots) > 0 {
+		c.ComplexityByOperation[roots[0]] += n
+	}
 }
 
 // ResetCounts zeroes all request counters.
