@@ -212,6 +212,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		RetainAge: cfg.Mapping.Retention.MaxAge, RetainCount: cfg.Mapping.Retention.MaxCount,
 		Workers: cfg.Workers,
 		Log:     opts.Log,
+		Budgets: map[string]func() budget.Snapshot{"jira": a.JiraBudget.Snapshot, "linear": a.LinearBudget.Snapshot},
 	}
 	if a.Order != nil {
 		a.Daemon.Order = a.Order

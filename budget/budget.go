@@ -56,6 +56,24 @@ func Purposes() []Purpose { return []Purpose{Webhook, Poll, Order, Backfill} }
 // before it.
 var reserve = [nPurposes]float64{0, 0.05, 0.15, 0.30}
 
+// Reserve is the share of a budget purpose p leaves to the ones before
+// it (0 for webhook passes).
+func Reserve(p Purpose) float64 {
+	if p < 0 || p >= nPurposes {
+		return reserve[Poll]
+	}
+	return reserve[p]
+}
+
+// Spent is the calls counted, all purposes.
+func (s Snapshot) Spent() int64 {
+	var n int64
+	for _, c := range s.Calls {
+		n += c
+	}
+	return n
+}
+
 type purposeKey struct{}
 
 // WithPurpose names the purpose of the calls made with ctx.

@@ -73,6 +73,10 @@ type Daemon struct {
 	// Progress, when set (a terminal), shows the initial backfill's
 	// progress as one line rewritten in place; otherwise it is logged.
 	Progress io.Writer
+	// Budgets are the tools' budget governors' snapshots, by tool name:
+	// the backfill's expected finish allows for what their budgets let
+	// it spend, not only for the rate so far.
+	Budgets map[string]func() budget.Snapshot
 	// ProgressEvery is how often backfill progress is reported (default
 	// 2 s).
 	ProgressEvery time.Duration
@@ -199,8 +203,12 @@ func (d *Daemon) Run(ctx context.Context) error {
 		d.Log.Info("resuming twin creation", "link", l.ID(), "pending", l.Pending)
 	}
 	var wg sync.WaitGroup
-	for range d.Workers {
-		wg.Go(func() { d.work(ctx) })
+	for n := range d.Workers {
+		// With two workers or more, one takes webhook keys only: a
+		// person's edit never waits behind a backfill's passes (which may
+		// themselves wait for budget).
+		urgentOnly := d.Workers >= 2 && n == 0
+		wg.Go(func() { d.work(ctx, urgentOnly) })
 	}
 	for _, s := range []Side{d.Jira, d.Linear} {
 		wg.Go(func() { d.poll(ctx, s.Conn) })
@@ -299,12 +307,21 @@ func (d *Daemon) EnqueueOrder(ctx context.Context) error {
 	return nil
 }
 
-func (d *Daemon) work(ctx context.Context) {
+func (d *Daemon) work(ctx context.Context, urgentOnly bool) {
 	failures := map[string]int{}
+	get := d.q.Get
+	if urgentOnly {
+		get = d.q.GetUrgent
+	}
 	for {
-		key, seq, ok := d.q.Get(ctx)
+		key, seq, ok := get(ctx)
 		if !ok {
 			return
+		}
+		if urgentOnly {
+			d.pass(ctx, key, seq, failures)
+			d.q.Done(key)
+			continue
 		}
 		if batch := d.batch(key, seq); len(batch) > 1 {
 			d.passMany(ctx, batch, failures)

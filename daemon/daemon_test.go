@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/tandem-sync/tandem/backlog"
+	"github.com/tandem-sync/tandem/budget"
 	"github.com/tandem-sync/tandem/connectors"
 	"github.com/tandem-sync/tandem/reconcile"
 	"github.com/tandem-sync/tandem/store"
@@ -443,5 +444,33 @@ func TestQueueMoreTakesMatchingReadyKeys(t *testing.T) {
 	q.Done("jira:2")
 	if k, seq, _ := q.Get(t.Context()); k != "jira:2" || seq != 9 {
 		t.Fatalf("after Done: %s %d", k, seq)
+	}
+}
+
+func TestBudgetETA(t *testing.T) {
+	hour := budget.Snapshot{Limit: 2500, Remaining: 2500, PerSecond: 2500.0 / 3600}
+	for _, tc := range []struct {
+		name        string
+		left        int
+		done, spent int64
+		sn          budget.Snapshot
+		want        time.Duration
+	}{
+		{"budget unknown", 1000, 100, 50, budget.Snapshot{}, 0},
+		{"nothing done yet", 1000, 0, 0, hour, 0},
+		// 0.5 calls a pass, 1,000 left: 500 calls, within 1,750 usable.
+		{"fits the budget", 1000, 100, 50, hour, 0},
+		// 2 calls a pass: 2,000 calls, 250 over the 1,750 usable,
+		// back at 0.694 a second: 360 s.
+		{"over the budget", 1000, 100, 200, hour, 360 * time.Second},
+		// The budget is at the backfill's reserve: all 500 come back.
+		{"budget at the reserve", 1000, 100, 50, budget.Snapshot{Limit: 2500, Remaining: 750, PerSecond: 2500.0 / 3600}, 720 * time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := budgetETA(tc.left, tc.done, tc.spent, tc.sn)
+			if d := got - tc.want; d < -time.Second || d > time.Second {
+				t.Fatalf("budgetETA = %v, want %v", got, tc.want)
+			}
+		})
 	}
 }

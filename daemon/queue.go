@@ -81,7 +81,11 @@ func (q *queue) addLocked(key string, seq int64) {
 	} else {
 		q.order = append(q.order, key)
 	}
-	q.cond.Signal()
+	if q.urgent[key] {
+		q.cond.Broadcast() // the urgent worker too
+	} else {
+		q.cond.Signal()
+	}
 }
 
 // AddAfter queues key after d (a retry or a requeue); a second AddAfter of a
@@ -105,6 +109,16 @@ func (q *queue) AddAfter(key string, seq int64, d time.Duration) {
 
 // Get blocks until a key is ready or ctx ends / the queue closes.
 func (q *queue) Get(ctx context.Context) (string, int64, bool) {
+	return q.get(ctx, false)
+}
+
+// GetUrgent is Get for urgent keys only (a worker kept for webhooks, so
+// that a person's edit is never stuck behind a backfill).
+func (q *queue) GetUrgent(ctx context.Context) (string, int64, bool) {
+	return q.get(ctx, true)
+}
+
+func (q *queue) get(ctx context.Context, urgentOnly bool) (string, int64, bool) {
 	stop := context.AfterFunc(ctx, func() {
 		q.mu.Lock()
 		q.cond.Broadcast()
@@ -113,10 +127,11 @@ func (q *queue) Get(ctx context.Context) (string, int64, bool) {
 	defer stop()
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	for len(q.order) == 0 && !q.closed && ctx.Err() == nil {
+	ready := func() bool { return len(q.order) > 0 && (!urgentOnly || q.urgent[q.order[0]]) }
+	for !ready() && !q.closed && ctx.Err() == nil {
 		q.cond.Wait()
 	}
-	if len(q.order) == 0 {
+	if !ready() {
 		return "", 0, false
 	}
 	key := q.order[0]

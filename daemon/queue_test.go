@@ -133,3 +133,35 @@ func TestAddUrgentGoesFirst(t *testing.T) {
 		t.Fatalf("order %v, want %v", got, want)
 	}
 }
+
+// TestGetUrgentTakesOnlyUrgentKeys: the worker kept for webhooks waits
+// while only backfill keys wait, and takes an urgent key as soon as one
+// comes.
+func TestGetUrgentTakesOnlyUrgentKeys(t *testing.T) {
+	q := newQueue()
+	q.Add("jira:1", 1)
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	if k, _, ok := q.GetUrgent(ctx); ok {
+		t.Fatalf("GetUrgent took %s, a key no webhook queued", k)
+	}
+	cancel()
+	got := make(chan string, 1)
+	go func() {
+		k, _, _ := q.GetUrgent(t.Context())
+		got <- k
+	}()
+	time.Sleep(10 * time.Millisecond) // the worker waits
+	q.AddUrgent("linear:a", 2)
+	select {
+	case k := <-got:
+		if k != "linear:a" {
+			t.Fatalf("GetUrgent = %s, want linear:a", k)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("GetUrgent never woke for an urgent key")
+	}
+	// The backfill key is still there for the other workers.
+	if k, _ := get(t, q); k != "jira:1" {
+		t.Fatalf("Get = %s, want jira:1", k)
+	}
+}

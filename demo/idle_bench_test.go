@@ -16,7 +16,7 @@ import (
 // the default 30 s poll interval (the budget of one key is 1,500–5,000
 // requests an hour).
 func BenchmarkIdle(b *testing.B) {
-	for _, n := range []int{100, 1000} {
+	for _, n := range []int{100, 1000, 5000, 20000} {
 		b.Run(fmt.Sprintf("pairs=%d", n), func(b *testing.B) {
 			e, err := StartEnv(b.Context(), EnvOptions{
 				DataDir: b.TempDir(), PollEvery: 100 * time.Millisecond, JiraSeed: n / 2, LinearSeed: n - n/2,

@@ -76,7 +76,10 @@ func (s *Syncer) SyncMany(ctx context.Context, refs []Hinted) []Outcome {
 			continue
 		}
 		l, err := s.State.LinkBy(ctx, h.Ref)
+		_, ours := s.origins.of(h.Ref.ID)
 		switch {
+		case errors.Is(err, store.ErrNotFound) && side == backlog.Jira && ours:
+			out[i] = s.one(ctx, h) // a twin we made, its link being saved
 		case errors.Is(err, store.ErrNotFound):
 			fresh = append(fresh, i)
 		case err != nil:
@@ -170,6 +173,13 @@ func (s *Syncer) backfill(ctx context.Context, side backlog.Side, g connectors.B
 		}
 		return
 	}
+	if side.Other() == backlog.Jira {
+		for n, p := range batch {
+			if n < len(made) && made[n].ID != "" {
+				s.origins.note(made[n].ID, p.link.ID())
+			}
+		}
+	}
 	read := s.readBack(ctx, side.Other(), made)
 	for n, p := range batch {
 		if be != nil {
@@ -182,20 +192,24 @@ func (s *Syncer) backfill(ctx context.Context, side backlog.Side, g connectors.B
 		if t, ok := read[made[n].ID]; ok {
 			twin = &t
 		}
-		if err := s.created(ctx, p.lease, p.link, p.src, made[n], twin); err != nil {
+		got, differs, err := s.created(ctx, p.lease, p.link, p.src, made[n], twin)
+		if err != nil {
 			out[p.at].Err = err
 			continue
 		}
 		out[p.at].Result = Result{Writes: 1, Created: 1}
-		if _, _, mirrored := s.commenters(); mirrored && (!p.src.CommentsRead || len(p.src.Comments) > 0) {
-			// The batch read does not say the source has no comments:
-			// a full pass of the new pair mirrors them.
+		_, _, mirrored := s.commenters()
+		if differs || (mirrored && (!p.src.CommentsRead || len(p.src.Comments) > 0)) {
+			// The twin could not take everything at its create (Jira's
+			// status needs a transition), or the batch read does not say
+			// the source has no comments: a merge of the new pair
+			// carries the rest, from the two items in hand.
 			link, err := s.State.Link(ctx, p.link.ID())
 			if err != nil {
 				out[p.at].Err = fmt.Errorf("reading link %s: %w", p.link.ID(), err)
 				continue
 			}
-			res, err := s.merge(ctx, p.lease, link, "")
+			res, err := s.mergeKnown(ctx, p.lease, link, "", p.src, got)
 			res.Writes++
 			res.Created++
 			out[p.at] = Outcome{res, err}
@@ -283,6 +297,7 @@ func (s *Syncer) adoptOne(ctx context.Context, ref backlog.Ref, src backlog.Item
 		linkID = backlog.TwinID(s.Site, ref.ID)
 		if src.Origin.Side == backlog.Linear && src.Origin.ID != "" {
 			linkID = src.Origin.ID
+			s.origins.note(ref.ID, linkID)
 		}
 	}
 	lease, err := s.lock(ctx, "link:"+linkID, s.lockTTL())

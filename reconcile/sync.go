@@ -52,6 +52,36 @@ type Syncer struct {
 	Observe func(Event)
 
 	keepers sync.Map // store.Lease → stop of its store.Keep
+	origins originCache
+}
+
+// originCache remembers the link of Jira twins Tandem made (their
+// tandem.origin property names it, and never changes), so the passes
+// their create's webhooks and polls start before the link is saved do
+// not read the issue again and again to learn it.
+type originCache struct {
+	mu sync.Mutex
+	m  map[string]string // jira issue id → link id
+}
+
+// maxOrigins bounds the cache; past it the cache starts over (a miss
+// costs one read).
+const maxOrigins = 100_000
+
+func (c *originCache) note(jiraID, linkID string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= maxOrigins {
+		c.m = map[string]string{}
+	}
+	c.m[jiraID] = linkID
+}
+
+func (c *originCache) of(jiraID string) (string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	id, ok := c.m[jiraID]
+	return id, ok
 }
 
 // Event describes one write a pass made: a twin created, a patch applied or
@@ -169,6 +199,11 @@ func (s *Syncer) linkIDFor(ctx context.Context, ref backlog.Ref) (string, *backl
 	if ref.Side == backlog.Linear {
 		return ref.ID, nil, nil
 	}
+	if id, ok := s.origins.of(ref.ID); ok {
+		// A twin we made whose link is being saved: no read to learn its
+		// origin again (the pass waits for the lock of its link).
+		return id, nil, nil
+	}
 	it, err := s.Jira.Get(ctx, ref.ID)
 	if errors.Is(err, connectors.ErrNotFound) {
 		return "", nil, nil
@@ -177,6 +212,7 @@ func (s *Syncer) linkIDFor(ctx context.Context, ref backlog.Ref) (string, *backl
 		return "", nil, fmt.Errorf("reading jira issue %s: %w", ref.ID, err)
 	}
 	if it.Origin.Side == backlog.Linear && it.Origin.ID != "" {
+		s.origins.note(ref.ID, it.Origin.ID)
 		return it.Origin.ID, &it, nil
 	}
 	return backlog.TwinID(s.Site, ref.ID), &it, nil
@@ -280,7 +316,7 @@ func (s *Syncer) create(ctx context.Context, lease store.Lease, link backlog.Lin
 	if err != nil {
 		return Result{}, fmt.Errorf("creating %s twin of %s: %w", link.Pending, src.Ref, err)
 	}
-	if err := s.created(ctx, lease, link, src, ref, nil); err != nil {
+	if _, _, err := s.created(ctx, lease, link, src, ref, nil); err != nil {
 		return Result{}, err
 	}
 	return Result{Writes: 1, Created: 1}, nil
@@ -330,7 +366,7 @@ func (s *Syncer) twinOf(ctx context.Context, link backlog.Link, src backlog.Item
 
 // created completes link once src's twin ref exists: the link saved, then
 // the base (from the twin as read back; read here when twin is nil).
-func (s *Syncer) created(ctx context.Context, lease store.Lease, link backlog.Link, src backlog.Item, ref backlog.Ref, twin *backlog.Item) error {
+func (s *Syncer) created(ctx context.Context, lease store.Lease, link backlog.Link, src backlog.Item, ref backlog.Ref, twin *backlog.Item) (backlog.Item, bool, error) {
 	if link.Pending == backlog.Jira {
 		link.Jira = ref
 	} else {
@@ -338,42 +374,52 @@ func (s *Syncer) created(ctx context.Context, lease store.Lease, link backlog.Li
 	}
 	link.Pending = ""
 	if err := s.State.SaveLink(ctx, link); err != nil {
-		return fmt.Errorf("saving link %s: %w", link.ID(), err)
+		return backlog.Item{}, false, fmt.Errorf("saving link %s: %w", link.ID(), err)
 	}
 	if twin == nil {
 		t, err := s.conn(ref.Side).Get(ctx, ref.ID)
 		if err != nil {
-			return fmt.Errorf("reading new twin %s: %w", ref, err)
+			return backlog.Item{}, false, fmt.Errorf("reading new twin %s: %w", ref, err)
 		}
 		twin = &t
 	}
-	base, err := s.createdBase(ctx, src, *twin)
+	base, differs, err := s.createdBase(ctx, src, *twin)
 	if err != nil {
-		return err
+		return backlog.Item{}, false, err
 	}
 	if err := s.State.SaveBase(ctx, lease, link.ID(), base); err != nil {
-		return fmt.Errorf("saving base of %s: %w", link.ID(), err)
+		return backlog.Item{}, false, fmt.Errorf("saving base of %s: %w", link.ID(), err)
 	}
 	s.log().Info("created twin", "link", link.ID(), "from", src.Ref, "to", ref, "jira", link.Jira.Key, "linear", link.Linear.Key)
 	s.emit(Event{Kind: EventCreated, LinkID: link.ID(), Jira: link.Jira, Linear: link.Linear, To: ref.Side})
-	return nil
+	return *twin, differs, nil
 }
 
 // merge is the pass of a linked pair. trigger names the side whose change
 // started it ("" when unknown): that side is read first, and when it holds
 // what the base says the pass ends there (see quiet).
 func (s *Syncer) merge(ctx context.Context, lease store.Lease, link backlog.Link, trigger backlog.Side) (Result, error) {
-	var pre *backlog.Item
+	return s.mergeKnown(ctx, lease, link, trigger)
+}
+
+// mergeKnown is merge with items already read (just now, under the
+// lease): those sides are not read again.
+func (s *Syncer) mergeKnown(ctx context.Context, lease store.Lease, link backlog.Link, trigger backlog.Side, known ...backlog.Item) (Result, error) {
+	pre := known
 	if trigger != "" && link.Stopped == "" {
 		done, it, err := s.quiet(ctx, lease, link, trigger)
 		if err != nil || done {
 			return Result{}, err
 		}
-		pre = it
+		if it != nil {
+			pre = append(pre, *it)
+		}
 	}
 	read := func(side backlog.Side) (backlog.Item, error) {
-		if pre != nil && pre.Ref.Side == side {
-			return *pre, nil
+		for _, p := range pre {
+			if p.Ref.Side == side {
+				return p, nil
+			}
 		}
 		it, err := s.conn(side).Get(ctx, link.Ref(side).ID)
 		if err != nil && !errors.Is(err, connectors.ErrNotFound) {
@@ -560,13 +606,13 @@ func (s *Syncer) linkConflicts(ctx context.Context, linkID string) (map[backlog.
 // where the twin could not take them (a status no transition reaches): there
 // the base is the twin's own value, so the next pass sees the source as
 // changed and tries again, rather than taking the twin's value for an edit.
-func (s *Syncer) createdBase(ctx context.Context, src, twin backlog.Item) (backlog.Snapshot, error) {
-	base := src.Snapshot(s.fields())
+func (s *Syncer) createdBase(ctx context.Context, src, twin backlog.Item) (base backlog.Snapshot, differs bool, err error) {
+	base = src.Snapshot(s.fields())
 	twinRef := twin.Ref
 	if s.syncsParent() && twin.Parent != "" {
 		p, err := s.canonParent(ctx, twinRef.Side, twin.Parent)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		twin.Parent = string(p)
 	}
@@ -583,12 +629,15 @@ func (s *Syncer) createdBase(ctx context.Context, src, twin backlog.Item) (backl
 	for _, f := range s.fields() {
 		if tv := twin.Get(f); tv != project(f, base[f]) {
 			if f != backlog.Parent {
-				s.log().Warn("twin differs from its source after create", "field", f, "source", src.Ref, "twin", twinRef)
+				// A bulk create cannot set everything (Jira's status
+				// needs a transition): the pair's next merge carries it.
+				s.log().Debug("twin differs from its source after create", "field", f, "source", src.Ref, "twin", twinRef)
+				differs = true
 			}
 			base[f] = tv
 		}
 	}
-	return base, nil
+	return base, differs, nil
 }
 
 // changes asks one side's history about the conflicting fields. A history

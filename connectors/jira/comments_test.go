@@ -115,14 +115,17 @@ func TestCommentWebhooks(t *testing.T) {
 	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		d, err := e.c.ParseWebhook(r.Header, body, time.Now())
-		if err != nil || len(d.Refs) != 1 || d.Refs[0].Key != "TAN-2" {
-			t.Errorf("delivery %+v: %v", d, err)
-		}
 		ev := "?"
 		for _, name := range []string{"comment_created", "comment_updated", "comment_deleted", "jira:issue_updated"} {
 			if strings.Contains(string(body), `"webhookEvent":"`+name+`"`) {
 				ev = name
 			}
+		}
+		// The issue's own update event, the bot's doing, is Tandem's own
+		// change (ignored); the comment events name the issue.
+		own := ev == "jira:issue_updated" && err == nil && d.Ignored == "Tandem's own change to TAN-2"
+		if !own && (err != nil || len(d.Refs) != 1 || d.Refs[0].Key != "TAN-2") {
+			t.Errorf("delivery %+v: %v", d, err)
 		}
 		mu.Lock()
 		events[ev]++

@@ -40,6 +40,11 @@ type webhookBody struct {
 	// Changelog is read apart (see rankChanged), so that an odd changelog
 	// never costs the delivery.
 	Changelog json.RawMessage `json:"changelog"`
+	// User is who made the change (Jira names the actor of every
+	// issue event).
+	User *struct {
+		AccountID string `json:"accountId"`
+	} `json:"user"`
 }
 
 // rankChanged says whether a delivery's changelog has an item for the Rank
@@ -103,6 +108,17 @@ func (c *Client) ParseWebhook(h http.Header, body []byte, now time.Time) (connec
 	}
 	if b.Issue.ID == "" {
 		d.Ignored = "issue " + b.Issue.Key + " comes without an id"
+		return d, nil
+	}
+	if (b.WebhookEvent == "jira:issue_created" || b.WebhookEvent == "jira:issue_updated") &&
+		b.User != nil && b.User.AccountID != "" && b.User.AccountID == c.accountID {
+		// Tandem's own write (its account is its own, people do not
+		// share it): the pass that wrote it holds it already. Jira cannot
+		// say the version a write made, so without this every echo
+		// would cost a read (a status set by transitions, several). A
+		// change a workflow made along with ours is still seen by the
+		// poll, which reports the issue's new version.
+		d.Ignored = "Tandem's own change to " + b.Issue.Key
 		return d, nil
 	}
 	d.Refs = []backlog.Ref{{Side: backlog.Jira, ID: b.Issue.ID, Key: b.Issue.Key}}

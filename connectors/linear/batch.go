@@ -38,13 +38,18 @@ func (c *Client) MaxGet() int { return maxGet }
 func (c *Client) MaxCreate() int { return maxCreate }
 
 const getManyQuery = `query TandemIssues($ids: [ID!], $first: Int) {
-  issues(filter: {id: {in: $ids}}, first: $first, includeArchived: true) { nodes { ...IssueFields } }
+  issues(filter: {id: {in: $ids}}, first: $first, includeArchived: true) { nodes { ...IssueFields
+    comments(first: 1) { nodes { id } }
+  } }
 }
 ` + issueFields
 
 // GetMany implements connectors.BatchGetter with one issues query
-// filtered by id, selecting what Get selects; archived issues read with
-// Archived set, as from Get.
+// filtered by id, selecting what Get selects but the comments: it probes
+// for one comment (a page of them for fifty issues would cost some 5,000
+// complexity points), so an issue without comments reads with
+// CommentsRead set and none, and one with comments leaves them to
+// Comments. Archived issues read with Archived set, as from Get.
 func (c *Client) GetMany(ctx context.Context, ids []string) (map[string]backlog.Item, error) {
 	nodes, err := c.getNodes(ctx, ids)
 	if err != nil {
@@ -62,6 +67,11 @@ func (c *Client) GetMany(ctx context.Context, ids []string) (map[string]backlog.
 			return nil, connectors.Permanent(err)
 		}
 		c.placed.note(n)
+		if n.Comments != nil && len(n.Comments.Nodes) == 0 {
+			// The probe of one comment found none: the issue has no
+			// comments, read (a pass need not read them again).
+			it.Comments, it.CommentsRead = []backlog.Comment{}, true
+		}
 		out[id] = it
 	}
 	return out, nil
@@ -232,6 +242,8 @@ func (c *Client) batchCreate(ctx context.Context, inputs []map[string]any, todo 
 		c.ranks.Saw(n.ID, sortKey(n.SortOrder))
 		if it, err := c.cat.toItem(n); err == nil {
 			c.placed.note(n)
+			// A new issue has no comments yet.
+			it.Comments, it.CommentsRead = []backlog.Comment{}, true
 			c.made.put(it)
 		}
 	}

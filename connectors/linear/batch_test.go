@@ -17,12 +17,18 @@ func TestGetMany(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	one.Comments, one.CommentsRead = nil, false // GetMany reads no comments
+	if !one.CommentsRead || len(one.Comments) != 0 {
+		t.Fatalf("ENG-1 is to have no comments: %+v", one)
+	}
+	if _, err := s.UserComment(sandbox.AliceEmail, "ENG-2", "a comment"); err != nil {
+		t.Fatal(err)
+	}
 	two, err := c.Get(t.Context(), "ENG-2")
 	if err != nil {
 		t.Fatal(err)
 	}
-	two.Comments, two.CommentsRead = nil, false // GetMany reads no comments
+	// GetMany probes for comments: an issue with some leaves them unread.
+	two.Comments, two.CommentsRead = nil, false
 	s.ResetCounts()
 	missing := "00000000-0000-4000-8000-000000000000"
 	got, err := c.GetMany(t.Context(), []string{one.Ref.ID, missing, two.Ref.ID})
@@ -35,9 +41,12 @@ func TestGetMany(t *testing.T) {
 	if _, ok := got[missing]; ok {
 		t.Fatal("a missing id was answered")
 	}
-	// Same item as Get reads.
+	// Same item as Get reads (an issue without comments read as such).
 	if !reflect.DeepEqual(got[one.Ref.ID], one) {
 		t.Fatalf("GetMany %+v\nGet     %+v", got[one.Ref.ID], one)
+	}
+	if !reflect.DeepEqual(got[two.Ref.ID], two) {
+		t.Fatalf("GetMany %+v\nGet     %+v (comments left unread)", got[two.Ref.ID], two)
 	}
 	if cnt := s.Requests(sandbox.BotEmail); cnt.Reads != 1 || cnt.ByOperation["issues"] != 1 {
 		t.Fatalf("calls: %+v", cnt)
