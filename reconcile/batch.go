@@ -187,7 +187,12 @@ func (s *Syncer) backfill(ctx context.Context, side backlog.Side, g connectors.B
 			continue
 		}
 		out[p.at].Result = Result{Writes: 1, Created: 1}
-		if _, _, mirrored := s.commenters(); mirrored && (!p.src.CommentsRead || len(p.src.Comments) > 0) {
+		relations, err := s.relationsToWrite(ctx, p.src)
+		if err != nil {
+			out[p.at].Err = err
+			continue
+		}
+		if _, _, mirrored := s.commenters(); relations || mirrored && (!p.src.CommentsRead || len(p.src.Comments) > 0) {
 			// The batch read does not say the source has no comments:
 			// a full pass of the new pair mirrors them.
 			link, err := s.State.Link(ctx, p.link.ID())
