@@ -76,6 +76,10 @@ type Output struct {
 	Base backlog.Snapshot
 	// Conflicts found in this pass (without IDs).
 	Conflicts []backlog.Conflict
+	// Primaries are the pairs (by link id, on the side holding the
+	// relation) that write relations this pair holds but leaves to them
+	// (see mergeRelations).
+	Primaries []backlog.Ref
 }
 
 // Patch returns the patch for side (the map itself: edits stick).

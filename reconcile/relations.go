@@ -111,30 +111,76 @@ func (s *Syncer) localRelations(ctx context.Context, out *Output) (wait bool, er
 
 // mergeRelations is the set merge of relations. One-way, the target takes
 // the source's adds and removes since the base, and keeps its own.
+//
+// Both items of a relation hold it (A blocks:B, B blocked_by:A) and a
+// change shows at both, so both pairs' passes would write it, at the same
+// time when the reports come together; a tool that does not refuse a
+// second equal relation (Linear does not say it does) would get two. So
+// only one end writes: the one holding blocks or duplicates, and for
+// related the pair with the smaller link id (primary). The other end's
+// pass writes nothing of that relation and leaves it out of the base,
+// so it sees the primary's write as agreement rather than its own edit.
 func mergeRelations(in Input, b, j, l backlog.Value, out *Output) {
 	f := backlog.Relations
+	self := in.Linear.Ref.ID // the link id
+	base, jp, lp := b, backlog.Value(""), backlog.Value("")
 	switch in.Directions[f] {
 	case JiraToLinear:
-		out.Base[f] = j
-		if p := backlog.SetPatch(l, backlog.ApplySetPatch(l, backlog.SetPatch(b, j))); p != "" {
-			out.Linear[f] = p
-		}
-		return
+		base = j
+		lp = backlog.SetPatch(l, backlog.ApplySetPatch(l, backlog.SetPatch(b, j)))
 	case LinearToJira:
-		out.Base[f] = l
-		if p := backlog.SetPatch(j, backlog.ApplySetPatch(j, backlog.SetPatch(b, l))); p != "" {
-			out.Jira[f] = p
+		base = l
+		jp = backlog.SetPatch(j, backlog.ApplySetPatch(j, backlog.SetPatch(b, l)))
+	default:
+		base = backlog.MergeSets(b, j, l)
+		jp, lp = backlog.SetPatch(j, base), backlog.SetPatch(l, base)
+	}
+	var undo []string // SetPatch lines that take the base back where a write is left to the primary
+	keep := func(p backlog.Value, target backlog.Side) backlog.Value {
+		add, remove := backlog.ParseSetPatch(p)
+		var lines []string
+		for _, group := range []struct {
+			sign, inverse string
+			lines         []string
+		}{{"+", "-", add}, {"-", "+", remove}} {
+			for _, line := range group.lines {
+				if primary(self, line) {
+					lines = append(lines, group.sign+line)
+					continue
+				}
+				undo = append(undo, group.inverse+line)
+				if r, err := backlog.ParseRelation(line); err == nil {
+					// The primary's pass writes it, from the side that holds it.
+					out.Primaries = append(out.Primaries, backlog.Ref{Side: target.Other(), ID: r.To})
+				}
+			}
 		}
-		return
+		return backlog.Value(strings.Join(lines, "\n"))
 	}
-	merged := backlog.MergeSets(b, j, l)
-	out.Base[f] = merged
-	if p := backlog.SetPatch(j, merged); p != "" {
-		out.Jira[f] = p
+	jp, lp = keep(jp, backlog.Jira), keep(lp, backlog.Linear)
+	out.Base[f] = backlog.ApplySetPatch(base, backlog.Value(strings.Join(undo, "\n")))
+	if jp != "" {
+		out.Jira[f] = jp
 	}
-	if p := backlog.SetPatch(l, merged); p != "" {
-		out.Linear[f] = p
+	if lp != "" {
+		out.Linear[f] = lp
 	}
+}
+
+// primary says whether the item of link self writes the relation line
+// ("<type>:<other link id>") it holds.
+func primary(self, line string) bool {
+	r, err := backlog.ParseRelation(line)
+	if err != nil {
+		return true
+	}
+	switch r.Type {
+	case backlog.RelBlocks, backlog.RelDuplicates:
+		return true
+	case backlog.RelRelated:
+		return self == "" || self < r.To
+	}
+	return false
 }
 
 // RelationOutside is a relation of a synced item to an item outside the
@@ -169,4 +215,36 @@ func (s *Syncer) passAfterCreate(ctx context.Context, lease store.Lease, linkID 
 	res.Writes += made.Writes
 	res.Created += made.Created
 	return res, err
+}
+
+// syncPrimaries runs the passes of the pairs that write the relations this
+// pass left to them (see mergeRelations): refs name a link id and the side
+// that holds the relation. A pair busy with another pass asks for a retry.
+func (s *Syncer) syncPrimaries(ctx context.Context, refs []backlog.Ref) Result {
+	var res Result
+	depth, _ := ctx.Value(parentDepthKey{}).(int)
+	if depth >= 5 {
+		return res
+	}
+	seen := map[backlog.Ref]bool{}
+	for _, r := range refs {
+		if seen[r] {
+			continue
+		}
+		seen[r] = true
+		l, err := s.State.Link(ctx, r.ID)
+		if err != nil || l.Pending != "" || l.Stopped != "" {
+			continue
+		}
+		sub, err := s.Sync(context.WithValue(ctx, parentDepthKey{}, depth+1), l.Ref(r.Side))
+		if err != nil {
+			s.log().Warn("syncing the pair that writes a relation", "link", r.ID, "err", err)
+			continue
+		}
+		res.Writes += sub.Writes
+		if sub.RequeueAfter > 0 {
+			res.RequeueAfter = max(res.RequeueAfter, sub.RequeueAfter)
+		}
+	}
+	return res
 }

@@ -96,9 +96,25 @@ func TestRelationsOfANewTwin(t *testing.T) {
 	s, j, l, _ := newSyncer(t, backlog.PolicyJira)
 	a := j.put(backlog.Item{Ref: backlog.Ref{ID: "100", Key: "TAN-1"}, Title: "A", Priority: backlog.PriorityNone})
 	mustSync(t, s, a)
+	// B is made blocked by A: both ends hold it, as in the tools. A's pass
+	// runs first, while B has no twin: the relation is outside the sync.
 	b := j.put(backlog.Item{Ref: backlog.Ref{ID: "101", Key: "TAN-2"}, Title: "B", Priority: backlog.PriorityNone,
 		Relations: []backlog.Relation{{Type: backlog.RelBlockedBy, To: "100"}}})
+	j.edit("100", func(it *backlog.Item) { it.Relations = []backlog.Relation{{Type: backlog.RelBlocks, To: "101"}} })
+	mustSync(t, s, a)
+	if got, _ := l.Get(t.Context(), backlog.TwinID(s.Site, "100")); len(got.Relations) != 0 {
+		t.Fatalf("a relation to an unsynced item was written: %v", got.Relations)
+	}
+	// B's twin is made; A, which writes the relation (blocks), follows.
 	mustSync(t, s, b)
+	if got, _ := l.Get(t.Context(), backlog.TwinID(s.Site, "100")); got.Get(backlog.Relations) != backlog.Value("blocks:"+backlog.TwinID(s.Site, "101")) {
+		t.Errorf("linear A relations %v", got.Relations)
+	}
+	// The memory tool does not show the other end by itself; the real
+	// ones do.
+	l.edit(backlog.TwinID(s.Site, "101"), func(it *backlog.Item) {
+		it.Relations = []backlog.Relation{{Type: backlog.RelBlockedBy, To: backlog.TwinID(s.Site, "100")}}
+	})
 	got, err := l.Get(t.Context(), backlog.TwinID(s.Site, "101"))
 	if err != nil {
 		t.Fatal(err)

@@ -510,6 +510,11 @@ func (s *Syncer) merge(ctx context.Context, lease store.Lease, link backlog.Link
 		res.RequeueAfter = unresolvedRetry
 	}
 	if !out.Changed(base) && len(out.Conflicts) == 0 && len(settled) == 0 {
+		if len(out.Primaries) > 0 {
+			sub := s.syncPrimaries(ctx, out.Primaries)
+			res.Writes += sub.Writes
+			res.RequeueAfter = max(res.RequeueAfter, sub.RequeueAfter)
+		}
 		return res, nil // nothing to write (comments aside: cw counted above)
 	}
 	for _, c := range out.Conflicts {
@@ -553,6 +558,11 @@ func (s *Syncer) merge(ctx context.Context, lease store.Lease, link backlog.Link
 	}
 	if err := s.State.SaveBase(ctx, lease, link.ID(), out.Base); err != nil {
 		return res, fmt.Errorf("saving base of %s: %w", link.ID(), err)
+	}
+	if len(out.Primaries) > 0 {
+		sub := s.syncPrimaries(ctx, out.Primaries)
+		res.Writes += sub.Writes
+		res.RequeueAfter = max(res.RequeueAfter, sub.RequeueAfter)
 	}
 	for _, c := range settled {
 		c.Applied = true
