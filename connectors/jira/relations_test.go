@@ -75,4 +75,10 @@ func TestLinkWebhook(t *testing.T) {
 	if len(d.Refs) != 2 || d.Refs[0].ID != "10010" || d.Refs[1].ID != "10011" || d.Ignored != "" {
 		t.Errorf("delivery %+v, want both issues", d)
 	}
+	// A real delivery (apis/fixtures): its two issues.
+	c := &Client{projectKey: "TAN"}
+	d, err = c.ParseWebhook(http.Header{}, fixture(t, "issuelink_created_logged.json"), time.Now())
+	if err != nil || len(d.Refs) != 2 || d.Refs[0].ID != "11442" || d.Refs[1].ID != "11961" {
+		t.Errorf("fixture delivery %+v, %v: want 11442 and 11961", d, err)
+	}
 }

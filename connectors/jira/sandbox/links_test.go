@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"testing"
 	"time"
+
+	"github.com/tandem-sync/tandem/apis/fixtures"
 )
 
 // TestIssueLinks checks the link routes, the issuelinks field from both
@@ -106,5 +108,40 @@ func TestIssueLinks(t *testing.T) {
 	}
 	if l := s.Links("TAN-2"); len(l) != 0 {
 		t.Errorf("links after deleting TAN-3: %v", l)
+	}
+}
+
+// TestIssueLinkWebhookShape compares the sandbox's issuelink_created with
+// a real delivery (apis/fixtures/jira/issuelink_created_logged.json; its
+// logger's fields and string timestamp aside).
+func TestIssueLinkWebhookShape(t *testing.T) {
+	raw, err := fixtures.Read("jira", "issuelink_created_logged.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want map[string]any
+	if err := json.Unmarshal(raw, &want); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"level", "message", "label", "timestamp"} {
+		delete(want, k)
+	}
+	s, c := newTestServer(t, Options{SeedIssues: 2, RetryDelay: time.Millisecond})
+	rcv := newReceiver(t)
+	register(t, c, rcv.srv.URL, "", "", "issuelink_created")
+	if _, err := s.UserLink("alice@example.com", "Blocks", "TAN-1", "TAN-2"); err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]any
+	if err := json.Unmarshal(rcv.wait(t, 1)[0].body, &got); err != nil {
+		t.Fatal(err)
+	}
+	var diffs []string
+	shapeDiff(want, got, "", &diffs)
+	if len(diffs) > 0 {
+		t.Errorf("sandbox delivery differs from the real one:\n%v", diffs)
+	}
+	if _, ok := got["timestamp"].(float64); !ok {
+		t.Errorf("timestamp %v: want epoch milliseconds", got["timestamp"])
 	}
 }
