@@ -66,7 +66,7 @@ type editor struct {
 	// its relation edits in Jira only.
 	linearRelations bool
 	n               int
-	history  map[string][]string // link id -> the edits made, for failure reports
+	history         map[string][]string // link id -> the edits made, for failure reports
 }
 
 // edit makes one random edit of field f on side s of link l.
