@@ -228,8 +228,8 @@ func (n issueNode) relationsComplete() bool {
 	return ok
 }
 
-// issueFields carries the first relationsPage (10) relations of each
-// connection.
+// issueFields carries the first relationsPage (5) relations of each
+// connection (without their ids: only a write needs them).
 const issueFields = `fragment IssueFields on Issue {
   id identifier title description priority estimate dueDate sortOrder updatedAt archivedAt trashed
   state { id name type position }
@@ -239,8 +239,8 @@ const issueFields = `fragment IssueFields on Issue {
   cycle { name number }
   team { id }
   project { id }
-  relations(first: 10) { nodes { id type relatedIssue { id } } pageInfo { hasNextPage } }
-  inverseRelations(first: 10) { nodes { id type issue { id } } pageInfo { hasNextPage } }
+  relations(first: 5) { nodes { type relatedIssue { id } } pageInfo { hasNextPage } }
+  inverseRelations(first: 5) { nodes { type issue { id } } pageInfo { hasNextPage } }
 }`
 
 func cycleName(name *string, number float64) string {

@@ -35,7 +35,7 @@ const relationsChangedPage = 50
 
 // relationsPage is how many relations (and inverse relations) every read
 // carries.
-const relationsPage = 10
+const relationsPage = 5
 
 // relationsAll is how many relations the follow-up read of an issue with
 // more than relationsPage takes (Linear's largest page).
