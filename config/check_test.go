@@ -20,7 +20,7 @@ func checkFacts() (JiraFacts, LinearFacts) {
 			{"customfield_10016", "Story Points", "number"}, {"customfield_10020", "Sprint", "array"}, {"customfield_10050", "Team", "string"},
 		},
 		EstimateField: "customfield_10016", SprintField: "customfield_10020",
-		LinkTypes:     []string{"Blocks", "Cloners", "Duplicate", "Relates"},
+		LinkTypes: []string{"Blocks", "Cloners", "Duplicate", "Relates"},
 		Transitions: []JiraTransition{
 			{"To Do", "In Progress"}, {"In Progress", "In Review"}, {"In Progress", "To Do"}, {"In Review", "Done"},
 			{"Done", "To Do"}, {"Won't Do", "To Do"}, {"To Do", "Won't Do"},
