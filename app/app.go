@@ -139,6 +139,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		URL: cfg.JiraURL, Email: cfg.JiraEmail, Token: cfg.JiraToken, Project: cfg.JiraProject,
 		WebhookSecret: cfg.JiraWebhookSecret, HTTPClient: client(backlog.Jira, &a.jiraHealth), Log: opts.Log,
 		Users: jiraUsers(cfg.Mapping), EstimateField: cfg.Mapping.Jira.StoryPointsField, JQL: cfg.Mapping.Jira.JQL,
+		LinkTypes: cfg.Mapping.Relations,
 	})
 	if err != nil {
 		st.Close()

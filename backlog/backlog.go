@@ -69,14 +69,17 @@ const (
 	Sprint      Field = "sprint"
 	Comments    Field = "comments"
 	Rank        Field = "rank"
+	// Relations are the item's relations to other synced items (blocks,
+	// duplicates, related), a set like labels (see relations.go).
+	Relations Field = "relations"
 )
 
 // AllFields lists every field of the canonical model, in display order.
-var AllFields = []Field{Title, Description, Status, Priority, Assignee, Labels, Estimate, DueDate, Parent, Sprint, Comments, Rank}
+var AllFields = []Field{Title, Description, Status, Priority, Assignee, Labels, Estimate, DueDate, Parent, Sprint, Relations, Comments, Rank}
 
 // SyncedFields are the fields the reconciler merges (comments and rank
 // are synced by their own passes).
-var SyncedFields = []Field{Title, Description, Status, Priority, Assignee, Labels, Estimate, DueDate, Parent, Sprint}
+var SyncedFields = []Field{Title, Description, Status, Priority, Assignee, Labels, Estimate, DueDate, Parent, Sprint, Relations}
 
 // Value is a field's canonical encoding. Each field documents its encoding on
 // the Item accessor; equal values mean equal content, so the merge compares
@@ -148,7 +151,10 @@ type Item struct {
 	Parent      string // the parent's id on the same side, or ""
 	Sprint      string // sprint or cycle name, or ""
 	Rank        string // the side's own order key (LexoRank, sortOrder)
-	UpdatedAt   time.Time
+	// Relations to other items of the same side (Relation.To is their id
+	// there), of the types the mapping syncs.
+	Relations []Relation
+	UpdatedAt time.Time
 	// Origin is set on an item Tandem created as a twin: the ref of the item
 	// it mirrors. Connectors read it from their marker (a Jira issue
 	// property; a Linear id derived from the Jira id).
@@ -171,6 +177,7 @@ type Item struct {
 //   - priority: the PriorityLevel
 //   - labels: the names sorted and joined with "\n"
 //   - estimate: the number in strconv 'g' form, "" when unset
+//   - relations: EncodeRelations ("<type>:<to>" lines, sorted)
 func (it Item) Get(f Field) Value {
 	switch f {
 	case Title:
@@ -200,6 +207,8 @@ func (it Item) Get(f Field) Value {
 		return Value(it.Sprint)
 	case Rank:
 		return Value(it.Rank)
+	case Relations:
+		return EncodeRelations(it.Relations)
 	}
 	return ""
 }
@@ -257,6 +266,12 @@ func (it *Item) Set(f Field, v Value) error {
 		it.Sprint = string(v)
 	case Rank:
 		it.Rank = string(v)
+	case Relations:
+		rs, err := DecodeRelations(v)
+		if err != nil {
+			return err
+		}
+		it.Relations = rs
 	default:
 		return fmt.Errorf("unknown field %q", f)
 	}
@@ -311,9 +326,16 @@ func (p Patch) Fields() []Field {
 }
 
 // Apply writes the patch into a copy of it. A Labels entry is a delta
-// (LabelPatch), applied as adds and removes.
+// (LabelPatch), applied as adds and removes; so is a Relations entry
+// (SetPatch).
 func (p Patch) Apply(it Item) (Item, error) {
 	for f, v := range p {
+		if f == Relations {
+			if err := it.Set(f, ApplySetPatch(it.Get(f), v)); err != nil {
+				return it, err
+			}
+			continue
+		}
 		if f == Labels {
 			add, remove := ParseLabelPatch(v)
 			it.Labels = ApplyLabels(it.Labels, add, remove)

@@ -65,6 +65,8 @@ type JiraFacts struct {
 	// EstimateField and SprintField are the custom fields the connector
 	// found for estimates and sprints by name ("" when the site has none).
 	EstimateField, SprintField string
+	// LinkTypes are the site's issue link type names (nil: not known).
+	LinkTypes []string
 }
 
 // JiraStatus is a status and its canonical category (backlog.Category:
@@ -129,6 +131,7 @@ func Check(m Mapping, file string, jira JiraFacts, linear LinearFacts) []Problem
 	c.priorities(jira)
 	c.users(jira, linear)
 	c.storyPoints(jira)
+	c.relations(jira)
 	c.linearScope(linear)
 	c.capabilities(jira, linear)
 	return c.out
@@ -415,6 +418,27 @@ func (c *checker) capabilities(jira JiraFacts, linear LinearFacts) {
 		}
 		if !linear.Cycles {
 			c.add("", true, fix(backlog.Sprint), "fields.sprint: the Linear team has no cycles; sprints will not sync")
+		}
+	}
+}
+
+// defaultLinkTypes are the Jira link types relations are written with
+// (connectors/jira DefaultLinkTypes).
+var defaultLinkTypes = []string{"Blocks", "Duplicate", "Relates"}
+
+func (c *checker) relations(jira JiraFacts) {
+	if jira.LinkTypes == nil {
+		return
+	}
+	for _, k := range sortedKeys(c.m.Relations) {
+		if !hasFold(jira.LinkTypes, k) {
+			c.add("relations."+k, false, "use one of those names", "relations: Jira has no issue link type %q (link types: %s)", k, list(jira.LinkTypes))
+		}
+	}
+	for _, t := range defaultLinkTypes {
+		if !hasFold(jira.LinkTypes, t) {
+			c.add("", true, "add the link type in Jira (Settings → Issues → Issue linking), or expect those relations to stay unsynced",
+				"relations: Jira has no issue link type %q; relations of that kind from Linear cannot be written", t)
 		}
 	}
 }

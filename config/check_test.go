@@ -20,6 +20,7 @@ func checkFacts() (JiraFacts, LinearFacts) {
 			{"customfield_10016", "Story Points", "number"}, {"customfield_10020", "Sprint", "array"}, {"customfield_10050", "Team", "string"},
 		},
 		EstimateField: "customfield_10016", SprintField: "customfield_10020",
+		LinkTypes: []string{"Blocks", "Cloners", "Duplicate", "Relates"},
 		Transitions: []JiraTransition{
 			{"To Do", "In Progress"}, {"In Progress", "In Review"}, {"In Progress", "To Do"}, {"In Review", "Done"},
 			{"Done", "To Do"}, {"Won't Do", "To Do"}, {"To Do", "Won't Do"},
@@ -320,4 +321,37 @@ func FuzzCheck(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestCheckRelations: a mapped link type the site lacks is an error on its
+// line; a default type the site lacks is a warning; unknown types say
+// nothing.
+func TestCheckRelations(t *testing.T) {
+	m, err := ParseMapping("mapping.yaml", []byte("relations:\n  Cloners: related\n  Causes: blocks\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, l := checkFacts()
+	check := func() []Problem {
+		var out []Problem
+		for _, p := range Check(m, "mapping.yaml", j, l) {
+			if strings.HasPrefix(p.Msg, "relations:") {
+				out = append(out, p)
+			}
+		}
+		return out
+	}
+	ps := check()
+	if len(ps) != 1 || ps[0].Line != 3 || ps[0].Warning || !strings.Contains(ps[0].Msg, `"Causes"`) || ps[0].Fix == "" {
+		t.Errorf("problems %v, want one error on line 3 about Causes", ps)
+	}
+	j.LinkTypes = []string{"Blocks", "Cloners", "Relates", "Causes"}
+	ps = check()
+	if len(ps) != 1 || !ps[0].Warning || !strings.Contains(ps[0].Msg, `"Duplicate"`) {
+		t.Errorf("problems %v, want one warning about Duplicate", ps)
+	}
+	j.LinkTypes = nil
+	if ps := check(); len(ps) != 0 {
+		t.Errorf("unknown link types: %v", ps)
+	}
 }

@@ -26,6 +26,8 @@ import (
 //	fields:
 //	  title:       {policy: newest}
 //	  description: {policy: manual}
+//	relations:                  # Jira link types beyond Blocks, Duplicate, Relates
+//	  Cloners: related
 type Mapping struct {
 	OrderMaster   string
 	DefaultPolicy backlog.Policy
@@ -47,6 +49,11 @@ type Mapping struct {
 	// Deleted says what happens to a twin when its item is deleted or
 	// archived: "mark" (default: the link is kept and marked) or "mirror".
 	Deleted string
+	// Relations maps more Jira issue link type names to canonical
+	// relation types (blocks, related, duplicates; the type the link's
+	// outward end holds), beside the defaults Blocks → blocks, Duplicate
+	// → duplicates, Relates → related: `relations: {Cloners: related}`.
+	Relations map[string]backlog.RelationType
 	// Lines remembers where each setting was written, for later checks
 	// against the tools' metadata (tandem config check): "statuses.To Do".
 	Lines map[string]int
@@ -81,7 +88,7 @@ type Retention struct {
 func DefaultMapping() Mapping {
 	return Mapping{OrderMaster: "off", DefaultPolicy: backlog.PolicyJira, Policies: map[backlog.Field]backlog.Policy{},
 		Directions: map[backlog.Field]string{}, Statuses: map[string]string{}, Priorities: map[string]backlog.PriorityLevel{},
-		Users: map[string]UserMapping{}, Deleted: "mark", Lines: map[string]int{},
+		Users: map[string]UserMapping{}, Deleted: "mark", Lines: map[string]int{}, Relations: map[string]backlog.RelationType{},
 		Retention: Retention{MaxAge: 90 * 24 * time.Hour, MaxCount: 100000}}
 }
 
@@ -160,8 +167,18 @@ func ParseMapping(file string, data []byte) (Mapping, error) {
 			err = p.linear(v, &m)
 		case "deleted":
 			m.Deleted, err = p.oneOf(v, "deleted", "mark", "mirror")
+		case "relations":
+			err = p.stringMap(v, "relations", func(k, v *yaml.Node) error {
+				t := backlog.RelationType(v.Value)
+				if !t.Valid() {
+					return p.errf(v, "relations.%s: %q is not one of %v", k.Value, v.Value, backlog.RelationTypes)
+				}
+				m.Relations[k.Value] = t
+				m.Lines["relations."+k.Value] = k.Line
+				return nil
+			})
 		default:
-			err = p.errf(k, "unknown setting %q (known: order_master, conflicts, fields, statuses, priorities, users, jira, linear, deleted)", k.Value)
+			err = p.errf(k, "unknown setting %q (known: order_master, conflicts, fields, statuses, priorities, users, jira, linear, deleted, relations)", k.Value)
 		}
 		if err != nil {
 			return m, err

@@ -33,7 +33,8 @@ func TestMappingFull(t *testing.T) {
 		m.Statuses["To Do"] != "Todo" || m.Statuses["Code Review"] != "In Review" || m.Priorities["P1"] != backlog.PriorityHighest ||
 		m.Users["alice@example.com"] != (UserMapping{JiraAccountID: "5b10ac8d82e05b22cc7d4ef5", LinearEmail: "alice@corp.example"}) ||
 		m.Jira.JQL != "labels != private" || m.Jira.StoryPointsField != "customfield_10016" ||
-		len(m.Linear.Labels) != 2 || m.Linear.Project != "Mobile app" || !m.Linear.CreateLabels || m.Deleted != "mirror" {
+		len(m.Linear.Labels) != 2 || m.Linear.Project != "Mobile app" || !m.Linear.CreateLabels || m.Deleted != "mirror" ||
+		m.Relations["Cloners"] != backlog.RelRelated || m.Relations["Depends"] != backlog.RelBlockedBy {
 		t.Fatalf("mapping = %+v", m)
 	}
 	if m.Lines["statuses.Code Review"] != 11 || m.Lines["users.alice@example.com"] != 16 {
@@ -77,6 +78,7 @@ func TestMappingErrorsNameLineAndFix(t *testing.T) {
 		{"fields:\n  sprint: {direction: sideways}\n", 2, "jira_to_linear"},
 		{"deleted: purge\n", 1, "mark, mirror"},
 		{"statuses:\n  To Do: [Todo]\n", 2, "want a name"},
+		{"relations:\n  Cloners: clones\n", 2, "relations.Cloners"},
 	}
 	for _, tc := range cases {
 		_, err := ParseMapping("mapping.yaml", []byte(tc.doc))

@@ -60,8 +60,13 @@ type editor struct {
 	labelIDs map[string]string
 	cycleIDs map[string]string
 	epics    []backlog.Link // links whose Jira side is an Epic
-	n        int
-	history  map[string][]string // link id -> the edits made, for failure reports
+	plain    []backlog.Link // the others: relations are made between them
+	// linearRelations lets relations be edited on Linear too: Linear
+	// sends no webhook for a relation, so a run without polling makes
+	// its relation edits in Jira only.
+	linearRelations bool
+	n               int
+	history         map[string][]string // link id -> the edits made, for failure reports
 }
 
 // edit makes one random edit of field f on side s of link l.
@@ -128,6 +133,21 @@ func (ed *editor) edit1(s backlog.Side, l backlog.Link, f backlog.Field) error {
 			return edit(map[string]any{"parent": map[string]any{"key": ed.epics[r.Intn(len(ed.epics))].Jira.Key}})
 		case backlog.Sprint:
 			return e.Jira.UserSprint(who, l.Jira.ID, sprintPool[r.Intn(len(sprintPool))])
+		case backlog.Relations:
+			if links := e.Jira.Links(l.Jira.ID); len(links) > 0 && r.Intn(2) == 0 {
+				return e.Jira.UserUnlink(who, links[r.Intn(len(links))].ID)
+			}
+			o := ed.plain[r.Intn(len(ed.plain))]
+			if o.ID() == l.ID() {
+				return nil
+			}
+			in, out := l, o
+			if r.Intn(2) == 0 {
+				in, out = o, l
+			}
+			types := []string{"Blocks", "Duplicate", "Relates"}
+			_, err := e.Jira.UserLink(who, types[r.Intn(len(types))], in.Jira.ID, out.Jira.ID)
+			return err
 		}
 		return nil
 	}
@@ -177,6 +197,21 @@ func (ed *editor) edit1(s backlog.Side, l backlog.Link, f backlog.Field) error {
 			return update(map[string]any{"cycleId": ed.cycleIDs[c]})
 		}
 		return update(map[string]any{"cycleId": nil})
+	case backlog.Relations:
+		if rels := e.Linear.Relations(l.Linear.ID); len(rels) > 0 && r.Intn(2) == 0 {
+			return e.Linear.UserUnrelate(who, rels[r.Intn(len(rels))].ID)
+		}
+		o := ed.plain[r.Intn(len(ed.plain))]
+		if o.ID() == l.ID() {
+			return nil
+		}
+		from, to := l, o
+		if r.Intn(2) == 0 {
+			from, to = o, l
+		}
+		types := []string{"blocks", "duplicate", "related"}
+		_, err := e.Linear.UserRelate(who, from.Linear.ID, types[r.Intn(len(types))], to.Linear.ID)
+		return err
 	}
 	return nil
 }
@@ -190,9 +225,9 @@ func (e *Env) snap(l backlog.Link) string {
 		}
 		return strconv.FormatFloat(*f, 'g', -1, 64)
 	}
-	return fmt.Sprintf("jira{%s %q %s as=%s lb=%v est=%s due=%s par=%s spr=%v} linear{%s %q p%d as=%s lb=%v est=%s due=%s par=%s cyc=%s}",
-		j.Status, j.Summary, j.Priority, j.Assignee, j.Labels, est(j.StoryPoints), j.DueDate, j.Parent, j.Sprints,
-		v.State, v.Title, v.Priority, v.Assignee, v.Labels, est(v.Estimate), v.DueDate, v.ParentID, v.Cycle)
+	return fmt.Sprintf("jira{%s %q %s as=%s lb=%v est=%s due=%s par=%s spr=%v links=%v} linear{%s %q p%d as=%s lb=%v est=%s due=%s par=%s cyc=%s rel=%v}",
+		j.Status, j.Summary, j.Priority, j.Assignee, j.Labels, est(j.StoryPoints), j.DueDate, j.Parent, j.Sprints, e.Jira.Links(l.Jira.ID),
+		v.State, v.Title, v.Priority, v.Assignee, v.Labels, est(v.Estimate), v.DueDate, v.ParentID, v.Cycle, e.Linear.Relations(l.Linear.ID))
 }
 
 // explain lists what was done to the pairs Diff still reports.
@@ -325,7 +360,7 @@ func TestConverge(t *testing.T) {
 		t.Fatalf("not in sync once released: %v\n%s", err, describe(rep))
 	}
 
-	ed, plain := randomEdits(t, e)
+	ed, plain := randomEdits(t, e, false)
 
 	// More edits while neither tool can tell Tandem: Diff names exactly
 	// the edited pairs and fields (the rest stayed in sync), then Tandem
@@ -389,11 +424,12 @@ func cmpErr(a, b error) error {
 // randomEdits makes a few hundred seeded-random edits by alice and bob on
 // both sides of the links (some on both sides of a held pair), waits until
 // Diff reports the tools in sync and checks the edits left their trace.
-func randomEdits(t *testing.T, e *Env) (*editor, []backlog.Link) {
+func randomEdits(t *testing.T, e *Env, linearPolled bool) (*editor, []backlog.Link) {
 	t.Helper()
 	ctx := t.Context()
 	labelIDs, cycleIDs := linearCatalog(t, e)
-	ed := &editor{e: e, rng: rand.New(rand.NewSource(convergeSeed(t))), labelIDs: labelIDs, cycleIDs: cycleIDs}
+	ed := &editor{e: e, rng: rand.New(rand.NewSource(convergeSeed(t))), labelIDs: labelIDs, cycleIDs: cycleIDs, linearRelations: linearPolled}
+	fields := append(slices.Clone(editFields), backlog.Relations)
 	links, err := e.App.State.Links(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -410,14 +446,18 @@ func randomEdits(t *testing.T, e *Env) (*editor, []backlog.Link) {
 	if len(ed.epics) == 0 || len(links) < 200 {
 		t.Fatalf("%d links, %d epics", len(links), len(ed.epics))
 	}
+	ed.plain = plain
 	const edits, both = 400, 30
 	start := time.Now()
 	for i := range edits {
 		l := plain[ed.rng.Intn(len(plain))]
-		f := editFields[ed.rng.Intn(len(editFields))]
+		f := fields[ed.rng.Intn(len(fields))]
 		side := backlog.Jira
 		if ed.rng.Intn(2) == 0 {
 			side = backlog.Linear
+		}
+		if f == backlog.Relations && !ed.linearRelations {
+			side = backlog.Jira
 		}
 		if err := ed.edit(side, l, f); err != nil {
 			t.Fatalf("edit %d (%s %s of %s/%s): %v", i, side, f, l.Jira.Key, l.Linear.Key, err)
@@ -429,13 +469,16 @@ func randomEdits(t *testing.T, e *Env) (*editor, []backlog.Link) {
 	// Both sides of one pair before Tandem sees either.
 	for i := range both {
 		l := plain[ed.rng.Intn(len(plain))]
-		f := editFields[ed.rng.Intn(len(editFields))]
+		f := fields[ed.rng.Intn(len(fields))]
 		lease, err := e.HoldLink(ctx, l)
 		if err != nil {
 			t.Fatal(err)
 		}
 		err1 := ed.edit(backlog.Jira, l, f)
-		err2 := ed.edit(backlog.Linear, l, f)
+		var err2 error
+		if f != backlog.Relations || ed.linearRelations {
+			err2 = ed.edit(backlog.Linear, l, f)
+		}
 		if err := e.App.State.Unlock(ctx, lease); err != nil {
 			t.Fatal(err)
 		}
@@ -467,8 +510,9 @@ func randomEdits(t *testing.T, e *Env) (*editor, []backlog.Link) {
 	if len(cs) == 0 {
 		t.Fatal("no conflict recorded though both sides of pairs were edited before Tandem saw them")
 	}
-	var parents, sprints, estimates int
+	var parents, sprints, estimates, relations int
 	for _, l := range links {
+		relations += len(e.Jira.Links(l.Jira.ID))
 		j := e.JiraIssue(l)
 		if j.Parent != "" {
 			parents++
@@ -480,8 +524,8 @@ func randomEdits(t *testing.T, e *Env) (*editor, []backlog.Link) {
 			estimates++
 		}
 	}
-	if parents == 0 || sprints == 0 || estimates == 0 {
-		t.Fatalf("the edits left no trace: %d parents, %d sprints, %d estimates", parents, sprints, estimates)
+	if parents == 0 || sprints == 0 || estimates == 0 || relations == 0 {
+		t.Fatalf("the edits left no trace: %d parents, %d sprints, %d estimates, %d relations", parents, sprints, estimates, relations)
 	}
 
 	return ed, plain
@@ -494,7 +538,7 @@ func TestConvergeByPolling(t *testing.T) {
 	if rep, err := waitInSync(t.Context(), e, 20*time.Second); err != nil {
 		t.Fatalf("not in sync after the initial sync: %v\n%s", err, describe(rep))
 	}
-	randomEdits(t, e)
+	randomEdits(t, e, true)
 	if d := e.App.Daemon.Stats().Deliveries; d != 0 {
 		t.Fatalf("%d webhook deliveries arrived though none were registered", d)
 	}

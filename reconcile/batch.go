@@ -198,12 +198,18 @@ func (s *Syncer) backfill(ctx context.Context, side backlog.Side, g connectors.B
 			continue
 		}
 		out[p.at].Result = Result{Writes: 1, Created: 1}
+		relations, err := s.relationsToWrite(ctx, p.src)
+		if err != nil {
+			out[p.at].Err = err
+			continue
+		}
 		_, _, mirrored := s.commenters()
-		if differs || (mirrored && (!p.src.CommentsRead || len(p.src.Comments) > 0)) {
+		if differs || relations || (mirrored && (!p.src.CommentsRead || len(p.src.Comments) > 0)) {
 			// The twin could not take everything at its create (Jira's
-			// status needs a transition), or the batch read does not say
-			// the source has no comments: a merge of the new pair
-			// carries the rest, from the two items in hand.
+			// status needs a transition; relations wait for their
+			// pairs), or the batch read does not say the source has no
+			// comments: a merge of the new pair carries the rest, from
+			// the two items in hand.
 			link, err := s.State.Link(ctx, p.link.ID())
 			if err != nil {
 				out[p.at].Err = fmt.Errorf("reading link %s: %w", p.link.ID(), err)

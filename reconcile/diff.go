@@ -31,6 +31,9 @@ type DiffReport struct {
 	Differ         []PairDiff    `json:"differ,omitempty"`
 	UnlinkedJira   []backlog.Ref `json:"unlinkedJira,omitempty"`
 	UnlinkedLinear []backlog.Ref `json:"unlinkedLinear,omitempty"`
+	// Outside lists the relations of linked items to items outside the
+	// sync: Tandem leaves them alone, so they do not count as differing.
+	Outside []RelationOutside `json:"outside,omitempty"`
 }
 
 // InSync reports whether nothing differs and nothing is unlinked.
@@ -64,6 +67,17 @@ func (s *Syncer) Diff(ctx context.Context) (DiffReport, error) {
 			li, err = s.Linear.Get(ctx, l.Linear.ID)
 			if err == nil {
 				err = s.canonParents(ctx, &j, &li)
+			}
+			if err == nil && s.syncsRelations() {
+				for _, it := range []*backlog.Item{&j, &li} {
+					var out []backlog.Relation
+					if out, _, err = s.canonRelations(ctx, it); err != nil {
+						break
+					}
+					for _, r := range out {
+						rep.Outside = append(rep.Outside, RelationOutside{From: it.Ref, Type: r.Type, To: backlog.Ref{Side: it.Ref.Side, ID: r.To}})
+					}
+				}
 			}
 			if err == nil {
 				var d PairDiff

@@ -76,6 +76,10 @@ type Output struct {
 	Base backlog.Snapshot
 	// Conflicts found in this pass (without IDs).
 	Conflicts []backlog.Conflict
+	// Primaries are the pairs (by link id, on the side holding the
+	// relation) that write relations this pair holds but leaves to them
+	// (see mergeRelations).
+	Primaries []backlog.Ref
 }
 
 // Patch returns the patch for side (the map itself: edits stick).
@@ -115,7 +119,8 @@ func (o Output) Changed(old backlog.Snapshot) bool {
 // Labels merge as sets instead: a label added on either side since the
 // base is added to the other, one removed on either side is removed from
 // the other, and no conflict arises (policies do not apply). Patches carry
-// the difference (backlog.LabelPatch), never the whole set.
+// the difference (backlog.LabelPatch), never the whole set. Relations merge
+// as sets too (backlog.MergeSets, patches as backlog.SetPatch).
 func Merge(in Input) Output {
 	out := Output{Jira: backlog.Patch{}, Linear: backlog.Patch{}, Base: backlog.Snapshot{}}
 	for _, f := range in.Fields {
@@ -135,6 +140,10 @@ func Merge(in Input) Output {
 		}
 		if f == backlog.Labels {
 			mergeLabels(in, b, j, l, &out)
+			continue
+		}
+		if f == backlog.Relations {
+			mergeRelations(in, b, j, l, &out)
 			continue
 		}
 		jb, lb := in.ProjectJira.apply(f, b), in.ProjectLinear.apply(f, b)

@@ -121,7 +121,7 @@ func (s *Syncer) localParents(ctx context.Context, out *Output, oldBase backlog.
 func (s *Syncer) projectors() (Projector, Projector) {
 	wrap := func(side backlog.Side, p Projector) Projector {
 		return func(f backlog.Field, v backlog.Value) backlog.Value {
-			if f == backlog.Parent {
+			if f == backlog.Parent || f == backlog.Relations {
 				return v
 			}
 			return p(f, s.toSide(side, f, v))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -162,6 +163,12 @@ func (s *Syncer) quiet(ctx context.Context, lease store.Lease, link backlog.Link
 			return false, &it, err
 		}
 		canon.Parent = string(p)
+	}
+	if s.syncsRelations() {
+		canon.Relations = slices.Clone(canon.Relations)
+		if _, wait, err := s.canonRelations(ctx, &canon); err != nil || wait {
+			return false, &it, err
+		}
 	}
 	pj, pl := s.projectors()
 	in := Input{Fields: s.fields(), Base: base, ProjectJira: pj, ProjectLinear: pl, Directions: s.Directions, Held: held}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -319,7 +320,14 @@ func (s *Syncer) create(ctx context.Context, lease store.Lease, link backlog.Lin
 	if _, _, err := s.created(ctx, lease, link, src, ref, nil); err != nil {
 		return Result{}, err
 	}
-	return Result{Writes: 1, Created: 1}, nil
+	res := Result{Writes: 1, Created: 1}
+	if more, err := s.relationsToWrite(ctx, src); err != nil || more {
+		if err != nil {
+			return res, err
+		}
+		return s.passAfterCreate(ctx, lease, link.ID(), res)
+	}
+	return res, nil
 }
 
 // twinOf is the item to create as src's twin on link's pending side. The
@@ -346,6 +354,7 @@ func (s *Syncer) twinOf(ctx context.Context, link backlog.Link, src backlog.Item
 		src.Parent = string(p)
 	}
 	twin = src
+	twin.Relations = nil // added by the pass after the create
 	twin.Origin = src.Ref
 	twin.Ref = backlog.Ref{Side: link.Pending}
 	if link.Pending == backlog.Linear {
@@ -466,6 +475,10 @@ func (s *Syncer) mergeKnown(ctx context.Context, lease store.Lease, link backlog
 	if err := s.canonParents(ctx, &jira, &linear); err != nil {
 		return Result{}, err
 	}
+	relWait, err := s.canonBothRelations(ctx, &jira, &linear)
+	if err != nil {
+		return Result{}, err
+	}
 	pj, pl := s.projectors()
 	in := Input{
 		Fields: s.fields(), Base: base, Jira: jira, Linear: linear,
@@ -491,9 +504,12 @@ func (s *Syncer) mergeKnown(ctx context.Context, lease store.Lease, link backlog
 			if proj(c.Field, c.Value) == cur {
 				continue
 			}
-			if c.Field == backlog.Labels {
+			switch c.Field {
+			case backlog.Labels:
 				patch[c.Field] = backlog.LabelPatch(cur, proj(c.Field, c.Value))
-			} else {
+			case backlog.Relations:
+				patch[c.Field] = backlog.SetPatch(cur, c.Value)
+			default:
 				patch[c.Field] = c.Value
 			}
 		}
@@ -503,6 +519,19 @@ func (s *Syncer) mergeKnown(ctx context.Context, lease store.Lease, link backlog
 	if err != nil {
 		return Result{}, err
 	}
+	if rw, err := s.localRelations(ctx, &out); err != nil {
+		return Result{}, err
+	} else if rw {
+		// A relation could not be written yet: keep the old base, so the
+		// next pass sees the difference again rather than a removal.
+		if b, had := base[backlog.Relations]; had {
+			out.Base[backlog.Relations] = b
+		} else {
+			delete(out.Base, backlog.Relations)
+		}
+		relWait = true
+	}
+	wait = wait || relWait
 	var res Result
 	pairs, cw, err := s.syncComments(ctx, link, base[backlog.Comments], jira, linear)
 	res.Writes += cw
@@ -524,6 +553,11 @@ func (s *Syncer) mergeKnown(ctx context.Context, lease store.Lease, link backlog
 		res.RequeueAfter = unresolvedRetry
 	}
 	if !out.Changed(base) && len(out.Conflicts) == 0 && len(settled) == 0 {
+		if len(out.Primaries) > 0 {
+			sub := s.syncPrimaries(ctx, out.Primaries)
+			res.Writes += sub.Writes
+			res.RequeueAfter = max(res.RequeueAfter, sub.RequeueAfter)
+		}
 		return res, nil // nothing to write (comments aside: cw counted above)
 	}
 	for _, c := range out.Conflicts {
@@ -567,6 +601,11 @@ func (s *Syncer) mergeKnown(ctx context.Context, lease store.Lease, link backlog
 	}
 	if err := s.State.SaveBase(ctx, lease, link.ID(), out.Base); err != nil {
 		return res, fmt.Errorf("saving base of %s: %w", link.ID(), err)
+	}
+	if len(out.Primaries) > 0 {
+		sub := s.syncPrimaries(ctx, out.Primaries)
+		res.Writes += sub.Writes
+		res.RequeueAfter = max(res.RequeueAfter, sub.RequeueAfter)
 	}
 	for _, c := range settled {
 		c.Applied = true
@@ -615,6 +654,15 @@ func (s *Syncer) createdBase(ctx context.Context, src, twin backlog.Item) (base 
 			return nil, false, err
 		}
 		twin.Parent = string(p)
+	}
+	if s.syncsRelations() {
+		// A twin is made without relations; the pass that follows the
+		// create adds them (see relationsToWrite).
+		twin.Relations = slices.Clone(twin.Relations)
+		if _, _, err := s.canonRelations(ctx, &twin); err != nil {
+			return nil, false, err
+		}
+		base[backlog.Relations] = twin.Get(backlog.Relations)
 	}
 	pj, pl := s.projectors()
 	project := pj

@@ -128,6 +128,7 @@ func jiraFacts(m jira.Metadata) config.JiraFacts {
 		f.Statuses = append(f.Statuses, config.JiraStatus{Name: s.Name, Category: s.Category})
 	}
 	f.Priorities = m.Priorities
+	f.LinkTypes = m.LinkTypes
 	f.EstimateField, f.SprintField = m.EstimateField, m.SprintField
 	for _, u := range m.Users {
 		f.Users = append(f.Users, config.JiraUser{AccountID: u.AccountID, Email: u.Email, Name: u.Name})

@@ -74,6 +74,9 @@ func cmdDiff(ctx context.Context, asJSON bool, stdout io.Writer) error {
 		for _, r := range rep.UnlinkedLinear {
 			fmt.Fprintf(stdout, "linear %s: no twin in jira\n", orDash(r.Key))
 		}
+		for _, r := range rep.Outside {
+			fmt.Fprintf(stdout, "%s %s: relation %s %s:%s is outside the sync; left alone\n", r.From.Side, orDash(r.From.Key), r.Type, r.To.Side, r.To.ID)
+		}
 		fmt.Fprintf(stdout, "%d linked pairs, %d differ, %d jira and %d linear issues without a twin\n",
 			rep.Pairs, len(rep.Differ), len(rep.UnlinkedJira), len(rep.UnlinkedLinear))
 	}

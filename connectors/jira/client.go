@@ -55,6 +55,10 @@ type Config struct {
 	// JQL narrows the synced issues: ANDed to `project = KEY` when
 	// listing changed issues and the order.
 	JQL string
+	// LinkTypes maps more Jira issue link type names to canonical
+	// relation types (the outward end's), beside DefaultLinkTypes
+	// (mapping file: relations).
+	LinkTypes map[string]backlog.RelationType
 }
 
 // Client is the Jira connector for one project.
@@ -71,18 +75,19 @@ type Client struct {
 	accountID             string
 	now                   func() time.Time
 	twins                 twinCache
-	ranks                 connectors.RankWatch // ranks last seen, for Page.Order
-	priorities            map[string]bool      // lower-cased names the site has
-	orderPage             int                  // Order's page size; 0: orderPageSize (tests lower it)
-	flows                 workflows            // transitions seen, see transition.go
-	history               historyFields        // custom fields the changelog names, see history.go
-	changelogMax          int                  // FieldChange's page size; 0: changelogPage (tests change it)
-	estimateField         string               // number field of estimates, "" if none
-	sprintField           string               // the Sprint custom field, "" if none
-	subtaskType           string               // the project's sub-task issue type, "" if none
-	users                 *directory           // assignees, see users.go
-	sprints               sprintDir            // open sprints, see sprint.go
-	budget                *budget              // the last rate-limit headers, see Budget
+	ranks                 connectors.RankWatch            // ranks last seen, for Page.Order
+	priorities            map[string]bool                 // lower-cased names the site has
+	orderPage             int                             // Order's page size; 0: orderPageSize (tests lower it)
+	flows                 workflows                       // transitions seen, see transition.go
+	history               historyFields                   // custom fields the changelog names, see history.go
+	changelogMax          int                             // FieldChange's page size; 0: changelogPage (tests change it)
+	estimateField         string                          // number field of estimates, "" if none
+	sprintField           string                          // the Sprint custom field, "" if none
+	subtaskType           string                          // the project's sub-task issue type, "" if none
+	users                 *directory                      // assignees, see users.go
+	linkTypes             map[string]backlog.RelationType // lower-cased link type name → canonical, see relations.go
+	sprints               sprintDir                       // open sprints, see sprint.go
+	budget                *budget                         // the last rate-limit headers, see Budget
 }
 
 // status is one workflow status of the project.
@@ -118,7 +123,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	c := &Client{cfg: cfg, jc: jc, site: u.Host, loc: time.UTC, now: time.Now, users: newDirectory(cfg.Users), budget: bud}
+	c := &Client{cfg: cfg, jc: jc, site: u.Host, loc: time.UTC, now: time.Now, users: newDirectory(cfg.Users), budget: bud, linkTypes: linkTypeTable(cfg.LinkTypes)}
 
 	me, resp, err := jc.User.GetSelfWithContext(ctx)
 	if err != nil {
@@ -550,7 +555,7 @@ func encodeCursor(cu cursor) string {
 
 // issueFields are the fields Get reads.
 func (c *Client) issueFields() string {
-	f := "summary,description,status,priority,assignee,labels,duedate,parent,updated"
+	f := "summary,description,status,priority,assignee,labels,duedate,parent,issuelinks,updated"
 	for _, id := range []string{c.rankField, c.estimateField, c.sprintField} {
 		if id != "" {
 			f += "," + id
@@ -880,6 +885,7 @@ func (c *Client) Apply(ctx context.Context, id string, p backlog.Patch) error {
 	var statusVal backlog.Value
 	hasStatus, hasSprint := false, false
 	var sprint string
+	var relations backlog.Value
 	for _, f := range p.Fields() {
 		v := p[f]
 		switch f {
@@ -949,6 +955,8 @@ func (c *Client) Apply(ctx context.Context, id string, p backlog.Patch) error {
 			}
 		case backlog.Sprint:
 			sprint, hasSprint = string(v), true
+		case backlog.Relations:
+			relations = v
 		case backlog.Status:
 			statusVal, hasStatus = v, true
 		default:
@@ -966,6 +974,14 @@ func (c *Client) Apply(ctx context.Context, id string, p backlog.Patch) error {
 	// takes the rest as written.
 	var rs refusals
 	rs.add(refused, "")
+	if relations != "" {
+		if err := c.applyRelations(ctx, id, relations); err != nil {
+			if !connectors.IsPermanent(err) || errors.Is(err, connectors.ErrNotFound) {
+				return err
+			}
+			rs.add(err, backlog.Relations)
+		}
+	}
 	if hasSprint {
 		if err := c.refreshSprints(ctx); err != nil {
 			return err

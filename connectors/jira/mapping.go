@@ -70,6 +70,11 @@ func (c *Client) toItem(w wireIssue) (backlog.Item, error) {
 		}
 	}
 	it.DueDate = str("duedate")
+	rels, err := c.readRelations(w.Fields["issuelinks"])
+	if err != nil {
+		return it, fmt.Errorf("reading the links of jira issue %s: %w", w.Key, err)
+	}
+	it.Relations = rels
 	var parent *struct {
 		ID string `json:"id"`
 	}

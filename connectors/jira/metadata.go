@@ -28,6 +28,8 @@ type Metadata struct {
 	// EstimateField and SprintField are the custom fields used for
 	// estimates and sprints, "" when the site has none.
 	EstimateField, SprintField string
+	// LinkTypes are the site's issue link type names.
+	LinkTypes []string
 }
 
 // MetaStatus is a workflow status; Category is the canonical one.
@@ -66,6 +68,17 @@ func (c *Client) Metadata(ctx context.Context) (Metadata, error) {
 	m := Metadata{Project: c.projectKey, IssueType: c.issueType, SubtaskType: c.subtaskType, EstimateField: c.estimateField, SprintField: c.sprintField}
 	for _, s := range c.statuses {
 		m.Statuses = append(m.Statuses, MetaStatus{ID: s.ID, Name: s.Name, Category: string(categoryOf(s.Category, s.Name))})
+	}
+	var lt struct {
+		IssueLinkTypes []struct {
+			Name string `json:"name"`
+		} `json:"issueLinkTypes"`
+	}
+	if err := c.call(ctx, "listing jira issue link types", http.MethodGet, "rest/api/2/issueLinkType", nil, &lt); err != nil {
+		return m, err
+	}
+	for _, t := range lt.IssueLinkTypes {
+		m.LinkTypes = append(m.LinkTypes, t.Name)
 	}
 	prios, resp, err := c.jc.Priority.GetListWithContext(ctx)
 	if err != nil {

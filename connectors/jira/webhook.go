@@ -21,6 +21,7 @@ import (
 var WebhookEvents = []string{
 	"jira:issue_created", "jira:issue_updated", "jira:issue_deleted",
 	"comment_created", "comment_updated", "comment_deleted",
+	"issuelink_created", "issuelink_deleted",
 }
 
 // webhookBody is the part of a delivery we read (REST v2 representation).
@@ -45,6 +46,12 @@ type webhookBody struct {
 	User *struct {
 		AccountID string `json:"accountId"`
 	} `json:"user"`
+	// IssueLink is the body of issuelink_created / issuelink_deleted:
+	// the two issues by id (numbers), no project.
+	IssueLink *struct {
+		SourceIssueID      json.Number `json:"sourceIssueId"`
+		DestinationIssueID json.Number `json:"destinationIssueId"`
+	} `json:"issueLink"`
 }
 
 // rankChanged says whether a delivery's changelog has an item for the Rank
@@ -86,6 +93,20 @@ func (c *Client) ParseWebhook(h http.Header, body []byte, now time.Time) (connec
 	}
 	if b.WebhookEvent != "" && !slices.Contains(WebhookEvents, b.WebhookEvent) {
 		d.Ignored = "event " + b.WebhookEvent + " is not watched"
+		return d, nil
+	}
+	if b.IssueLink != nil && b.Issue == nil {
+		// A link names its two issues by id only, with no project: both
+		// are reported, and a pass of an issue outside the scope does
+		// nothing. No version: the link moved their updated time.
+		for _, id := range []json.Number{b.IssueLink.SourceIssueID, b.IssueLink.DestinationIssueID} {
+			if id.String() != "" {
+				d.Refs = append(d.Refs, backlog.Ref{Side: backlog.Jira, ID: id.String()})
+			}
+		}
+		if len(d.Refs) == 0 {
+			d.Ignored = "issue link names no issue"
+		}
 		return d, nil
 	}
 	if b.Issue == nil {

@@ -60,10 +60,10 @@ func (c *Client) GetMany(ctx context.Context, ids []string) (map[string]backlog.
 	}
 	out := make(map[string]backlog.Item, len(nodes))
 	c.mu.RLock()
-	defer c.mu.RUnlock()
 	for id, n := range nodes {
 		it, err := c.cat.toItem(n)
 		if err != nil {
+			c.mu.RUnlock()
 			return nil, connectors.Permanent(err)
 		}
 		c.placed.note(n)
@@ -73,6 +73,16 @@ func (c *Client) GetMany(ctx context.Context, ids []string) (map[string]backlog.
 			it.Comments, it.CommentsRead = []backlog.Comment{}, true
 		}
 		out[id] = it
+	}
+	c.mu.RUnlock()
+	for id, n := range nodes {
+		if !n.relationsComplete() {
+			it := out[id]
+			if err := c.completeRelations(ctx, &it); err != nil {
+				return nil, err
+			}
+			out[id] = it
+		}
 	}
 	return out, nil
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -406,6 +407,19 @@ var changedQuery = `query TandemChanged($filter: IssueFilter, $after: String) {
   }
 }`
 
+// changedFirstQuery is changedQuery with, on a pass's first page, the
+// relations changed since the cursor (see relations.go): Linear sends no
+// webhook for them.
+var changedFirstQuery = `query TandemChanged($filter: IssueFilter, $after: String) {
+  issues(filter: $filter, first: ` + strconv.Itoa(changedPage) + `, after: $after, orderBy: updatedAt, includeArchived: true) {
+    nodes { id identifier updatedAt sortOrder }
+    pageInfo { hasNextPage endCursor }
+  }
+  issueRelations(first: ` + strconv.Itoa(relationsChangedPage) + `, orderBy: updatedAt, includeArchived: true) {
+    nodes { id updatedAt issue { id identifier } relatedIssue { id identifier } }
+  }
+}`
+
 // Changed implements connectors.Connector. A pass pages through the team's
 // issues updated at or after the cursor's since (minus a few seconds of
 // overlap), most recently updated first; the next pass starts at the
@@ -440,9 +454,21 @@ func (c *Client) Changed(ctx context.Context, cursor string) (connectors.Page, e
 				EndCursor   string `json:"endCursor"`
 			} `json:"pageInfo"`
 		} `json:"issues"`
+		IssueRelations *struct {
+			Nodes []struct {
+				ID           string                           `json:"id"`
+				UpdatedAt    time.Time                        `json:"updatedAt"`
+				Issue        *struct{ ID, Identifier string } `json:"issue"`
+				RelatedIssue *struct{ ID, Identifier string } `json:"relatedIssue"`
+			} `json:"nodes"`
+		} `json:"issueRelations"`
 	}
 	head := http.Header{} // must be non-nil: the client Adds into it
-	if err := c.exec(ctx, "listing changed issues", changedQuery, vars, &out, graphql.BindResponseHeaders(&head)); err != nil {
+	query := changedQuery
+	if cur.After == "" && !cur.Since.IsZero() {
+		query = changedFirstQuery
+	}
+	if err := c.exec(ctx, "listing changed issues", query, vars, &out, graphql.BindResponseHeaders(&head)); err != nil {
 		return connectors.Page{}, err
 	}
 	// A version is settled (safe to skip when seen again) once the server's
@@ -472,6 +498,33 @@ func (c *Client) Changed(ctx context.Context, cursor string) (connectors.Page, e
 			page.Versions = map[string]string{}
 		}
 		page.Versions[n.ID] = n.UpdatedAt.UTC().Format(time.RFC3339Nano)
+	}
+	if out.IssueRelations != nil {
+		listed := map[string]bool{}
+		for _, r := range page.Refs {
+			listed[r.ID] = true
+		}
+		for _, n := range out.IssueRelations.Nodes {
+			if n.UpdatedAt.Before(cur.Since.Add(-overlap)) {
+				break // newest first: the rest is older
+			}
+			if n.UpdatedAt.After(next.High) {
+				next.High = n.UpdatedAt
+			}
+			tag := "relation:" + n.ID + "@" + n.UpdatedAt.UTC().Format(time.RFC3339Nano)
+			if n.UpdatedAt.Before(settledBefore) && len(next.Window) < maxWindow {
+				next.Window = append(next.Window, tag)
+			}
+			if slices.Contains(cur.Skip, tag) {
+				continue
+			}
+			for _, is := range []*struct{ ID, Identifier string }{n.Issue, n.RelatedIssue} {
+				if is != nil && !listed[is.ID] {
+					listed[is.ID] = true
+					page.Refs = append(page.Refs, backlog.Ref{Side: backlog.Linear, ID: is.ID, Key: is.Identifier})
+				}
+			}
+		}
 	}
 	if out.Issues.PageInfo.HasNextPage && out.Issues.PageInfo.EndCursor != "" {
 		next.After = out.Issues.PageInfo.EndCursor
@@ -543,6 +596,11 @@ func (c *Client) Get(ctx context.Context, id string) (backlog.Item, error) {
 		return backlog.Item{}, connectors.Permanent(err)
 	}
 	c.placed.note(n)
+	if !n.relationsComplete() {
+		if err := c.completeRelations(ctx, &it); err != nil {
+			return backlog.Item{}, err
+		}
+	}
 	if cs := n.Comments; cs != nil && !cs.PageInfo.HasNextPage {
 		it.Comments = make([]backlog.Comment, 0, len(cs.Nodes))
 		for _, cn := range cs.Nodes {
@@ -658,6 +716,13 @@ const updateMutation = `mutation TandemUpdate($id: String!, $input: IssueUpdateI
 // Apply implements connectors.Connector with one issueUpdate for all the
 // patched fields (labels that do not exist yet are created first).
 func (c *Client) Apply(ctx context.Context, id string, p backlog.Patch) error {
+	if rel, ok := p[backlog.Relations]; ok {
+		if err := c.applyRelations(ctx, id, rel); err != nil {
+			return err
+		}
+		p = maps.Clone(p)
+		delete(p, backlog.Relations)
+	}
 	if len(p) == 0 {
 		return nil
 	}

@@ -225,8 +225,19 @@ type issueNode struct {
 	Project *struct {
 		ID string `json:"id"`
 	} `json:"project"`
+	Relations        *relationConn `json:"relations"`
+	InverseRelations *relationConn `json:"inverseRelations"`
 }
 
+// relationsComplete says whether the read carried all of the issue's
+// relations (see relationsPage).
+func (n issueNode) relationsComplete() bool {
+	_, ok := relationsOf(n.Relations, n.InverseRelations)
+	return ok
+}
+
+// issueFields carries the first relationsPage (5) relations of each
+// connection (without their ids: only a write needs them).
 const issueFields = `fragment IssueFields on Issue {
   id identifier title description priority estimate dueDate sortOrder updatedAt archivedAt trashed
   state { id name type position }
@@ -236,6 +247,8 @@ const issueFields = `fragment IssueFields on Issue {
   cycle { name number }
   team { id }
   project { id }
+  relations(first: 5) { nodes { type relatedIssue { id } } pageInfo { hasNextPage } }
+  inverseRelations(first: 5) { nodes { type issue { id } } pageInfo { hasNextPage } }
 }`
 
 // labelNames is the names of n's labels, sorted (ids the catalog cannot
@@ -301,6 +314,7 @@ func (c *catalog) toItem(n issueNode) (backlog.Item, error) {
 	if n.Cycle != nil {
 		it.Sprint = cycleName(n.Cycle.Name, n.Cycle.Number)
 	}
+	it.Relations, _ = relationsOf(n.Relations, n.InverseRelations)
 	if n.UpdatedAt != "" {
 		t, err := time.Parse(time.RFC3339Nano, n.UpdatedAt)
 		if err != nil {

@@ -31,6 +31,10 @@
 // Both refuse more than their caps (50, 100) with a 400; the messages'
 // wording is ours (Jira's is not documented).
 //
+// Issue links (POST issueLink, GET/DELETE issueLink/{linkId}, GET
+// issueLinkType, the issuelinks field, issuelink_created/_deleted
+// deliveries): see links.go.
+//
 // Deleting an issue that has sub-tasks needs deleteSubtasks=true (Jira's
 // 400 otherwise) and deletes them too, each with a jira:issue_deleted
 // delivery; a human delete (UserDelete) always takes them along.

@@ -177,7 +177,7 @@ func (s *Server) allFields(is *issue, base string, ver int) map[string]any {
 		"duedate":                  nil,
 		"resolution":               resolutionJSON(is, base, ver),
 		"resolutiondate":           nil,
-		"issuelinks":               []any{},
+		"issuelinks":               s.issueLinksField(is, base, ver),
 		"components":               []any{},
 		"fixVersions":              []any{},
 		"environment":              nil,

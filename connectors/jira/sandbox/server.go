@@ -79,6 +79,8 @@ type Server struct {
 	nextHook    int
 	paused      bool
 	deliveries  int
+	links       []*issueLink // see links.go
+	nextLink    int
 
 	routes   []string // registered patterns, for fidelity tests
 	ctx      context.Context
@@ -108,6 +110,7 @@ func New(opts Options) *Server {
 		nextIssue:   10000,
 		nextComment: 10000,
 		nextHistory: 10000,
+		nextLink:    10000,
 		counts:      map[string]*Counts{},
 		buckets:     map[string]*tokens{},
 		latency:     opts.Latency,
@@ -427,6 +430,10 @@ func (s *Server) routesSetup() {
 		s.handle("PUT "+p+"/issue/{issueIdOrKey}/properties/{propertyKey}", v, s.setProperty)
 		s.handle("DELETE "+p+"/issue/{issueIdOrKey}/properties/{propertyKey}", v, s.deleteProperty)
 		s.handle("GET "+p+"/issue/{issueIdOrKey}/changelog", v, s.getChangelog)
+		s.handle("POST "+p+"/issueLink", v, s.createLink)
+		s.handle("GET "+p+"/issueLink/{linkId}", v, s.getLink)
+		s.handle("DELETE "+p+"/issueLink/{linkId}", v, s.deleteLink)
+		s.handle("GET "+p+"/issueLinkType", v, s.getLinkTypes)
 		s.handle("GET "+p+"/search/jql", v, s.searchJQL)
 		s.handle("POST "+p+"/search/jql", v, s.searchJQL)
 		s.handle("GET "+p+"/search", v, s.searchOld)

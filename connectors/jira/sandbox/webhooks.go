@@ -22,6 +22,7 @@ var webhookEvents = []string{
 	"jira:issue_created", "jira:issue_updated", "jira:issue_deleted",
 	"comment_created", "comment_updated", "comment_deleted",
 	"issue_property_set", "issue_property_deleted",
+	"issuelink_created", "issuelink_deleted",
 }
 
 // maxRetries is how often a delivery is retried after the first attempt.

@@ -31,7 +31,8 @@
 // documented), issueUpdate, issueArchive/Unarchive, issueDelete
 // (trash; issueArchive(trash: true) too; permanentlyDelete is not
 // modelled: the issue is trashed), commentCreate/Update/Delete, issueLabelCreate,
-// webhookCreate/Update/Delete.
+// webhookCreate/Update/Delete, and issue relations (issueRelationCreate/
+// Update/Delete, Issue.relations/inverseRelations; relations.go).
 //
 // Wire facts and their sources:
 //   - Auth: "Authorization: <API key>" or "Bearer <token>". A missing or
@@ -117,7 +118,8 @@
 // to the schema since, which this pinned schema rightly rejects.
 //
 // Not modelled: other teams, triage, project milestones and project
-// history (fromProjectId/toProjectId stay null), SLAs, issue relations,
+// history (fromProjectId/toProjectId stay null), SLAs, the relationChanges
+// of issue history (issue relations are modelled: relations.go),
 // sort: arguments, OAuth scopes and OAuth apps' own budgets, the
 // unauthenticated (per IP) budget.
 package sandbox

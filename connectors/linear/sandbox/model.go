@@ -171,6 +171,7 @@ type world struct {
 	issues                 []*issue
 	comments               []*comment
 	webhooks               []*webhook
+	relations              []*relation // see relations.go
 	lastSyncID             float64
 	byKey                  map[string]*issue // id and upper-case identifier
 	byUpdated              []*issue          // every issue by updatedAt, see index.go

@@ -22,6 +22,8 @@ func (m *mutationObj) Field(name string, args map[string]any) (any, error) {
 	in := argMap(args, "input")
 	id, _ := argStr(args, "id")
 	switch name {
+	case "issueRelationCreate", "issueRelationUpdate", "issueRelationDelete":
+		return m.relationField(name, args)
 	case "issueCreate":
 		i, err := s.createIssue(actor, in)
 		if err != nil {

@@ -323,6 +323,13 @@ func (q *queryObj) Field(name string, args map[string]any) (any, error) {
 			}
 		}
 		return q.issuesConn(base, args)
+	case "issueRelations":
+		return q.relationsConn(args, nil)
+	case "issueRelation":
+		if r := byID(w.relations, id); r != nil {
+			return &relationObj{q.view, r}, nil
+		}
+		return nil, notFound("IssueRelation")
 	case "issue": // a trashed (deleted) issue still reads, with trashed: true
 		if i := w.issue(id); i != nil {
 			return q.issueObj(i), nil
@@ -777,6 +784,10 @@ func (o *issueObj) Field(name string, args map[string]any) (any, error) {
 			}
 		}
 		return o.commentsConn(base, args)
+	case "relations":
+		return o.relationsConn(args, func(r *relation) bool { return r.issue == i })
+	case "inverseRelations":
+		return o.relationsConn(args, func(r *relation) bool { return r.related == i })
 	case "history":
 		out := make([]entity, 0, len(i.history))
 		for _, h := range i.history {
