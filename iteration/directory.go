@@ -1,0 +1,182 @@
+package iteration
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// SprintSource lists the open (active and future) sprints of the Jira
+// project. reload asks for a fresh read; otherwise a cached list will do.
+type SprintSource interface {
+	Sprints(ctx context.Context, reload bool) ([]Sprint, error)
+}
+
+// CycleSource lists the Linear team's cycles and creates new ones.
+type CycleSource interface {
+	Cycles(ctx context.Context, reload bool) ([]Cycle, error)
+	CreateCycle(ctx context.Context, name string, start, end time.Time) (Cycle, error)
+}
+
+// Default timings of a Directory.
+const (
+	DefaultReload = 10 * time.Minute // the lists are read again when older, on use
+	DefaultRetry  = time.Minute      // the least time between two reads
+)
+
+// Directory keeps the sprint and cycle lists and their pairing. It reads
+// the lists only when asked about names (Ensure), so an idle daemon makes
+// no calls: first from the sources' caches, then afresh when a name is
+// neither a sprint nor a cycle it knows (at most once per Retry) or when
+// the lists are older than Reload. With CreateCycles, an open sprint with
+// dates and no cycle gets one (cycleCreate with its name and dates);
+// otherwise, or when that fails, it is reported once.
+type Directory struct {
+	Jira         SprintSource
+	Linear       CycleSource
+	Table        map[string]string // the mapping's sprints: table, sprint → cycle
+	CreateCycles bool
+	Reload       time.Duration // default DefaultReload
+	Retry        time.Duration // default DefaultRetry
+	Now          func() time.Time
+	Log          *slog.Logger
+
+	mu       sync.Mutex
+	pairing  Pairing
+	loaded   time.Time // when the lists were last read afresh (or first)
+	tried    time.Time
+	ready    bool
+	reported map[string]bool // sprints reported (or tried) once
+	loadMu   sync.Mutex      // one load at a time
+}
+
+func (d *Directory) now() time.Time {
+	if d.Now != nil {
+		return d.Now()
+	}
+	return time.Now()
+}
+
+func (d *Directory) log() *slog.Logger {
+	if d.Log != nil {
+		return d.Log
+	}
+	return slog.Default()
+}
+
+func durOr(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return def
+}
+
+// Pairing is the current pairing (empty before the first Ensure).
+func (d *Directory) Pairing() Pairing {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.pairing
+}
+
+// Ensure makes the pairing current enough for names (sprint or cycle
+// names an item holds; "" is ignored): it loads the lists on first use,
+// and reads them afresh when a name is unknown or they are old.
+func (d *Directory) Ensure(ctx context.Context, names ...string) error {
+	d.mu.Lock()
+	ready, p := d.ready, d.pairing
+	now := d.now()
+	canRetry := now.Sub(d.tried) >= durOr(d.Retry, DefaultRetry)
+	stale := now.Sub(d.loaded) >= durOr(d.Reload, DefaultReload)
+	d.mu.Unlock()
+	asked := false
+	for _, n := range names {
+		asked = asked || n != ""
+	}
+	if !ready {
+		if !asked {
+			return nil // nothing to translate: no reason to read
+		}
+		return d.load(ctx, false)
+	}
+	if !asked || !canRetry {
+		return nil
+	}
+	unknown := false
+	for _, n := range names {
+		unknown = unknown || (n != "" && !p.Knows(n))
+	}
+	if unknown || stale {
+		return d.load(ctx, true)
+	}
+	return nil
+}
+
+// load reads both lists, pairs them, creates or reports missing cycles.
+func (d *Directory) load(ctx context.Context, reload bool) error {
+	d.loadMu.Lock()
+	defer d.loadMu.Unlock()
+	d.mu.Lock()
+	done := (!reload && d.ready) || (reload && d.now().Sub(d.tried) < durOr(d.Retry, DefaultRetry))
+	if !done {
+		d.tried = d.now()
+	}
+	d.mu.Unlock()
+	if done {
+		return nil // another pass just read them
+	}
+	sprints, err := d.Jira.Sprints(ctx, reload)
+	if err != nil {
+		return fmt.Errorf("listing jira sprints: %w", err)
+	}
+	cycles, err := d.Linear.Cycles(ctx, reload)
+	if err != nil {
+		return fmt.Errorf("listing linear cycles: %w", err)
+	}
+	now := d.now()
+	p := Match(sprints, cycles, d.Table, now)
+	created := false
+	for _, s := range p.Unmatched {
+		// Once per sprint as it stands: given dates later, it is looked at
+		// again.
+		key := strconv.FormatInt(s.ID, 10) + "\x00" + s.Name + "\x00" + s.Start.String() + "\x00" + s.End.String()
+		d.mu.Lock()
+		seen := d.reported[key]
+		if d.reported == nil {
+			d.reported = map[string]bool{}
+		}
+		d.reported[key] = true
+		d.mu.Unlock()
+		if seen {
+			continue
+		}
+		switch {
+		case d.CreateCycles && s.Dated() && s.End.After(now):
+			c, err := d.Linear.CreateCycle(ctx, s.Name, s.Start, s.End)
+			if err != nil {
+				d.log().Warn("linear: could not create a cycle for the jira sprint; its issues get no cycle", "sprint", s.Name, "err", err)
+				continue
+			}
+			d.log().Info("linear: created a cycle for the jira sprint", "sprint", s.Name, "cycle", c.Name)
+			cycles = append(cycles, c)
+			created = true
+		case d.CreateCycles:
+			d.log().Warn("jira sprint has no dates and no upcoming linear cycle pairs with it by order; its issues get no cycle until it is scheduled", "sprint", s.Name)
+		default:
+			d.log().Warn("jira sprint has no linear cycle (none overlaps its dates); its issues get no cycle. Set linear.create_cycles or pair it in the mapping's sprints: table",
+				"sprint", s.Name)
+		}
+	}
+	if created {
+		p = Match(sprints, cycles, d.Table, now)
+	}
+	d.mu.Lock()
+	d.pairing, d.ready = p, true
+	if reload || d.loaded.IsZero() {
+		d.loaded = now
+	}
+	d.mu.Unlock()
+	return nil
+}
