@@ -21,6 +21,7 @@ import (
 	"github.com/tandem-sync/tandem/connectors/jira"
 	"github.com/tandem-sync/tandem/connectors/linear"
 	"github.com/tandem-sync/tandem/daemon"
+	"github.com/tandem-sync/tandem/iteration"
 	"github.com/tandem-sync/tandem/metrics"
 	"github.com/tandem-sync/tandem/reconcile"
 	"github.com/tandem-sync/tandem/store"
@@ -166,6 +167,10 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		Statuses: cfg.Mapping.Statuses, Directions: directions(cfg.Mapping.Directions),
 		Log: opts.Log, Observe: a.observe,
 	}
+	// Sprints and cycles pair by their dates (the mapping's sprints: table
+	// first); the lists are read on use, never by an idle daemon.
+	a.Syncer.Iterations = &iteration.Directory{Jira: a.Jira, Linear: a.Linear, Table: cfg.Mapping.Sprints,
+		CreateCycles: cfg.Mapping.Linear.CreateCycles, Log: opts.Log}
 	// Field histories, where a connector offers them, date each side's
 	// change in conflict records and decide the newest policy.
 	if h, ok := any(a.Jira).(connectors.History); ok {

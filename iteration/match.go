@@ -136,8 +136,9 @@ func absDur(d time.Duration) time.Duration {
 // Match pairs sprints with cycles, each at most once:
 //
 //  1. the table's pairs (sprint name → cycle name), always;
-//  2. by dates: of all the sprint–cycle pairs whose ranges overlap, or
-//     whose names are the same, the best first, where better is: the
+//  2. by dates: of all the sprint–cycle pairs whose ranges overlap (for
+//     at least half of the shorter one), or whose names are the same, the
+//     best first, where better is: the
 //     sprint's state agrees with where the cycle lies (active ⇄ the
 //     current cycle, future ⇄ an upcoming one, closed ⇄ a past one), then
 //     the longer overlap, then the same name, then the nearer start;
@@ -207,6 +208,9 @@ func Match(sprints []Sprint, cycles []Cycle, table map[string]string, now time.T
 				continue
 			}
 			o := overlap(s, c)
+			if o > 0 && 2*o < min(s.End.Sub(s.Start), c.End.Sub(c.Start)) {
+				o = 0 // a brush at the edges: not the same iteration
+			}
 			same := strings.EqualFold(s.Name, c.Name)
 			if o <= 0 && !same {
 				continue

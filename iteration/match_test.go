@@ -66,8 +66,8 @@ func TestMatch(t *testing.T) {
 		},
 		{
 			name:    "the active sprint takes the current cycle though it overlaps the past one more",
-			sprints: []Sprint{sprint(2, "S2", Active, -10, 2)},
-			cycles:  []Cycle{cycle(1, "", -14, -0.5), cycle(2, "", -0.5, 13.5)},
+			sprints: []Sprint{sprint(2, "S2", Active, -12, 9)},
+			cycles:  []Cycle{cycle(1, "", -14, 0), cycle(2, "", 0, 14)},
 			want:    map[string]string{"S2": "Cycle 2"},
 		},
 		{
@@ -220,7 +220,7 @@ func checkInvariants(t *testing.T, ss []Sprint, cs []Cycle, table map[string]str
 		}
 		switch pr.By {
 		case ByDates:
-			if overlap(pr.Sprint, pr.Cycle) <= 0 {
+			if o := overlap(pr.Sprint, pr.Cycle); o <= 0 || 2*o < min(pr.Sprint.End.Sub(pr.Sprint.Start), pr.Cycle.End.Sub(pr.Cycle.Start)) {
 				t.Fatalf("paired by dates without overlap: %+v", pr)
 			}
 		case ByName:
@@ -260,7 +260,8 @@ func checkInvariants(t *testing.T, ss []Sprint, cs []Cycle, table map[string]str
 			continue
 		}
 		for _, c := range cs {
-			if !seenC[c.ID] && !held[strings.ToLower(c.Name)] && overlap(s, c) > 0 {
+			o := overlap(s, c)
+			if !seenC[c.ID] && !held[strings.ToLower(c.Name)] && o > 0 && 2*o >= min(s.End.Sub(s.Start), c.End.Sub(c.Start)) {
 				t.Fatalf("unpaired sprint %+v overlaps unpaired cycle %+v: %+v", s, c, p.Pairs)
 			}
 		}

@@ -47,6 +47,9 @@ type Syncer struct {
 	// JiraHistory and LinearHistory, when set, tell when each side changed
 	// a field (connectors.History), for conflict records and `newest`.
 	JiraHistory, LinearHistory connectors.History
+	// Iterations, when set, pairs sprints with cycles by their dates (see
+	// sprint.go); unset, a sprint and a cycle match by name only.
+	Iterations Iterations
 	// Observe, when set, is told about every write a pass makes.
 	Observe func(Event)
 }
@@ -313,6 +316,12 @@ func (s *Syncer) twinOf(ctx context.Context, link backlog.Link, src backlog.Item
 		src.Parent = string(p)
 	}
 	twin = src
+	if src.Sprint != "" {
+		if err := s.ensureSprints(ctx, backlog.Value(src.Sprint)); err != nil {
+			return twin, &Result{}, err
+		}
+		twin.Sprint = string(s.toSide(link.Pending, backlog.Sprint, backlog.Value(src.Sprint)))
+	}
 	twin.Origin = src.Ref
 	twin.Ref = backlog.Ref{Side: link.Pending}
 	if link.Pending == backlog.Linear {
@@ -423,6 +432,9 @@ func (s *Syncer) merge(ctx context.Context, lease store.Lease, link backlog.Link
 	if err := s.canonParents(ctx, &jira, &linear); err != nil {
 		return Result{}, err
 	}
+	if err := s.ensureSprints(ctx, backlog.Value(jira.Sprint), backlog.Value(linear.Sprint), base[backlog.Sprint]); err != nil {
+		return Result{}, err
+	}
 	pj, pl := s.projectors()
 	in := Input{
 		Fields: s.fields(), Base: base, Jira: jira, Linear: linear,
@@ -498,8 +510,10 @@ func (s *Syncer) merge(ctx context.Context, lease store.Lease, link backlog.Link
 		if len(p) == 0 {
 			continue
 		}
-		if v, ok := p[backlog.Status]; ok {
-			p[backlog.Status] = s.toSide(side, backlog.Status, v)
+		for _, f := range []backlog.Field{backlog.Status, backlog.Sprint} {
+			if v, ok := p[f]; ok {
+				p[f] = s.toSide(side, f, v)
+			}
 		}
 		if err := s.conn(side).Apply(ctx, link.Ref(side).ID, p); err != nil {
 			var refused *connectors.RefusedError

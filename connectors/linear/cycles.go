@@ -25,7 +25,9 @@ func (c *Client) Cycles(ctx context.Context, reload bool) ([]iteration.Cycle, er
 	for _, mc := range c.meta.Cycles {
 		out = append(out, iteration.Cycle{ID: mc.ID, Name: mc.Name, Number: mc.Number, Start: mc.StartsAt, End: mc.EndsAt})
 	}
-	slices.SortStableFunc(out, func(a, b iteration.Cycle) int { return cmp.Or(a.Start.Compare(b.Start), cmp.Compare(a.Number, b.Number)) })
+	slices.SortStableFunc(out, func(a, b iteration.Cycle) int {
+		return cmp.Or(a.Start.Compare(b.Start), cmp.Compare(a.Number, b.Number))
+	})
 	return out, nil
 }
 
