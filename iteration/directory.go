@@ -47,7 +47,7 @@ type Directory struct {
 	mu       sync.Mutex
 	pairing  Pairing
 	loaded   time.Time // when the lists were last read afresh (or first)
-	tried    time.Time
+	tried    time.Time // the last fresh read
 	ready    bool
 	reported map[string]bool // sprints reported (or tried) once
 	loadMu   sync.Mutex      // one load at a time
@@ -120,8 +120,8 @@ func (d *Directory) load(ctx context.Context, reload bool) error {
 	defer d.loadMu.Unlock()
 	d.mu.Lock()
 	done := (!reload && d.ready) || (reload && d.now().Sub(d.tried) < durOr(d.Retry, DefaultRetry))
-	if !done {
-		d.tried = d.now()
+	if !done && reload {
+		d.tried = d.now() // the first read is from the sources' caches: no fresh read spent
 	}
 	d.mu.Unlock()
 	if done {

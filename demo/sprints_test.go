@@ -1,0 +1,176 @@
+package demo
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tandem-sync/tandem/backlog"
+	jirasb "github.com/tandem-sync/tandem/connectors/jira/sandbox"
+	linearsb "github.com/tandem-sync/tandem/connectors/linear/sandbox"
+)
+
+// openSprint is the sprint a Jira issue is in now ("" in the backlog): the
+// last of its Sprint field when no sprint was closed.
+func openSprint(v jirasb.IssueView) string {
+	if len(v.Sprints) == 0 {
+		return ""
+	}
+	return v.Sprints[len(v.Sprints)-1]
+}
+
+// TestSprintsByDates runs in the sandboxes' default world, where no sprint
+// and cycle share a name: Jira's active "TAN Sprint 2" is Linear's current
+// unnamed "Cycle 2" by their dates, the future "TAN Sprint 3" (no dates
+// yet) the next cycle ("Hardening") by order. A sprint scheduled while the
+// daemon runs, after every cycle, gets a cycle of its own
+// (linear.create_cycles). Each row is a person's edit on one side; the
+// other side must show it and the edited side gets no write (no echo).
+func TestSprintsByDates(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts EnvOptions
+	}{
+		{"webhooks", EnvOptions{Webhooks: true, PollEvery: time.Hour}},
+		{"polling", EnvOptions{Webhooks: false, PollEvery: 250 * time.Millisecond}},
+	} {
+		t.Run(tc.name, func(t *testing.T) { sprintsByDates(t, tc.opts) })
+	}
+}
+
+func sprintsByDates(t *testing.T, o EnvOptions) {
+	dir := t.TempDir()
+	mapping := filepath.Join(dir, "mapping.yaml")
+	if err := os.WriteFile(mapping, []byte("linear:\n  create_cycles: true\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	o.MappingFile, o.DataDir = mapping, filepath.Join(dir, "store")
+	e := start(t, o)
+	ctx := t.Context()
+	if _, _, err := e.Settle(ctx, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	var ls []backlog.Link
+	var skip []string
+	for range 4 {
+		l, err := e.Pick(ctx, func(v jirasb.IssueView) bool {
+			return v.Type != "Epic" && v.Type != "Sub-task" && v.Parent == ""
+		}, skip...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ls, skip = append(ls, l), append(skip, l.ID())
+	}
+	_, cycleIDs := linearCatalog(t, e)
+	if cycleIDs["Cycle 2"] == "" || cycleIDs["Hardening"] == "" {
+		t.Fatalf("linear seed cycles %v", cycleIDs)
+	}
+	// Tandem's own cycles, for the create_cycles rows: after the last one.
+	cycles := e.Linear.Cycles("ENG")
+	last := cycles[len(cycles)-1].EndsAt
+	const sprint4 = "TAN Sprint 4"
+
+	J := func(l backlog.Link) jirasb.IssueView { return e.JiraIssue(l) }
+	L := func(l backlog.Link) linearsb.IssueView { return e.LinearIssue(l) }
+	jiraSprint := func(k int, name string) func(*Env, []backlog.Link) error {
+		return func(e *Env, ls []backlog.Link) error { return e.Jira.UserSprint(Alice, ls[k].Jira.ID, name) }
+	}
+	linearCycle := func(k int, name string) func(*Env, []backlog.Link) error {
+		return func(e *Env, ls []backlog.Link) error {
+			var id any
+			if name != "" {
+				_, ids := linearCatalog(t, e)
+				if ids[name] == "" {
+					return fmt.Errorf("no linear cycle %q: %v", name, ids)
+				}
+				id = ids[name]
+			}
+			return e.Linear.UserUpdate(Bob, ls[k].Linear.ID, map[string]any{"cycleId": id})
+		}
+	}
+	inCycle := func(k int, name string) func(*Env, []backlog.Link) bool {
+		return func(e *Env, ls []backlog.Link) bool { return L(ls[k]).Cycle == name }
+	}
+	inSprint := func(k int, name string) func(*Env, []backlog.Link) bool {
+		return func(e *Env, ls []backlog.Link) bool { return openSprint(J(ls[k])) == name }
+	}
+	rows := []fieldRow{
+		{name: "active sprint to the current unnamed cycle", side: backlog.Jira, link: 0, edit: jiraSprint(0, "TAN Sprint 2"), want: inCycle(0, "Cycle 2")},
+		{name: "future sprint to the next cycle", side: backlog.Jira, link: 0, edit: jiraSprint(0, "TAN Sprint 3"), want: inCycle(0, "Hardening")},
+		{name: "back to the backlog", side: backlog.Jira, link: 0, edit: jiraSprint(0, ""), want: inCycle(0, "")},
+		{name: "current cycle to the active sprint", side: backlog.Linear, link: 1, edit: linearCycle(1, "Cycle 2"), want: inSprint(1, "TAN Sprint 2")},
+		{name: "next cycle to the future sprint", side: backlog.Linear, link: 1, edit: linearCycle(1, "Hardening"), want: inSprint(1, "TAN Sprint 3")},
+		{name: "cycle removed", side: backlog.Linear, link: 1, edit: linearCycle(1, ""), want: inSprint(1, "")},
+		{name: "a new scheduled sprint gets a new cycle (create_cycles)", side: backlog.Jira, link: 2,
+			edit: func(e *Env, ls []backlog.Link) error {
+				// Scheduled on the board while Tandem runs: no restart.
+				e.Jira.AddScheduledSprint(sprint4, jirasb.SprintFuture, last, last.Add(14*24*time.Hour))
+				return e.Jira.UserSprint(Alice, ls[2].Jira.ID, sprint4)
+			},
+			want: inCycle(2, sprint4)},
+		{name: "the created cycle to its sprint", side: backlog.Linear, link: 3, edit: linearCycle(3, sprint4), want: inSprint(3, sprint4)},
+	}
+	for i := range rows {
+		r := &rows[i]
+		k := r.link
+		if r.side == backlog.Jira {
+			r.show = func(e *Env, ls []backlog.Link) string { return fmt.Sprintf("linear %+v", L(ls[k])) }
+		} else {
+			r.show = func(e *Env, ls []backlog.Link) string { return fmt.Sprintf("jira %+v", J(ls[k])) }
+		}
+	}
+	settleQuiet(t, e)
+	for _, r := range rows {
+		t.Run(string(r.side)+"/"+strings.ReplaceAll(r.name, " ", "_"), func(t *testing.T) {
+			writes := func() (int, int) {
+				return e.Jira.Requests(jirasb.BotEmail).Writes, e.Linear.Requests(linearsb.BotEmail).Writes
+			}
+			j0, l0 := writes()
+			if err := r.edit(e, ls); err != nil {
+				t.Fatalf("edit: %v", err)
+			}
+			if _, err := WaitFor(ctx, 10*time.Second, func() bool { return r.want(e, ls) }); err != nil {
+				t.Fatalf("not propagated: %s: %v", r.show(e, ls), err)
+			}
+			settleQuiet(t, e)
+			j1, l1 := writes()
+			edited, other := j1-j0, l1-l0
+			if r.side == backlog.Linear {
+				edited, other = other, edited
+			}
+			if edited != 0 {
+				t.Errorf("tandem wrote %d times back to the edited %s side (echo)\njira ops %v\nlinear ops %v", edited, r.side,
+					e.Jira.Requests(jirasb.BotEmail).ByOperation, e.Linear.Requests(linearsb.BotEmail).ByOperation)
+			}
+			if other == 0 {
+				t.Errorf("no write on the other side, yet it shows the value")
+			}
+			if !r.want(e, ls) {
+				t.Errorf("value did not hold after settling: %s", r.show(e, ls))
+			}
+		})
+	}
+	// One cycle was made, once, named and dated as the sprint.
+	var made []linearsb.CycleView
+	for _, c := range e.Linear.Cycles("ENG") {
+		if c.Name == sprint4 {
+			made = append(made, c)
+		}
+	}
+	if len(made) != 1 || !made[0].StartsAt.Equal(last) || !made[0].EndsAt.Equal(last.Add(14*24*time.Hour)) {
+		t.Errorf("cycles named %q: %+v", sprint4, made)
+	}
+	if n := e.Linear.Requests(linearsb.BotEmail).ByOperation["cycleCreate"]; n != 1 {
+		t.Errorf("%d cycleCreate calls, want 1", n)
+	}
+	rep, err := e.App.Syncer.Diff(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.InSync() {
+		t.Fatalf("not in sync after the edits: %+v", rep)
+	}
+}
