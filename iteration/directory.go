@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -30,8 +31,9 @@ const (
 // Directory keeps the sprint and cycle lists and their pairing. It reads
 // the lists only when asked about names (Ensure), so an idle daemon makes
 // no calls: first from the sources' caches, then afresh when a name is
-// neither a sprint nor a cycle it knows (at most once per Retry) or when
-// the lists are older than Reload. With CreateCycles, an open sprint with
+// neither a sprint nor a cycle it knows (at most once per Retry; a name
+// still unknown after that, such as a closed sprint's, is not asked about
+// again until the next) or when the lists are older than Reload. With CreateCycles, an open sprint with
 // dates and no cycle gets one (cycleCreate with its name and dates);
 // otherwise, or when that fails, it is reported once.
 type Directory struct {
@@ -50,6 +52,7 @@ type Directory struct {
 	tried    time.Time // the last fresh read
 	ready    bool
 	reported map[string]bool // sprints reported (or tried) once
+	missing  map[string]bool // lower-case names unknown after a fresh read
 	loadMu   sync.Mutex      // one load at a time
 }
 
@@ -86,7 +89,7 @@ func (d *Directory) Pairing() Pairing {
 // and reads them afresh when a name is unknown or they are old.
 func (d *Directory) Ensure(ctx context.Context, names ...string) error {
 	d.mu.Lock()
-	ready, p := d.ready, d.pairing
+	ready, p, missing := d.ready, d.pairing, d.missing
 	now := d.now()
 	canRetry := now.Sub(d.tried) >= durOr(d.Retry, DefaultRetry)
 	stale := now.Sub(d.loaded) >= durOr(d.Reload, DefaultReload)
@@ -104,12 +107,29 @@ func (d *Directory) Ensure(ctx context.Context, names ...string) error {
 	if !asked || !canRetry {
 		return nil
 	}
-	unknown := false
+	var unknown []string
 	for _, n := range names {
-		unknown = unknown || (n != "" && !p.Knows(n))
+		if n != "" && !p.Knows(n) && !missing[strings.ToLower(n)] {
+			unknown = append(unknown, n)
+		}
 	}
-	if unknown || stale {
-		return d.load(ctx, true)
+	if len(unknown) == 0 && !stale {
+		return nil
+	}
+	if err := d.load(ctx, true); err != nil {
+		return err
+	}
+	// Names still unknown after a fresh read (a closed sprint, a typo) do
+	// not ask again until the lists are old.
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, n := range unknown {
+		if !d.pairing.Knows(n) {
+			if d.missing == nil {
+				d.missing = map[string]bool{}
+			}
+			d.missing[strings.ToLower(n)] = true
+		}
 	}
 	return nil
 }
@@ -176,6 +196,9 @@ func (d *Directory) load(ctx context.Context, reload bool) error {
 	d.pairing, d.ready = p, true
 	if reload || d.loaded.IsZero() {
 		d.loaded = now
+	}
+	if reload {
+		d.missing = nil
 	}
 	d.mu.Unlock()
 	return nil

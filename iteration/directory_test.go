@@ -133,15 +133,30 @@ func TestDirectoryReadsOnlyWhenAsked(t *testing.T) {
 	if got := f.reads0(); got != "map[cycles:1 cycles reload:2 sprints:1 sprints reload:2]" {
 		t.Fatalf("unknown name after a minute: %s", got)
 	}
+	// Still unknown after that fresh read (as a closed sprint's name
+	// stays): not asked about again; another new name is.
+	clk.t = clk.t.Add(DefaultRetry)
+	if err := d.Ensure(ctx, "Nobody's Sprint"); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.reads0(); got != "map[cycles:1 cycles reload:2 sprints:1 sprints reload:2]" {
+		t.Fatalf("a name still unknown after a fresh read: %s", got)
+	}
+	if err := d.Ensure(ctx, "TAN Sprint 5"); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.reads0(); got != "map[cycles:1 cycles reload:3 sprints:1 sprints reload:3]" {
+		t.Fatalf("another unknown name after a minute: %s", got)
+	}
 	// Old lists are read again on use, not on their own.
 	clk.t = clk.t.Add(DefaultReload)
-	if got := f.reads0(); got != "map[cycles:1 cycles reload:2 sprints:1 sprints reload:2]" {
+	if got := f.reads0(); got != "map[cycles:1 cycles reload:3 sprints:1 sprints reload:3]" {
 		t.Fatalf("reads while idle: %s", got)
 	}
 	if err := d.Ensure(ctx, "TAN Sprint 2"); err != nil {
 		t.Fatal(err)
 	}
-	if got := f.reads0(); got != "map[cycles:1 cycles reload:3 sprints:1 sprints reload:3]" {
+	if got := f.reads0(); got != "map[cycles:1 cycles reload:4 sprints:1 sprints reload:4]" {
 		t.Fatalf("stale lists: %s", got)
 	}
 }
