@@ -46,7 +46,7 @@ type Mapping struct {
 	// dates do not tell (otherwise: the cycle whose dates overlap most).
 	Sprints map[string]string
 	Jira    JiraMapping
-	Linear LinearMapping
+	Linear  LinearMapping
 	// Deleted says what happens to a twin when its item is deleted or
 	// archived: "mark" (default: the link is kept and marked) or "mirror".
 	Deleted string
