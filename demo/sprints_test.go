@@ -166,6 +166,19 @@ func sprintsByDates(t *testing.T, o EnvOptions) {
 	if n := e.Linear.Requests(linearsb.BotEmail).ByOperation["cycleCreate"]; n != 1 {
 		t.Errorf("%d cycleCreate calls, want 1", n)
 	}
+	// Idle: polls (or nothing) and no sprint or cycle list read.
+	settleQuiet(t, e)
+	e.Jira.ResetCounts()
+	e.Linear.ResetCounts()
+	time.Sleep(time.Second)
+	settleQuiet(t, e)
+	jops, lops := e.Jira.Requests(jirasb.BotEmail).ByOperation, e.Linear.Requests(linearsb.BotEmail).ByOperation
+	if jops["GET /rest/agile/1.0/board"]+jops["GET /rest/agile/1.0/board/{}/sprint"] != 0 || lops["team"]+lops["cycles"] != 0 {
+		t.Errorf("an idle daemon read sprints or cycles: jira %v linear %v", jops, lops)
+	}
+	if !o.Webhooks && (len(jops) == 0 || len(lops) == 0) {
+		t.Errorf("no polls counted while idle: jira %v linear %v", jops, lops)
+	}
 	rep, err := e.App.Syncer.Diff(ctx)
 	if err != nil {
 		t.Fatal(err)
