@@ -61,3 +61,70 @@ func (s *Syncer) sprintToSide(side backlog.Side, v backlog.Value) backlog.Value 
 	}
 	return v
 }
+
+// sprintSeenKey is the base entry that remembers the sprint value a side
+// held after the last pass, as that side read it.
+func sprintSeenKey(side backlog.Side) backlog.Field {
+	return backlog.Field("sprint-seen:" + string(side))
+}
+
+// sprintInputs guards against a moved pairing. The base holds one sprint
+// name; a side "changed" when its value differs from that name as the side
+// would hold it. When the pairing changes under an unchanged item (a cycle
+// is created for a sprint, a sprint is scheduled over a cycle), the base's
+// projection moves while the side still holds what it held: that is no
+// edit. So a side whose value is the one it held after the last pass is
+// given to Merge as unchanged (its value replaced by the projection), and
+// it is named in moved: the pass then writes it the base's value where it
+// can now hold it (sprintCatchUp).
+func (s *Syncer) sprintInputs(base backlog.Snapshot, jira, linear backlog.Item, pj, pl Projector) (mj, ml backlog.Item, moved map[backlog.Side]bool) {
+	mj, ml = jira, linear
+	if !s.syncsSprint() {
+		return mj, ml, nil
+	}
+	b, ok := base[backlog.Sprint]
+	if !ok {
+		return mj, ml, nil
+	}
+	moved = map[backlog.Side]bool{}
+	for _, x := range []struct {
+		side backlog.Side
+		it   *backlog.Item
+		proj Projector
+	}{{backlog.Jira, &mj, pj}, {backlog.Linear, &ml, pl}} {
+		seen, had := base[sprintSeenKey(x.side)]
+		cur := backlog.Value(x.it.Sprint)
+		if want := x.proj.apply(backlog.Sprint, b); had && cur == seen && cur != want {
+			x.it.Sprint = string(want)
+			moved[x.side] = true
+		}
+	}
+	return mj, ml, moved
+}
+
+// sprintCatchUp writes the base's sprint to the sides whose pairing moved
+// where they do not hold it yet, then records what each side holds after
+// the pass (sprintSeenKey). Patches are canonical here (renamed for each
+// side when applied).
+func (s *Syncer) sprintCatchUp(out *Output, moved map[backlog.Side]bool, jira, linear backlog.Item, pj, pl Projector) {
+	if !s.syncsSprint() {
+		return
+	}
+	want, ok := out.Base[backlog.Sprint]
+	for _, x := range []struct {
+		side backlog.Side
+		it   backlog.Item
+		proj Projector
+	}{{backlog.Jira, jira, pj}, {backlog.Linear, linear, pl}} {
+		p := out.Patch(x.side)
+		cur := backlog.Value(x.it.Sprint)
+		if _, patched := p[backlog.Sprint]; ok && moved[x.side] && !patched && x.proj.apply(backlog.Sprint, want) != cur {
+			p[backlog.Sprint] = want
+		}
+		seen := cur
+		if v, patched := p[backlog.Sprint]; patched {
+			seen = x.proj.apply(backlog.Sprint, v)
+		}
+		out.Base[sprintSeenKey(x.side)] = seen
+	}
+}

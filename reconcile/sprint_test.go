@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -112,4 +113,132 @@ func TestSprintOffAsksNothing(t *testing.T) {
 		t.Fatalf("Ensure called %d times (%v)", it.calls, it.asked)
 	}
 	_ = l
+}
+
+// sprintConn is a memConn whose side holds only the sprints (or cycles)
+// it knows, as the connectors do: others read back as none.
+type sprintConn struct {
+	*memConn
+	mu    sync.Mutex
+	known map[string]bool
+}
+
+func (c *sprintConn) hold(v string) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.known[v] {
+		return v
+	}
+	return ""
+}
+
+func (c *sprintConn) know(names ...string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, n := range names {
+		c.known[n] = true
+	}
+}
+
+func (c *sprintConn) Project(f backlog.Field, v backlog.Value) backlog.Value {
+	if f == backlog.Sprint {
+		return backlog.Value(c.hold(string(v)))
+	}
+	return v
+}
+
+func (c *sprintConn) Create(ctx context.Context, it backlog.Item) (backlog.Ref, error) {
+	it.Sprint = c.hold(it.Sprint)
+	return c.memConn.Create(ctx, it)
+}
+
+func (c *sprintConn) Apply(ctx context.Context, id string, p backlog.Patch) error {
+	if v, ok := p[backlog.Sprint]; ok {
+		p[backlog.Sprint] = backlog.Value(c.hold(string(v)))
+	}
+	return c.memConn.Apply(ctx, id, p)
+}
+
+// mutableIterations is a pairing a test changes.
+type mutableIterations struct {
+	mu sync.Mutex
+	p  iteration.Pairing
+}
+
+func (m *mutableIterations) Ensure(context.Context, ...string) error { return nil }
+func (m *mutableIterations) Pairing() iteration.Pairing {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.p
+}
+func (m *mutableIterations) set(table map[string]string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.p = iteration.Match(nil, nil, table, time.Now())
+}
+
+// TestSprintPairingMovesUnderAnUnchangedItem: a sprint no cycle pairs with
+// leaves the Linear twin out of any cycle; when a cycle is then made for it
+// (create_cycles, or by hand), the twin joins it, and the Jira issue is
+// not taken out of its sprint. The same the other way round; a person's
+// removal afterwards still travels.
+func TestSprintPairingMovesUnderAnUnchangedItem(t *testing.T) {
+	s, jm, lm, _ := newSyncer(t, backlog.PolicyJira)
+	j := &sprintConn{memConn: jm, known: map[string]bool{"TAN Sprint 2": true, "TAN Sprint 5": true}}
+	l := &sprintConn{memConn: lm, known: map[string]bool{"Cycle 2": true, "Cycle 7": true}}
+	s.Jira, s.Linear = j, l
+	it := &mutableIterations{}
+	it.set(map[string]string{"TAN Sprint 2": "Cycle 2"})
+	s.Iterations = it
+	lref := backlog.Ref{Side: backlog.Linear, ID: backlog.TwinID("jira.example", "1")}
+	jref := j.put(backlog.Item{Ref: backlog.Ref{ID: "1"}, Title: "A", Sprint: "TAN Sprint 5"})
+	mustSync(t, s, jref)
+	get := func() (string, string) {
+		ji, _ := j.Get(t.Context(), "1")
+		li, _ := l.Get(t.Context(), lref.ID)
+		return ji.Sprint, li.Sprint
+	}
+	if js, ls := get(); js != "TAN Sprint 5" || ls != "" {
+		t.Fatalf("created: jira %q linear %q", js, ls)
+	}
+	mustSync(t, s, lref)
+	mustSync(t, s, jref)
+	// A cycle is made for the sprint.
+	l.know("TAN Sprint 5")
+	it.set(map[string]string{"TAN Sprint 2": "Cycle 2", "TAN Sprint 5": "TAN Sprint 5"})
+	mustSync(t, s, lref)
+	if js, ls := get(); js != "TAN Sprint 5" || ls != "TAN Sprint 5" {
+		t.Fatalf("after the cycle was made: jira %q linear %q", js, ls)
+	}
+	writes := j.writes + l.writes
+	mustSync(t, s, jref)
+	mustSync(t, s, lref)
+	if j.writes+l.writes != writes {
+		t.Fatal("echo after the catch-up")
+	}
+	// Linear's "Cycle 7" has no sprint; then one is scheduled over it.
+	l.edit(lref.ID, func(x *backlog.Item) { x.Sprint = "Cycle 7" })
+	mustSync(t, s, lref)
+	if js, ls := get(); js != "" || ls != "Cycle 7" {
+		t.Fatalf("unpaired cycle: jira %q linear %q", js, ls)
+	}
+	mustSync(t, s, jref)
+	j.know("TAN Sprint 7")
+	it.set(map[string]string{"TAN Sprint 2": "Cycle 2", "TAN Sprint 5": "TAN Sprint 5", "TAN Sprint 7": "Cycle 7"})
+	mustSync(t, s, jref)
+	if js, ls := get(); js != "TAN Sprint 7" || ls != "Cycle 7" {
+		t.Fatalf("after the sprint was scheduled: jira %q linear %q", js, ls)
+	}
+	// A person's change after that travels as usual.
+	l.edit(lref.ID, func(x *backlog.Item) { x.Sprint = "" })
+	mustSync(t, s, lref)
+	if js, ls := get(); js != "" || ls != "" {
+		t.Fatalf("removed in linear: jira %q linear %q", js, ls)
+	}
+	writes = j.writes + l.writes
+	mustSync(t, s, jref)
+	mustSync(t, s, lref)
+	if j.writes+l.writes != writes {
+		t.Fatal("echo after the removal")
+	}
 }

@@ -436,8 +436,9 @@ func (s *Syncer) merge(ctx context.Context, lease store.Lease, link backlog.Link
 		return Result{}, err
 	}
 	pj, pl := s.projectors()
+	mj, ml, moved := s.sprintInputs(base, jira, linear, pj, pl)
 	in := Input{
-		Fields: s.fields(), Base: base, Jira: jira, Linear: linear,
+		Fields: s.fields(), Base: base, Jira: mj, Linear: ml,
 		ProjectJira: pj, ProjectLinear: pl,
 		Policies: s.Policies, Directions: s.Directions, Held: held, Now: s.now(),
 	}
@@ -472,6 +473,7 @@ func (s *Syncer) merge(ctx context.Context, lease store.Lease, link backlog.Link
 	if err != nil {
 		return Result{}, err
 	}
+	s.sprintCatchUp(&out, moved, jira, linear, pj, pl)
 	var res Result
 	pairs, cw, err := s.syncComments(ctx, link, base[backlog.Comments], jira, linear)
 	res.Writes += cw
@@ -595,6 +597,9 @@ func (s *Syncer) createdBase(ctx context.Context, src, twin backlog.Item) (backl
 	for _, it := range []backlog.Item{src, twin} {
 		if v := versionOf(it); v != "" {
 			base[versionKey(it.Ref.Side)] = backlog.Value(v)
+		}
+		if s.syncsSprint() {
+			base[sprintSeenKey(it.Ref.Side)] = backlog.Value(it.Sprint)
 		}
 	}
 	for _, f := range s.fields() {
