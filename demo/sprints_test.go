@@ -187,3 +187,80 @@ func sprintsByDates(t *testing.T, o EnvOptions) {
 		t.Fatalf("not in sync after the edits: %+v", rep)
 	}
 }
+
+// TestSprintCycleMadeLater: without create_cycles a sprint scheduled after
+// every cycle leaves its issues out of any cycle in Linear; when a person
+// makes a cycle over its dates and moves another issue into it, both
+// issues end up in the sprint and the cycle (the first one's Jira side is
+// not cleared).
+func TestSprintCycleMadeLater(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts EnvOptions
+	}{
+		{"webhooks", EnvOptions{Webhooks: true, PollEvery: time.Hour}},
+		{"polling", EnvOptions{Webhooks: false, PollEvery: 250 * time.Millisecond}},
+	} {
+		t.Run(tc.name, func(t *testing.T) { sprintCycleMadeLater(t, tc.opts) })
+	}
+}
+
+func sprintCycleMadeLater(t *testing.T, o EnvOptions) {
+	o.DataDir = filepath.Join(t.TempDir(), "store")
+	e := start(t, o)
+	ctx := t.Context()
+	if _, _, err := e.Settle(ctx, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	a, err := e.Pick(ctx, func(v jirasb.IssueView) bool { return v.Type != "Epic" && v.Type != "Sub-task" && v.Parent == "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := e.Pick(ctx, func(v jirasb.IssueView) bool { return v.Type != "Epic" && v.Type != "Sub-task" && v.Parent == "" }, a.ID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cycles := e.Linear.Cycles("ENG")
+	from := cycles[len(cycles)-1].EndsAt
+	to := from.Add(14 * 24 * time.Hour)
+	e.Jira.AddScheduledSprint("TAN Sprint 5", jirasb.SprintFuture, from, to)
+	if err := e.Jira.UserSprint(Alice, a.Jira.ID, "TAN Sprint 5"); err != nil {
+		t.Fatal(err)
+	}
+	settleQuiet(t, e)
+	if got := e.LinearIssue(a).Cycle; got != "" {
+		t.Fatalf("linear twin in cycle %q before any cycle covers the sprint", got)
+	}
+	if n := e.Linear.Requests(linearsb.BotEmail).ByOperation["cycleCreate"]; n != 0 {
+		t.Fatalf("%d cycles created without create_cycles", n)
+	}
+	// A person makes the cycle (unnamed: "Cycle 4") and moves b into it.
+	id, err := e.Linear.UserCreateCycle(linearsb.BobEmail, "ENG", "", from, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Linear.UserUpdate(Bob, b.Linear.ID, map[string]any{"cycleId": id}); err != nil {
+		t.Fatal(err)
+	}
+	// The cycle may be met within 10 s of the read that found the sprint:
+	// then it is read (and both pairs synced) when those are up.
+	if _, err := WaitFor(ctx, 30*time.Second, func() bool {
+		return openSprint(e.JiraIssue(b)) == "TAN Sprint 5" && e.LinearIssue(a).Cycle == "Cycle 4"
+	}); err != nil {
+		t.Fatalf("jira b %v, linear a %q: %v", e.JiraIssue(b).Sprints, e.LinearIssue(a).Cycle, err)
+	}
+	settleQuiet(t, e)
+	if s := openSprint(e.JiraIssue(a)); s != "TAN Sprint 5" {
+		t.Errorf("jira a left its sprint: %q", s)
+	}
+	if c := e.LinearIssue(b).Cycle; c != "Cycle 4" {
+		t.Errorf("linear b in %q", c)
+	}
+	rep, err := e.App.Syncer.Diff(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.InSync() {
+		t.Fatalf("not in sync: %+v", rep)
+	}
+}

@@ -25,15 +25,17 @@ type CycleSource interface {
 // Default timings of a Directory.
 const (
 	DefaultReload = 10 * time.Minute // the lists are read again when older, on use
-	DefaultRetry  = time.Minute      // the least time between two reads
+	DefaultRetry  = 10 * time.Second // the least time between two fresh reads
 )
 
 // Directory keeps the sprint and cycle lists and their pairing. It reads
 // the lists only when asked about names (Ensure), so an idle daemon makes
 // no calls: first from the sources' caches, then afresh when a name is
-// neither a sprint nor a cycle it knows (at most once per Retry; a name
-// still unknown after that, such as a closed sprint's, is not asked about
-// again until the next) or when the lists are older than Reload. With CreateCycles, an open sprint with
+// neither a sprint nor a cycle it knows (at most once per Retry: a name
+// met sooner arms one read for when it is up; a name still unknown after
+// a read, such as a closed sprint's, is not asked about again until the
+// next) or when the lists are older than Reload. OnChange hears of the
+// pairs a fresh read makes, so their items can sync again. With CreateCycles, an open sprint with
 // dates and no cycle gets one (cycleCreate with its name and dates);
 // otherwise, or when that fails, it is reported once.
 type Directory struct {
@@ -45,6 +47,11 @@ type Directory struct {
 	Retry        time.Duration // default DefaultRetry
 	Now          func() time.Time
 	Log          *slog.Logger
+	// OnChange, when set, is told the sprint and cycle names of the pairs
+	// a fresh read made or changed (not the first read's), so items
+	// already in them can be synced again: an issue in a sprint whose
+	// cycle was just made joins it. It runs in its own goroutine.
+	OnChange func(ctx context.Context, names []string)
 
 	mu       sync.Mutex
 	pairing  Pairing
@@ -53,6 +60,8 @@ type Directory struct {
 	ready    bool
 	reported map[string]bool // sprints reported (or tried) once
 	missing  map[string]bool // lower-case names unknown after a fresh read
+	timer    *time.Timer     // a fresh read armed by later
+	pend     []string        // the names that armed it
 	loadMu   sync.Mutex      // one load at a time
 }
 
@@ -98,14 +107,19 @@ func (d *Directory) Ensure(ctx context.Context, names ...string) error {
 	for _, n := range names {
 		asked = asked || n != ""
 	}
-	if !ready {
-		if !asked {
-			return nil // nothing to translate: no reason to read
-		}
-		return d.load(ctx, false)
+	if !asked {
+		return nil // nothing to translate: no reason to read
 	}
-	if !asked || !canRetry {
-		return nil
+	if !ready {
+		// First use: the lists the sources hold already; a name still
+		// unknown then asks for a fresh read below.
+		if err := d.load(ctx, false); err != nil {
+			return err
+		}
+		d.mu.Lock()
+		p, missing = d.pairing, d.missing
+		d.mu.Unlock()
+		stale = false
 	}
 	var unknown []string
 	for _, n := range names {
@@ -116,11 +130,21 @@ func (d *Directory) Ensure(ctx context.Context, names ...string) error {
 	if len(unknown) == 0 && !stale {
 		return nil
 	}
+	if !canRetry {
+		if len(unknown) > 0 {
+			d.later(ctx, unknown) // read afresh once the Retry is up
+		}
+		return nil
+	}
+	return d.fresh(ctx, unknown)
+}
+
+// fresh reads the lists afresh; names still unknown after that (a closed
+// sprint, a typo) do not ask again until the lists are old.
+func (d *Directory) fresh(ctx context.Context, unknown []string) error {
 	if err := d.load(ctx, true); err != nil {
 		return err
 	}
-	// Names still unknown after a fresh read (a closed sprint, a typo) do
-	// not ask again until the lists are old.
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for _, n := range unknown {
@@ -132,6 +156,30 @@ func (d *Directory) Ensure(ctx context.Context, names ...string) error {
 		}
 	}
 	return nil
+}
+
+// later arms one fresh read for when the Retry since the last is up, for
+// names met too soon after it (their items then sync again through
+// OnChange once the read pairs them).
+func (d *Directory) later(ctx context.Context, unknown []string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.timer != nil {
+		d.pend = append(d.pend, unknown...)
+		return
+	}
+	d.pend = append([]string(nil), unknown...)
+	wait := durOr(d.Retry, DefaultRetry) - d.now().Sub(d.tried)
+	bg := context.WithoutCancel(ctx)
+	d.timer = time.AfterFunc(max(wait, 0), func() {
+		d.mu.Lock()
+		names := d.pend
+		d.timer, d.pend = nil, nil
+		d.mu.Unlock()
+		if err := d.fresh(bg, names); err != nil {
+			d.log().Warn("reading sprints and cycles", "err", err)
+		}
+	})
 }
 
 // load reads both lists, pairs them, creates or reports missing cycles.
@@ -193,6 +241,7 @@ func (d *Directory) load(ctx context.Context, reload bool) error {
 		p = Match(sprints, cycles, d.Table, now)
 	}
 	d.mu.Lock()
+	old, wasReady := d.pairing, d.ready
 	d.pairing, d.ready = p, true
 	if reload || d.loaded.IsZero() {
 		d.loaded = now
@@ -201,5 +250,43 @@ func (d *Directory) load(ctx context.Context, reload bool) error {
 		d.missing = nil
 	}
 	d.mu.Unlock()
+	if names := changedPairs(old, p); wasReady && len(names) > 0 && d.OnChange != nil {
+		d.log().Info("sprint ⇄ cycle pairs changed; their items sync again", "names", names)
+		go d.OnChange(context.WithoutCancel(ctx), names)
+	}
 	return nil
+}
+
+// changedPairs lists the sprint and cycle names of the pairs in p that are
+// not in old, or paired differently there, and of old's pairs gone from p.
+func changedPairs(old, p Pairing) []string {
+	key := func(pr Pair) string { return strings.ToLower(pr.Sprint.Name) + "\x00" + strings.ToLower(pr.Cycle.Name) }
+	had, has := map[string]Pair{}, map[string]Pair{}
+	for _, pr := range old.Pairs {
+		had[key(pr)] = pr
+	}
+	for _, pr := range p.Pairs {
+		has[key(pr)] = pr
+	}
+	seen := map[string]bool{}
+	var names []string
+	addPair := func(pr Pair) {
+		for _, n := range []string{pr.Sprint.Name, pr.Cycle.Name} {
+			if !seen[strings.ToLower(n)] {
+				seen[strings.ToLower(n)] = true
+				names = append(names, n)
+			}
+		}
+	}
+	for _, pr := range p.Pairs {
+		if _, ok := had[key(pr)]; !ok {
+			addPair(pr)
+		}
+	}
+	for _, pr := range old.Pairs {
+		if _, ok := has[key(pr)]; !ok {
+			addPair(pr)
+		}
+	}
+	return names
 }

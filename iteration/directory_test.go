@@ -16,6 +16,7 @@ type fakeSources struct {
 	mu         sync.Mutex
 	sprints    []Sprint
 	cycles     []Cycle
+	cached     []Sprint       // when set, what a read without reload gives
 	reads      map[string]int // "sprints", "sprints reload", ...
 	created    []string
 	failList   error
@@ -36,6 +37,9 @@ func (f *fakeSources) Sprints(_ context.Context, reload bool) ([]Sprint, error) 
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.count("sprints", reload)
+	if f.cached != nil && !reload {
+		return append([]Sprint(nil), f.cached...), f.failList
+	}
 	return append([]Sprint(nil), f.sprints...), f.failList
 }
 
@@ -64,9 +68,22 @@ func (f *fakeSources) reads0() string {
 	return fmt.Sprint(f.reads)
 }
 
-type testClock struct{ t time.Time }
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
 
-func (c *testClock) now() time.Time { return c.t }
+func (c *testClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *testClock) add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
 
 func newDir(f *fakeSources, create bool) (*Directory, *testClock, *bytes.Buffer) {
 	clk := &testClock{t: now}
@@ -99,7 +116,7 @@ func TestDirectoryReadsOnlyWhenAsked(t *testing.T) {
 	}
 	// Known names: no reads, however often.
 	for range 5 {
-		clk.t = clk.t.Add(time.Minute)
+		clk.add(time.Second)
 		if err := d.Ensure(ctx, "TAN Sprint 2", "Cycle 2", "Hardening"); err != nil {
 			t.Fatal(err)
 		}
@@ -126,7 +143,7 @@ func TestDirectoryReadsOnlyWhenAsked(t *testing.T) {
 	if got := f.reads0(); got != "map[cycles:1 cycles reload:1 sprints:1 sprints reload:1]" {
 		t.Fatalf("unknown names within a minute: %s", got)
 	}
-	clk.t = clk.t.Add(DefaultRetry)
+	clk.add(DefaultRetry)
 	if err := d.Ensure(ctx, "Nobody's Sprint"); err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +152,7 @@ func TestDirectoryReadsOnlyWhenAsked(t *testing.T) {
 	}
 	// Still unknown after that fresh read (as a closed sprint's name
 	// stays): not asked about again; another new name is.
-	clk.t = clk.t.Add(DefaultRetry)
+	clk.add(DefaultRetry)
 	if err := d.Ensure(ctx, "Nobody's Sprint"); err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +166,7 @@ func TestDirectoryReadsOnlyWhenAsked(t *testing.T) {
 		t.Fatalf("another unknown name after a minute: %s", got)
 	}
 	// Old lists are read again on use, not on their own.
-	clk.t = clk.t.Add(DefaultReload)
+	clk.add(DefaultReload)
 	if got := f.reads0(); got != "map[cycles:1 cycles reload:3 sprints:1 sprints reload:3]" {
 		t.Fatalf("reads while idle: %s", got)
 	}
@@ -166,7 +183,7 @@ func TestDirectoryReportsOnce(t *testing.T) {
 	d, clk, logs := newDir(f, false)
 	ctx := context.Background()
 	for range 4 {
-		clk.t = clk.t.Add(DefaultReload)
+		clk.add(DefaultReload)
 		if err := d.Ensure(ctx, "unknown"); err != nil {
 			t.Fatal(err)
 		}
@@ -203,7 +220,7 @@ func TestDirectoryCreatesCycles(t *testing.T) {
 	}
 	// Later passes create nothing more and warn no more.
 	for range 3 {
-		clk.t = clk.t.Add(DefaultReload)
+		clk.add(DefaultReload)
 		if err := d.Ensure(ctx, "S6"); err != nil {
 			t.Fatal(err)
 		}
@@ -215,7 +232,7 @@ func TestDirectoryCreatesCycles(t *testing.T) {
 	f.mu.Lock()
 	f.sprints[2] = sprint(6, "S6", Future, 44, 58)
 	f.mu.Unlock()
-	clk.t = clk.t.Add(DefaultReload)
+	clk.add(DefaultReload)
 	if err := d.Ensure(ctx, "S6"); err != nil {
 		t.Fatal(err)
 	}
@@ -228,7 +245,7 @@ func TestDirectoryCreateFailsOnce(t *testing.T) {
 	f := &fakeSources{sprints: []Sprint{sprint(5, "S5", Future, 30, 44)}, failCreate: errors.New("Cycles can't overlap")}
 	d, clk, logs := newDir(f, true)
 	for range 3 {
-		clk.t = clk.t.Add(DefaultReload)
+		clk.add(DefaultReload)
 		if err := d.Ensure(context.Background(), "S5"); err != nil {
 			t.Fatal(err)
 		}
@@ -255,5 +272,117 @@ func TestDirectoryErrors(t *testing.T) {
 	}
 	if c, _ := d.Pairing().CycleFor("S1"); c != "Cycle 1" {
 		t.Fatalf("S1 → %q", c)
+	}
+}
+
+func TestDirectoryOnChange(t *testing.T) {
+	ds, dc := defaultWorld()
+	f := &fakeSources{sprints: ds, cycles: dc}
+	d, clk, _ := newDir(f, false)
+	got := make(chan []string, 4)
+	d.OnChange = func(_ context.Context, names []string) { got <- names }
+	ctx := context.Background()
+	if err := d.Ensure(ctx, "TAN Sprint 2"); err != nil {
+		t.Fatal(err)
+	}
+	// A sprint scheduled after every cycle, then a cycle made for it by
+	// hand: read when an item names the new cycle.
+	f.mu.Lock()
+	f.sprints = append(f.sprints, sprint(5, "TAN Sprint 5", Future, 40, 54))
+	f.mu.Unlock()
+	if err := d.Ensure(ctx, "TAN Sprint 5"); err != nil {
+		t.Fatal(err)
+	}
+	f.mu.Lock()
+	f.cycles = append(f.cycles, cycle(4, "", 40, 54))
+	f.mu.Unlock()
+	clk.add(DefaultRetry)
+	if err := d.Ensure(ctx, "Cycle 4"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case names := <-got:
+		if fmt.Sprint(names) != "[TAN Sprint 5 Cycle 4]" {
+			t.Fatalf("changed names %v", names)
+		}
+	case <-time.After(time.Second):
+		t.Fatal("OnChange not called")
+	}
+	// Nothing new on the next fresh read: no call; the first read made none.
+	clk.add(DefaultReload)
+	if err := d.Ensure(ctx, "Cycle 4"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(20 * time.Millisecond)
+	if len(got) != 0 {
+		t.Fatalf("extra OnChange: %v", <-got)
+	}
+}
+
+func TestDirectoryFirstUseWithANewName(t *testing.T) {
+	ds, dc := defaultWorld()
+	f := &fakeSources{sprints: ds, cycles: dc}
+	d, _, _ := newDir(f, false)
+	// Sprint 4 was made after the sources loaded: the cached lists lack it,
+	// so the first use reads them afresh at once.
+	f.mu.Lock()
+	f.cached = ds
+	f.sprints = append(f.sprints, sprint(4, "TAN Sprint 4", Future, 0, 0))
+	f.cycles = append(f.cycles, cycle(4, "", 28-15.0/24, 42-15.0/24))
+	f.mu.Unlock()
+	if err := d.Ensure(context.Background(), "TAN Sprint 4"); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.reads0(); got != "map[cycles:1 cycles reload:1 sprints:1 sprints reload:1]" {
+		t.Fatalf("reads %s", got)
+	}
+	if c, _ := d.Pairing().CycleFor("TAN Sprint 4"); c != "Cycle 4" {
+		t.Fatalf("TAN Sprint 4 → %q", c)
+	}
+}
+
+func TestDirectoryReadsLaterWhenTooSoon(t *testing.T) {
+	ds, dc := defaultWorld()
+	f := &fakeSources{sprints: ds, cycles: dc}
+	d, clk, _ := newDir(f, false)
+	d.Retry = 50 * time.Millisecond
+	changed := make(chan []string, 2)
+	d.OnChange = func(_ context.Context, names []string) { changed <- names }
+	ctx := context.Background()
+	if err := d.Ensure(ctx, "TAN Sprint 2"); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Ensure(ctx, "Nobody"); err != nil { // a fresh read now
+		t.Fatal(err)
+	}
+	// A cycle made right after: met too soon for another read...
+	f.mu.Lock()
+	f.sprints = append(f.sprints, sprint(5, "TAN Sprint 5", Future, 40, 54))
+	f.cycles = append(f.cycles, cycle(4, "", 40, 54))
+	f.mu.Unlock()
+	if err := d.Ensure(ctx, "Cycle 4"); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Ensure(ctx, "TAN Sprint 5"); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.reads0(); got != "map[cycles:1 cycles reload:1 sprints:1 sprints reload:1]" {
+		t.Fatalf("reads too soon: %s", got)
+	}
+	// ...so one is made when the Retry is up, and the new pair reported.
+	clk.add(d.Retry)
+	select {
+	case names := <-changed:
+		if fmt.Sprint(names) != "[TAN Sprint 5 Cycle 4]" {
+			t.Fatalf("changed %v", names)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("no later read")
+	}
+	if got := f.reads0(); got != "map[cycles:1 cycles reload:2 sprints:1 sprints reload:2]" {
+		t.Fatalf("reads: %s", got)
+	}
+	if c, _ := d.Pairing().CycleFor("TAN Sprint 5"); c != "Cycle 4" {
+		t.Fatalf("TAN Sprint 5 → %q", c)
 	}
 }
