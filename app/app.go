@@ -57,6 +57,8 @@ type App struct {
 	Syncer *reconcile.Syncer
 	Order  *reconcile.OrderSyncer // nil when order mirroring is off
 	Daemon *daemon.Daemon
+	// iterations pairs sprints with cycles for the Syncer.
+	iterations *iteration.Directory
 	// Feed keeps recent propagations for the admin API.
 	Feed *admin.Feed
 
@@ -169,8 +171,9 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	}
 	// Sprints and cycles pair by their dates (the mapping's sprints: table
 	// first); the lists are read on use, never by an idle daemon.
-	a.Syncer.Iterations = &iteration.Directory{Jira: a.Jira, Linear: a.Linear, Table: cfg.Mapping.Sprints,
+	a.iterations = &iteration.Directory{Jira: a.Jira, Linear: a.Linear, Table: cfg.Mapping.Sprints,
 		CreateCycles: cfg.Mapping.Linear.CreateCycles, Log: opts.Log, OnChange: a.resyncSprints}
+	a.Syncer.Iterations = a.iterations
 	// Field histories, where a connector offers them, date each side's
 	// change in conflict records and decide the newest policy.
 	if h, ok := any(a.Jira).(connectors.History); ok {
@@ -287,6 +290,9 @@ func (a *App) Close() error {
 		a.cancel()
 	}
 	a.wg.Wait()
+	if a.iterations != nil {
+		a.iterations.Stop()
+	}
 	return a.State.Close()
 }
 

@@ -62,7 +62,9 @@ type Directory struct {
 	missing  map[string]bool // lower-case names unknown after a fresh read
 	timer    *time.Timer     // a fresh read armed by later
 	pend     []string        // the names that armed it
-	loadMu   sync.Mutex      // one load at a time
+	stopped  bool
+	bg       sync.WaitGroup // later's reads and OnChange calls in flight
+	loadMu   sync.Mutex     // one load at a time
 }
 
 func (d *Directory) now() time.Time {
@@ -164,6 +166,9 @@ func (d *Directory) fresh(ctx context.Context, unknown []string) error {
 func (d *Directory) later(ctx context.Context, unknown []string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if d.stopped {
+		return
+	}
 	if d.timer != nil {
 		d.pend = append(d.pend, unknown...)
 		return
@@ -171,15 +176,33 @@ func (d *Directory) later(ctx context.Context, unknown []string) {
 	d.pend = append([]string(nil), unknown...)
 	wait := durOr(d.Retry, DefaultRetry) - d.now().Sub(d.tried)
 	bg := context.WithoutCancel(ctx)
+	d.bg.Add(1)
 	d.timer = time.AfterFunc(max(wait, 0), func() {
+		defer d.bg.Done()
 		d.mu.Lock()
-		names := d.pend
+		names, stopped := d.pend, d.stopped
 		d.timer, d.pend = nil, nil
 		d.mu.Unlock()
+		if stopped {
+			return
+		}
 		if err := d.fresh(bg, names); err != nil {
 			d.log().Warn("reading sprints and cycles", "err", err)
 		}
 	})
+}
+
+// Stop cancels an armed read and waits for reads and OnChange calls in
+// flight; none start after it.
+func (d *Directory) Stop() {
+	d.mu.Lock()
+	d.stopped = true
+	if d.timer != nil && d.timer.Stop() {
+		d.timer = nil
+		d.bg.Done() // its function will not run
+	}
+	d.mu.Unlock()
+	d.bg.Wait()
 }
 
 // load reads both lists, pairs them, creates or reports missing cycles.
@@ -251,8 +274,19 @@ func (d *Directory) load(ctx context.Context, reload bool) error {
 	}
 	d.mu.Unlock()
 	if names := changedPairs(old, p); wasReady && len(names) > 0 && d.OnChange != nil {
-		d.log().Info("sprint ⇄ cycle pairs changed; their items sync again", "names", names)
-		go d.OnChange(context.WithoutCancel(ctx), names)
+		d.mu.Lock()
+		stopped := d.stopped
+		if !stopped {
+			d.bg.Add(1)
+		}
+		d.mu.Unlock()
+		if !stopped {
+			d.log().Info("sprint ⇄ cycle pairs changed; their items sync again", "names", names)
+			go func() {
+				defer d.bg.Done()
+				d.OnChange(context.WithoutCancel(ctx), names)
+			}()
+		}
 	}
 	return nil
 }

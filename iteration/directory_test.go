@@ -386,3 +386,39 @@ func TestDirectoryReadsLaterWhenTooSoon(t *testing.T) {
 		t.Fatalf("TAN Sprint 5 → %q", c)
 	}
 }
+
+func TestDirectoryStop(t *testing.T) {
+	ds, dc := defaultWorld()
+	f := &fakeSources{sprints: ds, cycles: dc}
+	d, _, _ := newDir(f, false)
+	d.Retry = time.Hour
+	ctx := context.Background()
+	if err := d.Ensure(ctx, "Nobody"); err != nil { // first use, then a fresh read
+		t.Fatal(err)
+	}
+	if err := d.Ensure(ctx, "Somebody"); err != nil { // too soon: armed
+		t.Fatal(err)
+	}
+	d.mu.Lock()
+	armed := d.timer != nil
+	d.mu.Unlock()
+	if !armed {
+		t.Fatal("no read armed")
+	}
+	done := make(chan struct{})
+	go func() { d.Stop(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(time.Second):
+		t.Fatal("Stop waits for a read that will not run")
+	}
+	if err := d.Ensure(ctx, "Anybody"); err != nil {
+		t.Fatal(err)
+	}
+	d.mu.Lock()
+	armed = d.timer != nil
+	d.mu.Unlock()
+	if armed {
+		t.Fatal("a read armed after Stop")
+	}
+}
