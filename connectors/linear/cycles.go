@@ -10,12 +10,17 @@ import (
 	"github.com/tandem-sync/tandem/iteration"
 )
 
+const cyclesQuery = `query TandemCycles($team: String!) {
+  team(id: $team) { cycles(first: 100) { nodes { id name number startsAt endsAt } } }
+}`
+
 // Cycles lists the team's cycles under their display names
 // (iteration.CycleSource): from the catalog loaded at New, or read afresh
-// (the whole catalog, one query) with reload.
+// with reload (the cycles alone, one small query; the catalog's cycles
+// are replaced).
 func (c *Client) Cycles(ctx context.Context, reload bool) ([]iteration.Cycle, error) {
 	if reload {
-		if err := c.Refresh(ctx); err != nil {
+		if err := c.loadCycles(ctx); err != nil {
 			return nil, err
 		}
 	}
@@ -29,6 +34,40 @@ func (c *Client) Cycles(ctx context.Context, reload bool) ([]iteration.Cycle, er
 		return cmp.Or(a.Start.Compare(b.Start), cmp.Compare(a.Number, b.Number))
 	})
 	return out, nil
+}
+
+// loadCycles reads the team's cycles into the catalog.
+func (c *Client) loadCycles(ctx context.Context) error {
+	var out struct {
+		Team struct {
+			Cycles struct {
+				Nodes []struct {
+					ID       string    `json:"id"`
+					Name     *string   `json:"name"`
+					Number   float64   `json:"number"`
+					StartsAt time.Time `json:"startsAt"`
+					EndsAt   time.Time `json:"endsAt"`
+				} `json:"nodes"`
+			} `json:"cycles"`
+		} `json:"team"`
+	}
+	if err := c.exec(ctx, "listing linear cycles", cyclesQuery, map[string]any{"team": c.teamID}, &out); err != nil {
+		return err
+	}
+	refs := map[string]cycleRef{}
+	var metas []MetaCycle
+	for _, cy := range out.Team.Cycles.Nodes {
+		name := cycleName(cy.Name, cy.Number)
+		if _, dup := refs[strings.ToLower(name)]; !dup || cy.Name != nil {
+			refs[strings.ToLower(name)] = cycleRef{ID: cy.ID, Name: name}
+		}
+		metas = append(metas, MetaCycle{ID: cy.ID, Name: name, Number: int(cy.Number), StartsAt: cy.StartsAt, EndsAt: cy.EndsAt})
+	}
+	c.mu.Lock()
+	c.cat.cycles = refs
+	c.meta.Cycles = metas
+	c.mu.Unlock()
+	return nil
 }
 
 const cycleCreateMutation = `mutation TandemCycleCreate($input: CycleCreateInput!) {

@@ -28,8 +28,15 @@ func TestCyclesAndCreateCycle(t *testing.T) {
 	if got, _ = c.Cycles(t.Context(), false); len(got) != 3 {
 		t.Fatalf("cached cycles changed: %+v", got)
 	}
+	s.ResetCounts()
 	if got, err = c.Cycles(t.Context(), true); err != nil || len(got) != 4 || got[3].Name != "Cycle 4" {
 		t.Fatalf("after reload %+v %v", got, err)
+	}
+	if ops := s.Requests(sandbox.BotEmail).ByOperation; len(ops) != 1 || ops["team"] != 1 {
+		t.Errorf("a reload of the cycles costs %v, want one team query", ops)
+	}
+	if v := c.Project(backlog.Sprint, "cycle 4"); v != "Cycle 4" {
+		t.Errorf("Project of the cycle read on reload: %q", v)
 	}
 	// CreateCycle: named after the sprint, in the catalog at once.
 	from := last.Add(14 * 24 * time.Hour)
