@@ -1,10 +1,13 @@
 package demo
 
 import (
+	"bytes"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -207,6 +210,8 @@ func TestSprintCycleMadeLater(t *testing.T) {
 
 func sprintCycleMadeLater(t *testing.T, o EnvOptions) {
 	o.DataDir = filepath.Join(t.TempDir(), "store")
+	logs := &syncBuffer{}
+	o.Log = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	e := start(t, o)
 	ctx := t.Context()
 	if _, _, err := e.Settle(ctx, 30*time.Second); err != nil {
@@ -230,6 +235,20 @@ func sprintCycleMadeLater(t *testing.T, o EnvOptions) {
 	settleQuiet(t, e)
 	if got := e.LinearIssue(a).Cycle; got != "" {
 		t.Fatalf("linear twin in cycle %q before any cycle covers the sprint", got)
+	}
+	// Another issue into the sprint, and edits of both: still one warning.
+	if err := e.Jira.UserSprint(Alice, b.Jira.ID, "TAN Sprint 5"); err != nil {
+		t.Fatal(err)
+	}
+	settleQuiet(t, e)
+	for _, l := range []backlog.Link{a, b} {
+		if err := e.Jira.UserEdit(Alice, l.Jira.ID, map[string]any{"summary": "moved to sprint 5 " + l.Jira.Key}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	settleQuiet(t, e)
+	if n := strings.Count(logs.String(), "TAN Sprint 5"); n != 1 || !strings.Contains(logs.String(), "level=WARN") {
+		t.Fatalf("%d log lines name the sprint, want one warning:\n%s", n, logs)
 	}
 	if n := e.Linear.Requests(linearsb.BotEmail).ByOperation["cycleCreate"]; n != 0 {
 		t.Fatalf("%d cycles created without create_cycles", n)
@@ -263,4 +282,22 @@ func sprintCycleMadeLater(t *testing.T, o EnvOptions) {
 	if !rep.InSync() {
 		t.Fatalf("not in sync: %+v", rep)
 	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the daemon's goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

@@ -63,7 +63,12 @@ type Pairing struct {
 	toSprint  map[string]string // lower-case cycle name → sprint name
 	sprints   map[string]bool   // lower-case names of every sprint given
 	cycles    map[string]bool   // lower-case names of every cycle given
+	unpaired  map[string]bool   // lower-case names of Unmatched
 }
+
+// Unpaired says whether name is an open sprint no cycle pairs with (one of
+// Unmatched).
+func (p Pairing) Unpaired(name string) bool { return p.unpaired[strings.ToLower(name)] }
 
 // CycleFor is the name of the cycle paired with the sprint named name.
 func (p Pairing) CycleFor(name string) (string, bool) {
@@ -268,6 +273,10 @@ func Match(sprints []Sprint, cycles []Cycle, table map[string]string, now time.T
 		i := slices.IndexFunc(ss, func(x Sprint) bool { return x == s })
 		if i >= 0 && !sTaken[i] {
 			p.Unmatched = append(p.Unmatched, s)
+			if p.unpaired == nil {
+				p.unpaired = map[string]bool{}
+			}
+			p.unpaired[strings.ToLower(s.Name)] = true
 		}
 	}
 	return p

@@ -158,6 +158,11 @@ func TestMatch(t *testing.T) {
 			if !slices.Equal(un, tc.unmatched) {
 				t.Errorf("unmatched %v, want %v", un, tc.unmatched)
 			}
+			for _, s := range tc.sprints {
+				if want := slices.Contains(tc.unmatched, s.Name); p.Unpaired(strings.ToLower(s.Name)) != want {
+					t.Errorf("Unpaired(%q) = %v", s.Name, !want)
+				}
+			}
 		})
 	}
 }

@@ -54,6 +54,9 @@ func (s *Syncer) sprintToSide(side backlog.Side, v backlog.Value) backlog.Value 
 		if c, ok := p.CycleFor(string(v)); ok {
 			return backlog.Value(c)
 		}
+		if p.Unpaired(string(v)) {
+			return "" // no cycle (reported once by the pairing, not again by Linear's connector)
+		}
 		return v
 	}
 	if sp, ok := p.SprintFor(string(v)); ok {
