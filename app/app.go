@@ -21,6 +21,7 @@ import (
 	"github.com/tandem-sync/tandem/connectors/jira"
 	"github.com/tandem-sync/tandem/connectors/linear"
 	"github.com/tandem-sync/tandem/daemon"
+	"github.com/tandem-sync/tandem/iteration"
 	"github.com/tandem-sync/tandem/metrics"
 	"github.com/tandem-sync/tandem/reconcile"
 	"github.com/tandem-sync/tandem/store"
@@ -56,6 +57,8 @@ type App struct {
 	Syncer *reconcile.Syncer
 	Order  *reconcile.OrderSyncer // nil when order mirroring is off
 	Daemon *daemon.Daemon
+	// iterations pairs sprints with cycles for the Syncer.
+	iterations *iteration.Directory
 	// Feed keeps recent propagations for the admin API.
 	Feed *admin.Feed
 
@@ -167,6 +170,11 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		Statuses: cfg.Mapping.Statuses, Directions: directions(cfg.Mapping.Directions),
 		Log: opts.Log, Observe: a.observe,
 	}
+	// Sprints and cycles pair by their dates (the mapping's sprints: table
+	// first); the lists are read on use, never by an idle daemon.
+	a.iterations = &iteration.Directory{Jira: a.Jira, Linear: a.Linear, Table: cfg.Mapping.Sprints,
+		CreateCycles: cfg.Mapping.Linear.CreateCycles, Log: opts.Log, OnChange: a.resyncSprints}
+	a.Syncer.Iterations = a.iterations
 	// Field histories, where a connector offers them, date each side's
 	// change in conflict records and decide the newest policy.
 	if h, ok := any(a.Jira).(connectors.History); ok {
@@ -284,6 +292,9 @@ func (a *App) Close() error {
 		a.cancel()
 	}
 	a.wg.Wait()
+	if a.iterations != nil {
+		a.iterations.Stop()
+	}
 	return a.State.Close()
 }
 
@@ -345,4 +356,41 @@ func linearUsers(m config.Mapping) map[string]string {
 		}
 	}
 	return out
+}
+
+// resyncSprints queues a pass of every linked pair whose base is in one of
+// the sprints or cycles named (a pairing made or changed): a Linear twin
+// joins the cycle just made for its sprint. Reads the links and their
+// bases from the state store only; the passes read the tools.
+func (a *App) resyncSprints(ctx context.Context, names []string) {
+	want := map[string]bool{}
+	for _, n := range names {
+		want[strings.ToLower(n)] = true
+	}
+	links, err := a.State.Links(ctx)
+	if err != nil {
+		a.opts.Log.Warn("listing links to resync sprints", "err", err)
+		return
+	}
+	n := 0
+	for _, l := range links {
+		if l.Pending != "" || l.Stopped != "" {
+			continue
+		}
+		b, err := a.State.Base(ctx, l.ID())
+		if err != nil || !want[strings.ToLower(string(b[backlog.Sprint]))] {
+			continue
+		}
+		// Both sides: a pass's cheap start looks at the side it is queued
+		// for, and either side may be the one to catch up.
+		for _, side := range []backlog.Side{backlog.Jira, backlog.Linear} {
+			if err := a.Daemon.Enqueue(ctx, l.Ref(side)); err != nil {
+				a.opts.Log.Warn("queueing a pass for a new sprint pairing", "jira", l.Jira.Key, "err", err)
+			}
+		}
+		n++
+	}
+	if n > 0 {
+		a.opts.Log.Info("sprint pairing changed: pairs queued", "pairs", n)
+	}
 }

@@ -67,6 +67,8 @@ type JiraFacts struct {
 	EstimateField, SprintField string
 	// LinkTypes are the site's issue link type names (nil: not known).
 	LinkTypes []string
+	// Sprints are the open (active and future) sprints' names.
+	Sprints []string
 }
 
 // JiraStatus is a status and its canonical category (backlog.Category:
@@ -92,6 +94,9 @@ type LinearFacts struct {
 	Projects []LinearProject
 	// Estimates says the team uses estimates; Cycles that it has any.
 	Estimates, Cycles bool
+	// CycleNames are the team's cycles by display name ("Cycle 3" when
+	// unnamed).
+	CycleNames []string
 }
 
 // LinearState is a workflow state and its Linear type (backlog, unstarted,
@@ -130,6 +135,7 @@ func Check(m Mapping, file string, jira JiraFacts, linear LinearFacts) []Problem
 	c.reachable(jira)
 	c.priorities(jira)
 	c.users(jira, linear)
+	c.sprints(jira, linear)
 	c.storyPoints(jira)
 	c.relations(jira)
 	c.linearScope(linear)
@@ -337,6 +343,23 @@ func (c *checker) users(jira JiraFacts, linear LinearFacts) {
 		if u.LinearEmail != "" && !hasFold(linear.Users, u.LinearEmail) {
 			c.add(key, false, "use the email the person signs in to Linear with",
 				"users.%s: Linear has no user with email %q", email, u.LinearEmail)
+		}
+	}
+}
+
+// sprints checks the sprints: table's names. Warnings only: a table entry
+// may name a closed sprint (it still pairs the names) or a cycle yet to be
+// made.
+func (c *checker) sprints(jira JiraFacts, linear LinearFacts) {
+	for _, sn := range sortedKeys(c.m.Sprints) {
+		cn, key := c.m.Sprints[sn], "sprints."+sn
+		if !hasFold(jira.Sprints, sn) {
+			c.add(key, true, "open sprints: "+list(jira.Sprints),
+				"sprints.%s: Jira has no open sprint %q (a closed one still pairs by name)", sn, sn)
+		}
+		if !hasFold(linear.CycleNames, cn) {
+			c.add(key, true, "cycles: "+list(linear.CycleNames)+` (an unnamed cycle is "Cycle <number>")`,
+				"sprints.%s: the Linear team has no cycle %q", sn, cn)
 		}
 	}
 }

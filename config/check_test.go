@@ -21,6 +21,7 @@ func checkFacts() (JiraFacts, LinearFacts) {
 		},
 		EstimateField: "customfield_10016", SprintField: "customfield_10020",
 		LinkTypes: []string{"Blocks", "Cloners", "Duplicate", "Relates"},
+		Sprints:   []string{"TAN Sprint 2", "TAN Sprint 3"},
 		Transitions: []JiraTransition{
 			{"To Do", "In Progress"}, {"In Progress", "In Review"}, {"In Progress", "To Do"}, {"In Review", "Done"},
 			{"Done", "To Do"}, {"Won't Do", "To Do"}, {"To Do", "Won't Do"},
@@ -34,7 +35,7 @@ func checkFacts() (JiraFacts, LinearFacts) {
 		Labels:    []string{"Backend", "Bug", "Feature"},
 		Users:     []string{"alice@example.com", "bob@corp.example"},
 		Projects:  []LinearProject{{"p1", "Q4 Launch"}, {"p2", "Dup"}, {"p3", "Dup"}},
-		Estimates: true, Cycles: true,
+		Estimates: true, Cycles: true, CycleNames: []string{"Cycle 1", "Cycle 2", "Hardening"},
 	}
 	return j, l
 }
@@ -114,6 +115,10 @@ func TestCheckBroken(t *testing.T) {
 			msg: "jira.story_points_field: Jira has no custom field customfield_99999", fix: "customfield_10016 (Story Points)"},
 		{name: "story points field not a number", from: "customfield_10016", to: "customfield_10050", line: "story_points_field",
 			msg: "customfield_10050 (Team) is a field of type \"string\", not a number field", fix: "use one of the number fields: customfield_10016 (Story Points)"},
+		{name: "sprint not open", from: "TAN Sprint 3: Hardening", to: "TAN Sprint 1: Hardening", line: "TAN Sprint 1: Hardening", warning: true,
+			msg: `sprints.TAN Sprint 1: Jira has no open sprint "TAN Sprint 1"`, fix: "open sprints: TAN Sprint 2, TAN Sprint 3"},
+		{name: "cycle missing", from: "TAN Sprint 3: Hardening", to: "TAN Sprint 3: Cycle 7", line: "TAN Sprint 3: Cycle 7", warning: true,
+			msg: `sprints.TAN Sprint 3: the Linear team has no cycle "Cycle 7"`, fix: "cycles: Cycle 1, Cycle 2, Hardening"},
 		{name: "linear label missing", from: "[Bug, Backend]", to: "[Bug, Frontend]", line: "labels:",
 			msg: `linear.labels: Linear has no label "Frontend" (labels: Backend, Bug, Feature)`, fix: "linear.create_labels: true"},
 		{name: "linear project missing", from: "project: Q4 Launch", to: "project: Q5 Launch", line: "project:",

@@ -43,9 +43,12 @@ type Mapping struct {
 	Priorities map[string]backlog.PriorityLevel
 	// Users pairs people whose emails differ or are hidden: by email, the
 	// Jira accountId and the Linear email.
-	Users  map[string]UserMapping
-	Jira   JiraMapping
-	Linear LinearMapping
+	Users map[string]UserMapping
+	// Sprints pairs Jira sprint names with Linear cycle names where the
+	// dates do not tell (otherwise: the cycle whose dates overlap most).
+	Sprints map[string]string
+	Jira    JiraMapping
+	Linear  LinearMapping
 	// Deleted says what happens to a twin when its item is deleted or
 	// archived: "mark" (default: the link is kept and marked) or "mirror".
 	Deleted string
@@ -76,6 +79,7 @@ type LinearMapping struct {
 	Labels       []string // narrow the team to issues with one of these labels
 	Project      string   // narrow the team to one project
 	CreateLabels bool     // create labels missing in Linear
+	CreateCycles bool     // create a cycle for a Jira sprint no cycle pairs with
 }
 
 // Retention bounds the conflict log. Open conflicts are never dropped.
@@ -88,7 +92,7 @@ type Retention struct {
 func DefaultMapping() Mapping {
 	return Mapping{OrderMaster: "off", DefaultPolicy: backlog.PolicyJira, Policies: map[backlog.Field]backlog.Policy{},
 		Directions: map[backlog.Field]string{}, Statuses: map[string]string{}, Priorities: map[string]backlog.PriorityLevel{},
-		Users: map[string]UserMapping{}, Deleted: "mark", Lines: map[string]int{}, Relations: map[string]backlog.RelationType{},
+		Users: map[string]UserMapping{}, Sprints: map[string]string{}, Deleted: "mark", Lines: map[string]int{}, Relations: map[string]backlog.RelationType{},
 		Retention: Retention{MaxAge: 90 * 24 * time.Hour, MaxCount: 100000}}
 }
 
@@ -161,6 +165,17 @@ func ParseMapping(file string, data []byte) (Mapping, error) {
 			})
 		case "users":
 			err = p.users(v, &m)
+		case "sprints":
+			err = p.stringMap(v, "sprints", func(k, v *yaml.Node) error {
+				for other := range m.Sprints {
+					if strings.EqualFold(m.Sprints[other], v.Value) {
+						return p.errf(v, "sprints.%s: cycle %q is already paired with sprint %q", k.Value, v.Value, other)
+					}
+				}
+				m.Sprints[k.Value] = v.Value
+				m.Lines["sprints."+k.Value] = k.Line
+				return nil
+			})
 		case "jira":
 			err = p.jira(v, &m)
 		case "linear":
@@ -178,7 +193,7 @@ func ParseMapping(file string, data []byte) (Mapping, error) {
 				return nil
 			})
 		default:
-			err = p.errf(k, "unknown setting %q (known: order_master, conflicts, fields, statuses, priorities, users, jira, linear, deleted, relations)", k.Value)
+			err = p.errf(k, "unknown setting %q (known: order_master, conflicts, fields, statuses, priorities, users, sprints, jira, linear, deleted, relations)", k.Value)
 		}
 		if err != nil {
 			return m, err
@@ -397,8 +412,12 @@ func (p mappingParser) linear(n *yaml.Node, m *Mapping) error {
 			if err := v.Decode(&m.Linear.CreateLabels); err != nil {
 				return p.errf(v, "linear.create_labels: want true or false")
 			}
+		case "create_cycles":
+			if err := v.Decode(&m.Linear.CreateCycles); err != nil {
+				return p.errf(v, "linear.create_cycles: want true or false")
+			}
 		default:
-			return p.errf(k, "unknown setting linear.%s (known: labels, project, create_labels)", k.Value)
+			return p.errf(k, "unknown setting linear.%s (known: labels, project, create_labels, create_cycles)", k.Value)
 		}
 	}
 	return nil

@@ -42,6 +42,22 @@ func TestMappingFull(t *testing.T) {
 	}
 }
 
+func TestMappingSprints(t *testing.T) {
+	m, err := ParseMapping("m.yaml", []byte("sprints:\n  TAN Sprint 2: Cycle 2\n  Release train: Hardening\nlinear:\n  create_cycles: true\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Sprints) != 2 || m.Sprints["TAN Sprint 2"] != "Cycle 2" || m.Sprints["Release train"] != "Hardening" || !m.Linear.CreateCycles {
+		t.Fatalf("mapping = %+v", m)
+	}
+	if m.Lines["sprints.Release train"] != 3 {
+		t.Errorf("lines %v", m.Lines)
+	}
+	if d := DefaultMapping(); d.Sprints == nil || len(d.Sprints) != 0 || d.Linear.CreateCycles {
+		t.Errorf("defaults %+v", d)
+	}
+}
+
 func TestMappingEmptyIsDefaults(t *testing.T) {
 	for _, doc := range []string{"", "\n# nothing\n"} {
 		m, err := ParseMapping("m.yaml", []byte(doc))
@@ -75,6 +91,10 @@ func TestMappingErrorsNameLineAndFix(t *testing.T) {
 		{"users:\n  a@b.c: {github: x}\n", 2, "users.a@b.c.github"},
 		{"jira:\n  story_points_field: Story Points\n", 2, "customfield_10016"},
 		{"linear:\n  create_labels: maybe\n", 2, "true or false"},
+		{"linear:\n  create_cycles: often\n", 2, "linear.create_cycles: want true or false"},
+		{"sprints: [TAN Sprint 2]\n", 1, "must be a mapping"},
+		{"sprints:\n  TAN Sprint 2: {cycle: 2}\n", 2, "sprints.TAN Sprint 2: want a name"},
+		{"sprints:\n  TAN Sprint 2: Cycle 2\n  TAN Sprint 3: cycle 2\n", 3, `cycle "cycle 2" is already paired with sprint "TAN Sprint 2"`},
 		{"fields:\n  sprint: {direction: sideways}\n", 2, "jira_to_linear"},
 		{"deleted: purge\n", 1, "mark, mirror"},
 		{"statuses:\n  To Do: [Todo]\n", 2, "want a name"},

@@ -80,6 +80,9 @@ func (s *Syncer) Diff(ctx context.Context) (DiffReport, error) {
 				}
 			}
 			if err == nil {
+				err = s.ensureSprints(ctx, backlog.Value(j.Sprint), backlog.Value(li.Sprint))
+			}
+			if err == nil {
 				var d PairDiff
 				for _, f := range s.fields() {
 					if s.Directions[f] == DirectionOff {

@@ -131,8 +131,12 @@ func (s *Syncer) projectors() (Projector, Projector) {
 }
 
 // toSide renames a status for side using the mapping file's table (Jira
-// name -> Linear name); other values pass unchanged.
+// name -> Linear name) and a sprint by the sprint ⇄ cycle pairing (see
+// Iterations); other values pass unchanged.
 func (s *Syncer) toSide(side backlog.Side, f backlog.Field, v backlog.Value) backlog.Value {
+	if f == backlog.Sprint {
+		return s.sprintToSide(side, v)
+	}
 	if f != backlog.Status || len(s.Statuses) == 0 {
 		return v
 	}

@@ -49,6 +49,9 @@ type Syncer struct {
 	// JiraHistory and LinearHistory, when set, tell when each side changed
 	// a field (connectors.History), for conflict records and `newest`.
 	JiraHistory, LinearHistory connectors.History
+	// Iterations, when set, pairs sprints with cycles by their dates (see
+	// sprint.go); unset, a sprint and a cycle match by name only.
+	Iterations Iterations
 	// Observe, when set, is told about every write a pass makes.
 	Observe func(Event)
 
@@ -355,6 +358,12 @@ func (s *Syncer) twinOf(ctx context.Context, link backlog.Link, src backlog.Item
 	}
 	twin = src
 	twin.Relations = nil // added by the pass after the create
+	if src.Sprint != "" {
+		if err := s.ensureSprints(ctx, backlog.Value(src.Sprint)); err != nil {
+			return twin, &Result{}, err
+		}
+		twin.Sprint = string(s.toSide(link.Pending, backlog.Sprint, backlog.Value(src.Sprint)))
+	}
 	twin.Origin = src.Ref
 	twin.Ref = backlog.Ref{Side: link.Pending}
 	if link.Pending == backlog.Linear {
@@ -475,13 +484,17 @@ func (s *Syncer) mergeKnown(ctx context.Context, lease store.Lease, link backlog
 	if err := s.canonParents(ctx, &jira, &linear); err != nil {
 		return Result{}, err
 	}
+	if err := s.ensureSprints(ctx, backlog.Value(jira.Sprint), backlog.Value(linear.Sprint), base[backlog.Sprint]); err != nil {
+		return Result{}, err
+	}
 	relWait, err := s.canonBothRelations(ctx, &jira, &linear)
 	if err != nil {
 		return Result{}, err
 	}
 	pj, pl := s.projectors()
+	mj, ml, moved := s.sprintInputs(base, jira, linear, pj, pl)
 	in := Input{
-		Fields: s.fields(), Base: base, Jira: jira, Linear: linear,
+		Fields: s.fields(), Base: base, Jira: mj, Linear: ml,
 		ProjectJira: pj, ProjectLinear: pl,
 		Policies: s.Policies, Directions: s.Directions, Held: held, Now: s.now(),
 	}
@@ -532,6 +545,7 @@ func (s *Syncer) mergeKnown(ctx context.Context, lease store.Lease, link backlog
 		relWait = true
 	}
 	wait = wait || relWait
+	s.sprintCatchUp(&out, moved, jira, linear, pj, pl)
 	var res Result
 	pairs, cw, err := s.syncComments(ctx, link, base[backlog.Comments], jira, linear)
 	res.Writes += cw
@@ -575,8 +589,10 @@ func (s *Syncer) mergeKnown(ctx context.Context, lease store.Lease, link backlog
 		if len(p) == 0 {
 			continue
 		}
-		if v, ok := p[backlog.Status]; ok {
-			p[backlog.Status] = s.toSide(side, backlog.Status, v)
+		for _, f := range []backlog.Field{backlog.Status, backlog.Sprint} {
+			if v, ok := p[f]; ok {
+				p[f] = s.toSide(side, f, v)
+			}
 		}
 		if err := s.conn(side).Apply(ctx, link.Ref(side).ID, p); err != nil {
 			var refused *connectors.RefusedError
@@ -672,6 +688,9 @@ func (s *Syncer) createdBase(ctx context.Context, src, twin backlog.Item) (base 
 	for _, it := range []backlog.Item{src, twin} {
 		if v := versionOf(it); v != "" {
 			base[versionKey(it.Ref.Side)] = backlog.Value(v)
+		}
+		if s.syncsSprint() {
+			base[sprintSeenKey(it.Ref.Side)] = backlog.Value(it.Sprint)
 		}
 	}
 	for _, f := range s.fields() {

@@ -130,6 +130,9 @@ func jiraFacts(m jira.Metadata) config.JiraFacts {
 	f.Priorities = m.Priorities
 	f.LinkTypes = m.LinkTypes
 	f.EstimateField, f.SprintField = m.EstimateField, m.SprintField
+	for _, sp := range m.Sprints {
+		f.Sprints = append(f.Sprints, sp.Name)
+	}
 	for _, u := range m.Users {
 		f.Users = append(f.Users, config.JiraUser{AccountID: u.AccountID, Email: u.Email, Name: u.Name})
 	}
@@ -149,6 +152,9 @@ func linearFacts(m linear.Metadata, projects []config.LinearProject) config.Line
 		Estimates: len(m.Estimation.Scale) > 0, Cycles: len(m.Cycles) > 0}
 	for _, s := range m.States {
 		f.States = append(f.States, config.LinearState{Name: s.Name, Type: s.Type})
+	}
+	for _, cy := range m.Cycles {
+		f.CycleNames = append(f.CycleNames, cy.Name)
 	}
 	return f
 }

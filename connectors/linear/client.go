@@ -323,7 +323,7 @@ func (c *Client) load(ctx context.Context, teamKey string) error {
 		if _, dup := cat.cycles[strings.ToLower(name)]; !dup || cy.Name != nil {
 			cat.cycles[strings.ToLower(name)] = cycleRef{ID: cy.ID, Name: name}
 		}
-		meta.Cycles = append(meta.Cycles, MetaCycle{Name: name, Number: int(cy.Number), StartsAt: cy.StartsAt, EndsAt: cy.EndsAt})
+		meta.Cycles = append(meta.Cycles, MetaCycle{ID: cy.ID, Name: name, Number: int(cy.Number), StartsAt: cy.StartsAt, EndsAt: cy.EndsAt})
 	}
 	meta.fill(&cat)
 	c.mu.Lock()

@@ -26,6 +26,9 @@
 //   - dueDate (TimelessDate), parent (parentId; a missing parent is a
 //     permanent error, not ErrNotFound), sprint = cycle by display name
 //     (its name, else "Cycle <number>"; unknown → no cycle, logged once).
+//     The syncer pairs Jira sprints with cycles by their dates
+//     (package iteration) and hands this connector cycle names; Cycles
+//     and CreateCycle (cycleCreate) serve that pairing.
 //
 // Project predicts Get for every field from the catalog alone (the
 // property test asks it before writing, then reads back).

@@ -41,6 +41,7 @@ type MetaPriority struct {
 
 // MetaCycle is one of the team's cycles under its display name.
 type MetaCycle struct {
+	ID               string
 	Name             string
 	Number           int
 	StartsAt, EndsAt time.Time

@@ -35,6 +35,15 @@
 // issueLinkType, the issuelinks field, issuelink_created/_deleted
 // deliveries): see links.go.
 //
+// What ordinary clients send (clientroutes.go): PUT issue/{key}/assignee
+// (jira.js, the UI) takes {"accountId": ...}, null unassigns, "-1" gives
+// the project's default (none here), and raises jira:issue_updated
+// (issue_assigned) with the changelog; GET issue/{key}/editmeta lists the
+// edit screen's fields (no Sprint for a sub-task); the Agile
+// GET issue/{key} and board/{id}/issue answer v2 issues with the sprint,
+// closedSprints and flagged fields. AddScheduledSprint adds a sprint with
+// planned dates.
+//
 // Deleting an issue that has sub-tasks needs deleteSubtasks=true (Jira's
 // 400 otherwise) and deletes them too, each with a jira:issue_deleted
 // delivery; a human delete (UserDelete) always takes them along.

@@ -94,6 +94,11 @@ func TestSampleRequestsValidate(t *testing.T) {
 		{"GET", "/rest/api/3/issue/TAN-1?fields=issuelinks", nil, false, 200},
 		{"DELETE", "/rest/api/3/issueLink/10001", nil, false, 204},
 		{"DELETE", "/rest/api/2/issueLink/10002", nil, false, 204},
+		{"PUT", "/rest/api/3/issue/TAN-2/assignee", map[string]any{"accountId": "5b10a2844c20165700ede21g"}, false, 204},
+		{"PUT", "/rest/api/2/issue/TAN-3/assignee", map[string]any{"accountId": "5b10a2844c20165700ede21g"}, false, 204},
+		{"GET", "/rest/api/3/issue/TAN-1/editmeta?overrideScreenSecurity=false&overrideEditableFlag=false", nil, false, 200},
+		{"GET", "/rest/agile/1.0/issue/TAN-1?expand=changelog&updateHistory=false", nil, false, 200},
+		{"GET", "/rest/agile/1.0/board/1/issue?jql=status%3D%22To%20Do%22&startAt=0&maxResults=10&validateQuery=true", nil, false, 200},
 		{"PUT", "/rest/api/2/issue/TAN-2", map[string]any{"fields": map[string]any{"duedate": "2027-01-02", "customfield_10016": 3, "assignee": map[string]string{"accountId": "5b10a2844c20165700ede21g"}}, "update": map[string]any{"labels": []any{map[string]string{"add": "x"}, map[string]string{"remove": "y"}}}}, false, 204},
 	} {
 		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
@@ -177,6 +182,15 @@ func TestResponsesMatchSpec(t *testing.T) {
 		// resource returns nothing on the creation of an issue link"), which
 		// the spec's JSON content cannot decode; TestIssueLinks checks it.
 		{"DELETE", "/rest/api/3/issueLink/" + linkID, nil},
+		// (The 204 of PUT assignee is left out: the spec gives it a JSON
+		// content type, real Jira answers it with no body.)
+		{"PUT", "/rest/api/3/issue/TAN-404/assignee", map[string]any{"accountId": "5b10a2844c20165700ede21g"}},
+		{"GET", "/rest/api/3/issue/TAN-1/editmeta", nil},
+		{"GET", "/rest/api/3/issue/TAN-404/editmeta", nil},
+		{"GET", "/rest/agile/1.0/issue/TAN-1", nil},
+		{"GET", "/rest/agile/1.0/issue/TAN-404", nil},
+		{"GET", "/rest/agile/1.0/board/1/issue?maxResults=3", nil},
+		{"GET", "/rest/agile/1.0/board/7/issue", nil},
 	} {
 		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
 			var raw []byte

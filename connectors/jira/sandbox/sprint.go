@@ -342,3 +342,17 @@ func (s *Server) UserSprint(actorEmail, idOrKey, sprintName string) error {
 	s.moveToSprint(is, u, sp)
 	return nil
 }
+
+// AddScheduledSprint adds a sprint with planned dates to the board, as a
+// board admin scheduling a future sprint would, and returns its id.
+func (s *Server) AddScheduledSprint(name, state string, start, end time.Time) int {
+	id := s.AddSprint(name, state)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sp := s.sprintByID(id)
+	sp.Start, sp.End = start.UTC().Truncate(time.Millisecond), end.UTC().Truncate(time.Millisecond)
+	if state == SprintClosed {
+		sp.Complete = sp.End
+	}
+	return id
+}

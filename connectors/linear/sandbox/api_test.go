@@ -483,14 +483,18 @@ func TestWebhookPayloadsMatchSchema(t *testing.T) {
 	defer hs.Close()
 	s := newTest(t, Options{})
 	mustOK(t, post(t, s, BotKey, `mutation($in: WebhookCreateInput!) { webhookCreate(input: $in) { success } }`,
-		map[string]any{"in": map[string]any{"url": hs.URL, "teamId": "ENG", "resourceTypes": []any{"Issue", "Comment"}, "secret": "x"}}))
+		map[string]any{"in": map[string]any{"url": hs.URL, "teamId": "ENG", "resourceTypes": []any{"Issue", "Comment", "Cycle"}, "secret": "x"}}))
 	if err := s.UserUpdate(AliceEmail, "ENG-1", map[string]any{"estimate": 8}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.UserComment(AliceEmail, "ENG-1", "c"); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "deliveries", func() bool { return sink.count() == 2 })
+	far := time.Now().Add(400 * 24 * time.Hour)
+	if _, err := s.UserCreateCycle(AliceEmail, "ENG", "", far, far.Add(14*24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "deliveries", func() bool { return sink.count() == 3 })
 	check := func(typ string, v map[string]any) {
 		t.Helper()
 		for _, f := range sch.Types[typ].Fields {
@@ -514,7 +518,7 @@ func TestWebhookPayloadsMatchSchema(t *testing.T) {
 		check(typ+"WebhookPayload", p["data"].(map[string]any))
 		check("UserActorWebhookPayload", p["actor"].(map[string]any))
 	}
-	if !types["Issue"] || !types["Comment"] {
+	if !types["Issue"] || !types["Comment"] || !types["Cycle"] {
 		t.Fatalf("types delivered: %v", types)
 	}
 }

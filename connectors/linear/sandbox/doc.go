@@ -18,7 +18,9 @@
 // comment threads (parentId on commentCreate, one level deep as in Linear;
 // parent, parentId, children; replies carry data.parentId in webhooks),
 // three cycles with numbers and dates (1 and 2 unnamed, as automatic
-// cycles are; 3 named "Hardening"), one project ("Q4 Launch", every third
+// cycles are; 3 named "Hardening"; cycleCreate numbers a new one after
+// the team's last, refuses one that overlaps another as Linear does, and
+// raises a Cycle webhook; UserCreateCycle, Cycles), one project ("Q4 Launch", every third
 // seeded issue; IssueFilter.project, projectId on create and update), the
 // team's estimate settings (Options.Estimation*, SetEstimation; an
 // estimate off the scale is refused with INVALID_INPUT — Linear does not

@@ -128,6 +128,12 @@ func (m *mutationObj) Field(name string, args map[string]any) (any, error) {
 		w.labels = append(w.labels, l)
 		w.syncID()
 		return m.payload("IssueLabelPayload", map[string]any{"issueLabel": &labelObj{m.view, l}}), nil
+	case "cycleCreate":
+		c, err := s.createCycle(actor, in)
+		if err != nil {
+			return nil, err
+		}
+		return m.payload("CyclePayload", map[string]any{"cycle": m.cycleObj(c)}), nil
 	case "webhookCreate":
 		url, _ := argStr(in, "url")
 		if !strings.HasPrefix(url, "http://") && !strings.HasPrefix(url, "https://") {
