@@ -644,6 +644,7 @@ func (s *Server) remove(is *issue, actor *user) {
 	// Cloud capture: timestamp, webhookEvent, user, issue).
 	s.emitIssue("jira:issue_deleted", "", is, actor, nil)
 	s.unlinkChild(is)
+	delete(s.remoteLinks, is.ID)
 	s.unindexIssue(is)
 	delete(s.byID, is.ID)
 	delete(s.byKey, is.Key)

@@ -80,6 +80,9 @@ type Server struct {
 	paused      bool
 	deliveries  int
 
+	remoteLinks    map[int][]*remoteLink // issue id → its remote links, see remotelink.go
+	nextRemoteLink int
+
 	routes   []string // registered patterns, for fidelity tests
 	ctx      context.Context
 	cancel   context.CancelFunc
@@ -427,6 +430,12 @@ func (s *Server) routesSetup() {
 		s.handle("PUT "+p+"/issue/{issueIdOrKey}/properties/{propertyKey}", v, s.setProperty)
 		s.handle("DELETE "+p+"/issue/{issueIdOrKey}/properties/{propertyKey}", v, s.deleteProperty)
 		s.handle("GET "+p+"/issue/{issueIdOrKey}/changelog", v, s.getChangelog)
+		s.handle("GET "+p+"/issue/{issueIdOrKey}/remotelink", v, s.getRemoteLinks)
+		s.handle("POST "+p+"/issue/{issueIdOrKey}/remotelink", v, s.postRemoteLink)
+		s.handle("DELETE "+p+"/issue/{issueIdOrKey}/remotelink", v, s.deleteRemoteLinkByGlobalID)
+		s.handle("GET "+p+"/issue/{issueIdOrKey}/remotelink/{linkId}", v, s.getRemoteLink)
+		s.handle("PUT "+p+"/issue/{issueIdOrKey}/remotelink/{linkId}", v, s.putRemoteLink)
+		s.handle("DELETE "+p+"/issue/{issueIdOrKey}/remotelink/{linkId}", v, s.deleteRemoteLink)
 		s.handle("GET "+p+"/search/jql", v, s.searchJQL)
 		s.handle("POST "+p+"/search/jql", v, s.searchJQL)
 		s.handle("GET "+p+"/search", v, s.searchOld)
