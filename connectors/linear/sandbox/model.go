@@ -171,6 +171,7 @@ type world struct {
 	issues                 []*issue
 	comments               []*comment
 	webhooks               []*webhook
+	attachments            []*attachment // see attachments.go
 	lastSyncID             float64
 	byKey                  map[string]*issue // id and upper-case identifier
 	byUpdated              []*issue          // every issue by updatedAt, see index.go

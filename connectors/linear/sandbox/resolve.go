@@ -357,6 +357,9 @@ func (q *queryObj) Field(name string, args map[string]any) (any, error) {
 		}
 		return nil, notFound("Project")
 	}
+	if v, ok, err := q.attachmentQuery(name, args); ok {
+		return v, err
+	}
 	return nil, gql.ErrUnmodelled
 }
 
@@ -777,6 +780,8 @@ func (o *issueObj) Field(name string, args map[string]any) (any, error) {
 			}
 		}
 		return o.commentsConn(base, args)
+	case "attachments":
+		return o.attachmentsConn(w.issueAttachments(i), args)
 	case "history":
 		out := make([]entity, 0, len(i.history))
 		for _, h := range i.history {
