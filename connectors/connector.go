@@ -276,3 +276,18 @@ func (e *BatchError) Permanent() bool {
 	}
 	return len(e.Failed) > 0
 }
+
+// CrossLinker is the optional capability of showing, where people look, on
+// an item a link to its twin in the other tool (Jira: a remote issue link;
+// Linear: an attachment), and of naming the item's own address for the
+// twin's link. The reconciler calls it when a pair is first linked (a twin
+// made, a match, a relink), never on an idle pass.
+type CrossLinker interface {
+	// ItemURL is the address of the item ref names in the tool's web UI.
+	// Pure, no I/O; "" when the ref lacks what the address needs.
+	ItemURL(ref backlog.Ref) string
+	// CrossLink puts on item id a link to twin (a ref of the other tool)
+	// at url, in one write call. It is idempotent: calling it again for
+	// the same twin updates the one link, never adds a second.
+	CrossLink(ctx context.Context, id string, twin backlog.Ref, url string) error
+}

@@ -78,6 +78,7 @@ type Client struct {
 	cat      catalog
 	loadedAt time.Time
 	warned   map[string]bool // note keys already logged
+	urlKey   string          // the workspace's, in issue URLs
 	meta     Metadata
 }
 
@@ -128,6 +129,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 
 const setupQuery = `query TandemSetup($team: String!) {
   viewer { id email }
+  organization { urlKey }
   team(id: $team) {
     id key name issueEstimationType issueEstimationAllowZero issueEstimationExtended
     states(first: 100) { nodes { id name type position } }
@@ -168,8 +170,11 @@ type labelPage struct {
 
 func (c *Client) load(ctx context.Context, teamKey string) error {
 	var out struct {
-		Viewer struct{ ID, Email string } `json:"viewer"`
-		Team   struct {
+		Viewer       struct{ ID, Email string } `json:"viewer"`
+		Organization struct {
+			URLKey string `json:"urlKey"`
+		} `json:"organization"`
+		Team struct {
 			ID, Key, Name string
 			estimation
 			States struct{ Nodes []state } `json:"states"`
@@ -264,6 +269,7 @@ func (c *Client) load(ctx context.Context, teamKey string) error {
 	c.mu.Lock()
 	c.cat = cat
 	c.meta = meta
+	c.urlKey = out.Organization.URLKey
 	c.loadedAt = c.now()
 	c.mu.Unlock()
 	return nil

@@ -1,0 +1,54 @@
+package linear
+
+import (
+	"context"
+	"errors"
+	"net/url"
+
+	"github.com/tandem-sync/tandem/backlog"
+	"github.com/tandem-sync/tandem/connectors"
+)
+
+var _ connectors.CrossLinker = (*Client)(nil)
+
+// ItemURL is the issue's address: https://linear.app/<workspace>/issue/<identifier>
+// (Linear adds the title slug when it redirects).
+func (c *Client) ItemURL(ref backlog.Ref) string {
+	c.mu.RLock()
+	key := c.urlKey
+	c.mu.RUnlock()
+	if key == "" || ref.Key == "" {
+		return ""
+	}
+	return "https://linear.app/" + url.PathEscape(key) + "/issue/" + url.PathEscape(ref.Key)
+}
+
+const crossLinkMutation = `mutation TandemCrossLink($input: AttachmentCreateInput!) {
+  attachmentCreate(input: $input) { success attachment { id } }
+}`
+
+// CrossLink attaches the Jira twin's URL to Linear issue id, titled
+// "Jira TAN-3". Linear keys attachments by URL within an issue, so a
+// second call updates the one attachment.
+func (c *Client) CrossLink(ctx context.Context, id string, twin backlog.Ref, u string) error {
+	if u == "" {
+		return connectors.Permanent(errors.New("linear: a cross link needs the twin's url"))
+	}
+	key := twin.Key
+	if key == "" {
+		key = twin.ID
+	}
+	in := map[string]any{"issueId": id, "url": u, "title": "Jira " + key, "subtitle": "Synced by Tandem"}
+	var out struct {
+		AttachmentCreate struct {
+			Success bool `json:"success"`
+		} `json:"attachmentCreate"`
+	}
+	if err := c.exec(ctx, "linking linear issue "+id+" to its twin", crossLinkMutation, map[string]any{"input": in}, &out); err != nil {
+		return err
+	}
+	if !out.AttachmentCreate.Success {
+		return errors.New("linking linear issue " + id + ": success false")
+	}
+	return nil
+}
