@@ -194,6 +194,13 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	if jok && lok {
 		a.Syncer.JiraComments, a.Syncer.LinearComments = jcm, lcm
 	}
+	// Twins point at each other (a Jira remote link, a Linear attachment)
+	// when both connectors can.
+	jx, jok := any(a.Jira).(connectors.CrossLinker)
+	lx, lok := any(a.Linear).(connectors.CrossLinker)
+	if jok && lok {
+		a.Syncer.JiraLinks, a.Syncer.LinearLinks = jx, lx
+	}
 	if m := cfg.Mapping.OrderMaster; m == "jira" || m == "linear" {
 		jo, jok := any(a.Jira).(connectors.Orderer)
 		lo, lok := any(a.Linear).(connectors.Orderer)

@@ -281,7 +281,7 @@ func (e *BatchError) Permanent() bool {
 // an item a link to its twin in the other tool (Jira: a remote issue link;
 // Linear: an attachment), and of naming the item's own address for the
 // twin's link. The reconciler calls it when a pair is first linked (a twin
-// made, a match, a relink), never on an idle pass.
+// made, a match), never on an idle pass.
 type CrossLinker interface {
 	// ItemURL is the address of the item ref names in the tool's web UI.
 	// Pure, no I/O; "" when the ref lacks what the address needs.

@@ -182,11 +182,12 @@ func (s *Syncer) backfill(ctx context.Context, side backlog.Side, g connectors.B
 		if t, ok := read[made[n].ID]; ok {
 			twin = &t
 		}
-		if err := s.created(ctx, p.lease, p.link, p.src, made[n], twin); err != nil {
-			out[p.at].Err = err
+		xw, err := s.created(ctx, p.lease, p.link, p.src, made[n], twin)
+		if err != nil {
+			out[p.at] = Outcome{Result{Writes: xw}, err}
 			continue
 		}
-		out[p.at].Result = Result{Writes: 1, Created: 1}
+		out[p.at].Result = Result{Writes: 1 + xw, Created: 1}
 		if _, _, mirrored := s.commenters(); mirrored && (!p.src.CommentsRead || len(p.src.Comments) > 0) {
 			// The batch read does not say the source has no comments:
 			// a full pass of the new pair mirrors them.

@@ -41,6 +41,11 @@ type Syncer struct {
 	// (connectors.Commenter); NoComments turns that off.
 	JiraComments, LinearComments connectors.Commenter
 	NoComments                   bool
+	// JiraLinks and LinearLinks, when both are set, make each new pair's
+	// twins point at each other (connectors.CrossLinker: a Jira remote
+	// link, a Linear attachment); NoCrossLinks turns that off.
+	JiraLinks, LinearLinks connectors.CrossLinker
+	NoCrossLinks           bool
 	LockTTL                      time.Duration // default 30 s
 	Now                          func() time.Time
 	Log                          *slog.Logger
@@ -221,6 +226,8 @@ func (s *Syncer) adopt(ctx context.Context, lease store.Lease, ref backlog.Ref, 
 		// the create). Link it again; with no base, the first merge
 		// settles any difference by policy and logs it.
 		link := backlog.Link{Jira: src.Ref, Linear: src.Origin, Created: now}
+		// No cross-links here: Tandem made this twin, and cross-linked
+		// the pair then; the origin marker found it.
 		if err := s.State.SaveLink(ctx, link); err != nil {
 			return Result{}, fmt.Errorf("relinking %s: %w", src.Ref, err)
 		}
@@ -283,10 +290,11 @@ func (s *Syncer) create(ctx context.Context, lease store.Lease, link backlog.Lin
 	if err != nil {
 		return Result{}, fmt.Errorf("creating %s twin of %s: %w", link.Pending, src.Ref, err)
 	}
-	if err := s.created(ctx, lease, link, src, ref, nil); err != nil {
-		return Result{}, err
+	xw, err := s.created(ctx, lease, link, src, ref, nil)
+	if err != nil {
+		return Result{Writes: 1 + xw}, err
 	}
-	return Result{Writes: 1, Created: 1}, nil
+	return Result{Writes: 1 + xw, Created: 1}, nil
 }
 
 // twinOf is the item to create as src's twin on link's pending side. The
@@ -331,35 +339,42 @@ func (s *Syncer) twinOf(ctx context.Context, link backlog.Link, src backlog.Item
 	return twin, nil, nil
 }
 
-// created completes link once src's twin ref exists: the link saved, then
-// the base (from the twin as read back; read here when twin is nil).
-func (s *Syncer) created(ctx context.Context, lease store.Lease, link backlog.Link, src backlog.Item, ref backlog.Ref, twin *backlog.Item) error {
+// created completes link once src's twin ref exists: the twins
+// cross-linked, the link saved, then the base (from the twin as read back;
+// read here when twin is nil). It returns the cross-link writes. The
+// cross-links come before the link leaves pending, so a failure there is
+// resumed by finishCreate (the create is idempotent) and links them again.
+func (s *Syncer) created(ctx context.Context, lease store.Lease, link backlog.Link, src backlog.Item, ref backlog.Ref, twin *backlog.Item) (int, error) {
 	if link.Pending == backlog.Jira {
 		link.Jira = ref
 	} else {
 		link.Linear.Key = ref.Key
 	}
+	xw, err := s.crossLink(ctx, link)
+	if err != nil {
+		return xw, err
+	}
 	link.Pending = ""
 	if err := s.State.SaveLink(ctx, link); err != nil {
-		return fmt.Errorf("saving link %s: %w", link.ID(), err)
+		return xw, fmt.Errorf("saving link %s: %w", link.ID(), err)
 	}
 	if twin == nil {
 		t, err := s.conn(ref.Side).Get(ctx, ref.ID)
 		if err != nil {
-			return fmt.Errorf("reading new twin %s: %w", ref, err)
+			return xw, fmt.Errorf("reading new twin %s: %w", ref, err)
 		}
 		twin = &t
 	}
 	base, err := s.createdBase(ctx, src, *twin)
 	if err != nil {
-		return err
+		return xw, err
 	}
 	if err := s.State.SaveBase(ctx, lease, link.ID(), base); err != nil {
-		return fmt.Errorf("saving base of %s: %w", link.ID(), err)
+		return xw, fmt.Errorf("saving base of %s: %w", link.ID(), err)
 	}
 	s.log().Info("created twin", "link", link.ID(), "from", src.Ref, "to", ref, "jira", link.Jira.Key, "linear", link.Linear.Key)
 	s.emit(Event{Kind: EventCreated, LinkID: link.ID(), Jira: link.Jira, Linear: link.Linear, To: ref.Side})
-	return nil
+	return xw, nil
 }
 
 // merge is the pass of a linked pair. trigger names the side whose change
