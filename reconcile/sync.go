@@ -46,9 +46,9 @@ type Syncer struct {
 	// link, a Linear attachment); NoCrossLinks turns that off.
 	JiraLinks, LinearLinks connectors.CrossLinker
 	NoCrossLinks           bool
-	LockTTL                      time.Duration // default 30 s
-	Now                          func() time.Time
-	Log                          *slog.Logger
+	LockTTL                time.Duration // default 30 s
+	Now                    func() time.Time
+	Log                    *slog.Logger
 	// JiraHistory and LinearHistory, when set, tell when each side changed
 	// a field (connectors.History), for conflict records and `newest`.
 	JiraHistory, LinearHistory connectors.History
