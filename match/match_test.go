@@ -85,7 +85,7 @@ func TestURLs(t *testing.T) {
 		"https://acme.atlassian.net/browse/TAN-3/extra":    "",
 		"https://acme.atlassian.net/projects/TAN/issues/1": "",
 		"https://acme.atlassian.net/browse/NOTAKEY":        "",
-		"not a url":                                        "",
+		"not a url": "",
 	} {
 		if got := JiraKeyFromURL(u, base); got != want {
 			t.Errorf("JiraKeyFromURL(%q) = %q, want %q", u, got, want)
