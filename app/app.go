@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -21,6 +22,7 @@ import (
 	"github.com/tandem-sync/tandem/connectors/jira"
 	"github.com/tandem-sync/tandem/connectors/linear"
 	"github.com/tandem-sync/tandem/daemon"
+	"github.com/tandem-sync/tandem/match"
 	"github.com/tandem-sync/tandem/metrics"
 	"github.com/tandem-sync/tandem/reconcile"
 	"github.com/tandem-sync/tandem/store"
@@ -201,6 +203,20 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	if jok && lok {
 		a.Syncer.JiraLinks, a.Syncer.LinearLinks = jx, lx
 	}
+	// Matching before creating, unless the mapping turns it off.
+	if !cfg.Mapping.Match.Off {
+		m := reconcile.Matching{JiraFinder: a.Jira, LinearFinder: a.Linear, LinearAttachments: a.Linear,
+			JiraURL: cfg.JiraURL, JiraProject: a.Jira.ProjectKey(), Titles: cfg.Mapping.Match.TitleExact}
+		if f := cfg.Mapping.Match.PairsFile; f != "" {
+			ps, err := loadPairs(f)
+			if err != nil {
+				st.Close()
+				return nil, err
+			}
+			m.Pairs = ps
+		}
+		a.Syncer.Match = m
+	}
 	if m := cfg.Mapping.OrderMaster; m == "jira" || m == "linear" {
 		jo, jok := any(a.Jira).(connectors.Orderer)
 		lo, lok := any(a.Linear).(connectors.Orderer)
@@ -350,4 +366,18 @@ func linearUsers(m config.Mapping) map[string]string {
 		}
 	}
 	return out
+}
+
+// loadPairs reads a pairs file (match.pairs in the mapping).
+func loadPairs(path string) (match.PairSet, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return match.PairSet{}, fmt.Errorf("reading the pairs file: %w", err)
+	}
+	defer f.Close()
+	ps, err := match.ParsePairs(f)
+	if err != nil {
+		return ps, fmt.Errorf("pairs file %s: %w", path, err)
+	}
+	return ps, nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -47,9 +48,23 @@ type Mapping struct {
 	// Deleted says what happens to a twin when its item is deleted or
 	// archived: "mark" (default: the link is kept and marked) or "mirror".
 	Deleted string
+	// Match configures matching before creating (issue 8):
+	//
+	//	match:
+	//	  title: exact        # exact, unique titles match (default: off)
+	//	  pairs: pairs.csv    # a pairs file (Jira key, Linear identifier per line)
+	//	  off: true           # no matching at all
+	Match MatchMapping
 	// Lines remembers where each setting was written, for later checks
 	// against the tools' metadata (tandem config check): "statuses.To Do".
 	Lines map[string]int
+}
+
+// MatchMapping is the match: section.
+type MatchMapping struct {
+	Off        bool   // no look-up before creating
+	TitleExact bool   // title: exact
+	PairsFile  string // pairs: path, relative to the mapping file's directory
 }
 
 // UserMapping names one person on both sides.
@@ -105,7 +120,11 @@ func LoadMapping(path string) (Mapping, error) {
 	if err != nil {
 		return Mapping{}, &MappingError{File: path, Msg: err.Error()}
 	}
-	return ParseMapping(path, data)
+	m, err := ParseMapping(path, data)
+	if err == nil && m.Match.PairsFile != "" && !filepath.IsAbs(m.Match.PairsFile) {
+		m.Match.PairsFile = filepath.Join(filepath.Dir(path), m.Match.PairsFile)
+	}
+	return m, err
 }
 
 // ParseMapping parses a mapping document; file names it in errors.
@@ -160,8 +179,10 @@ func ParseMapping(file string, data []byte) (Mapping, error) {
 			err = p.linear(v, &m)
 		case "deleted":
 			m.Deleted, err = p.oneOf(v, "deleted", "mark", "mirror")
+		case "match":
+			err = p.match(v, &m)
 		default:
-			err = p.errf(k, "unknown setting %q (known: order_master, conflicts, fields, statuses, priorities, users, jira, linear, deleted)", k.Value)
+			err = p.errf(k, "unknown setting %q (known: order_master, conflicts, fields, statuses, priorities, users, jira, linear, deleted, match)", k.Value)
 		}
 		if err != nil {
 			return m, err
@@ -171,6 +192,36 @@ func ParseMapping(file string, data []byte) (Mapping, error) {
 }
 
 type mappingParser struct{ file string }
+
+func (p mappingParser) match(n *yaml.Node, m *Mapping) error {
+	if err := p.mapping(n, "match"); err != nil {
+		return err
+	}
+	for i := 0; i < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		switch k.Value {
+		case "title":
+			t, err := p.oneOf(v, "match.title", "exact", "off")
+			if err != nil {
+				return err
+			}
+			m.Match.TitleExact = t == "exact"
+		case "pairs":
+			if v.Kind != yaml.ScalarNode || strings.TrimSpace(v.Value) == "" {
+				return p.errf(v, "match.pairs: want the path of a pairs file")
+			}
+			m.Match.PairsFile = v.Value
+		case "off":
+			if err := v.Decode(&m.Match.Off); err != nil {
+				return p.errf(v, "match.off: %q is not true or false", v.Value)
+			}
+		default:
+			return p.errf(k, "unknown setting match.%s (known: title, pairs, off)", k.Value)
+		}
+		m.Lines["match."+k.Value] = k.Line
+	}
+	return nil
+}
 
 func (p mappingParser) errf(n *yaml.Node, format string, args ...any) error {
 	return &MappingError{File: p.file, Line: n.Line, Msg: fmt.Sprintf(format, args...)}

@@ -133,11 +133,12 @@ func (s *Syncer) backfill(ctx context.Context, side backlog.Side, g connectors.B
 			s.unlock(ctx, p.lease)
 		}
 	}()
+	decided := s.matchFresh(ctx, refs, fresh, items, out)
 	for _, i := range fresh {
 		ref := refs[i].Ref
 		src, ok := items[ref.ID]
-		if !ok {
-			continue // gone before we looked: nothing to do
+		if !ok || decided[i] {
+			continue // gone before we looked, or matched: nothing more to do
 		}
 		p, res, done, err := s.prepareTwin(ctx, src)
 		if err != nil || done {
@@ -345,4 +346,41 @@ func (s *Syncer) unlock(ctx context.Context, lease store.Lease) {
 	if err := s.State.Unlock(uctx, lease); err != nil {
 		s.log().Warn("unlocking", "lease", lease, "err", err)
 	}
+}
+
+// matchFresh looks, in batches, for the existing twins of the plain new
+// items among refs[fresh] (not those with a pending link: their create
+// was decided) and runs the pass of each matched or ambiguous one. It
+// marks those done in the returned set; a failed look-up is the outcome
+// of every item it covered.
+func (s *Syncer) matchFresh(ctx context.Context, refs []Hinted, fresh []int, items map[string]backlog.Item, out []Outcome) map[int]bool {
+	done := map[int]bool{}
+	if !s.Match.on() {
+		return done
+	}
+	var at []int
+	var srcs []backlog.Item
+	for _, i := range fresh {
+		src, ok := items[refs[i].Ref.ID]
+		if !ok || src.Archived || src.Ref.Side == backlog.Jira && src.Origin.Side == backlog.Linear && src.Origin.ID != "" {
+			continue
+		}
+		if l, err := s.State.LinkBy(ctx, src.Ref); err == nil && l.Pending != "" {
+			continue
+		}
+		at, srcs = append(at, i), append(srcs, src)
+	}
+	ds, err := s.findTwins(ctx, srcs)
+	if err != nil {
+		for _, i := range at {
+			out[i].Err, done[i] = err, true
+		}
+		return done
+	}
+	for n, d := range ds {
+		if d.Matched() || len(d.Ambiguous) > 0 {
+			out[at[n]], done[at[n]] = s.adoptDecided(ctx, srcs[n], d), true
+		}
+	}
+	return done
 }

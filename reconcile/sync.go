@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tandem-sync/tandem/backlog"
 	"github.com/tandem-sync/tandem/connectors"
+	"github.com/tandem-sync/tandem/match"
 	"github.com/tandem-sync/tandem/store"
 )
 
@@ -46,14 +48,20 @@ type Syncer struct {
 	// link, a Linear attachment); NoCrossLinks turns that off.
 	JiraLinks, LinearLinks connectors.CrossLinker
 	NoCrossLinks           bool
-	LockTTL                time.Duration // default 30 s
-	Now                    func() time.Time
-	Log                    *slog.Logger
+	// Match looks for an unlinked item's existing twin before one is
+	// created (see match.go); the zero value is off.
+	Match   Matching
+	LockTTL time.Duration // default 30 s
+	Now     func() time.Time
+	Log     *slog.Logger
 	// JiraHistory and LinearHistory, when set, tell when each side changed
 	// a field (connectors.History), for conflict records and `newest`.
 	JiraHistory, LinearHistory connectors.History
 	// Observe, when set, is told about every write a pass makes.
 	Observe func(Event)
+
+	ambMu     sync.Mutex
+	ambiguous map[backlog.Ref]Ambiguity // see Ambiguous
 }
 
 // Event describes one write a pass made: a twin created, a patch applied or
@@ -66,7 +74,11 @@ type Event struct {
 	To       backlog.Side // the side written
 	Fields   []backlog.Field
 	Conflict *backlog.Conflict
-	At       time.Time
+	// Signal says why a pair was matched or what made an item
+	// ambiguous; Candidates are an ambiguous item's candidates.
+	Signal     match.Signal
+	Candidates []backlog.Ref
+	At         time.Time
 	// SourceUpdated is when the side the change came from last changed
 	// (patches), for latency measurement.
 	SourceUpdated time.Time
@@ -79,6 +91,11 @@ const (
 	EventCreated  EventKind = "created"
 	EventPatched  EventKind = "patched"
 	EventConflict EventKind = "conflict"
+	// EventMatched: an unlinked item was linked to its existing twin.
+	EventMatched EventKind = "matched"
+	// EventAmbiguous: an unlinked item has several candidate twins and
+	// was left unlinked.
+	EventAmbiguous EventKind = "ambiguous"
 )
 
 // Result tells the caller what to do next with the key.
@@ -245,6 +262,15 @@ func (s *Syncer) adopt(ctx context.Context, lease store.Lease, ref backlog.Ref, 
 	}
 	if src.Archived {
 		return Result{}, nil // an archived issue gets no twin
+	}
+	if s.Match.on() {
+		ds, err := s.findTwins(ctx, []backlog.Item{src})
+		if err != nil {
+			return Result{}, err
+		}
+		if res, done, err := s.adoptMatch(ctx, lease, linkID, src, ds[0]); done {
+			return res, err
+		}
 	}
 	link := backlog.Link{Created: now}
 	switch src.Ref.Side {
