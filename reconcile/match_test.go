@@ -238,3 +238,23 @@ func TestMatchInBatches(t *testing.T) {
 		t.Fatalf("jira items %d: a twin of an ambiguous linear item was made", len(bj.items))
 	}
 }
+
+func TestMatchedPairCommentsArePairedNotCopied(t *testing.T) {
+	s, j, l, _, lf, _ := newMatchSyncer(t, "", false)
+	jc, lc := newComments(), newComments()
+	s.JiraComments, s.LinearComments = jc, lc
+	jref := j.put(jiraItem("100", "TAN-1", "Checkout"))
+	l.put(linearItem("lin-1", "ENG-1", "Checkout", ""))
+	lf.attach["lin-1"] = []string{testJiraURL + "/browse/TAN-1"}
+	jc.human("100", "", "alice@example.com", "Same words")
+	jc.human("100", "", "alice@example.com", "Only in Jira")
+	lc.human("lin-1", "", "alice@example.com", "Same words ")
+	lc.human("lin-1", "", "bob@example.com", "Only in Linear")
+	mustSync(t, s, jref)
+	if n := len(jc.byIssue["100"]); n != 3 {
+		t.Fatalf("jira comments %d, want 3 (two and the linear-only copy): %+v", n, jc.byIssue["100"])
+	}
+	if n := len(lc.byIssue["lin-1"]); n != 3 {
+		t.Fatalf("linear comments %d, want 3: %+v", n, lc.byIssue["lin-1"])
+	}
+}
