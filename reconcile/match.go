@@ -97,7 +97,59 @@ func (s *Syncer) findTwins(ctx context.Context, srcs []backlog.Item) ([]match.De
 			out[lo+i] = match.Decide(free)
 		}
 	}
+	if err := s.uniqueTitles(ctx, srcs, out); err != nil {
+		return out, err
+	}
 	return out, nil
+}
+
+// uniqueTitles checks the title matches the other way: a title is a match
+// only when it is unique on both sides, so the items of srcs' side with
+// the same title (unlinked ones, other than the item itself) make the
+// match ambiguous. One look-up per MaxProbes title matches.
+func (s *Syncer) uniqueTitles(ctx context.Context, srcs []backlog.Item, ds []match.Decision) error {
+	var at []int
+	for i, d := range ds {
+		if d.Matched() && d.Signal == match.Title {
+			at = append(at, i)
+		}
+	}
+	if len(at) == 0 {
+		return nil
+	}
+	finder := s.Match.JiraFinder // the finder of srcs' own side
+	if srcs[0].Ref.Side == backlog.Linear {
+		finder = s.Match.LinearFinder
+	}
+	step := max(finder.MaxProbes(), 1)
+	for lo := 0; lo < len(at); lo += step {
+		hi := min(lo+step, len(at))
+		probes := make([]connectors.Probe, 0, hi-lo)
+		for _, i := range at[lo:hi] {
+			probes = append(probes, connectors.Probe{Ref: ds[i].Match, Title: srcs[i].Title})
+		}
+		cands, err := finder.FindMatches(ctx, probes)
+		if err != nil {
+			return fmt.Errorf("checking %d title matches the other way: %w", len(probes), err)
+		}
+		for n, i := range at[lo:hi] {
+			others := []backlog.Ref{ds[i].Match}
+			for _, c := range cands[n] {
+				if c.Ref.ID == srcs[i].Ref.ID {
+					continue
+				}
+				if linked, err := s.linkedElsewhere(ctx, c.Ref, ds[i].Match); err != nil {
+					return err
+				} else if !linked {
+					others = append(others, c.Ref)
+				}
+			}
+			if len(others) > 1 {
+				ds[i] = match.Decision{Signal: match.Title, Ambiguous: others}
+			}
+		}
+	}
+	return nil
 }
 
 // probes describes srcs to the other side's finder.

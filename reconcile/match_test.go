@@ -258,3 +258,25 @@ func TestMatchedPairCommentsArePairedNotCopied(t *testing.T) {
 		t.Fatalf("linear comments %d, want 3: %+v", n, lc.byIssue["lin-1"])
 	}
 }
+
+func TestMatchTitleMustBeUniqueBothWays(t *testing.T) {
+	s, j, l, _, _, _ := newMatchSyncer(t, "", true)
+	j.put(jiraItem("100", "TAN-1", "Dup"))
+	a := l.put(linearItem("lin-1", "ENG-1", "Dup", ""))
+	b := l.put(linearItem("lin-2", "ENG-2", "Dup", ""))
+	// Each Linear item sees one Jira candidate, but the title is not
+	// unique on the Linear side: both are ambiguous, nothing is made.
+	for _, r := range []backlog.Ref{a, b, a} {
+		if res := mustSync(t, s, r); res.Writes != 0 {
+			t.Fatalf("%s: %+v", r.ID, res)
+		}
+	}
+	if len(j.items) != 1 || len(s.Ambiguous()) != 2 {
+		t.Fatalf("jira items %d, ambiguous %+v", len(j.items), s.Ambiguous())
+	}
+	for _, amb := range s.Ambiguous() {
+		if len(amb.Candidates) != 2 {
+			t.Fatalf("%+v", amb)
+		}
+	}
+}
