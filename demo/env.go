@@ -49,6 +49,9 @@ type EnvOptions struct {
 	// RateLimits makes the sandboxes enforce the real tools' budgets:
 	// Linear's per-key request and complexity budgets, Jira's burst 429s.
 	RateLimits bool
+	// Seed, when set, fills the sandboxes before Tandem starts (a world
+	// of existing issues).
+	Seed func(j *jirasb.Server, l *linearsb.Server) error
 }
 
 // DemoOptions are the options of `tandem demo`: the embedded store in dir,
@@ -106,6 +109,12 @@ func StartEnv(ctx context.Context, o EnvOptions) (*Env, error) {
 	if err := e.Config.LoadMapping(); err != nil {
 		e.Close()
 		return nil, err
+	}
+	if o.Seed != nil {
+		if err := o.Seed(e.Jira, e.Linear); err != nil {
+			e.Close()
+			return nil, fmt.Errorf("seeding the sandboxes: %w", err)
+		}
 	}
 	e.opts = app.Options{Log: o.Log, Observe: o.Observe, SelfRegister: o.Webhooks, Wrap: o.Wrap}
 	if err := e.startApp(ctx); err != nil {
