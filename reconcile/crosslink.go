@@ -11,7 +11,9 @@ import (
 // crossLink makes the twins of link point at each other where people look
 // (a Jira remote link, a Linear attachment; connectors.CrossLinker), when
 // both connectors can and NoCrossLinks is off. It runs when a pair is
-// first linked (a twin made, a match), never on an idle pass.
+// first linked: when its twin is made (created), and at a pair's first
+// merge, with no base (a match, a link made by hand, a relink after the
+// store was lost); never on an idle pass.
 // It returns the writes made. A permanent refusal (no permission to link,
 // an address the connector cannot make) is logged and skipped: a missing
 // cross-link only weakens matching later. Any other error is returned, so

@@ -245,18 +245,14 @@ func (s *Syncer) adoptMatch(ctx context.Context, lease store.Lease, leaseLink st
 			return Result{}, true, err
 		}
 	}
-	xw, err := s.crossLink(ctx, link)
-	if err != nil {
-		return Result{Writes: xw}, true, err
-	}
+	// The first merge below cross-links the twins.
 	if err := s.State.SaveLink(ctx, link); err != nil {
-		return Result{Writes: xw}, true, fmt.Errorf("saving matched link %s: %w", link.ID(), err)
+		return Result{}, true, fmt.Errorf("saving matched link %s: %w", link.ID(), err)
 	}
 	s.resolvedAmbiguity(src.Ref)
 	s.log().Info("matched existing twin", "link", link.ID(), "jira", link.Jira.Key, "linear", link.Linear.Key, "signal", d.Signal)
 	s.emit(Event{Kind: EventMatched, LinkID: link.ID(), Jira: link.Jira, Linear: link.Linear, Signal: d.Signal})
 	res, err := s.merge(ctx, lease, link, "")
-	res.Writes += xw
 	return res, true, err
 }
 

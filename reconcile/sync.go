@@ -243,8 +243,8 @@ func (s *Syncer) adopt(ctx context.Context, lease store.Lease, ref backlog.Ref, 
 		// the create). Link it again; with no base, the first merge
 		// settles any difference by policy and logs it.
 		link := backlog.Link{Jira: src.Ref, Linear: src.Origin, Created: now}
-		// No cross-links here: Tandem made this twin, and cross-linked
-		// the pair then; the origin marker found it.
+		// Its first merge cross-links the pair when the base was lost
+		// too (idempotent: the links are keyed by the twin).
 		if err := s.State.SaveLink(ctx, link); err != nil {
 			return Result{}, fmt.Errorf("relinking %s: %w", src.Ref, err)
 		}
@@ -457,6 +457,15 @@ func (s *Syncer) merge(ctx context.Context, lease store.Lease, link backlog.Link
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return Result{}, fmt.Errorf("reading base of %s: %w", link.ID(), err)
 	}
+	// A pair's first merge (a match, a link made by hand, a relink after
+	// the store was lost) cross-links its twins; the base saved below
+	// makes it the only one. A failure fails the pass, which runs again.
+	var crossWrites int
+	if base == nil {
+		if crossWrites, err = s.crossLink(ctx, link); err != nil {
+			return Result{Writes: crossWrites}, err
+		}
+	}
 	held, settled, err := s.linkConflicts(ctx, link.ID())
 	if err != nil {
 		return Result{}, err
@@ -501,7 +510,7 @@ func (s *Syncer) merge(ctx context.Context, lease store.Lease, link backlog.Link
 	if err != nil {
 		return Result{}, err
 	}
-	var res Result
+	res := Result{Writes: crossWrites}
 	pairs, cw, err := s.syncComments(ctx, link, base[backlog.Comments], jira, linear)
 	res.Writes += cw
 	if err != nil {
