@@ -291,6 +291,9 @@ type CrossLinker interface {
 	// at url, in one write call. It is idempotent: calling it again for
 	// the same twin updates the one link, never adds a second.
 	CrossLink(ctx context.Context, id string, twin backlog.Ref, url string) error
+	// Uncross removes from item id the link CrossLink made to twin at
+	// url (a person unlinked the pair); none there is not an error.
+	Uncross(ctx context.Context, id string, twin backlog.Ref, url string) error
 }
 
 // Probe describes an unlinked item of the other tool to MatchFinder: what

@@ -153,3 +153,11 @@ func TestBackfillCrossLinks(t *testing.T) {
 		}
 	}
 }
+
+func (m *memLinks) Uncross(_ context.Context, id string, twin backlog.Ref, _ string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.calls++
+	delete(m.links[id], twin.ID)
+	return nil
+}

@@ -407,6 +407,9 @@ func (s *Syncer) created(ctx context.Context, lease store.Lease, link backlog.Li
 // started it ("" when unknown): that side is read first, and when it holds
 // what the base says the pass ends there (see quiet).
 func (s *Syncer) merge(ctx context.Context, lease store.Lease, link backlog.Link, trigger backlog.Side) (Result, error) {
+	if link.Stopped == UnlinkedByHand {
+		return Result{}, nil // a person undid the pair: nothing to read
+	}
 	var pre *backlog.Item
 	if trigger != "" && link.Stopped == "" {
 		done, it, err := s.quiet(ctx, lease, link, trigger)

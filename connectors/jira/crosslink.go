@@ -2,6 +2,7 @@ package jira
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -53,3 +54,19 @@ type crossLinkError string
 func (e crossLinkError) Error() string { return string(e) }
 
 const errBadCrossLink = crossLinkError("jira: a cross link needs the twin's id and url")
+
+// Uncross deletes the remote link to the Linear twin (by its globalId).
+func (c *Client) Uncross(ctx context.Context, id string, twin backlog.Ref, _ string) error {
+	if twin.ID == "" {
+		return connectors.Permanent(errBadCrossLink)
+	}
+	q := url.Values{"globalId": {RemoteLinkGlobalID(twin.ID)}}
+	err := c.call(ctx, "unlinking jira issue "+id+" from its twin", http.MethodDelete, "rest/api/2/issue/"+url.PathEscape(id)+"/remotelink?"+q.Encode(), nil, nil)
+	if errors.Is(err, connectors.ErrNotFound) {
+		if _, gerr := c.Get(ctx, id); gerr != nil {
+			return gerr // the issue itself is gone
+		}
+		return nil // no such link: nothing to remove
+	}
+	return err
+}

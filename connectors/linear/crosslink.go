@@ -52,3 +52,46 @@ func (c *Client) CrossLink(ctx context.Context, id string, twin backlog.Ref, u s
 	}
 	return nil
 }
+
+const uncrossQuery = `query TandemCrossLinks($url: String!) {
+  attachmentsForURL(url: $url, first: 50) { nodes { id issue { id } } }
+}`
+
+const uncrossMutation = `mutation TandemUncross($id: String!) {
+  attachmentDelete(id: $id) { success }
+}`
+
+// Uncross deletes the attachment of the Jira twin's URL from issue id:
+// one look-up by URL, one delete per attachment found there.
+func (c *Client) Uncross(ctx context.Context, id string, _ backlog.Ref, u string) error {
+	if u == "" {
+		return connectors.Permanent(errors.New("linear: removing a cross link needs the twin's url"))
+	}
+	var out struct {
+		AttachmentsForURL struct {
+			Nodes []struct {
+				ID    string `json:"id"`
+				Issue struct {
+					ID string `json:"id"`
+				} `json:"issue"`
+			} `json:"nodes"`
+		} `json:"attachmentsForURL"`
+	}
+	if err := c.exec(ctx, "finding the cross link of linear issue "+id, uncrossQuery, map[string]any{"url": u}, &out); err != nil {
+		return err
+	}
+	for _, n := range out.AttachmentsForURL.Nodes {
+		if n.Issue.ID != id {
+			continue
+		}
+		var res struct {
+			AttachmentDelete struct {
+				Success bool `json:"success"`
+			} `json:"attachmentDelete"`
+		}
+		if err := c.exec(ctx, "removing the cross link of linear issue "+id, uncrossMutation, map[string]any{"id": n.ID}, &res); err != nil {
+			return err
+		}
+	}
+	return nil
+}
