@@ -327,7 +327,7 @@ func (a *App) Handler() http.Handler {
 		return mux
 	}
 	api := (&admin.API{
-		State: a.State, Token: a.Config.AdminToken, Feed: a.Feed, Log: a.opts.Log,
+		State: a.State, Token: a.Config.AdminToken, Feed: a.Feed, Log: a.opts.Log, Linker: a.Syncer,
 		Enqueue: func(r *http.Request, ref backlog.Ref) error { return a.Daemon.Enqueue(r.Context(), ref) },
 		Status: func() admin.Status {
 			s := a.Daemon.Stats()

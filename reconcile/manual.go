@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/tandem-sync/tandem/backlog"
 	"github.com/tandem-sync/tandem/connectors"
@@ -39,9 +40,9 @@ func (s *Syncer) LinkByHand(ctx context.Context, jiraKey, linearID string) (back
 		return backlog.Link{}, fmt.Errorf("linear issue %s: %w", linearID, err)
 	}
 	link := backlog.Link{Jira: j.Ref, Linear: l.Ref, Created: s.now()}
-	lease, err := s.State.Lock(ctx, "link:"+link.ID(), s.lockTTL())
+	lease, err := s.lockWait(ctx, link.ID())
 	if err != nil {
-		return link, fmt.Errorf("locking link %s: %w", link.ID(), err)
+		return link, err
 	}
 	defer s.unlock(ctx, lease)
 	var replace []string
@@ -96,9 +97,9 @@ func (s *Syncer) UnlinkByHand(ctx context.Context, side backlog.Side, key string
 	if link.Pending != "" {
 		return link, fmt.Errorf("%s %s: its twin is being created; unlink it when that is done: %w", side, key, ErrLinked)
 	}
-	lease, err := s.State.Lock(ctx, "link:"+link.ID(), s.lockTTL())
+	lease, err := s.lockWait(ctx, link.ID())
 	if err != nil {
-		return link, fmt.Errorf("locking link %s: %w", link.ID(), err)
+		return link, err
 	}
 	defer s.unlock(ctx, lease)
 	if link.Stopped == UnlinkedByHand {
@@ -143,4 +144,24 @@ func keyOf(r backlog.Ref) string {
 		return r.Key
 	}
 	return r.ID
+}
+
+// lockWait takes a link's lock, waiting out a pass that holds it (up to
+// the lock's TTL).
+func (s *Syncer) lockWait(ctx context.Context, linkID string) (store.Lease, error) {
+	deadline := time.Now().Add(s.lockTTL())
+	for {
+		lease, err := s.State.Lock(ctx, "link:"+linkID, s.lockTTL())
+		if err == nil {
+			return lease, nil
+		}
+		if !errors.Is(err, store.ErrLocked) || time.Now().After(deadline) {
+			return lease, fmt.Errorf("locking link %s: %w", linkID, err)
+		}
+		select {
+		case <-ctx.Done():
+			return lease, ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }

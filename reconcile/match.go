@@ -45,9 +45,9 @@ func (m Matching) on() bool { return m.JiraFinder != nil && m.LinearFinder != ni
 // Ambiguity is an unlinked item with two or more candidates of the same
 // (strongest) signal: reported, never linked silently.
 type Ambiguity struct {
-	Item       backlog.Ref
-	Signal     match.Signal
-	Candidates []backlog.Ref
+	Item       backlog.Ref   `json:"item"`
+	Signal     match.Signal  `json:"signal"`
+	Candidates []backlog.Ref `json:"candidates"`
 }
 
 // browseURL is a Jira issue's address on the site.
