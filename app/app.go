@@ -217,6 +217,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		}
 		a.Syncer.Match = m
 	}
+	a.Syncer.FirstSync = cfg.Mapping.FirstSync
 	if m := cfg.Mapping.OrderMaster; m == "jira" || m == "linear" {
 		jo, jok := any(a.Jira).(connectors.Orderer)
 		lo, lok := any(a.Linear).(connectors.Orderer)

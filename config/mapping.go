@@ -55,6 +55,10 @@ type Mapping struct {
 	//	  pairs: pairs.csv    # a pairs file (Jira key, Linear identifier per line)
 	//	  off: true           # no matching at all
 	Match MatchMapping
+	// FirstSync settles what differs at a pair's first sync (a matched
+	// pair has no base): jira (default, the system of record), linear,
+	// newest or manual.
+	FirstSync backlog.Policy
 	// Lines remembers where each setting was written, for later checks
 	// against the tools' metadata (tandem config check): "statuses.To Do".
 	Lines map[string]int
@@ -96,7 +100,7 @@ type Retention struct {
 func DefaultMapping() Mapping {
 	return Mapping{OrderMaster: "off", DefaultPolicy: backlog.PolicyJira, Policies: map[backlog.Field]backlog.Policy{},
 		Directions: map[backlog.Field]string{}, Statuses: map[string]string{}, Priorities: map[string]backlog.PriorityLevel{},
-		Users: map[string]UserMapping{}, Deleted: "mark", Lines: map[string]int{},
+		Users: map[string]UserMapping{}, Deleted: "mark", Lines: map[string]int{}, FirstSync: backlog.PolicyJira,
 		Retention: Retention{MaxAge: 90 * 24 * time.Hour, MaxCount: 100000}}
 }
 
@@ -181,8 +185,10 @@ func ParseMapping(file string, data []byte) (Mapping, error) {
 			m.Deleted, err = p.oneOf(v, "deleted", "mark", "mirror")
 		case "match":
 			err = p.match(v, &m)
+		case "first_sync":
+			m.FirstSync, err = p.policy(v, "first_sync")
 		default:
-			err = p.errf(k, "unknown setting %q (known: order_master, conflicts, fields, statuses, priorities, users, jira, linear, deleted, match)", k.Value)
+			err = p.errf(k, "unknown setting %q (known: order_master, conflicts, fields, statuses, priorities, users, jira, linear, deleted, match, first_sync)", k.Value)
 		}
 		if err != nil {
 			return m, err

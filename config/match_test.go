@@ -42,3 +42,18 @@ func TestMappingMatch(t *testing.T) {
 		t.Fatalf("%+v %v", m.Match, err)
 	}
 }
+
+func TestMappingFirstSync(t *testing.T) {
+	if d := DefaultMapping(); d.FirstSync != "jira" {
+		t.Fatalf("default first_sync %q", d.FirstSync)
+	}
+	for _, p := range []string{"jira", "linear", "newest", "manual"} {
+		m, err := ParseMapping("m.yaml", []byte("first_sync: "+p+"\n"))
+		if err != nil || string(m.FirstSync) != p {
+			t.Fatalf("%s: %q %v", p, m.FirstSync, err)
+		}
+	}
+	if _, err := ParseMapping("m.yaml", []byte("first_sync: oldest\n")); err == nil || !strings.Contains(err.Error(), `m.yaml:1: first_sync: "oldest" is not one of jira, linear, newest, manual`) {
+		t.Fatalf("%v", err)
+	}
+}

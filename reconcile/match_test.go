@@ -5,10 +5,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tandem-sync/tandem/backlog"
 	"github.com/tandem-sync/tandem/connectors"
 	"github.com/tandem-sync/tandem/match"
+	"github.com/tandem-sync/tandem/store"
 )
 
 // memFinder finds candidates among a memConn's items as the connectors
@@ -278,5 +280,58 @@ func TestMatchTitleMustBeUniqueBothWays(t *testing.T) {
 		if len(amb.Candidates) != 2 {
 			t.Fatalf("%+v", amb)
 		}
+	}
+}
+
+func TestFirstSyncPolicies(t *testing.T) {
+	for _, tc := range []struct {
+		pol        backlog.Policy
+		wantTitle  string // both sides after the first merge ("" : each keeps its own)
+		wantOpen   bool
+		wantWinner backlog.Side
+	}{
+		{backlog.PolicyJira, "Jira title", false, backlog.Jira},
+		{backlog.PolicyLinear, "Linear title", false, backlog.Linear},
+		{backlog.PolicyNewest, "Linear title", false, backlog.Linear}, // Linear's is the later edit
+		{backlog.PolicyManual, "", true, ""},
+	} {
+		t.Run(string(tc.pol), func(t *testing.T) {
+			s, j, l, _, _, _ := newMatchSyncer(t, "TAN-1,ENG-1\n", false)
+			// The fields' own policy says otherwise: first_sync rules the
+			// first merge.
+			s.Policies = Policies{Default: backlog.PolicyManual}
+			if tc.pol == backlog.PolicyManual {
+				s.Policies = Policies{Default: backlog.PolicyJira}
+			}
+			s.FirstSync = tc.pol
+			ji := jiraItem("100", "TAN-1", "Jira title")
+			ji.UpdatedAt = time.Unix(1_700_000_000, 0)
+			li := linearItem("lin-1", "ENG-1", "Linear title", "")
+			li.UpdatedAt = time.Unix(1_700_000_100, 0)
+			jref := j.put(ji)
+			l.put(li)
+			mustSync(t, s, jref)
+			jt, _ := j.Get(t.Context(), "100")
+			lt, _ := l.Get(t.Context(), "lin-1")
+			if tc.wantTitle != "" && (jt.Title != tc.wantTitle || lt.Title != tc.wantTitle) {
+				t.Fatalf("titles %q / %q, want %q", jt.Title, lt.Title, tc.wantTitle)
+			}
+			if tc.wantTitle == "" && (jt.Title != "Jira title" || lt.Title != "Linear title") {
+				t.Fatalf("manual changed a side: %q / %q", jt.Title, lt.Title)
+			}
+			cs, err := s.State.Conflicts(t.Context(), store.ConflictFilter{LinkID: "lin-1"})
+			if err != nil || len(cs) != 1 {
+				t.Fatalf("conflicts %+v %v: every difference is logged", cs, err)
+			}
+			c := cs[0]
+			if c.Field != backlog.Title || c.Policy != tc.pol || c.Open() != tc.wantOpen || c.Decision != tc.wantWinner || !strings.Contains(c.Note, "first sync") {
+				t.Fatalf("conflict %+v", c)
+			}
+			// The next pass is an ordinary one: nothing more is logged.
+			mustSync(t, s, jref)
+			if cs, _ = s.State.Conflicts(t.Context(), store.ConflictFilter{LinkID: "lin-1"}); len(cs) != 1 {
+				t.Fatalf("%d conflicts after a second pass", len(cs))
+			}
+		})
 	}
 }

@@ -50,10 +50,15 @@ type Syncer struct {
 	NoCrossLinks           bool
 	// Match looks for an unlinked item's existing twin before one is
 	// created (see match.go); the zero value is off.
-	Match   Matching
-	LockTTL time.Duration // default 30 s
-	Now     func() time.Time
-	Log     *slog.Logger
+	Match Matching
+	// FirstSync settles every field that differs at a pair's first merge
+	// (no base: a match, a link by hand, a relink after a lost store):
+	// jira, linear, newest or manual (mapping first_sync). Each
+	// difference is logged like a conflict. "": the fields' policies.
+	FirstSync backlog.Policy
+	LockTTL   time.Duration // default 30 s
+	Now       func() time.Time
+	Log       *slog.Logger
 	// JiraHistory and LinearHistory, when set, tell when each side changed
 	// a field (connectors.History), for conflict records and `newest`.
 	JiraHistory, LinearHistory connectors.History
@@ -482,6 +487,10 @@ func (s *Syncer) merge(ctx context.Context, lease store.Lease, link backlog.Link
 		ProjectJira: pj, ProjectLinear: pl,
 		Policies: s.Policies, Directions: s.Directions, Held: held, Now: s.now(),
 	}
+	first := base == nil
+	if first && s.FirstSync.Valid() {
+		in.Policies = Policies{Default: s.FirstSync}
+	}
 	out := Merge(in)
 	if len(out.Conflicts) > 0 && (s.JiraHistory != nil || s.LinearHistory != nil) {
 		// Conflicts record (and `newest` decides by) when each side changed
@@ -537,6 +546,9 @@ func (s *Syncer) merge(ctx context.Context, lease store.Lease, link backlog.Link
 		return res, nil // nothing to write (comments aside: cw counted above)
 	}
 	for _, c := range out.Conflicts {
+		if first {
+			c.Note = "first sync of the pair: the sides differed"
+		}
 		id, err := s.State.AddConflict(ctx, c)
 		if err != nil {
 			return Result{}, fmt.Errorf("logging conflict on %s of %s: %w", c.Field, link.ID(), err)
