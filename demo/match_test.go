@@ -3,6 +3,8 @@ package demo
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -174,6 +176,21 @@ func TestStartOnFullTools(t *testing.T) {
 	for _, a := range e.App.Syncer.Ambiguous() {
 		if _, err := e.App.State.LinkBy(t.Context(), a.Item); err == nil {
 			t.Fatalf("ambiguous %v was linked", a.Item)
+		}
+	}
+	resp, err := http.Get("http://" + e.App.Addr() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{
+		fmt.Sprintf(`tandem_matches_total{outcome="matched",signal="cross-link"} %d`, n),
+		fmt.Sprintf(`tandem_matches_total{outcome="matched",signal="pairs-file"} %d`, n),
+		`tandem_matches_total{outcome="ambiguous",signal="title"}`,
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("metrics lack %s", want)
 		}
 	}
 	// No duplicate: every title (the ambiguous ones aside) once per side.
