@@ -24,7 +24,9 @@ import (
 // and two Linear issues. It returns the pairs file's text.
 type fullWorld struct {
 	n, amb int
-	pairs  strings.Builder
+	// jiraOnly and linearOnly issues have no copy (default n each).
+	jiraOnly, linearOnly int
+	pairs                strings.Builder
 }
 
 func (w *fullWorld) seed(base *string) func(j *jirasb.Server, l *linearsb.Server) error {
@@ -71,9 +73,17 @@ func (w *fullWorld) seed(base *string) func(j *jirasb.Server, l *linearsb.Server
 				return err
 			}
 			fmt.Fprintf(&w.pairs, "%s,%s\n", key, ident)
+		}
+		jo, lo := w.jiraOnly, w.linearOnly
+		if jo == 0 && lo == 0 {
+			jo, lo = w.n, w.n
+		}
+		for i := range jo {
 			if _, err := jira(fmt.Sprintf("Only in Jira %d", i)); err != nil {
 				return err
 			}
+		}
+		for i := range lo {
 			if _, err := lin(fmt.Sprintf("Only in Linear %d", i), ""); err != nil {
 				return err
 			}
