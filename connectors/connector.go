@@ -335,3 +335,20 @@ type AttachmentReader interface {
 	// ids than MaxProbes is an error.
 	AttachmentURLs(ctx context.Context, ids []string) (map[string][]string, error)
 }
+
+// CrossLinkBatcher is the optional capability of a CrossLinker of making
+// many cross-links in one call (Linear: aliased attachmentCreate
+// mutations), for backfills.
+type CrossLinkBatcher interface {
+	// CrossLinkMany makes each cross-link as CrossLink would, in one call
+	// when nothing fails. More than MaxCrossLinks is an error.
+	CrossLinkMany(ctx context.Context, links []CrossLinkArgs) error
+	MaxCrossLinks() int
+}
+
+// CrossLinkArgs is one CrossLink call: on item ID, a link to Twin at URL.
+type CrossLinkArgs struct {
+	ID   string
+	Twin backlog.Ref
+	URL  string
+}

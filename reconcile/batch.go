@@ -172,6 +172,26 @@ func (s *Syncer) backfill(ctx context.Context, side backlog.Side, g connectors.B
 		return
 	}
 	read := s.readBack(ctx, side.Other(), made)
+	// The new pairs' cross-links, batched where the tool can, before any
+	// link leaves pending (a failure resumes through finishCreate).
+	var ok []int
+	var fresh2 []backlog.Link
+	for n, p := range batch {
+		if be != nil {
+			if _, failed := be.Failed[n]; failed {
+				continue
+			}
+		}
+		ok, fresh2 = append(ok, n), append(fresh2, filled(p.link, made[n]))
+	}
+	xws, xfail := s.crossLinkMany(ctx, fresh2)
+	xwOf, xerrOf := map[int]int{}, map[int]error{}
+	for k, n := range ok {
+		xwOf[n] = xws[k]
+		if err, bad := xfail[k]; bad {
+			xerrOf[n] = err
+		}
+	}
 	for n, p := range batch {
 		if be != nil {
 			if ferr, failed := be.Failed[n]; failed {
@@ -179,11 +199,16 @@ func (s *Syncer) backfill(ctx context.Context, side backlog.Side, g connectors.B
 				continue
 			}
 		}
+		if err := xerrOf[n]; err != nil {
+			out[p.at] = Outcome{Result{Writes: xwOf[n]}, err}
+			continue
+		}
 		var twin *backlog.Item
 		if t, ok := read[made[n].ID]; ok {
 			twin = &t
 		}
-		xw, err := s.created(ctx, p.lease, p.link, p.src, made[n], twin)
+		xw, err := s.created(ctx, p.lease, p.link, p.src, made[n], twin, true)
+		xw += xwOf[n]
 		if err != nil {
 			out[p.at] = Outcome{Result{Writes: xw}, err}
 			continue

@@ -161,3 +161,66 @@ func (m *memLinks) Uncross(_ context.Context, id string, twin backlog.Ref, _ str
 	delete(m.links[id], twin.ID)
 	return nil
 }
+
+// batchLinks is memLinks that also cross-links in batches.
+type batchLinks struct {
+	*memLinks
+	batches int
+}
+
+func (b *batchLinks) MaxCrossLinks() int { return 2 }
+func (b *batchLinks) CrossLinkMany(ctx context.Context, ls []connectors.CrossLinkArgs) error {
+	b.batches++
+	for _, l := range ls {
+		if err := b.memLinks.CrossLink(ctx, l.ID, l.Twin, l.URL); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func TestBackfillCrossLinksBatched(t *testing.T) {
+	s, bj, _, st := newBatchSyncer(t, 50)
+	jx, lx := newLinks(backlog.Jira), &batchLinks{memLinks: newLinks(backlog.Linear)}
+	s.JiraLinks, s.LinearLinks = jx, lx
+	var refs []backlog.Ref
+	for i := range 5 {
+		id := string(rune('a'+i)) + "1"
+		refs = append(refs, bj.put(backlog.Item{Ref: backlog.Ref{ID: id, Key: "TAN-" + id}, Title: "T" + id}))
+	}
+	outs := s.SyncMany(t.Context(), hinted(refs...))
+	mustOutcomes(t, outs)
+	if lx.batches != 3 || jx.calls != 5 {
+		t.Fatalf("linear batches %d (want 3 of at most 2), jira calls %d", lx.batches, jx.calls)
+	}
+	writes := 0
+	for i, o := range outs {
+		writes += o.Result.Writes
+		link, err := st.LinkBy(t.Context(), refs[i])
+		if err != nil || link.Pending != "" || lx.links[link.Linear.ID][link.Jira.ID] == "" || jx.links[link.Jira.ID][link.Linear.ID] == "" {
+			t.Fatalf("pair %d: %+v %v", i, link, err)
+		}
+	}
+	// Writes: the twins are counted one each (the batch create's own
+	// accounting), plus 5 Jira links and 3 Linear requests.
+	if writes != 5+5+3 {
+		t.Fatalf("writes %d", writes)
+	}
+	// A failed batch leaves its pairs pending; their next pass links them.
+	s2, bj2, _, st2 := newBatchSyncer(t, 50)
+	jx2, lx2 := newLinks(backlog.Jira), &batchLinks{memLinks: newLinks(backlog.Linear)}
+	lx2.fail = []error{errors.New("connection reset")}
+	s2.JiraLinks, s2.LinearLinks = jx2, lx2
+	r := bj2.put(backlog.Item{Ref: backlog.Ref{ID: "z1", Key: "TAN-9"}, Title: "Z"})
+	outs = s2.SyncMany(t.Context(), hinted(r))
+	if outs[0].Err == nil {
+		t.Fatal("a failed cross-link batch did not fail the pair")
+	}
+	if l, err := st2.LinkBy(t.Context(), r); err != nil || l.Pending == "" {
+		t.Fatalf("link %+v %v: want pending", l, err)
+	}
+	mustSync(t, s2, r)
+	if l, _ := st2.LinkBy(t.Context(), r); l.Pending != "" || lx2.count() != 1 {
+		t.Fatalf("after the retry: %+v, linear links %d", l, lx2.count())
+	}
+}

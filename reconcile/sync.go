@@ -321,7 +321,7 @@ func (s *Syncer) create(ctx context.Context, lease store.Lease, link backlog.Lin
 	if err != nil {
 		return Result{}, fmt.Errorf("creating %s twin of %s: %w", link.Pending, src.Ref, err)
 	}
-	xw, err := s.created(ctx, lease, link, src, ref, nil)
+	xw, err := s.created(ctx, lease, link, src, ref, nil, false)
 	if err != nil {
 		return Result{Writes: 1 + xw}, err
 	}
@@ -375,15 +375,14 @@ func (s *Syncer) twinOf(ctx context.Context, link backlog.Link, src backlog.Item
 // read here when twin is nil). It returns the cross-link writes. The
 // cross-links come before the link leaves pending, so a failure there is
 // resumed by finishCreate (the create is idempotent) and links them again.
-func (s *Syncer) created(ctx context.Context, lease store.Lease, link backlog.Link, src backlog.Item, ref backlog.Ref, twin *backlog.Item) (int, error) {
-	if link.Pending == backlog.Jira {
-		link.Jira = ref
-	} else {
-		link.Linear.Key = ref.Key
-	}
-	xw, err := s.crossLink(ctx, link)
-	if err != nil {
-		return xw, err
+func (s *Syncer) created(ctx context.Context, lease store.Lease, link backlog.Link, src backlog.Item, ref backlog.Ref, twin *backlog.Item, crossLinked bool) (int, error) {
+	link = filled(link, ref)
+	var xw int
+	if !crossLinked {
+		var err error
+		if xw, err = s.crossLink(ctx, link); err != nil {
+			return xw, err
+		}
 	}
 	link.Pending = ""
 	if err := s.State.SaveLink(ctx, link); err != nil {
@@ -406,6 +405,16 @@ func (s *Syncer) created(ctx context.Context, lease store.Lease, link backlog.Li
 	s.log().Info("created twin", "link", link.ID(), "from", src.Ref, "to", ref, "jira", link.Jira.Key, "linear", link.Linear.Key)
 	s.emit(Event{Kind: EventCreated, LinkID: link.ID(), Jira: link.Jira, Linear: link.Linear, To: ref.Side})
 	return xw, nil
+}
+
+// filled is link with the ref of its twin just made.
+func filled(link backlog.Link, ref backlog.Ref) backlog.Link {
+	if link.Pending == backlog.Jira {
+		link.Jira = ref
+	} else {
+		link.Linear.Key = ref.Key
+	}
+	return link
 }
 
 // merge is the pass of a linked pair. trigger names the side whose change

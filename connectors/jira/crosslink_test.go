@@ -47,3 +47,25 @@ func TestCrossLink(t *testing.T) {
 		t.Fatalf("no url: %v", err)
 	}
 }
+
+func TestUncross(t *testing.T) {
+	e := newEnv(t, sandbox.Options{SeedIssues: 2})
+	twin := backlog.Ref{Side: backlog.Linear, ID: "0f4c8a52-1111-4222-8333-444455556666", Key: "ENG-12"}
+	if err := e.c.CrossLink(ctx(t), "TAN-1", twin, "https://linear.app/acme/issue/ENG-12"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.sb.UserRemoteLink("alice@example.com", "TAN-1", "", "https://example.com", "Other"); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // the second finds nothing to remove: not an error
+		if err := e.c.Uncross(ctx(t), "TAN-1", twin, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := e.sb.RemoteLinks("TAN-1"); len(got) != 1 || got[0].Title != "Other" {
+		t.Fatalf("remote links %+v", got)
+	}
+	if err := e.c.Uncross(ctx(t), "TAN-404", twin, ""); !errors.Is(err, connectors.ErrNotFound) {
+		t.Fatalf("unknown issue: %v", err)
+	}
+}

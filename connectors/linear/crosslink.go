@@ -3,13 +3,19 @@ package linear
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
+	"strconv"
+	"strings"
 
 	"github.com/tandem-sync/tandem/backlog"
 	"github.com/tandem-sync/tandem/connectors"
 )
 
-var _ connectors.CrossLinker = (*Client)(nil)
+var (
+	_ connectors.CrossLinker      = (*Client)(nil)
+	_ connectors.CrossLinkBatcher = (*Client)(nil)
+)
 
 // ItemURL is the issue's address: https://linear.app/<workspace>/issue/<identifier>
 // (Linear adds the title slug when it redirects).
@@ -34,11 +40,7 @@ func (c *Client) CrossLink(ctx context.Context, id string, twin backlog.Ref, u s
 	if u == "" {
 		return connectors.Permanent(errors.New("linear: a cross link needs the twin's url"))
 	}
-	key := twin.Key
-	if key == "" {
-		key = twin.ID
-	}
-	in := map[string]any{"issueId": id, "url": u, "title": "Jira " + key, "subtitle": "Synced by Tandem"}
+	in := crossLinkInput(id, twin, u)
 	var out struct {
 		AttachmentCreate struct {
 			Success bool `json:"success"`
@@ -91,6 +93,56 @@ func (c *Client) Uncross(ctx context.Context, id string, _ backlog.Ref, u string
 		}
 		if err := c.exec(ctx, "removing the cross link of linear issue "+id, uncrossMutation, map[string]any{"id": n.ID}, &res); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+func crossLinkInput(id string, twin backlog.Ref, u string) map[string]any {
+	key := twin.Key
+	if key == "" {
+		key = twin.ID
+	}
+	return map[string]any{"issueId": id, "url": u, "title": "Jira " + key, "subtitle": "Synced by Tandem"}
+}
+
+// maxCrossLinks is how many attachmentCreate one request carries, as the
+// batched moves do.
+const maxCrossLinks = 50
+
+// MaxCrossLinks implements connectors.CrossLinkBatcher.
+func (c *Client) MaxCrossLinks() int { return maxCrossLinks }
+
+// CrossLinkMany implements connectors.CrossLinkBatcher: one request of
+// aliased attachmentCreate mutations.
+func (c *Client) CrossLinkMany(ctx context.Context, links []connectors.CrossLinkArgs) error {
+	if len(links) > maxCrossLinks {
+		return connectors.Permanent(fmt.Errorf("linear: %d cross links in one request, at most %d", len(links), maxCrossLinks))
+	}
+	if len(links) == 0 {
+		return nil
+	}
+	var decl, body []string
+	vars := map[string]any{}
+	for i, l := range links {
+		if l.URL == "" {
+			return connectors.Permanent(errors.New("linear: a cross link needs the twin's url"))
+		}
+		v := "i" + strconv.Itoa(i)
+		decl = append(decl, "$"+v+": AttachmentCreateInput!")
+		body = append(body, "  a"+strconv.Itoa(i)+": attachmentCreate(input: $"+v+") { success }")
+		vars[v] = crossLinkInput(l.ID, l.Twin, l.URL)
+	}
+	doc := "mutation TandemCrossLinks(" + strings.Join(decl, ", ") + ") {\n" + strings.Join(body, "\n") + "\n}"
+	var out map[string]struct {
+		Success bool `json:"success"`
+	}
+	if err := c.exec(ctx, fmt.Sprintf("linking %d linear issues to their twins", len(links)), doc, vars, &out); err != nil {
+		return err
+	}
+	for i := range links {
+		if !out["a"+strconv.Itoa(i)].Success {
+			return fmt.Errorf("linking %d linear issues to their twins: %s: success false", len(links), links[i].ID)
 		}
 	}
 	return nil
