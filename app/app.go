@@ -218,6 +218,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		a.Syncer.Match = m
 	}
 	a.Syncer.FirstSync = cfg.Mapping.FirstSync
+	a.Syncer.NoCrossLinks = cfg.Mapping.NoCrossLinks
 	if m := cfg.Mapping.OrderMaster; m == "jira" || m == "linear" {
 		jo, jok := any(a.Jira).(connectors.Orderer)
 		lo, lok := any(a.Linear).(connectors.Orderer)

@@ -59,6 +59,11 @@ type Mapping struct {
 	// pair has no base): jira (default, the system of record), linear,
 	// newest or manual.
 	FirstSync backlog.Policy
+	// NoCrossLinks (cross_links: off) stops Tandem putting on each twin a
+	// link to the other (a Jira remote link, a Linear attachment); they
+	// cost one write per side per pair and are the signal that re-links
+	// pairs after a lost store.
+	NoCrossLinks bool
 	// Lines remembers where each setting was written, for later checks
 	// against the tools' metadata (tandem config check): "statuses.To Do".
 	Lines map[string]int
@@ -187,8 +192,12 @@ func ParseMapping(file string, data []byte) (Mapping, error) {
 			err = p.match(v, &m)
 		case "first_sync":
 			m.FirstSync, err = p.policy(v, "first_sync")
+		case "cross_links":
+			var on string
+			on, err = p.oneOf(v, "cross_links", "on", "off")
+			m.NoCrossLinks = on == "off"
 		default:
-			err = p.errf(k, "unknown setting %q (known: order_master, conflicts, fields, statuses, priorities, users, jira, linear, deleted, match, first_sync)", k.Value)
+			err = p.errf(k, "unknown setting %q (known: order_master, conflicts, fields, statuses, priorities, users, jira, linear, deleted, match, first_sync, cross_links)", k.Value)
 		}
 		if err != nil {
 			return m, err

@@ -57,3 +57,15 @@ func TestMappingFirstSync(t *testing.T) {
 		t.Fatalf("%v", err)
 	}
 }
+
+func TestMappingCrossLinks(t *testing.T) {
+	if DefaultMapping().NoCrossLinks {
+		t.Fatal("cross-links are on by default")
+	}
+	if m, err := ParseMapping("m.yaml", []byte("cross_links: off\n")); err != nil || !m.NoCrossLinks {
+		t.Fatalf("%+v %v", m.NoCrossLinks, err)
+	}
+	if _, err := ParseMapping("m.yaml", []byte("cross_links: maybe\n")); err == nil || !strings.Contains(err.Error(), `cross_links: "maybe" is not one of on, off`) {
+		t.Fatalf("%v", err)
+	}
+}
