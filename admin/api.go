@@ -34,6 +34,8 @@ type API struct {
 	// Status reports the daemon's counters.
 	Status func() Status
 	Feed   *Feed
+	// Linker, when set, serves linking and unlinking by hand.
+	Linker Linker
 	Log    *slog.Logger
 	Now    func() time.Time
 }
@@ -55,6 +57,7 @@ func (a *API) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/links", a.links)
 	mux.HandleFunc("GET /api/v1/status", a.status)
 	mux.HandleFunc("GET /api/v1/propagations", a.propagations)
+	a.linkRoutes(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path)
 	})

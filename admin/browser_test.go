@@ -687,6 +687,8 @@ func TestBrowserSendsBearerToken(t *testing.T) {
 			fmt.Fprint(w, `{"conflicts":[]}`)
 		case "/api/v1/propagations":
 			fmt.Fprint(w, `{"propagations":[]}`)
+		case "/api/v1/ambiguous":
+			fmt.Fprint(w, `{"ambiguous":[]}`)
 		default:
 			http.NotFound(w, r)
 		}
@@ -764,6 +766,8 @@ func (s *stubAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		reply(200, map[string]any{"links": 2, "openConflicts": open, "conflicts": len(s.conflicts), "queue": 0})
 	case path == "propagations":
 		reply(200, map[string]any{"propagations": []any{}})
+	case path == "ambiguous":
+		reply(200, map[string]any{"ambiguous": []any{}})
 	case path == "conflicts":
 		out := []map[string]any{}
 		for _, c := range s.conflicts {

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -22,6 +23,7 @@ import (
 	"github.com/tandem-sync/tandem/connectors/linear"
 	"github.com/tandem-sync/tandem/daemon"
 	"github.com/tandem-sync/tandem/iteration"
+	"github.com/tandem-sync/tandem/match"
 	"github.com/tandem-sync/tandem/metrics"
 	"github.com/tandem-sync/tandem/reconcile"
 	"github.com/tandem-sync/tandem/store"
@@ -203,6 +205,29 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	if jok && lok {
 		a.Syncer.JiraComments, a.Syncer.LinearComments = jcm, lcm
 	}
+	// Twins point at each other (a Jira remote link, a Linear attachment)
+	// when both connectors can.
+	jx, jok := any(a.Jira).(connectors.CrossLinker)
+	lx, lok := any(a.Linear).(connectors.CrossLinker)
+	if jok && lok {
+		a.Syncer.JiraLinks, a.Syncer.LinearLinks = jx, lx
+	}
+	// Matching before creating, unless the mapping turns it off.
+	if !cfg.Mapping.Match.Off {
+		m := reconcile.Matching{JiraFinder: a.Jira, LinearFinder: a.Linear, LinearAttachments: a.Linear,
+			JiraURL: cfg.JiraURL, JiraProject: a.Jira.ProjectKey(), Titles: cfg.Mapping.Match.TitleExact}
+		if f := cfg.Mapping.Match.PairsFile; f != "" {
+			ps, err := loadPairs(f)
+			if err != nil {
+				st.Close()
+				return nil, err
+			}
+			m.Pairs = ps
+		}
+		a.Syncer.Match = m
+	}
+	a.Syncer.FirstSync = cfg.Mapping.FirstSync
+	a.Syncer.NoCrossLinks = cfg.Mapping.NoCrossLinks
 	if m := cfg.Mapping.OrderMaster; m == "jira" || m == "linear" {
 		jo, jok := any(a.Jira).(connectors.Orderer)
 		lo, lok := any(a.Linear).(connectors.Orderer)
@@ -317,7 +342,7 @@ func (a *App) Handler() http.Handler {
 		return mux
 	}
 	api := (&admin.API{
-		State: a.State, Token: a.Config.AdminToken, Feed: a.Feed, Log: a.opts.Log,
+		State: a.State, Token: a.Config.AdminToken, Feed: a.Feed, Log: a.opts.Log, Linker: a.Syncer,
 		Enqueue: func(r *http.Request, ref backlog.Ref) error { return a.Daemon.Enqueue(r.Context(), ref) },
 		Status: func() admin.Status {
 			s := a.Daemon.Stats()
@@ -393,4 +418,18 @@ func (a *App) resyncSprints(ctx context.Context, names []string) {
 	if n > 0 {
 		a.opts.Log.Info("sprint pairing changed: pairs queued", "pairs", n)
 	}
+}
+
+// loadPairs reads a pairs file (match.pairs in the mapping).
+func loadPairs(path string) (match.PairSet, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return match.PairSet{}, fmt.Errorf("reading the pairs file: %w", err)
+	}
+	defer f.Close()
+	ps, err := match.ParsePairs(f)
+	if err != nil {
+		return ps, fmt.Errorf("pairs file %s: %w", path, err)
+	}
+	return ps, nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -57,9 +58,32 @@ type Mapping struct {
 	// outward end holds), beside the defaults Blocks → blocks, Duplicate
 	// → duplicates, Relates → related: `relations: {Cloners: related}`.
 	Relations map[string]backlog.RelationType
+	// Match configures matching before creating (issue 8):
+	//
+	//	match:
+	//	  title: exact        # exact, unique titles match (default: off)
+	//	  pairs: pairs.csv    # a pairs file (Jira key, Linear identifier per line)
+	//	  off: true           # no matching at all
+	Match MatchMapping
+	// FirstSync settles what differs at a pair's first sync (a matched
+	// pair has no base): jira (default, the system of record), linear,
+	// newest or manual.
+	FirstSync backlog.Policy
+	// NoCrossLinks (cross_links: off) stops Tandem putting on each twin a
+	// link to the other (a Jira remote link, a Linear attachment); they
+	// cost one write per side per pair and are the signal that re-links
+	// pairs after a lost store.
+	NoCrossLinks bool
 	// Lines remembers where each setting was written, for later checks
 	// against the tools' metadata (tandem config check): "statuses.To Do".
 	Lines map[string]int
+}
+
+// MatchMapping is the match: section.
+type MatchMapping struct {
+	Off        bool   // no look-up before creating
+	TitleExact bool   // title: exact
+	PairsFile  string // pairs: path, relative to the mapping file's directory
 }
 
 // UserMapping names one person on both sides.
@@ -92,7 +116,7 @@ type Retention struct {
 func DefaultMapping() Mapping {
 	return Mapping{OrderMaster: "off", DefaultPolicy: backlog.PolicyJira, Policies: map[backlog.Field]backlog.Policy{},
 		Directions: map[backlog.Field]string{}, Statuses: map[string]string{}, Priorities: map[string]backlog.PriorityLevel{},
-		Users: map[string]UserMapping{}, Sprints: map[string]string{}, Deleted: "mark", Lines: map[string]int{}, Relations: map[string]backlog.RelationType{},
+		Users: map[string]UserMapping{}, Sprints: map[string]string{}, Deleted: "mark", Lines: map[string]int{}, Relations: map[string]backlog.RelationType{}, FirstSync: backlog.PolicyJira,
 		Retention: Retention{MaxAge: 90 * 24 * time.Hour, MaxCount: 100000}}
 }
 
@@ -116,7 +140,11 @@ func LoadMapping(path string) (Mapping, error) {
 	if err != nil {
 		return Mapping{}, &MappingError{File: path, Msg: err.Error()}
 	}
-	return ParseMapping(path, data)
+	m, err := ParseMapping(path, data)
+	if err == nil && m.Match.PairsFile != "" && !filepath.IsAbs(m.Match.PairsFile) {
+		m.Match.PairsFile = filepath.Join(filepath.Dir(path), m.Match.PairsFile)
+	}
+	return m, err
 }
 
 // ParseMapping parses a mapping document; file names it in errors.
@@ -192,8 +220,16 @@ func ParseMapping(file string, data []byte) (Mapping, error) {
 				m.Lines["relations."+k.Value] = k.Line
 				return nil
 			})
+		case "match":
+			err = p.match(v, &m)
+		case "first_sync":
+			m.FirstSync, err = p.policy(v, "first_sync")
+		case "cross_links":
+			var on string
+			on, err = p.oneOf(v, "cross_links", "on", "off")
+			m.NoCrossLinks = on == "off"
 		default:
-			err = p.errf(k, "unknown setting %q (known: order_master, conflicts, fields, statuses, priorities, users, sprints, jira, linear, deleted, relations)", k.Value)
+			err = p.errf(k, "unknown setting %q (known: order_master, conflicts, fields, statuses, priorities, users, sprints, jira, linear, deleted, relations, match, first_sync, cross_links)", k.Value)
 		}
 		if err != nil {
 			return m, err
@@ -203,6 +239,36 @@ func ParseMapping(file string, data []byte) (Mapping, error) {
 }
 
 type mappingParser struct{ file string }
+
+func (p mappingParser) match(n *yaml.Node, m *Mapping) error {
+	if err := p.mapping(n, "match"); err != nil {
+		return err
+	}
+	for i := 0; i < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		switch k.Value {
+		case "title":
+			t, err := p.oneOf(v, "match.title", "exact", "off")
+			if err != nil {
+				return err
+			}
+			m.Match.TitleExact = t == "exact"
+		case "pairs":
+			if v.Kind != yaml.ScalarNode || strings.TrimSpace(v.Value) == "" {
+				return p.errf(v, "match.pairs: want the path of a pairs file")
+			}
+			m.Match.PairsFile = v.Value
+		case "off":
+			if err := v.Decode(&m.Match.Off); err != nil {
+				return p.errf(v, "match.off: %q is not true or false", v.Value)
+			}
+		default:
+			return p.errf(k, "unknown setting match.%s (known: title, pairs, off)", k.Value)
+		}
+		m.Lines["match."+k.Value] = k.Line
+	}
+	return nil
+}
 
 func (p mappingParser) errf(n *yaml.Node, format string, args ...any) error {
 	return &MappingError{File: p.file, Line: n.Line, Msg: fmt.Sprintf(format, args...)}

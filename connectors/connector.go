@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tandem-sync/tandem/backlog"
+	"github.com/tandem-sync/tandem/match"
 )
 
 // Connector is one tool as the reconciler sees it. Every method may block on
@@ -275,4 +276,79 @@ func (e *BatchError) Permanent() bool {
 		}
 	}
 	return len(e.Failed) > 0
+}
+
+// CrossLinker is the optional capability of showing, where people look, on
+// an item a link to its twin in the other tool (Jira: a remote issue link;
+// Linear: an attachment), and of naming the item's own address for the
+// twin's link. The reconciler calls it when a pair is first linked (a twin
+// made, a match), never on an idle pass.
+type CrossLinker interface {
+	// ItemURL is the address of the item ref names in the tool's web UI.
+	// Pure, no I/O; "" when the ref lacks what the address needs.
+	ItemURL(ref backlog.Ref) string
+	// CrossLink puts on item id a link to twin (a ref of the other tool)
+	// at url, in one write call. It is idempotent: calling it again for
+	// the same twin updates the one link, never adds a second.
+	CrossLink(ctx context.Context, id string, twin backlog.Ref, url string) error
+	// Uncross removes from item id the link CrossLink made to twin at
+	// url (a person unlinked the pair); none there is not an error.
+	Uncross(ctx context.Context, id string, twin backlog.Ref, url string) error
+}
+
+// Probe describes an unlinked item of the other tool to MatchFinder: what
+// its twin in this tool may carry.
+type Probe struct {
+	// Ref is the item probed for (a ref of the other tool).
+	Ref backlog.Ref
+	// LinkURL: an item of this tool with an attachment at this URL is a
+	// CrossLink candidate (Linear only: the Jira issue's browse URL).
+	LinkURL string
+	// Named are items of this tool named by key or identifier (Jira key,
+	// Linear identifier), each with the signal that names it.
+	Named map[string]match.Signal
+	// TextKey: an item of this tool whose title or description holds
+	// this Jira key is a Key candidate (Linear only).
+	TextKey string
+	// Title: an item of this tool with exactly this title is a Title
+	// candidate ("" when title matching is off).
+	Title string
+}
+
+// MatchFinder is the optional capability of finding the items of this
+// tool that may already be the twins of unlinked items of the other, in
+// few read calls (one per batch where the tool allows). Candidates are
+// in the connector's scope (team, project) and not archived; whether one
+// is linked already is for the caller to check.
+type MatchFinder interface {
+	// FindMatches returns the candidates of each probe, in probe order.
+	// More probes than MaxProbes is an error.
+	FindMatches(ctx context.Context, probes []Probe) ([][]match.Candidate, error)
+	MaxProbes() int
+}
+
+// AttachmentReader is the optional capability of listing the URLs
+// attached to items (Linear attachments), in one call per batch.
+type AttachmentReader interface {
+	// AttachmentURLs maps each id of ids to its items' attachment URLs;
+	// an id missing from the answer has none (or does not exist). More
+	// ids than MaxProbes is an error.
+	AttachmentURLs(ctx context.Context, ids []string) (map[string][]string, error)
+}
+
+// CrossLinkBatcher is the optional capability of a CrossLinker of making
+// many cross-links in one call (Linear: aliased attachmentCreate
+// mutations), for backfills.
+type CrossLinkBatcher interface {
+	// CrossLinkMany makes each cross-link as CrossLink would, in one call
+	// when nothing fails. More than MaxCrossLinks is an error.
+	CrossLinkMany(ctx context.Context, links []CrossLinkArgs) error
+	MaxCrossLinks() int
+}
+
+// CrossLinkArgs is one CrossLink call: on item ID, a link to Twin at URL.
+type CrossLinkArgs struct {
+	ID   string
+	Twin backlog.Ref
+	URL  string
 }

@@ -18,11 +18,12 @@ import (
 
 // Env is a running world: two sandboxes and one Tandem syncing them.
 type Env struct {
-	Jira   *jirasb.Server
-	Linear *linearsb.Server
-	App    *app.App
-	Config config.Config
-	opts   app.Options
+	Jira    *jirasb.Server
+	Linear  *linearsb.Server
+	App     *app.App
+	Config  config.Config
+	opts    app.Options
+	noStart bool
 }
 
 // EnvOptions shape an Env.
@@ -49,6 +50,12 @@ type EnvOptions struct {
 	// RateLimits makes the sandboxes enforce the real tools' budgets:
 	// Linear's per-key request and complexity budgets, Jira's burst 429s.
 	RateLimits bool
+	// NoStart builds Tandem without starting its daemon (tandem plan,
+	// tandem diff before a first start); Restart starts it.
+	NoStart bool
+	// Seed, when set, fills the sandboxes before Tandem starts (a world
+	// of existing issues).
+	Seed func(j *jirasb.Server, l *linearsb.Server) error
 }
 
 // DemoOptions are the options of `tandem demo`: the embedded store in dir,
@@ -107,7 +114,14 @@ func StartEnv(ctx context.Context, o EnvOptions) (*Env, error) {
 		e.Close()
 		return nil, err
 	}
+	if o.Seed != nil {
+		if err := o.Seed(e.Jira, e.Linear); err != nil {
+			e.Close()
+			return nil, fmt.Errorf("seeding the sandboxes: %w", err)
+		}
+	}
 	e.opts = app.Options{Log: o.Log, Observe: o.Observe, SelfRegister: o.Webhooks, Wrap: o.Wrap}
+	e.noStart = o.NoStart
 	if err := e.startApp(ctx); err != nil {
 		e.Close()
 		return nil, err
@@ -119,6 +133,10 @@ func (e *Env) startApp(ctx context.Context) error {
 	a, err := app.New(ctx, e.Config, e.opts)
 	if err != nil {
 		return err
+	}
+	if e.noStart {
+		e.App = a
+		return nil
 	}
 	if err := a.Start(ctx); err != nil {
 		a.Close()
@@ -132,6 +150,7 @@ func (e *Env) startApp(ctx context.Context) error {
 // sandboxes, as after a crash or a deploy. wrap, when given, replaces the
 // connector wrapper for the new run.
 func (e *Env) Restart(ctx context.Context, wrap ...func(connectors.Connector) connectors.Connector) error {
+	e.noStart = false
 	if len(wrap) > 0 {
 		e.opts.Wrap = wrap[0]
 	}

@@ -24,6 +24,7 @@ type Metrics struct {
 	latency      *prometheus.HistogramVec
 	conflicts    *prometheus.CounterVec
 	creates      *prometheus.CounterVec
+	matches      *prometheus.CounterVec
 	apiCalls     *prometheus.CounterVec
 	apiErrors    *prometheus.CounterVec
 	rateWaits    *prometheus.CounterVec
@@ -56,6 +57,9 @@ func New(g Gauges) *Metrics {
 	m.creates = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "tandem_twins_created_total", Help: "Twins created, by the side they were created on.",
 	}, []string{"side"})
+	m.matches = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "tandem_matches_total", Help: "Unlinked issues found to have a twin already (outcome matched) or several candidates (outcome ambiguous), by signal.",
+	}, []string{"outcome", "signal"})
 	m.apiCalls = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "tandem_api_calls_total", Help: "HTTP requests to each tool, by connector, method and status class.",
 	}, []string{"connector", "method", "code"})
@@ -71,7 +75,7 @@ func New(g Gauges) *Metrics {
 	m.passes = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "tandem_sync_passes_total", Help: "Sync passes run, by outcome (ok, error).",
 	}, []string{"outcome"})
-	m.reg.MustRegister(m.propagations, m.latency, m.conflicts, m.creates, m.apiCalls, m.apiErrors, m.rateWaits, m.rateWaitSecs, m.passes,
+	m.reg.MustRegister(m.propagations, m.latency, m.conflicts, m.creates, m.matches, m.apiCalls, m.apiErrors, m.rateWaits, m.rateWaitSecs, m.passes,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	gauge := func(name, help string, f func() float64) {
 		if f != nil {
@@ -103,6 +107,8 @@ func (m *Metrics) Observe(e reconcile.Event, sourceUpdated time.Time) {
 		}
 	case reconcile.EventCreated:
 		m.creates.WithLabelValues(string(e.To)).Inc()
+	case reconcile.EventMatched, reconcile.EventAmbiguous:
+		m.matches.WithLabelValues(string(e.Kind), string(e.Signal)).Inc()
 	case reconcile.EventConflict:
 		if e.Conflict != nil {
 			m.conflicts.WithLabelValues(string(e.Conflict.Field), string(e.Conflict.Policy)).Inc()

@@ -136,11 +136,12 @@ func (s *Syncer) backfill(ctx context.Context, side backlog.Side, g connectors.B
 			s.unlock(ctx, p.lease)
 		}
 	}()
+	decided := s.matchFresh(ctx, refs, fresh, items, out)
 	for _, i := range fresh {
 		ref := refs[i].Ref
 		src, ok := items[ref.ID]
-		if !ok {
-			continue // gone before we looked: nothing to do
+		if !ok || decided[i] {
+			continue // gone before we looked, or matched: nothing more to do
 		}
 		p, res, done, err := s.prepareTwin(ctx, src)
 		if err != nil || done {
@@ -181,6 +182,26 @@ func (s *Syncer) backfill(ctx context.Context, side backlog.Side, g connectors.B
 		}
 	}
 	read := s.readBack(ctx, side.Other(), made)
+	// The new pairs' cross-links, batched where the tool can, before any
+	// link leaves pending (a failure resumes through finishCreate).
+	var ok []int
+	var fresh2 []backlog.Link
+	for n, p := range batch {
+		if be != nil {
+			if _, failed := be.Failed[n]; failed {
+				continue
+			}
+		}
+		ok, fresh2 = append(ok, n), append(fresh2, filled(p.link, made[n]))
+	}
+	xws, xfail := s.crossLinkMany(ctx, fresh2)
+	xwOf, xerrOf := map[int]int{}, map[int]error{}
+	for k, n := range ok {
+		xwOf[n] = xws[k]
+		if err, bad := xfail[k]; bad {
+			xerrOf[n] = err
+		}
+	}
 	for n, p := range batch {
 		if be != nil {
 			if ferr, failed := be.Failed[n]; failed {
@@ -188,16 +209,21 @@ func (s *Syncer) backfill(ctx context.Context, side backlog.Side, g connectors.B
 				continue
 			}
 		}
+		if err := xerrOf[n]; err != nil {
+			out[p.at] = Outcome{Result{Writes: xwOf[n]}, err}
+			continue
+		}
 		var twin *backlog.Item
 		if t, ok := read[made[n].ID]; ok {
 			twin = &t
 		}
-		got, differs, err := s.created(ctx, p.lease, p.link, p.src, made[n], twin)
+		got, differs, xw, err := s.created(ctx, p.lease, p.link, p.src, made[n], twin, true)
+		xw += xwOf[n]
 		if err != nil {
-			out[p.at].Err = err
+			out[p.at] = Outcome{Result{Writes: xw}, err}
 			continue
 		}
-		out[p.at].Result = Result{Writes: 1, Created: 1}
+		out[p.at].Result = Result{Writes: 1 + xw, Created: 1}
 		relations, err := s.relationsToWrite(ctx, p.src)
 		if err != nil {
 			out[p.at].Err = err
@@ -379,4 +405,41 @@ func (s *Syncer) unlock(ctx context.Context, lease store.Lease) {
 	if err := s.State.Unlock(uctx, lease); err != nil {
 		s.log().Warn("unlocking", "lease", lease, "err", err)
 	}
+}
+
+// matchFresh looks, in batches, for the existing twins of the plain new
+// items among refs[fresh] (not those with a pending link: their create
+// was decided) and runs the pass of each matched or ambiguous one. It
+// marks those done in the returned set; a failed look-up is the outcome
+// of every item it covered.
+func (s *Syncer) matchFresh(ctx context.Context, refs []Hinted, fresh []int, items map[string]backlog.Item, out []Outcome) map[int]bool {
+	done := map[int]bool{}
+	if !s.Match.on() {
+		return done
+	}
+	var at []int
+	var srcs []backlog.Item
+	for _, i := range fresh {
+		src, ok := items[refs[i].Ref.ID]
+		if !ok || src.Archived || src.Ref.Side == backlog.Jira && src.Origin.Side == backlog.Linear && src.Origin.ID != "" {
+			continue
+		}
+		if l, err := s.State.LinkBy(ctx, src.Ref); err == nil && l.Pending != "" {
+			continue
+		}
+		at, srcs = append(at, i), append(srcs, src)
+	}
+	ds, err := s.findTwins(ctx, srcs)
+	if err != nil {
+		for _, i := range at {
+			out[i].Err, done[i] = err, true
+		}
+		return done
+	}
+	for n, d := range ds {
+		if d.Matched() || len(d.Ambiguous) > 0 {
+			out[at[n]], done[at[n]] = s.adoptDecided(ctx, srcs[n], d), true
+		}
+	}
+	return done
 }

@@ -230,6 +230,28 @@ func (s *Syncer) syncComments(ctx context.Context, link backlog.Link, old backlo
 			}
 		}
 	}
+	// The first pass of a pair (a matched one, whose comments were copied
+	// by a person or an importer): comments with the same body on both
+	// sides are paired, not copied again.
+	if len(pairs) == 0 {
+		free := map[string][]string{} // body hash → unpaired linear ids, oldest first
+		for _, c := range lcs {
+			if _, _, copied := sourceOf(c.Body); !pairedL[c.ID] && !copied {
+				free[bodyHash(c.Body)] = append(free[bodyHash(c.Body)], c.ID)
+			}
+		}
+		for _, c := range jcs {
+			if _, _, copied := sourceOf(c.Body); pairedJ[c.ID] || copied {
+				continue
+			}
+			h := bodyHash(c.Body)
+			if ids := free[h]; len(ids) > 0 {
+				kept = append(kept, commentPair{Jira: c.ID, Linear: ids[0], JiraHash: h, LinearHash: h})
+				pairedJ[c.ID], pairedL[ids[0]] = true, true
+				free[h] = ids[1:]
+			}
+		}
+	}
 	// New comments: copy them over. A copy of ours whose source is gone is
 	// left alone, never copied back.
 	if dir != LinearToJira {

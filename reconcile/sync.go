@@ -12,6 +12,7 @@ import (
 
 	"github.com/tandem-sync/tandem/backlog"
 	"github.com/tandem-sync/tandem/connectors"
+	"github.com/tandem-sync/tandem/match"
 	"github.com/tandem-sync/tandem/store"
 )
 
@@ -43,9 +44,22 @@ type Syncer struct {
 	// (connectors.Commenter); NoComments turns that off.
 	JiraComments, LinearComments connectors.Commenter
 	NoComments                   bool
-	LockTTL                      time.Duration // default 30 s
-	Now                          func() time.Time
-	Log                          *slog.Logger
+	// JiraLinks and LinearLinks, when both are set, make each new pair's
+	// twins point at each other (connectors.CrossLinker: a Jira remote
+	// link, a Linear attachment); NoCrossLinks turns that off.
+	JiraLinks, LinearLinks connectors.CrossLinker
+	NoCrossLinks           bool
+	// Match looks for an unlinked item's existing twin before one is
+	// created (see match.go); the zero value is off.
+	Match Matching
+	// FirstSync settles every field that differs at a pair's first merge
+	// (no base: a match, a link by hand, a relink after a lost store):
+	// jira, linear, newest or manual (mapping first_sync). Each
+	// difference is logged like a conflict. "": the fields' policies.
+	FirstSync backlog.Policy
+	LockTTL   time.Duration // default 30 s
+	Now       func() time.Time
+	Log       *slog.Logger
 	// JiraHistory and LinearHistory, when set, tell when each side changed
 	// a field (connectors.History), for conflict records and `newest`.
 	JiraHistory, LinearHistory connectors.History
@@ -55,6 +69,8 @@ type Syncer struct {
 	// Observe, when set, is told about every write a pass makes.
 	Observe func(Event)
 
+	ambMu     sync.Mutex
+	ambiguous map[backlog.Ref]Ambiguity // see Ambiguous
 	keepers sync.Map // store.Lease → stop of its store.Keep
 	origins originCache
 }
@@ -98,7 +114,11 @@ type Event struct {
 	To       backlog.Side // the side written
 	Fields   []backlog.Field
 	Conflict *backlog.Conflict
-	At       time.Time
+	// Signal says why a pair was matched or what made an item
+	// ambiguous; Candidates are an ambiguous item's candidates.
+	Signal     match.Signal
+	Candidates []backlog.Ref
+	At         time.Time
 	// SourceUpdated is when the side the change came from last changed
 	// (patches), for latency measurement.
 	SourceUpdated time.Time
@@ -111,6 +131,11 @@ const (
 	EventCreated  EventKind = "created"
 	EventPatched  EventKind = "patched"
 	EventConflict EventKind = "conflict"
+	// EventMatched: an unlinked item was linked to its existing twin.
+	EventMatched EventKind = "matched"
+	// EventAmbiguous: an unlinked item has several candidate twins and
+	// was left unlinked.
+	EventAmbiguous EventKind = "ambiguous"
 )
 
 // Result tells the caller what to do next with the key.
@@ -258,6 +283,8 @@ func (s *Syncer) adopt(ctx context.Context, lease store.Lease, ref backlog.Ref, 
 		// the create). Link it again; with no base, the first merge
 		// settles any difference by policy and logs it.
 		link := backlog.Link{Jira: src.Ref, Linear: src.Origin, Created: now}
+		// Its first merge cross-links the pair when the base was lost
+		// too (idempotent: the links are keyed by the twin).
 		if err := s.State.SaveLink(ctx, link); err != nil {
 			return Result{}, fmt.Errorf("relinking %s: %w", src.Ref, err)
 		}
@@ -275,6 +302,15 @@ func (s *Syncer) adopt(ctx context.Context, lease store.Lease, ref backlog.Ref, 
 	}
 	if src.Archived {
 		return Result{}, nil // an archived issue gets no twin
+	}
+	if s.Match.on() {
+		ds, err := s.findTwins(ctx, []backlog.Item{src})
+		if err != nil {
+			return Result{}, err
+		}
+		if res, done, err := s.adoptMatch(ctx, lease, linkID, src, ds[0]); done {
+			return res, err
+		}
 	}
 	link := backlog.Link{Created: now}
 	switch src.Ref.Side {
@@ -320,10 +356,11 @@ func (s *Syncer) create(ctx context.Context, lease store.Lease, link backlog.Lin
 	if err != nil {
 		return Result{}, fmt.Errorf("creating %s twin of %s: %w", link.Pending, src.Ref, err)
 	}
-	if _, _, err := s.created(ctx, lease, link, src, ref, nil); err != nil {
-		return Result{}, err
+	_, _, xw, err := s.created(ctx, lease, link, src, ref, nil, false)
+	if err != nil {
+		return Result{Writes: 1 + xw}, err
 	}
-	res := Result{Writes: 1, Created: 1}
+	res := Result{Writes: 1 + xw, Created: 1}
 	if more, err := s.relationsToWrite(ctx, src); err != nil || more {
 		if err != nil {
 			return res, err
@@ -382,35 +419,52 @@ func (s *Syncer) twinOf(ctx context.Context, link backlog.Link, src backlog.Item
 	return twin, nil, nil
 }
 
-// created completes link once src's twin ref exists: the link saved, then
-// the base (from the twin as read back; read here when twin is nil).
-func (s *Syncer) created(ctx context.Context, lease store.Lease, link backlog.Link, src backlog.Item, ref backlog.Ref, twin *backlog.Item) (backlog.Item, bool, error) {
-	if link.Pending == backlog.Jira {
-		link.Jira = ref
-	} else {
-		link.Linear.Key = ref.Key
+// created completes link once src's twin ref exists: the twins
+// cross-linked, the link saved, then the base (from the twin as read back;
+// read here when twin is nil). It returns the twin, whether it differs
+// from src (a field its create could not set) and the cross-link writes. The
+// cross-links come before the link leaves pending, so a failure there is
+// resumed by finishCreate (the create is idempotent) and links them again.
+func (s *Syncer) created(ctx context.Context, lease store.Lease, link backlog.Link, src backlog.Item, ref backlog.Ref, twin *backlog.Item, crossLinked bool) (backlog.Item, bool, int, error) {
+	link = filled(link, ref)
+	var xw int
+	if !crossLinked {
+		var err error
+		if xw, err = s.crossLink(ctx, link); err != nil {
+			return backlog.Item{}, false, xw, err
+		}
 	}
 	link.Pending = ""
 	if err := s.State.SaveLink(ctx, link); err != nil {
-		return backlog.Item{}, false, fmt.Errorf("saving link %s: %w", link.ID(), err)
+		return backlog.Item{}, false, xw, fmt.Errorf("saving link %s: %w", link.ID(), err)
 	}
 	if twin == nil {
 		t, err := s.conn(ref.Side).Get(ctx, ref.ID)
 		if err != nil {
-			return backlog.Item{}, false, fmt.Errorf("reading new twin %s: %w", ref, err)
+			return backlog.Item{}, false, xw, fmt.Errorf("reading new twin %s: %w", ref, err)
 		}
 		twin = &t
 	}
 	base, differs, err := s.createdBase(ctx, src, *twin)
 	if err != nil {
-		return backlog.Item{}, false, err
+		return backlog.Item{}, false, xw, err
 	}
 	if err := s.State.SaveBase(ctx, lease, link.ID(), base); err != nil {
-		return backlog.Item{}, false, fmt.Errorf("saving base of %s: %w", link.ID(), err)
+		return backlog.Item{}, false, xw, fmt.Errorf("saving base of %s: %w", link.ID(), err)
 	}
 	s.log().Info("created twin", "link", link.ID(), "from", src.Ref, "to", ref, "jira", link.Jira.Key, "linear", link.Linear.Key)
 	s.emit(Event{Kind: EventCreated, LinkID: link.ID(), Jira: link.Jira, Linear: link.Linear, To: ref.Side})
-	return *twin, differs, nil
+	return *twin, differs, xw, nil
+}
+
+// filled is link with the ref of its twin just made.
+func filled(link backlog.Link, ref backlog.Ref) backlog.Link {
+	if link.Pending == backlog.Jira {
+		link.Jira = ref
+	} else {
+		link.Linear.Key = ref.Key
+	}
+	return link
 }
 
 // merge is the pass of a linked pair. trigger names the side whose change
@@ -423,6 +477,9 @@ func (s *Syncer) merge(ctx context.Context, lease store.Lease, link backlog.Link
 // mergeKnown is merge with items already read (just now, under the
 // lease): those sides are not read again.
 func (s *Syncer) mergeKnown(ctx context.Context, lease store.Lease, link backlog.Link, trigger backlog.Side, known ...backlog.Item) (Result, error) {
+	if link.Stopped == UnlinkedByHand {
+		return Result{}, nil // a person undid the pair: nothing to read
+	}
 	pre := known
 	if trigger != "" && link.Stopped == "" {
 		done, it, err := s.quiet(ctx, lease, link, trigger)
@@ -477,6 +534,15 @@ func (s *Syncer) mergeKnown(ctx context.Context, lease store.Lease, link backlog
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return Result{}, fmt.Errorf("reading base of %s: %w", link.ID(), err)
 	}
+	// A pair's first merge (a match, a link made by hand, a relink after
+	// the store was lost) cross-links its twins; the base saved below
+	// makes it the only one. A failure fails the pass, which runs again.
+	var crossWrites int
+	if base == nil {
+		if crossWrites, err = s.crossLink(ctx, link); err != nil {
+			return Result{Writes: crossWrites}, err
+		}
+	}
 	held, settled, err := s.linkConflicts(ctx, link.ID())
 	if err != nil {
 		return Result{}, err
@@ -497,6 +563,10 @@ func (s *Syncer) mergeKnown(ctx context.Context, lease store.Lease, link backlog
 		Fields: s.fields(), Base: base, Jira: mj, Linear: ml,
 		ProjectJira: pj, ProjectLinear: pl,
 		Policies: s.Policies, Directions: s.Directions, Held: held, Now: s.now(),
+	}
+	first := base == nil
+	if first && s.FirstSync.Valid() {
+		in.Policies = Policies{Default: s.FirstSync}
 	}
 	out := Merge(in)
 	if len(out.Conflicts) > 0 && (s.JiraHistory != nil || s.LinearHistory != nil) {
@@ -546,7 +616,7 @@ func (s *Syncer) mergeKnown(ctx context.Context, lease store.Lease, link backlog
 	}
 	wait = wait || relWait
 	s.sprintCatchUp(&out, moved, jira, linear, pj, pl)
-	var res Result
+	res := Result{Writes: crossWrites}
 	pairs, cw, err := s.syncComments(ctx, link, base[backlog.Comments], jira, linear)
 	res.Writes += cw
 	if err != nil {
@@ -575,6 +645,9 @@ func (s *Syncer) mergeKnown(ctx context.Context, lease store.Lease, link backlog
 		return res, nil // nothing to write (comments aside: cw counted above)
 	}
 	for _, c := range out.Conflicts {
+		if first {
+			c.Note = "first sync of the pair: the sides differed"
+		}
 		id, err := s.State.AddConflict(ctx, c)
 		if err != nil {
 			return Result{}, fmt.Errorf("logging conflict on %s of %s: %w", c.Field, link.ID(), err)

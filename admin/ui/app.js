@@ -377,6 +377,63 @@ async function loadPropagations() {
   $("#prop-empty").hidden = rows.length > 0;
 }
 
+// ---- pairing ----
+
+function refKey(r) { return (r && (r.key || r.id)) || "?"; }
+
+async function loadAmbiguous() {
+  const data = await api("/api/v1/ambiguous");
+  const items = ((data && data.ambiguous) || []).slice().sort((a, b) => refKey(a.item).localeCompare(refKey(b.item)));
+  const rows = items.map((a) => {
+    const buttons = (a.candidates || []).filter((c) => c.side !== a.item.side).map((c) => {
+      const jira = a.item.side === "jira" ? a.item : c;
+      const linear = a.item.side === "jira" ? c : a.item;
+      const b = el("button", { type: "button", "data-testid": "link-candidate", "data-jira": refKey(jira), "data-linear": refKey(linear),
+        text: refKey(c), "aria-label": `Link ${refKey(jira)} with ${refKey(linear)}` });
+      b.addEventListener("click", () => link(refKey(jira), refKey(linear)));
+      return b;
+    });
+    const same = (a.candidates || []).filter((c) => c.side === a.item.side).map(refKey);
+    const cell = el("td", {}, ...buttons);
+    if (same.length) cell.append(el("span", { class: "hint", text: " same title: " + same.join(", ") }));
+    return el("tr", { "data-testid": "ambiguous-row", "data-item": refKey(a.item) },
+      el("td", { text: `${a.item.side} ${refKey(a.item)}` }),
+      el("td", {}, badge(a.signal || "?", "kind")),
+      cell,
+    );
+  });
+  $("#ambiguous-rows").replaceChildren(...rows);
+  $("#ambiguous-empty").hidden = rows.length > 0;
+}
+
+function linkError(message) {
+  const e = $("#link-error");
+  e.textContent = message || "";
+  e.hidden = !message;
+}
+
+async function link(jira, linear) {
+  linkError("");
+  try {
+    const l = await api("/api/v1/links", { method: "POST", body: { jira, linear } });
+    notice(`Linked ${refKey(l.jira)} ↔ ${refKey(l.linear)}. Its first sync runs now.`);
+    await loadAmbiguous();
+    await refreshStatus();
+  } catch (e) {
+    if (!(e instanceof AuthError)) linkError("Could not link: " + e.message);
+  }
+}
+
+async function unlink(jira) {
+  linkError("");
+  try {
+    const l = await api("/api/v1/links/unlink", { method: "POST", body: { jira } });
+    notice(`Unlinked ${refKey(l.jira)} and ${refKey(l.linear)}: they no longer sync.`);
+  } catch (e) {
+    if (!(e instanceof AuthError)) linkError("Could not unlink: " + e.message);
+  }
+}
+
 // ---- refresh loop ----
 
 async function refresh() {
@@ -391,6 +448,7 @@ async function refresh() {
       await loadConflicts();
     }
     await loadPropagations();
+    await loadAmbiguous();
     hideNotice(true);
   } catch (e) {
     if (!(e instanceof AuthError)) notice("Cannot reach Tandem: " + e.message, true, true);
@@ -451,6 +509,7 @@ function signOut(message) {
   state.rendered = "";
   $("#conflict-rows").replaceChildren();
   $("#prop-rows").replaceChildren();
+  $("#ambiguous-rows").replaceChildren();
   $("#detail").hidden = true;
   hideNotice(false);
   showLogin(message);
@@ -495,6 +554,17 @@ function wire() {
     $("#f-field").value = "";
     $("#f-since").value = "";
     reload();
+  });
+  $("#link-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const jira = $("#link-jira").value.trim(), linear = $("#link-linear").value.trim();
+    if (!jira || !linear) { linkError("Give both a Jira key and a Linear ID."); return; }
+    link(jira, linear);
+  });
+  $("#unlink").addEventListener("click", () => {
+    const jira = $("#link-jira").value.trim();
+    if (!jira) { linkError("Give the Jira key of the pair to unlink."); return; }
+    unlink(jira);
   });
   $("#detail-close").addEventListener("click", closeDetail);
   document.addEventListener("keydown", (ev) => {

@@ -115,7 +115,7 @@ Exit codes: 0 success, 1 failure (or "not in sync" for diff), 2 bad usage or con
 		},
 	})
 	root.AddCommand(newRunCmd(), newDemoCmd(), newSandboxCmd(), newLinksCmd(), newConflictsCmd(),
-		newConfigCmd(), newDiffCmd(), newVersionCmd())
+		newConfigCmd(), newDiffCmd(), newPlanCmd(), newLinkCmd(), newUnlinkCmd(), newVersionCmd())
 	return root
 }
 

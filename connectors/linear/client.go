@@ -79,6 +79,7 @@ type Client struct {
 	cat      catalog
 	loadedAt time.Time
 	warned   map[string]bool // note keys already logged
+	urlKey   string          // the workspace's, in issue URLs
 	meta     Metadata
 }
 
@@ -129,6 +130,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 
 const setupQuery = `query TandemSetup($team: String!) {
   viewer { id email }
+  organization { urlKey }
   team(id: $team) {
     id key name issueEstimationType issueEstimationAllowZero issueEstimationExtended
     states(first: 100) { nodes { id name type position } }
@@ -238,8 +240,11 @@ func (c *Client) knowLabels(ctx context.Context, nodes ...issueNode) error {
 
 func (c *Client) load(ctx context.Context, teamKey string) error {
 	var out struct {
-		Viewer struct{ ID, Email string } `json:"viewer"`
-		Team   struct {
+		Viewer       struct{ ID, Email string } `json:"viewer"`
+		Organization struct {
+			URLKey string `json:"urlKey"`
+		} `json:"organization"`
+		Team struct {
 			ID, Key, Name string
 			estimation
 			States struct{ Nodes []state } `json:"states"`
@@ -329,6 +334,7 @@ func (c *Client) load(ctx context.Context, teamKey string) error {
 	c.mu.Lock()
 	c.cat = cat
 	c.meta = meta
+	c.urlKey = out.Organization.URLKey
 	c.loadedAt = c.now()
 	c.mu.Unlock()
 	return nil

@@ -6,7 +6,8 @@
 // retried deliveries.
 //
 // It owns the fake: the data model (issues, workflow with transitions,
-// comments, entity properties, changelog, LexoRank, parents with Cloud's
+// comments, entity properties, remote issue links (remotelink.go),
+// changelog, LexoRank, parents with Cloud's
 // hierarchy rules — sub-task → standard → epic —, sprints on one Scrum
 // board with the Sprint field's Cloud value shape, assignable users), a
 // JQL subset, request

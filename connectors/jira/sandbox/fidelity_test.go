@@ -99,6 +99,12 @@ func TestSampleRequestsValidate(t *testing.T) {
 		{"GET", "/rest/api/3/issue/TAN-1/editmeta?overrideScreenSecurity=false&overrideEditableFlag=false", nil, false, 200},
 		{"GET", "/rest/agile/1.0/issue/TAN-1?expand=changelog&updateHistory=false", nil, false, 200},
 		{"GET", "/rest/agile/1.0/board/1/issue?jql=status%3D%22To%20Do%22&startAt=0&maxResults=10&validateQuery=true", nil, false, 200},
+		{"POST", "/rest/api/3/issue/TAN-1/remotelink", map[string]any{"globalId": "tandem:linear:abc", "object": map[string]any{"url": "https://linear.app/acme/issue/ENG-1", "title": "Linear ENG-1"}}, false, 201},
+		{"POST", "/rest/api/2/issue/TAN-1/remotelink", map[string]any{"globalId": "tandem:linear:abc", "relationship": "mirrors", "object": map[string]any{"url": "https://linear.app/acme/issue/ENG-1", "title": "Linear ENG-1"}}, true, 200},
+		{"GET", "/rest/api/3/issue/TAN-1/remotelink?globalId=tandem%3Alinear%3Aabc", nil, false, 200},
+		{"GET", "/rest/api/3/issue/TAN-1/remotelink/10000", nil, false, 200},
+		{"PUT", "/rest/api/3/issue/TAN-1/remotelink/10000", map[string]any{"globalId": "tandem:linear:abc", "object": map[string]any{"url": "https://linear.app/acme/issue/ENG-1", "title": "Linear ENG-1 (moved)"}}, false, 204},
+		{"DELETE", "/rest/api/3/issue/TAN-1/remotelink?globalId=tandem%3Alinear%3Aabc", nil, false, 204},
 		{"PUT", "/rest/api/2/issue/TAN-2", map[string]any{"fields": map[string]any{"duedate": "2027-01-02", "customfield_10016": 3, "assignee": map[string]string{"accountId": "5b10a2844c20165700ede21g"}}, "update": map[string]any{"labels": []any{map[string]string{"add": "x"}, map[string]string{"remove": "y"}}}}, false, 204},
 	} {
 		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
@@ -191,6 +197,12 @@ func TestResponsesMatchSpec(t *testing.T) {
 		{"GET", "/rest/agile/1.0/issue/TAN-404", nil},
 		{"GET", "/rest/agile/1.0/board/1/issue?maxResults=3", nil},
 		{"GET", "/rest/agile/1.0/board/7/issue", nil},
+		{"POST", "/rest/api/3/issue/TAN-3/remotelink", map[string]any{"globalId": "g1", "object": map[string]any{"url": "https://linear.app/acme/issue/ENG-3", "title": "Linear ENG-3"}}},
+		{"POST", "/rest/api/3/issue/TAN-3/remotelink", map[string]any{"globalId": "g1", "object": map[string]any{"url": "https://linear.app/acme/issue/ENG-3", "title": "Linear ENG-3"}}},
+		{"GET", "/rest/api/3/issue/TAN-3/remotelink?globalId=g1", nil},
+		{"GET", "/rest/api/3/issue/TAN-3/remotelink/10000", nil},
+		{"POST", "/rest/api/3/issue/TAN-3/remotelink", map[string]any{"object": map[string]any{"url": "https://x"}}},
+		{"DELETE", "/rest/api/3/issue/TAN-3/remotelink/10000", nil},
 	} {
 		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
 			var raw []byte

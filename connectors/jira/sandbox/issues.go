@@ -645,6 +645,7 @@ func (s *Server) remove(is *issue, actor *user) {
 	s.emitIssue("jira:issue_deleted", "", is, actor, nil)
 	s.unlinkChild(is)
 	s.dropLinks(is)
+	delete(s.remoteLinks, is.ID)
 	s.unindexIssue(is)
 	delete(s.byID, is.ID)
 	delete(s.byKey, is.Key)

@@ -82,6 +82,9 @@ type Server struct {
 	links       []*issueLink // see links.go
 	nextLink    int
 
+	remoteLinks    map[int][]*remoteLink // issue id → its remote links, see remotelink.go
+	nextRemoteLink int
+
 	routes   []string // registered patterns, for fidelity tests
 	ctx      context.Context
 	cancel   context.CancelFunc
@@ -436,6 +439,12 @@ func (s *Server) routesSetup() {
 		s.handle("GET "+p+"/issueLinkType", v, s.getLinkTypes)
 		s.handle("PUT "+p+"/issue/{issueIdOrKey}/assignee", v, s.assignIssue)
 		s.handle("GET "+p+"/issue/{issueIdOrKey}/editmeta", v, s.getEditMeta)
+		s.handle("GET "+p+"/issue/{issueIdOrKey}/remotelink", v, s.getRemoteLinks)
+		s.handle("POST "+p+"/issue/{issueIdOrKey}/remotelink", v, s.postRemoteLink)
+		s.handle("DELETE "+p+"/issue/{issueIdOrKey}/remotelink", v, s.deleteRemoteLinkByGlobalID)
+		s.handle("GET "+p+"/issue/{issueIdOrKey}/remotelink/{linkId}", v, s.getRemoteLink)
+		s.handle("PUT "+p+"/issue/{issueIdOrKey}/remotelink/{linkId}", v, s.putRemoteLink)
+		s.handle("DELETE "+p+"/issue/{issueIdOrKey}/remotelink/{linkId}", v, s.deleteRemoteLink)
 		s.handle("GET "+p+"/search/jql", v, s.searchJQL)
 		s.handle("POST "+p+"/search/jql", v, s.searchJQL)
 		s.handle("GET "+p+"/search", v, s.searchOld)

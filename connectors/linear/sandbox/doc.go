@@ -33,8 +33,12 @@
 // documented), issueUpdate, issueArchive/Unarchive, issueDelete
 // (trash; issueArchive(trash: true) too; permanentlyDelete is not
 // modelled: the issue is trashed), commentCreate/Update/Delete, issueLabelCreate,
-// webhookCreate/Update/Delete, and issue relations (issueRelationCreate/
-// Update/Delete, Issue.relations/inverseRelations; relations.go).
+// webhookCreate/Update/Delete, issue relations (issueRelationCreate/
+// Update/Delete, Issue.relations/inverseRelations; relations.go), and URL
+// attachments (attachments.go: attachmentCreate/attachmentLinkURL
+// upserting by URL per issue, attachmentUpdate/Delete, attachment,
+// attachments, attachmentsForURL, Issue.attachments,
+// IssueFilter.attachments, Attachment webhooks).
 //
 // Wire facts and their sources:
 //   - Auth: "Authorization: <API key>" or "Bearer <token>". A missing or

@@ -101,6 +101,8 @@ func (s *Server) matchIssue(f map[string]any, i *issue) (bool, error) {
 			return matchLabels(asMap(v), i.labels)
 		case "project":
 			return matchNullable(asMap(v), i.project == nil, func(m map[string]any) (bool, error) { return matchProject(m, i.project) })
+		case "attachments":
+			return s.matchAttachments(asMap(v), s.w.issueAttachments(i))
 		}
 		return false, errUnknownField
 	}))

@@ -172,6 +172,7 @@ type world struct {
 	comments               []*comment
 	webhooks               []*webhook
 	relations              []*relation // see relations.go
+	attachments            []*attachment // see attachments.go
 	lastSyncID             float64
 	byKey                  map[string]*issue // id and upper-case identifier
 	byUpdated              []*issue          // every issue by updatedAt, see index.go

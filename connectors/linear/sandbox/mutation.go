@@ -197,5 +197,8 @@ func (m *mutationObj) Field(name string, args map[string]any) (any, error) {
 		w.syncID()
 		return m.payload("DeletePayload", map[string]any{"entityId": h.id}), nil
 	}
+	if v, ok, err := m.attachmentMutation(name, args); ok {
+		return v, err
+	}
 	return nil, gql.ErrUnmodelled
 }

@@ -364,6 +364,9 @@ func (q *queryObj) Field(name string, args map[string]any) (any, error) {
 		}
 		return nil, notFound("Project")
 	}
+	if v, ok, err := q.attachmentQuery(name, args); ok {
+		return v, err
+	}
 	return nil, gql.ErrUnmodelled
 }
 
@@ -788,6 +791,8 @@ func (o *issueObj) Field(name string, args map[string]any) (any, error) {
 		return o.relationsConn(args, func(r *relation) bool { return r.issue == i })
 	case "inverseRelations":
 		return o.relationsConn(args, func(r *relation) bool { return r.related == i })
+	case "attachments":
+		return o.attachmentsConn(w.issueAttachments(i), args)
 	case "history":
 		out := make([]entity, 0, len(i.history))
 		for _, h := range i.history {
