@@ -71,8 +71,8 @@ type Syncer struct {
 
 	ambMu     sync.Mutex
 	ambiguous map[backlog.Ref]Ambiguity // see Ambiguous
-	keepers sync.Map // store.Lease → stop of its store.Keep
-	origins originCache
+	keepers   sync.Map                  // store.Lease → stop of its store.Keep
+	origins   originCache
 }
 
 // originCache remembers the link of Jira twins Tandem made (their

@@ -171,7 +171,7 @@ type world struct {
 	issues                 []*issue
 	comments               []*comment
 	webhooks               []*webhook
-	relations              []*relation // see relations.go
+	relations              []*relation   // see relations.go
 	attachments            []*attachment // see attachments.go
 	lastSyncID             float64
 	byKey                  map[string]*issue // id and upper-case identifier
