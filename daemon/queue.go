@@ -81,11 +81,9 @@ func (q *queue) addLocked(key string, seq int64) {
 	} else {
 		q.order = append(q.order, key)
 	}
-	if q.urgent[key] {
-		q.cond.Broadcast() // the urgent worker too
-	} else {
-		q.cond.Signal()
-	}
+	// Every waiter: a Signal could wake only the worker kept for urgent
+	// keys, which waits on, and the key would sit unserved.
+	q.cond.Broadcast()
 }
 
 // AddAfter queues key after d (a retry or a requeue); a second AddAfter of a

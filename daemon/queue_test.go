@@ -165,3 +165,32 @@ func TestGetUrgentTakesOnlyUrgentKeys(t *testing.T) {
 		t.Fatalf("Get = %s, want jira:1", k)
 	}
 }
+
+// TestAddWakesAPlainWorker: with the urgent worker and a plain one both
+// waiting, a plain key reaches the plain one (a wake-up spent on the
+// urgent worker would leave it unserved).
+func TestAddWakesAPlainWorker(t *testing.T) {
+	for range 50 {
+		q := newQueue()
+		urgentDone := make(chan struct{})
+		ctx, cancel := context.WithCancel(t.Context())
+		go func() { q.GetUrgent(ctx); close(urgentDone) }()
+		got := make(chan string, 1)
+		go func() {
+			k, _, _ := q.Get(ctx)
+			got <- k
+		}()
+		time.Sleep(2 * time.Millisecond) // both wait
+		q.Add("jira:1", 1)
+		select {
+		case k := <-got:
+			if k != "jira:1" {
+				t.Fatalf("Get = %s", k)
+			}
+		case <-time.After(2 * time.Second):
+			t.Fatal("the plain worker never woke for a plain key")
+		}
+		cancel()
+		<-urgentDone
+	}
+}

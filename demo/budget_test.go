@@ -80,6 +80,11 @@ func TestBudgetedBackfillWithEdits(t *testing.T) {
 		}
 		return len(arrived) == len(edits)
 	}); err != nil {
+		for i, ed := range edits {
+			if _, ok := arrived[i]; !ok {
+				t.Logf("edit %d (jira-side %v) missing: link %s jira %s %q linear %s %q", i, ed.jira, ed.link.ID(), ed.link.Jira.Key, e.JiraIssue(ed.link).Summary, ed.link.Linear.Key, e.LinearIssue(ed.link).Title)
+			}
+		}
 		j, l := e.Jira.Requests(jirasb.BotEmail), e.Linear.Requests(linearsb.BotEmail)
 		t.Fatalf("%d of %d edits arrived: %v\njira %d calls, %d 429s %v\nlinear %d calls, %d limited %v\nlinear complexity %d %v\nby purpose: jira %v linear %v", len(arrived), len(edits), err,
 			j.Reads+j.Writes, j.RateLimited, j.ByOperation, l.Reads+l.Writes, l.RateLimited, l.ByOperation, l.Complexity, l.ComplexityByOperation,
