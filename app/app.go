@@ -137,7 +137,11 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		if side == backlog.Linear {
 			g = a.LinearBudget
 		}
-		c.Transport = h.transport(a.Metrics.Transport(side, g.Transport(c.Transport)))
+		// The timeout bounds each request on the wire, not the time the
+		// governor holds it back for budget (which may be minutes).
+		timeout := c.Timeout
+		c.Timeout = 0
+		c.Transport = h.transport(a.Metrics.Transport(side, g.Transport(timed(c.Transport, timeout))))
 		return c
 	}
 	a.Jira, err = jira.New(ctx, jira.Config{

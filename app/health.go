@@ -1,8 +1,10 @@
 package app
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"sync"
 	"time"
@@ -100,4 +102,38 @@ func (a *App) ready(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(code)
 	json.NewEncoder(w).Encode(checks)
+}
+
+// timed bounds each request sent through next, its answer's body
+// included, to d (0: no bound), as http.Client.Timeout would, but from
+// the moment it is sent.
+func timed(next http.RoundTripper, d time.Duration) http.RoundTripper {
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	if d <= 0 {
+		return next
+	}
+	return rtFunc(func(r *http.Request) (*http.Response, error) {
+		ctx, cancel := context.WithTimeout(r.Context(), d)
+		resp, err := next.RoundTrip(r.WithContext(ctx))
+		if err != nil {
+			cancel()
+			return nil, err
+		}
+		resp.Body = &cancelBody{ReadCloser: resp.Body, cancel: cancel}
+		return resp, nil
+	})
+}
+
+// cancelBody ends its request's timeout when the body is closed.
+type cancelBody struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (b *cancelBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
 }

@@ -90,8 +90,8 @@ func TestBudgetedBackfillWithEdits(t *testing.T) {
 			j.Reads+j.Writes, j.RateLimited, j.ByOperation, l.Reads+l.Writes, l.RateLimited, l.ByOperation, l.Complexity, l.ComplexityByOperation,
 			e.App.JiraBudget.Snapshot(), e.App.LinearBudget.Snapshot())
 	}
-	if _, _, err := e.Settle(ctx, 10*time.Minute); err != nil {
-		t.Fatal(err)
+	if _, _, err := e.Settle(ctx, 5*time.Minute); err != nil {
+		t.Fatalf("%v\nbudgets: jira %+v\nlinear %+v", err, e.App.JiraBudget.Snapshot(), e.App.LinearBudget.Snapshot())
 	}
 	if rep, err := waitInSync(ctx, e, 2*time.Minute); err != nil {
 		t.Fatalf("not in sync: %v: %s", err, describe(rep))
