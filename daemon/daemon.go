@@ -275,18 +275,6 @@ func (d *Daemon) enqueue(ctx context.Context, ref backlog.Ref, version string, u
 	return nil
 }
 
-// markUrgent makes key a webhook's again (see enqueue), for its next
-// queueing.
-func (d *Daemon) markUrgent(key string) {
-	d.hintsMu.Lock()
-	if d.urgentKeys == nil {
-		d.urgentKeys = map[string]bool{}
-	}
-	d.urgentKeys[key] = true
-	d.hintsMu.Unlock()
-	d.q.MarkUrgent(key)
-}
-
 // takeUrgent reports whether a webhook queued key since its last pass.
 func (d *Daemon) takeUrgent(key string) bool {
 	d.hintsMu.Lock()
@@ -296,6 +284,13 @@ func (d *Daemon) takeUrgent(key string) bool {
 	return u
 }
 
+// purpose is the budget purpose of key's pass.
+func (d *Daemon) purpose(ctx context.Context, key string) context.Context {
+	if d.takeUrgent(key) {
+		return budget.WithPurpose(ctx, budget.Webhook)
+	}
+	return budget.WithPurpose(ctx, budget.Poll)
+}
 
 // EnqueueOrder durably asks for an order pass (no-op without Order).
 func (d *Daemon) EnqueueOrder(ctx context.Context) error {
@@ -416,17 +411,7 @@ func (d *Daemon) pass(ctx context.Context, key string, seq int64, failures map[s
 			return
 		}
 		version = d.takeHint(key)
-		urgent := d.takeUrgent(key)
-		p := budget.Poll
-		if urgent {
-			p = budget.Webhook
-		}
-		res, err = d.Syncer.Sync(reconcile.WithVersion(budget.WithPurpose(ctx, p), version), ref)
-		if urgent && ctx.Err() == nil && (err != nil && !connectors.IsPermanent(err) || err == nil && res.RequeueAfter > 0) {
-			// Queued again (a lock another pass held, a retry): it stays a
-			// webhook's key, ahead of the backfill and spending as one.
-			d.markUrgent(key)
-		}
+		res, err = d.Syncer.Sync(reconcile.WithVersion(d.purpose(ctx, key), version), ref)
 	}
 	d.settle(ctx, key, seq, version, res, err, failures, start)
 }

@@ -53,13 +53,6 @@ func (q *queue) AddUrgent(key string, seq int64) {
 	q.addLocked(key, seq)
 }
 
-// MarkUrgent makes key's next Add (or AddAfter) go ahead as AddUrgent's.
-func (q *queue) MarkUrgent(key string) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	q.urgent[key] = true
-}
-
 func (q *queue) addLocked(key string, seq int64) {
 	if q.closed {
 		return
