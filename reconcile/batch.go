@@ -360,20 +360,8 @@ func (s *Syncer) readBack(ctx context.Context, side backlog.Side, made []backlog
 		}
 		ids = slices.DeleteFunc(ids, func(id string) bool { _, ok := out[id]; return ok })
 	}
-	g, ok := batchGetter(s.conn(side))
-	if !ok {
-		return out
-	}
-	for len(ids) > 0 {
-		n := min(len(ids), g.MaxGet())
-		got, err := g.GetMany(ctx, ids[:n])
-		if err != nil {
-			s.log().Warn("reading new twins back; reading them one by one", "side", side, "n", n, "err", err)
-		}
-		for id, it := range got {
-			out[id] = it
-		}
-		ids = ids[n:]
+	for id, it := range s.readBatched(ctx, side, ids) {
+		out[id] = it
 	}
 	return out
 }

@@ -170,7 +170,7 @@ func listAll(ctx context.Context, c connectors.Connector) ([]backlog.Ref, error)
 
 // readBatched reads the items of ids on side in batches (connectors.
 // BatchGetter); none when the side cannot batch. A batch that fails is
-// left to the one-by-one reads.
+// left to the caller's one-by-one reads.
 func (s *Syncer) readBatched(ctx context.Context, side backlog.Side, ids []string) map[string]backlog.Item {
 	out := map[string]backlog.Item{}
 	g, ok := batchGetter(s.conn(side))
@@ -181,7 +181,7 @@ func (s *Syncer) readBatched(ctx context.Context, side backlog.Side, ids []strin
 		n := min(len(ids), g.MaxGet())
 		got, err := g.GetMany(ctx, ids[:n])
 		if err != nil {
-			s.log().Warn("diff: reading in a batch; reading one by one", "side", side, "n", n, "err", err)
+			s.log().Warn("reading in a batch; reading one by one", "side", side, "n", n, "err", err)
 		}
 		for id, it := range got {
 			out[id] = it
