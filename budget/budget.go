@@ -65,15 +65,6 @@ func Reserve(p Purpose) float64 {
 	return reserve[p]
 }
 
-// Spent is the calls counted, all purposes.
-func (s Snapshot) Spent() int64 {
-	var n int64
-	for _, c := range s.Calls {
-		n += c
-	}
-	return n
-}
-
 type purposeKey struct{}
 
 // WithPurpose names the purpose of the calls made with ctx.
@@ -301,20 +292,13 @@ func (g *Governor) wait(ctx context.Context, p Purpose, bucket string) (ticket, 
 	}
 }
 
-func (g *Governor) reserveOf(p Purpose) float64 {
-	if p == Webhook {
-		return 0
-	}
-	return reserve[p]
-}
-
 // delayLocked is how long a call of purpose p must wait (≤ 0: none).
 func (g *Governor) delayLocked(p Purpose, bucket string) time.Duration {
 	now := g.now()
 	if now.Before(g.blockedUntil) {
 		return g.blockedUntil.Sub(now)
 	}
-	keep := g.reserveOf(p)
+	keep := Reserve(p)
 	if m := g.buckets[bucket]; m != nil && m.known() {
 		return max(m.delay(1, keep, now), g.complexity.delay(g.cost, keep, now))
 	}
@@ -434,6 +418,15 @@ type Snapshot struct {
 	// points (0: not reported).
 	ComplexityLimit     int
 	ComplexityRemaining float64
+}
+
+// Spent is the calls counted, all purposes.
+func (s Snapshot) Spent() int64 {
+	var n int64
+	for _, c := range s.Calls {
+		n += c
+	}
+	return n
 }
 
 // Low reports whether less than a tenth of a known budget (requests or

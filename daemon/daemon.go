@@ -284,12 +284,13 @@ func (d *Daemon) takeUrgent(key string) bool {
 	return u
 }
 
-// purpose is the budget purpose of key's pass.
-func (d *Daemon) purpose(ctx context.Context, key string) context.Context {
-	if d.takeUrgent(key) {
-		return budget.WithPurpose(ctx, budget.Webhook)
+// purpose is the budget purpose of a pass: a webhook's keys spend as
+// webhook passes, the rest as polls.
+func purpose(urgent bool) budget.Purpose {
+	if urgent {
+		return budget.Webhook
 	}
-	return budget.WithPurpose(ctx, budget.Poll)
+	return budget.Poll
 }
 
 // EnqueueOrder durably asks for an order pass (no-op without Order).
@@ -376,11 +377,7 @@ func (d *Daemon) passMany(ctx context.Context, batch []queued, failures map[stri
 	}
 	// The batch's calls spend as its most urgent key's would; a backfill
 	// batch marks its own (reconcile.Syncer.SyncMany).
-	p := budget.Poll
-	if urgent {
-		p = budget.Webhook
-	}
-	outs := d.Syncer.(BatchSyncer).SyncMany(budget.WithPurpose(ctx, p), refs)
+	outs := d.Syncer.(BatchSyncer).SyncMany(budget.WithPurpose(ctx, purpose(urgent)), refs)
 	for i, b := range keep {
 		d.settle(ctx, b.key, b.seq, refs[i].Version, outs[i].Result, outs[i].Err, failures, start)
 	}
@@ -411,7 +408,7 @@ func (d *Daemon) pass(ctx context.Context, key string, seq int64, failures map[s
 			return
 		}
 		version = d.takeHint(key)
-		res, err = d.Syncer.Sync(reconcile.WithVersion(d.purpose(ctx, key), version), ref)
+		res, err = d.Syncer.Sync(reconcile.WithVersion(budget.WithPurpose(ctx, purpose(d.takeUrgent(key))), version), ref)
 	}
 	d.settle(ctx, key, seq, version, res, err, failures, start)
 }

@@ -2,11 +2,11 @@ package daemon
 
 import (
 	"context"
-
 	"fmt"
-	"github.com/tandem-sync/tandem/budget"
 	"io"
 	"time"
+
+	"github.com/tandem-sync/tandem/budget"
 )
 
 // Backfill progress: while the first poll rounds find work, report how
