@@ -204,15 +204,11 @@ type issueNode struct {
 		ID    string `json:"id"`
 		Email string `json:"email"`
 	} `json:"assignee"`
-	// LabelIDs is what issue reads select (Labels is read where a
-	// payload carries the connection, e.g. webhooks).
+	// LabelIDs names the labels (a tenth of a complexity point, where the
+	// labels connection costs one a label and page); the catalog names
+	// them (Client.knowLabels).
 	LabelIDs []string `json:"labelIds"`
-	Labels   struct {
-		Nodes []struct {
-			Name string `json:"name"`
-		} `json:"nodes"`
-	} `json:"labels"`
-	Parent *struct {
+	Parent   *struct {
 		ID string `json:"id"`
 	} `json:"parent"`
 	Cycle *struct {
@@ -255,9 +251,6 @@ const issueFields = `fragment IssueFields on Issue {
 // name are left out: Client.knowLabels looks them up first).
 func (c *catalog) labelNames(n issueNode) []string {
 	var out []string
-	for _, l := range n.Labels.Nodes {
-		out = append(out, l.Name)
-	}
 	for _, id := range n.LabelIDs {
 		if name, ok := c.labelByID[id]; ok {
 			out = append(out, name)

@@ -21,12 +21,13 @@ func testCatalog() *catalog {
 			{ID: "s-done", Name: "Done", Type: "completed", Position: 4},
 			{ID: "s-cancel", Name: "Canceled", Type: "canceled", Position: 5},
 		},
-		users:   map[string]string{"alice@example.com": "u-alice", "bob@example.com": "u-bob", "robert@corp.example": "u-bob"},
-		labels:  map[string]string{"bug": "l-bug", "backend": "l-backend"},
-		lnames:  map[string]string{"bug": "Bug", "backend": "Backend"},
-		cycles:  map[string]cycleRef{"cycle 2": {"c-2", "Cycle 2"}, "hardening": {"c-3", "Hardening"}},
-		emailOf: map[string]string{"u-alice": "alice@example.com", "u-bob": "robert@corp.example"},
-		est:     estimation{Type: "fibonacci"},
+		users:     map[string]string{"alice@example.com": "u-alice", "bob@example.com": "u-bob", "robert@corp.example": "u-bob"},
+		labels:    map[string]string{"bug": "l-bug", "backend": "l-backend"},
+		lnames:    map[string]string{"bug": "Bug", "backend": "Backend"},
+		labelByID: map[string]string{"l-bug": "Bug", "l-backend": "Backend"},
+		cycles:    map[string]cycleRef{"cycle 2": {"c-2", "Cycle 2"}, "hardening": {"c-3", "Hardening"}},
+		emailOf:   map[string]string{"u-alice": "alice@example.com", "u-bob": "robert@corp.example"},
+		est:       estimation{Type: "fibonacci"},
 	}
 }
 
@@ -221,9 +222,7 @@ func TestToItem(t *testing.T) {
 		ID    string `json:"id"`
 		Email string `json:"email"`
 	}{"u-carol", "Carol@Example.com"}
-	n.Labels.Nodes = []struct {
-		Name string `json:"name"`
-	}{{"b"}, {"a"}}
+	n.LabelIDs = []string{"l-bug", "l-backend", "l-gone"} // a label id no longer known is left out
 	n.Cycle = &struct {
 		Name   *string `json:"name"`
 		Number float64 `json:"number"`
@@ -233,7 +232,7 @@ func TestToItem(t *testing.T) {
 		t.Fatal(err)
 	}
 	if it.Title != "T" || it.Description != desc || it.Priority != backlog.PriorityMedium || it.Status.Name != "In Review" ||
-		it.Assignee != "carol@example.com" || !slices.Equal(it.Labels, []string{"a", "b"}) || *it.Estimate != 2 ||
+		it.Assignee != "carol@example.com" || !slices.Equal(it.Labels, []string{"Backend", "Bug"}) || *it.Estimate != 2 ||
 		it.DueDate != due || it.Sprint != "Sprint 7" || it.Rank != "-12.25" || it.UpdatedAt.Nanosecond() != 123e6 {
 		t.Fatalf("%+v", it)
 	}
