@@ -110,8 +110,6 @@ type Daemon struct {
 	// pass began (see hint).
 	hintsMu sync.Mutex
 	hints   map[string]versionHint
-	// urgentKeys are the keys webhooks queued since their last pass.
-	urgentKeys map[string]bool
 	// orderDeferred is when the waiting order pass was first put off
 	// (UnixNano; 0: not put off).
 	orderDeferred atomic.Int64
@@ -262,26 +260,11 @@ func (d *Daemon) enqueue(ctx context.Context, ref backlog.Ref, version string, u
 		return fmt.Errorf("marking %s dirty: %w", key, err)
 	}
 	if urgent {
-		d.hintsMu.Lock()
-		if d.urgentKeys == nil {
-			d.urgentKeys = map[string]bool{}
-		}
-		d.urgentKeys[key] = true
-		d.hintsMu.Unlock()
 		d.q.AddUrgent(key, seq)
 		return nil
 	}
 	d.q.Add(key, seq)
 	return nil
-}
-
-// takeUrgent reports whether a webhook queued key since its last pass.
-func (d *Daemon) takeUrgent(key string) bool {
-	d.hintsMu.Lock()
-	defer d.hintsMu.Unlock()
-	u := d.urgentKeys[key]
-	delete(d.urgentKeys, key)
-	return u
 }
 
 // purpose is the budget purpose of a pass: a webhook's keys spend as
@@ -309,42 +292,39 @@ func (d *Daemon) EnqueueOrder(ctx context.Context) error {
 }
 
 func (d *Daemon) work(ctx context.Context, urgentOnly bool) {
-	failures := map[string]int{}
+	t := newTries()
 	get := d.q.Get
 	if urgentOnly {
 		get = d.q.GetUrgent
 	}
 	for {
-		key, seq, ok := get(ctx)
+		k, ok := get(ctx)
 		if !ok {
 			return
 		}
-		if urgentOnly {
-			d.pass(ctx, key, seq, failures)
-			d.q.Done(key)
-			continue
-		}
-		if batch := d.batch(key, seq); len(batch) > 1 {
-			d.passMany(ctx, batch, failures)
-			for _, b := range batch {
-				d.q.Done(b.key)
+		if !urgentOnly {
+			if batch := d.batch(k); len(batch) > 1 {
+				d.passMany(ctx, batch, t)
+				for _, b := range batch {
+					d.q.Done(b.key)
+				}
+				continue
 			}
-			continue
 		}
-		d.pass(ctx, key, seq, failures)
-		d.q.Done(key)
+		d.pass(ctx, k, t)
+		d.q.Done(k.key)
 	}
 }
 
 // batch gathers, when the Syncer runs batches, the ready keys of key's
 // side that one SyncMany takes with key; a single key otherwise.
-func (d *Daemon) batch(key string, seq int64) []queued {
-	one := []queued{{key, seq}}
+func (d *Daemon) batch(k queued) []queued {
+	one := []queued{k}
 	bs, ok := d.Syncer.(BatchSyncer)
-	if !ok || key == OrderKey {
+	if !ok || k.key == OrderKey {
 		return one
 	}
-	ref, err := backlog.ParseRef(key)
+	ref, err := backlog.ParseRef(k.key)
 	if err != nil {
 		return one
 	}
@@ -357,7 +337,7 @@ func (d *Daemon) batch(key string, seq int64) []queued {
 }
 
 // passMany runs the passes of keys of one side in one SyncMany.
-func (d *Daemon) passMany(ctx context.Context, batch []queued, failures map[string]int) {
+func (d *Daemon) passMany(ctx context.Context, batch []queued, t *tries) {
 	start := time.Now()
 	refs := make([]reconcile.Hinted, 0, len(batch))
 	var keep []queued
@@ -371,19 +351,18 @@ func (d *Daemon) passMany(ctx context.Context, batch []queued, failures map[stri
 		}
 		refs = append(refs, reconcile.Hinted{Ref: ref, Version: d.takeHint(b.key)})
 		keep = append(keep, b)
-		if d.takeUrgent(b.key) {
-			urgent = true
-		}
+		urgent = urgent || b.urgent
 	}
 	// The batch's calls spend as its most urgent key's would; a backfill
 	// batch marks its own (reconcile.Syncer.SyncMany).
 	outs := d.Syncer.(BatchSyncer).SyncMany(budget.WithPurpose(ctx, purpose(urgent)), refs)
 	for i, b := range keep {
-		d.settle(ctx, b.key, b.seq, refs[i].Version, outs[i].Result, outs[i].Err, failures, start)
+		d.settle(ctx, b, refs[i].Version, outs[i].Result, outs[i].Err, t, start)
 	}
 }
 
-func (d *Daemon) pass(ctx context.Context, key string, seq int64, failures map[string]int) {
+func (d *Daemon) pass(ctx context.Context, k queued, t *tries) {
+	key, seq := k.key, k.seq
 	start := time.Now()
 	var res reconcile.Result
 	var err error
@@ -394,7 +373,7 @@ func (d *Daemon) pass(ctx context.Context, key string, seq int64, failures map[s
 			return
 		}
 		if d.deferOrder() {
-			d.q.AddAfter(key, seq, orderDeferStep)
+			d.q.AddAfter(key, seq, orderDeferStep, false)
 			return
 		}
 		var or reconcile.OrderResult
@@ -408,15 +387,16 @@ func (d *Daemon) pass(ctx context.Context, key string, seq int64, failures map[s
 			return
 		}
 		version = d.takeHint(key)
-		res, err = d.Syncer.Sync(reconcile.WithVersion(budget.WithPurpose(ctx, purpose(d.takeUrgent(key))), version), ref)
+		res, err = d.Syncer.Sync(reconcile.WithVersion(budget.WithPurpose(ctx, purpose(k.urgent)), version), ref)
 	}
-	d.settle(ctx, key, seq, version, res, err, failures, start)
+	d.settle(ctx, k, version, res, err, t, start)
 }
 
 // settle does what a pass's outcome asks for the key: clear its dirty
 // mark, or queue it again (a retry, or a link another pass held). A key
 // queued again keeps the version its reports named.
-func (d *Daemon) settle(ctx context.Context, key string, seq int64, version string, res reconcile.Result, err error, failures map[string]int, start time.Time) {
+func (d *Daemon) settle(ctx context.Context, k queued, version string, res reconcile.Result, err error, t *tries, start time.Time) {
+	key, seq := k.key, k.seq
 	log := d.Log.With("key", key)
 	d.stats.Passes.Add(1)
 	if d.OnPass != nil {
@@ -428,24 +408,28 @@ func (d *Daemon) settle(ctx context.Context, key string, seq int64, version stri
 	case err != nil && connectors.IsPermanent(err):
 		d.stats.Failures.Add(1)
 		log.Error("sync failed permanently; waiting for the next change", "err", err)
-		delete(failures, key)
+		t.forget(key)
 		d.clear(ctx, key, seq)
 	case err != nil:
 		d.stats.Failures.Add(1)
-		failures[key]++
-		wait := backoff(failures[key])
+		t.failed[key]++
+		wait := backoff(t.failed[key])
 		var rl *connectors.RateLimitError
 		if errors.As(err, &rl) && rl.RetryAfter > wait {
 			wait = rl.RetryAfter
 		}
-		log.Warn("sync failed; retrying", "err", err, "attempt", failures[key], "in", wait)
+		log.Warn("sync failed; retrying", "err", err, "attempt", t.failed[key], "in", wait)
 		d.hint(key, version)
-		d.q.AddAfter(key, seq, wait)
+		d.q.AddAfter(key, seq, wait, k.urgent)
 	case res.RequeueAfter > 0:
+		// A key requeued behind a lock keeps its urgency, so a webhook's
+		// edit is not sent behind a backfill's keys; it waits longer each
+		// time the lock is still held, so it never spins on it.
+		t.locked[key]++
 		d.hint(key, version)
-		d.q.AddAfter(key, seq, res.RequeueAfter)
+		d.q.AddAfter(key, seq, requeueWait(res.RequeueAfter, t.locked[key], k.urgent), k.urgent)
 	default:
-		delete(failures, key)
+		t.forget(key)
 		d.clear(ctx, key, seq)
 	}
 	if res.Created > 0 && err == nil {
@@ -463,6 +447,31 @@ func (d *Daemon) clear(ctx context.Context, key string, seq int64) {
 }
 
 // backoff is 200 ms doubling to 1 min, with jitter.
+// tries counts, per key, a worker's failed passes in a row and its passes
+// in a row that found the key's link locked.
+type tries struct {
+	failed, locked map[string]int
+}
+
+func newTries() *tries { return &tries{failed: map[string]int{}, locked: map[string]int{}} }
+
+func (t *tries) forget(key string) {
+	delete(t.failed, key)
+	delete(t.locked, key)
+}
+
+// requeueWait is how long a key whose link was locked waits before its next
+// pass: what the pass asked for; for an urgent key, which keeps its place
+// before the backfill's keys, doubled with each pass in a row that found the
+// lock still held (up to 2 s), so that it does not spin on a lock a slow
+// batch holds.
+func requeueWait(asked time.Duration, n int, urgent bool) time.Duration {
+	if !urgent || n <= 1 {
+		return asked
+	}
+	return min(asked<<min(n-1, 8), 2*time.Second)
+}
+
 func backoff(n int) time.Duration {
 	d := 200 * time.Millisecond << min(n-1, 9)
 	if d > time.Minute {

@@ -430,7 +430,8 @@ func TestQueueMoreTakesMatchingReadyKeys(t *testing.T) {
 	for i, k := range []string{"jira:1", "linear:a", "jira:2", "jira:3", "linear:b"} {
 		q.Add(k, int64(i+1))
 	}
-	key, _, _ := q.Get(t.Context())
+	first, _ := q.Get(t.Context())
+	key := first.key
 	more := q.More(1, func(k string) bool { return strings.HasPrefix(k, "jira:") })
 	if key != "jira:1" || len(more) != 1 || more[0].key != "jira:2" || more[0].seq != 3 {
 		t.Fatalf("got %s + %+v", key, more)
@@ -442,8 +443,8 @@ func TestQueueMoreTakesMatchingReadyKeys(t *testing.T) {
 		t.Fatalf("rest = %+v", rest)
 	}
 	q.Done("jira:2")
-	if k, seq, _ := q.Get(t.Context()); k != "jira:2" || seq != 9 {
-		t.Fatalf("after Done: %s %d", k, seq)
+	if k, _ := q.Get(t.Context()); k.key != "jira:2" || k.seq != 9 {
+		t.Fatalf("after Done: %+v", k)
 	}
 }
 

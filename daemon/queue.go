@@ -44,11 +44,16 @@ func (q *queue) Add(key string, seq int64) {
 func (q *queue) AddUrgent(key string, seq int64) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	q.addUrgentLocked(key, seq)
+}
+
+func (q *queue) addUrgentLocked(key string, seq int64) {
 	q.urgent[key] = true
-	if _, ok := q.waiting[key]; ok {
+	if s, ok := q.waiting[key]; ok {
 		// Already waiting: move it up.
 		q.order = slices.DeleteFunc(q.order, func(k string) bool { return k == key })
 		delete(q.waiting, key)
+		seq = max(seq, s)
 	}
 	q.addLocked(key, seq)
 }
@@ -87,8 +92,10 @@ func (q *queue) addLocked(key string, seq int64) {
 }
 
 // AddAfter queues key after d (a retry or a requeue); a second AddAfter of a
-// key with a timer pending keeps the earlier timer.
-func (q *queue) AddAfter(key string, seq int64, d time.Duration) {
+// key with a timer pending keeps the earlier timer. An urgent key (a
+// webhook's, requeued behind a lock or a failure) stays urgent: it goes
+// before the waiting keys again when the timer fires.
+func (q *queue) AddAfter(key string, seq int64, d time.Duration, urgent bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.closed {
@@ -101,22 +108,27 @@ func (q *queue) AddAfter(key string, seq int64, d time.Duration) {
 		q.mu.Lock()
 		defer q.mu.Unlock()
 		delete(q.timers, key)
+		if urgent {
+			q.addUrgentLocked(key, seq)
+			return
+		}
 		q.addLocked(key, seq)
 	})
 }
 
-// Get blocks until a key is ready or ctx ends / the queue closes.
-func (q *queue) Get(ctx context.Context) (string, int64, bool) {
+// Get blocks until a key is ready or ctx ends / the queue closes. The key
+// comes with its mark sequence and whether a webhook queued it.
+func (q *queue) Get(ctx context.Context) (queued, bool) {
 	return q.get(ctx, false)
 }
 
 // GetUrgent is Get for urgent keys only (a worker kept for webhooks, so
 // that a person's edit is never stuck behind a backfill).
-func (q *queue) GetUrgent(ctx context.Context) (string, int64, bool) {
+func (q *queue) GetUrgent(ctx context.Context) (queued, bool) {
 	return q.get(ctx, true)
 }
 
-func (q *queue) get(ctx context.Context, urgentOnly bool) (string, int64, bool) {
+func (q *queue) get(ctx context.Context, urgentOnly bool) (queued, bool) {
 	stop := context.AfterFunc(ctx, func() {
 		q.mu.Lock()
 		q.cond.Broadcast()
@@ -130,16 +142,22 @@ func (q *queue) get(ctx context.Context, urgentOnly bool) (string, int64, bool) 
 		q.cond.Wait()
 	}
 	if !ready() {
-		return "", 0, false
+		return queued{}, false
 	}
 	key := q.order[0]
 	q.order = q.order[1:]
-	seq := q.waiting[key]
+	return q.takeLocked(key), true
+}
+
+// takeLocked hands key out: it leaves the waiting keys and is held until
+// Done.
+func (q *queue) takeLocked(key string) queued {
+	out := queued{key: key, seq: q.waiting[key], urgent: q.urgent[key]}
 	delete(q.waiting, key)
 	delete(q.since, key)
-	q.processing[key] = true
 	delete(q.urgent, key)
-	return key, seq, true
+	q.processing[key] = true
+	return out
 }
 
 // More hands out, without waiting, up to max further ready keys that
@@ -159,20 +177,18 @@ func (q *queue) More(max int, match func(key string) bool) []queued {
 			keep = append(keep, key)
 			continue
 		}
-		out = append(out, queued{key, q.waiting[key]})
-		delete(q.urgent, key)
-		delete(q.waiting, key)
-		delete(q.since, key)
-		q.processing[key] = true
+		out = append(out, q.takeLocked(key))
 	}
 	q.order = keep
 	return out
 }
 
-// queued is a key handed out with its mark sequence.
+// queued is a key handed out with its mark sequence, and whether a
+// webhook queued it (its pass spends as budget.Webhook).
 type queued struct {
-	key string
-	seq int64
+	key    string
+	seq    int64
+	urgent bool
 }
 
 // Done releases key; if it was added meanwhile it is queued again.

@@ -12,11 +12,11 @@ func get(t *testing.T, q *queue) (string, int64) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), time.Second)
 	defer cancel()
-	k, s, ok := q.Get(ctx)
+	k, ok := q.Get(ctx)
 	if !ok {
 		t.Fatal("queue empty")
 	}
-	return k, s
+	return k.key, k.seq
 }
 
 func TestQueueCoalesces(t *testing.T) {
@@ -33,7 +33,7 @@ func TestQueueCoalesces(t *testing.T) {
 		t.Fatalf("got %s, want b", k)
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Millisecond)
-	if _, _, ok := q.Get(ctx); ok {
+	if _, ok := q.Get(ctx); ok {
 		t.Fatal("a was handed out twice at once")
 	}
 	cancel()
@@ -50,8 +50,8 @@ func TestQueueCoalesces(t *testing.T) {
 
 func TestQueueAddAfter(t *testing.T) {
 	q := newQueue()
-	q.AddAfter("k", 7, 10*time.Millisecond)
-	q.AddAfter("k", 8, time.Hour) // earlier timer wins
+	q.AddAfter("k", 7, 10*time.Millisecond, false)
+	q.AddAfter("k", 8, time.Hour, false) // earlier timer wins
 	if q.Len() != 1 {
 		t.Fatalf("len = %d", q.Len())
 	}
@@ -72,10 +72,11 @@ func TestQueueNoKeyTwice(t *testing.T) {
 	for range 4 {
 		wg.Go(func() {
 			for {
-				k, s, ok := q.Get(ctx)
+				it, ok := q.Get(ctx)
 				if !ok {
 					return
 				}
+				k, s := it.key, it.seq
 				mu.Lock()
 				if held[k] {
 					t.Errorf("key %s held twice", k)
@@ -124,7 +125,7 @@ func TestAddUrgentGoesFirst(t *testing.T) {
 	q.Add("jira:3", 5)
 	var got []string
 	for range 4 {
-		k, _, _ := q.Get(t.Context())
+		k, _ := get(t, q)
 		got = append(got, k)
 		q.Done(k)
 	}
@@ -141,14 +142,14 @@ func TestGetUrgentTakesOnlyUrgentKeys(t *testing.T) {
 	q := newQueue()
 	q.Add("jira:1", 1)
 	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
-	if k, _, ok := q.GetUrgent(ctx); ok {
-		t.Fatalf("GetUrgent took %s, a key no webhook queued", k)
+	if k, ok := q.GetUrgent(ctx); ok {
+		t.Fatalf("GetUrgent took %s, a key no webhook queued", k.key)
 	}
 	cancel()
 	got := make(chan string, 1)
 	go func() {
-		k, _, _ := q.GetUrgent(t.Context())
-		got <- k
+		k, _ := q.GetUrgent(t.Context())
+		got <- k.key
 	}()
 	time.Sleep(10 * time.Millisecond) // the worker waits
 	q.AddUrgent("linear:a", 2)
@@ -177,8 +178,8 @@ func TestAddWakesAPlainWorker(t *testing.T) {
 		go func() { q.GetUrgent(ctx); close(urgentDone) }()
 		got := make(chan string, 1)
 		go func() {
-			k, _, _ := q.Get(ctx)
-			got <- k
+			k, _ := q.Get(ctx)
+			got <- k.key
 		}()
 		time.Sleep(2 * time.Millisecond) // both wait
 		q.Add("jira:1", 1)
@@ -192,5 +193,61 @@ func TestAddWakesAPlainWorker(t *testing.T) {
 		}
 		cancel()
 		<-urgentDone
+	}
+}
+
+// TestRequeuedUrgentKeyStaysUrgent: a webhook's key requeued behind a lock
+// goes before the waiting backfill keys again, and Get says it is urgent.
+func TestRequeuedUrgentKeyStaysUrgent(t *testing.T) {
+	q := newQueue()
+	q.AddUrgent("linear:a", 1)
+	k, _ := q.Get(t.Context())
+	if !k.urgent {
+		t.Fatal("an AddUrgent key came out not urgent")
+	}
+	for i := range 3 {
+		q.Add("jira:"+string(rune('1'+i)), int64(2+i))
+	}
+	q.AddAfter(k.key, k.seq, time.Millisecond, true)
+	q.Done(k.key)
+	again, ok := q.GetUrgent(t.Context())
+	if !ok || again.key != "linear:a" || !again.urgent || again.seq != 1 {
+		t.Fatalf("GetUrgent = %+v %v, want linear:a urgent", again, ok)
+	}
+	q.Done(again.key)
+	// A plain requeue stays plain, behind the keys waiting.
+	q.AddAfter("linear:b", 9, time.Millisecond, false)
+	var got []string
+	for range 4 {
+		k, ok := q.Get(t.Context())
+		if !ok || k.urgent {
+			t.Fatalf("Get = %+v %v", k, ok)
+		}
+		got = append(got, k.key)
+		q.Done(k.key)
+	}
+	if want := []string{"jira:1", "jira:2", "jira:3", "linear:b"}; !slices.Equal(got, want) {
+		t.Fatalf("order %v, want %v", got, want)
+	}
+}
+
+func TestRequeueWait(t *testing.T) {
+	for _, c := range []struct {
+		n      int
+		urgent bool
+		want   time.Duration
+	}{
+		{1, false, 50 * time.Millisecond},
+		{9, false, 50 * time.Millisecond},
+		{1, true, 50 * time.Millisecond},
+		{2, true, 100 * time.Millisecond},
+		{4, true, 400 * time.Millisecond},
+		{6, true, 1600 * time.Millisecond},
+		{7, true, 2 * time.Second},
+		{40, true, 2 * time.Second},
+	} {
+		if got := requeueWait(50*time.Millisecond, c.n, c.urgent); got != c.want {
+			t.Errorf("requeueWait(50ms, %d, %v) = %v, want %v", c.n, c.urgent, got, c.want)
+		}
 	}
 }

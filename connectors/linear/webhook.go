@@ -32,6 +32,14 @@ const tolerance = 60 * time.Second
 // updatedFrom has sortOrder sets Delivery.Order.
 func (c *Client) ParseWebhook(h http.Header, body []byte, now time.Time) (connectors.Delivery, error) {
 	d, err := parseWebhook(c.secret, c.teamID, c.teamKey, h, body, now)
+	if err == nil && len(d.Refs) == 1 && ownIssueWrite(body, c.viewerID) {
+		// Tandem's own write (its API key's user is its own, people do not
+		// share it): the pass that wrote it holds it already, and without
+		// this every twin a backfill makes or updates would queue a
+		// webhook pass before the edits people make. A change an
+		// automation made along with ours is still seen by the poll.
+		return connectors.Delivery{ID: d.ID, Ignored: "Tandem's own change to " + firstNonEmpty(d.Refs[0].Key, d.Refs[0].ID)}, nil
+	}
 	if err == nil && d.Order && len(d.Refs) == 1 {
 		// The echo of our own Move carries the sortOrder Move wrote (and
 		// noted): that is no reorder to mirror.
@@ -45,6 +53,25 @@ func (c *Client) ParseWebhook(h http.Header, body []byte, now time.Time) (connec
 		}
 	}
 	return d, err
+}
+
+// ownIssueWrite reports whether a (verified) delivery is an Issue create or
+// update whose actor is self, the user of Tandem's API key.
+func ownIssueWrite(body []byte, self string) bool {
+	if self == "" {
+		return false
+	}
+	var p struct {
+		Action string `json:"action"`
+		Type   string `json:"type"`
+		Actor  *struct {
+			ID string `json:"id"`
+		} `json:"actor"`
+	}
+	if json.Unmarshal(body, &p) != nil || p.Type != "Issue" || p.Actor == nil {
+		return false
+	}
+	return p.Actor.ID == self && (p.Action == "create" || p.Action == "update")
 }
 
 // payload is the part of an EntityWebhookPayload we read.

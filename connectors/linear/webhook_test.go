@@ -287,3 +287,29 @@ func FuzzParseWebhook(f *testing.F) {
 		}
 	})
 }
+
+// TestOwnIssueWrite: an Issue create or update whose actor is the API key's
+// user is Tandem's own echo; anyone else's, another entity's, a removal or a
+// delivery without an actor is not.
+func TestOwnIssueWrite(t *testing.T) {
+	for _, c := range []struct {
+		body string
+		want bool
+	}{
+		{`{"type":"Issue","action":"update","actor":{"id":"bot","type":"user"}}`, true},
+		{`{"type":"Issue","action":"create","actor":{"id":"bot"}}`, true},
+		{`{"type":"Issue","action":"update","actor":{"id":"alice"}}`, false},
+		{`{"type":"Issue","action":"remove","actor":{"id":"bot"}}`, false},
+		{`{"type":"Comment","action":"create","actor":{"id":"bot"}}`, false},
+		{`{"type":"Issue","action":"update"}`, false},
+		{`{"type":"Issue","action":"update","actor":null}`, false},
+		{`not json`, false},
+	} {
+		if got := ownIssueWrite([]byte(c.body), "bot"); got != c.want {
+			t.Errorf("ownIssueWrite(%s) = %v, want %v", c.body, got, c.want)
+		}
+	}
+	if ownIssueWrite([]byte(`{"type":"Issue","action":"update","actor":{"id":""}}`), "") {
+		t.Error("an unknown self matched an empty actor id")
+	}
+}
