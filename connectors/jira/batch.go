@@ -179,8 +179,17 @@ type createdIssues struct {
 // one's ref or error.
 func (c *Client) bulkCreate(ctx context.Context, items []backlog.Item, fields []map[string]any, todo []int, refs []backlog.Ref, failed map[int]error) error {
 	updates := make([]any, len(todo))
+	steps := make([]*edge, len(items))
 	for k, i := range todo {
-		updates[k] = createBody(items[i], fields[i])
+		body := createBody(items[i], fields[i])
+		if st := items[i].Status; st.Name != "" || st.Category != "" {
+			// The first transition on the way goes in the create call
+			// (IssueUpdateDetails.transition), when the workflow is known.
+			if steps[i] = c.firstStep(fields[i]["issuetype"].(map[string]string)["name"], backlog.EncodeStatus(st)); steps[i] != nil {
+				body["transition"] = map[string]string{"id": steps[i].ID}
+			}
+		}
+		updates[k] = body
 	}
 	op := fmt.Sprintf("creating %d jira twins", len(todo))
 	res, err := c.postBulk(ctx, op, map[string]any{"issueUpdates": updates})
@@ -205,8 +214,13 @@ func (c *Client) bulkCreate(ctx context.Context, items []backlog.Item, fields []
 	next := 0
 	for k, i := range todo {
 		if err, ok := refused[k]; ok {
-			if fields[i]["parent"] != nil && connectors.IsPermanent(err) && strings.Contains(err.Error(), "parent:") {
-				// As Create does: without the parent Jira refuses.
+			if connectors.IsPermanent(err) && (steps[i] != nil || (fields[i]["parent"] != nil && strings.Contains(err.Error(), "parent:"))) {
+				// As Create does: without the parent Jira refuses; or
+				// the transition the cache named is not the workflow's
+				// any more. Create on its own reads the workflow again.
+				if steps[i] != nil {
+					c.flows.forgetStart(fields[i]["issuetype"].(map[string]string)["name"])
+				}
 				ref, cerr := c.Create(ctx, items[i])
 				refs[i] = ref
 				if cerr != nil {
@@ -222,7 +236,7 @@ func (c *Client) bulkCreate(ctx context.Context, items []backlog.Item, fields []
 		ref := backlog.Ref{Side: backlog.Jira, ID: w.ID, Key: w.Key}
 		refs[i] = ref
 		c.remember(items[i].Origin, ref)
-		if err := c.afterCreate(ctx, items[i], ref, fields[i]); err != nil {
+		if err := c.afterCreate(ctx, items[i], ref, fields[i], steps[i]); err != nil {
 			failed[i] = err
 		}
 	}

@@ -123,3 +123,64 @@ func TestCreateManyPartial(t *testing.T) {
 		t.Fatalf("good one %+v, %d issues", v, len(e.sb.Issues()))
 	}
 }
+
+// TestCreateManyTransitionsFromCache: once the first twin has shown where a
+// new issue begins and the way to Done (To Do → In Progress → In Review →
+// Done), later twins take the first step in their create call and the
+// others without reading the issue: no GET per twin, one transition call
+// less per twin.
+func TestCreateManyTransitionsFromCache(t *testing.T) {
+	e := newEnv(t, sandbox.Options{SeedIssues: -1})
+	batch := func(from int) []backlog.Item {
+		var items []backlog.Item
+		for k := from; k < from+3; k++ {
+			items = append(items, backlog.Item{Title: fmt.Sprint("Done twin ", k), Status: backlog.StatusValue{Category: "done", Name: "Done"},
+				Origin: backlog.Ref{Side: backlog.Linear, ID: fmt.Sprintf("6f1c9a52-0000-4000-8000-0000000002%02d", k)}})
+		}
+		return items
+	}
+	check := func(refs []backlog.Ref) {
+		t.Helper()
+		for _, r := range refs {
+			if v, ok := e.sb.Issue(r.ID); !ok || v.Status != "Done" {
+				t.Fatalf("twin %s: %+v", r.Key, v)
+			}
+		}
+	}
+	refs, err := e.c.CreateMany(ctx(t), batch(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(refs)
+	e.sb.ResetCounts()
+	refs, err = e.c.CreateMany(ctx(t), batch(3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(refs)
+	cnt := e.sb.Requests(sandbox.BotEmail)
+	if n := cnt.ByOperation["GET /rest/api/2/issue/{}"]; n != 0 {
+		t.Errorf("%d issue reads for twins of a known workflow, want 0: %v", n, cnt.ByOperation)
+	}
+	if n := cnt.ByOperation["POST /rest/api/2/issue/{}/transitions"]; n != 2*3 {
+		t.Errorf("%d transition calls for 3 twins, want 6 (the first step is in the create): %v", n, cnt.ByOperation)
+	}
+	// A workflow that changed under the cache costs a detour, never a
+	// twin left behind: the next twin's cached step is refused, it is made
+	// on its own and walked there by reading.
+	st, ok := e.c.flows.startOf(e.c.issueType)
+	if !ok {
+		t.Fatalf("no start learned for %s", e.c.issueType)
+	}
+	st.st = status{ID: "10001", Name: "In Review", Category: "indeterminate"}
+	e.c.flows.learnStart(e.c.issueType, st)
+	e.sb.ResetCounts()
+	refs, err = e.c.CreateMany(ctx(t), batch(6))
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(refs)
+	if n := e.sb.Requests(sandbox.BotEmail).ByOperation["POST /rest/api/2/issue"]; n == 0 {
+		t.Error("no twin was made on its own after its cached step was refused")
+	}
+}

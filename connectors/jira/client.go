@@ -728,7 +728,7 @@ func (c *Client) Create(ctx context.Context, it backlog.Item) (backlog.Ref, erro
 	}
 	ref := backlog.Ref{Side: backlog.Jira, ID: created.ID, Key: created.Key}
 	c.remember(it.Origin, ref)
-	return ref, c.afterCreate(ctx, it, ref, fields)
+	return ref, c.afterCreate(ctx, it, ref, fields, nil)
 }
 
 // createBody is the create request of it: its fields and the origin
@@ -790,8 +790,9 @@ func (c *Client) createFields(ctx context.Context, it backlog.Item) (map[string]
 }
 
 // afterCreate moves a new twin into its sprint and to its status (the
-// create screen takes neither).
-func (c *Client) afterCreate(ctx context.Context, it backlog.Item, ref backlog.Ref, fields map[string]any) error {
+// create screen takes neither); step is the transition its create call
+// took already (nil for none).
+func (c *Client) afterCreate(ctx context.Context, it backlog.Item, ref backlog.Ref, fields map[string]any, step *edge) error {
 	created := ref
 	subtask := c.subtaskType != "" && fields["issuetype"].(map[string]string)["name"] == c.subtaskType
 	if it.Sprint != "" && subtask {
@@ -809,7 +810,8 @@ func (c *Client) afterCreate(ctx context.Context, it backlog.Item, ref backlog.R
 		}
 	}
 	if it.Status.Name != "" || it.Status.Category != "" {
-		if err := c.moveTo(ctx, created.ID, backlog.EncodeStatus(it.Status)); err != nil {
+		typeName := fields["issuetype"].(map[string]string)["name"]
+		if err := c.moveNew(ctx, created.ID, typeName, step, backlog.EncodeStatus(it.Status)); err != nil {
 			if connectors.IsPermanent(err) {
 				c.logger().Warn("jira twin not moved to its status", "jira", created.Key, "origin", it.Origin.String(), "err", err)
 				return nil

@@ -59,10 +59,41 @@ type edge struct {
 	To       status
 }
 
-// workflows caches the transitions seen, per issue type and status.
+// workflows caches the transitions seen, per issue type and status, and
+// where a new issue of each type begins.
 type workflows struct {
-	mu    sync.Mutex
-	edges map[flowKey][]edge
+	mu     sync.Mutex
+	edges  map[flowKey][]edge
+	starts map[string]start // by issue type name, as creates name it
+}
+
+// start is where a new issue of one type begins: the type's id and its
+// workflow's initial status, learned from the first twin of the type.
+type start struct {
+	typeID string
+	st     status
+}
+
+func (w *workflows) startOf(typeName string) (start, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	s, ok := w.starts[typeName]
+	return s, ok
+}
+
+func (w *workflows) forgetStart(typeName string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	delete(w.starts, typeName)
+}
+
+func (w *workflows) learnStart(typeName string, s start) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.starts == nil {
+		w.starts = map[string]start{}
+	}
+	w.starts[typeName] = s
 }
 
 func (w *workflows) learn(k flowKey, es []edge) {
@@ -248,26 +279,41 @@ type walk struct {
 // moveTo transitions the issue to the Jira status canonical v projects
 // to, along the shortest path the workflow allows (see above).
 func (c *Client) moveTo(ctx context.Context, id string, v backlog.Value) error {
+	_, _, err := c.walkTo(ctx, id, v)
+	return err
+}
+
+// targetOf is the Jira status canonical v projects to.
+func (c *Client) targetOf(v backlog.Value) (status, error) {
 	sv, err := backlog.DecodeStatus(c.Project(backlog.Status, v))
 	if err != nil {
-		return connectors.Permanent(fmt.Errorf("jira: %w", err))
+		return status{}, connectors.Permanent(fmt.Errorf("jira: %w", err))
 	}
 	target, ok := c.statusFor(sv)
 	if !ok {
-		return connectors.Permanent(fmt.Errorf("jira: project %s has no status for %q", c.projectKey, sv.Name))
+		return status{}, connectors.Permanent(fmt.Errorf("jira: project %s has no status for %q", c.projectKey, sv.Name))
 	}
-	var from status
+	return target, nil
+}
+
+// walkTo is moveTo, telling also the status the issue was in when the walk
+// began and its issue type's id ("" when the first read failed).
+func (c *Client) walkTo(ctx context.Context, id string, v backlog.Value) (from status, typeID string, err error) {
+	target, err := c.targetOf(v)
+	if err != nil {
+		return status{}, "", err
+	}
 	w := &walk{target: target, visited: map[string]bool{}, looked: map[string]bool{}, fresh: map[string]bool{}}
 	for hop := 0; ; hop++ {
 		cur, issueType, es, err := c.lookAt(ctx, id)
 		if err != nil {
-			return err
+			return from, typeID, err
 		}
 		if hop == 0 {
-			from = cur
+			from, typeID = cur, issueType
 		}
 		if sameStatus(cur, target) {
-			return nil
+			return from, typeID, nil
 		}
 		if w.issueType != "" && w.issueType != issueType {
 			// The issue type changed under us: start the search afresh.
@@ -279,7 +325,7 @@ func (c *Client) moveTo(ctx context.Context, id string, v backlog.Value) error {
 		var next *edge
 		if hop < maxHops {
 			if next, err = c.nextHop(ctx, w, cur, maxHops-hop); err != nil {
-				return err
+				return from, typeID, err
 			}
 		}
 		if next == nil {
@@ -287,7 +333,7 @@ func (c *Client) moveTo(ctx context.Context, id string, v backlog.Value) error {
 			if hop > 0 {
 				where = fmt.Sprintf(" (it is now in %q)", cur.Name)
 			}
-			return connectors.Refused(fmt.Errorf("jira: no transition leads from %q to %q for issue %s%s", from.Name, target.Name, id, where), backlog.Status)
+			return from, typeID, connectors.Refused(fmt.Errorf("jira: no transition leads from %q to %q for issue %s%s", from.Name, target.Name, id, where), backlog.Status)
 		}
 		body := map[string]any{"transition": map[string]string{"id": next.ID}}
 		if err := c.call(ctx, "transitioning jira issue "+id+" to "+next.To.Name, http.MethodPost, "rest/api/2/issue/"+url.PathEscape(id)+"/transitions", body, nil); err != nil {
@@ -297,16 +343,16 @@ func (c *Client) moveTo(ctx context.Context, id string, v backlog.Value) error {
 				// A retry (a new pass) sees their change; a refusal would
 				// hold the field for a person.
 				if now, _, _, lerr := c.lookAt(ctx, id); lerr == nil && !sameStatus(now, cur) {
-					return fmt.Errorf("jira: issue %s moved from %q to %q while being transitioned to %q: %v", id, cur.Name, now.Name, target.Name, err)
+					return from, typeID, fmt.Errorf("jira: issue %s moved from %q to %q while being transitioned to %q: %v", id, cur.Name, now.Name, target.Name, err)
 				}
 				// A transition screen that wants fields, or a validator:
 				// Jira names them in its answer.
-				return connectors.Refused(fmt.Errorf("jira: transition %q of issue %s refused (its screen or validators need more): %w", next.To.Name, id, err), backlog.Status)
+				return from, typeID, connectors.Refused(fmt.Errorf("jira: transition %q of issue %s refused (its screen or validators need more): %w", next.To.Name, id, err), backlog.Status)
 			}
-			return err
+			return from, typeID, err
 		}
 		if sameStatus(next.To, target) {
-			return nil
+			return from, typeID, nil
 		}
 		c.logger().Info("jira: transition on the way to a status", "jira", id, "from", cur.Name, "via", next.To.Name, "to", target.Name)
 	}
@@ -382,4 +428,71 @@ func probe(frontier []reach, target status) *edge {
 		return cmp.Or(cmp.Compare(dist(a), dist(b)), cmp.Compare(a.depth, b.depth))
 	})
 	return &best.first
+}
+
+// firstStep is the transition a new issue of typeName can take in its
+// create call towards the status canonical v projects to, when where such
+// issues begin is known and the cached workflow leads there; nil when the
+// issue begins there, or when it is not known.
+func (c *Client) firstStep(typeName string, v backlog.Value) *edge {
+	st, ok := c.flows.startOf(typeName)
+	if !ok {
+		return nil
+	}
+	target, err := c.targetOf(v)
+	if err != nil || sameStatus(st.st, target) {
+		return nil
+	}
+	first, _ := c.flows.plan(st.typeID, st.st, target, map[string]bool{}, maxHops)
+	return first
+}
+
+// moveNew moves a twin just made (of type typeName, having taken step in
+// its create call, nil for none) to the status canonical v projects to.
+// Where such issues begin and the transitions on the way are known from
+// earlier twins, it takes them without reading the issue (a new issue is
+// where its workflow begins, or where step led); a transition refused, or
+// a path not known, hands over to moveTo, which reads and learns. The first
+// twin of a type teaches where its type begins.
+func (c *Client) moveNew(ctx context.Context, id, typeName string, step *edge, v backlog.Value) error {
+	st, known := c.flows.startOf(typeName)
+	if !known {
+		from, typeID, err := c.walkTo(ctx, id, v)
+		if typeID != "" && step == nil {
+			c.flows.learnStart(typeName, start{typeID: typeID, st: from})
+		}
+		return err
+	}
+	target, err := c.targetOf(v)
+	if err != nil {
+		return err
+	}
+	cur := st.st
+	if step != nil {
+		cur = step.To
+	}
+	visited := map[string]bool{cur.ID: true}
+	for hop := 0; hop < maxHops && !sameStatus(cur, target); hop++ {
+		next, _ := c.flows.plan(st.typeID, cur, target, visited, maxHops-hop)
+		if next == nil {
+			break
+		}
+		body := map[string]any{"transition": map[string]string{"id": next.ID}}
+		err := c.call(ctx, "transitioning jira issue "+id+" to "+next.To.Name, http.MethodPost, "rest/api/2/issue/"+url.PathEscape(id)+"/transitions", body, nil)
+		if err != nil && !connectors.IsPermanent(err) {
+			return err
+		}
+		if err != nil {
+			// The workflow is not what the cache says: read and learn.
+			c.flows.forgetExcept(st.typeID, nil)
+			c.flows.forgetStart(typeName)
+			break
+		}
+		cur = next.To
+		visited[cur.ID] = true
+	}
+	if sameStatus(cur, target) {
+		return nil
+	}
+	return c.moveTo(ctx, id, v)
 }
