@@ -31,7 +31,7 @@ import (
 // relationsChangedPage is how many of the most recently changed relations
 // a poll's first page lists; more changed within one poll interval cost
 // only a late report (the next change of those issues).
-const relationsChangedPage = 50
+const relationsChangedPage = 25
 
 // relationsPage is how many relations (and inverse relations) every read
 // carries.
