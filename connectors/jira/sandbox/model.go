@@ -356,13 +356,16 @@ func (s *Server) seedIssues(n int) {
 	if n > 0 {
 		count = n
 	}
+	// A minute apart, or closer for a large project, so that every seeded
+	// issue was created and updated in the past.
+	step := min(time.Minute, 72*time.Hour/time.Duration(count+1))
 	for i := range count {
 		d := defaultBacklog[i%len(defaultBacklog)]
 		summary := d.summary
 		if i >= len(defaultBacklog) {
 			summary = fmt.Sprintf("%s (%d)", d.summary, i+1)
 		}
-		at := base.Add(time.Duration(i) * time.Minute)
+		at := base.Add(time.Duration(i) * step)
 		is := s.newIssue(alice, at)
 		is.Summary = summary
 		is.Type = s.typeByRef(d.typ, "")

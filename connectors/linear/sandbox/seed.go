@@ -122,6 +122,10 @@ func (s *Server) seed() {
 	for _, st := range w.teamStates(t) {
 		states[st.name] = st
 	}
+	// An hour apart, or closer for a large backlog, so that every seeded
+	// issue was created and updated in the past (a Linear updatedAt is
+	// never ahead of the server's clock).
+	step := min(time.Hour, now.Sub(t0)/time.Duration(n+1))
 	for k := 0; k < n; k++ {
 		b := seedBacklog[k%len(seedBacklog)]
 		title := b.title
@@ -134,7 +138,7 @@ func (s *Server) seed() {
 			}
 			title += " (" + suffix + ")"
 		}
-		at := t0.Add(time.Duration(k) * time.Hour)
+		at := t0.Add(time.Duration(k) * step)
 		i := &issue{id: seedID("issue/" + t.key + "/" + title), title: title, description: b.desc,
 			priority: b.priority, team: t, creator: bot, createdAt: at, updatedAt: at, sortOrder: float64(k+1) * 1000,
 			dueDate: b.due}
