@@ -66,6 +66,7 @@ func (c *Client) GetMany(ctx context.Context, ids []string) (map[string]backlog.
 			c.mu.RUnlock()
 			return nil, connectors.Permanent(err)
 		}
+		c.epicParent(&it, n)
 		c.placed.note(n)
 		if n.Comments != nil && len(n.Comments.Nodes) == 0 {
 			// The probe of one comment found none: the issue has no
@@ -251,6 +252,7 @@ func (c *Client) batchCreate(ctx context.Context, inputs []map[string]any, todo 
 		// reorder (the pass that made it asks for the order pass).
 		c.ranks.Saw(n.ID, sortKey(n.SortOrder))
 		if it, err := c.cat.toItem(n); err == nil {
+			c.epicParent(&it, n)
 			c.placed.note(n)
 			// A new issue has no comments yet.
 			it.Comments, it.CommentsRead = []backlog.Comment{}, true

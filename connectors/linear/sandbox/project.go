@@ -284,3 +284,83 @@ func (v view) projectStatusesConn(args map[string]any) (any, error) {
 	return connection("ProjectStatusConnection", v.s.w.projectStatuses, args, nil,
 		v.s.w.projectStatus, func(st *projectStatus) entity { return &projectStatusObj{v, st} })
 }
+
+// ---- as a person in the UI
+
+// UserCreateProject makes a project of the team (key or id) as a person,
+// raising a Project create webhook; it returns the project's id.
+func (s *Server) UserCreateProject(actorEmail, teamKey string, input map[string]any) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.w.userByEmail(actorEmail)
+	if u == nil {
+		return "", notFound("User")
+	}
+	t := s.w.team(teamKey)
+	if t == nil {
+		return "", notFound("Team")
+	}
+	in := map[string]any{"teamIds": []any{t.id}}
+	for k, v := range input {
+		in[k] = v
+	}
+	p, err := s.createProject(u, in)
+	if err != nil {
+		return "", err
+	}
+	return p.id, nil
+}
+
+// UserUpdateProject edits a project (id or slugId) as a person with a
+// ProjectUpdateInput, raising a Project update webhook.
+func (s *Server) UserUpdateProject(actorEmail, idOrSlug string, input map[string]any) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.w.userByEmail(actorEmail)
+	if u == nil {
+		return notFound("User")
+	}
+	p := s.w.project(idOrSlug)
+	if p == nil {
+		return notFound("Project")
+	}
+	return s.updateProject(u, p, input)
+}
+
+// ProjectView is a project as a test sees it.
+type ProjectView struct {
+	ID, Name, Content, TargetDate string
+	StatusType                    string
+	Trashed                       bool
+	Teams                         []string // team keys
+}
+
+// Project reads one project (id or slugId).
+func (s *Server) Project(idOrSlug string) (ProjectView, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.w.project(idOrSlug)
+	if p == nil {
+		return ProjectView{}, false
+	}
+	return projectView(p), true
+}
+
+// Projects lists every project, oldest first.
+func (s *Server) Projects() []ProjectView {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]ProjectView, 0, len(s.w.projects))
+	for _, p := range s.w.projects {
+		out = append(out, projectView(p))
+	}
+	return out
+}
+
+func projectView(p *project) ProjectView {
+	v := ProjectView{ID: p.id, Name: p.name, Content: p.content, TargetDate: p.targetDate, StatusType: p.status.typ, Trashed: p.trashed}
+	for _, t := range p.teams {
+		v.Teams = append(v.Teams, t.key)
+	}
+	return v
+}
