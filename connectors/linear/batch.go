@@ -51,6 +51,10 @@ const getManyQuery = `query TandemIssues($ids: [ID!], $first: Int) {
 // CommentsRead set and none, and one with comments leaves them to
 // Comments. Archived issues read with Archived set, as from Get.
 func (c *Client) GetMany(ctx context.Context, ids []string) (map[string]backlog.Item, error) {
+	ids, projects, err := c.getProjects(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
 	nodes, err := c.getNodes(ctx, ids)
 	if err != nil {
 		return nil, err
@@ -85,6 +89,7 @@ func (c *Client) GetMany(ctx context.Context, ids []string) (map[string]backlog.
 			out[id] = it
 		}
 	}
+	maps.Copy(out, projects)
 	return out, nil
 }
 

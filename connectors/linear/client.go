@@ -135,6 +135,11 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 			return nil, err
 		}
 	}
+	if c.epics {
+		if err := c.loadProjects(ctx); err != nil {
+			return nil, err
+		}
+	}
 	return c, nil
 }
 

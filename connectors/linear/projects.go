@@ -351,3 +351,66 @@ func (c *Client) projectFilter(since time.Time) map[string]any {
 	}
 	return f
 }
+
+// getProjects reads the known projects among ids one by one (a GetMany
+// of a poll page holds a few at most) and returns the other ids.
+func (c *Client) getProjects(ctx context.Context, ids []string) ([]string, map[string]backlog.Item, error) {
+	if !c.epics {
+		return ids, nil, nil
+	}
+	var rest []string
+	got := map[string]backlog.Item{}
+	for _, id := range ids {
+		if !c.projects.has(id) {
+			rest = append(rest, id)
+			continue
+		}
+		it, err := c.getProject(ctx, id)
+		if errors.Is(err, connectors.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		got[id] = it
+	}
+	return rest, got, nil
+}
+
+const teamProjectsQuery = `query TandemTeamProjects($team: String!, $after: String) {
+  team(id: $team) { projects(first: 250, after: $after, includeArchived: true) { nodes { id } pageInfo { hasNextPage endCursor } } }
+}`
+
+// loadProjects notes the team's project ids (at New, so that a parent
+// written before any read of the project is known for one).
+func (c *Client) loadProjects(ctx context.Context) error {
+	after := ""
+	for {
+		var out struct {
+			Team struct {
+				Projects struct {
+					Nodes    []struct{ ID string } `json:"nodes"`
+					PageInfo struct {
+						HasNextPage bool   `json:"hasNextPage"`
+						EndCursor   string `json:"endCursor"`
+					} `json:"pageInfo"`
+				} `json:"projects"`
+			} `json:"team"`
+		}
+		vars := map[string]any{"team": c.teamID}
+		if after != "" {
+			vars["after"] = after
+		}
+		if err := c.exec(ctx, "listing the team's linear projects", teamProjectsQuery, vars, &out); err != nil {
+			return err
+		}
+		for _, n := range out.Team.Projects.Nodes {
+			c.projects.add(n.ID)
+		}
+		pi := out.Team.Projects.PageInfo
+		if !pi.HasNextPage || pi.EndCursor == "" {
+			return nil
+		}
+		after = pi.EndCursor
+	}
+}

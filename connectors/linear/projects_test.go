@@ -146,7 +146,7 @@ func TestProjectWebhook(t *testing.T) {
 	const team = "team-1"
 	body := func(typ string, teams []string) []byte {
 		b, _ := json.Marshal(map[string]any{"action": "update", "type": typ, "webhookTimestamp": time.Now().UnixMilli(),
-			"data": map[string]any{"id": "p-1", "updatedAt": "2026-05-01T10:00:00.000Z", "teamIds": teams, "name": "X"},
+			"data":        map[string]any{"id": "p-1", "updatedAt": "2026-05-01T10:00:00.000Z", "teamIds": teams, "name": "X"},
 			"updatedFrom": map[string]any{"name": "Y"}})
 		return b
 	}

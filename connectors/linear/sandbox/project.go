@@ -364,3 +364,17 @@ func projectView(p *project) ProjectView {
 	}
 	return v
 }
+
+// ProjectStatusView is a workspace project status.
+type ProjectStatusView struct{ ID, Name, Type string }
+
+// ProjectStatuses lists the workspace's project statuses by position.
+func (s *Server) ProjectStatuses() []ProjectStatusView {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]ProjectStatusView, 0, len(s.w.projectStatuses))
+	for _, st := range s.w.projectStatuses {
+		out = append(out, ProjectStatusView{ID: st.id, Name: st.name, Type: st.typ})
+	}
+	return out
+}
