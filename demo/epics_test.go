@@ -230,6 +230,21 @@ func epicsAsProjects(t *testing.T, o EnvOptions) {
 	if !rep.InSync() {
 		t.Fatalf("not in sync after the edits: %+v", rep)
 	}
+	if o.Webhooks {
+		return
+	}
+	// Polling, a round reads Linear once: the projects ride on the issues'
+	// query (epicless polls cost the same).
+	settleQuiet(t, e)
+	e.Linear.ResetCounts()
+	r0 := e.App.Daemon.Stats().Rounds
+	if _, err := WaitFor(ctx, 10*time.Second, func() bool { return e.App.Daemon.Stats().Rounds >= r0+6 }); err != nil {
+		t.Fatal(err)
+	}
+	rounds := (e.App.Daemon.Stats().Rounds - r0) / 2
+	if l := e.Linear.Requests(linearsb.BotEmail); l.Writes != 0 || l.Reads > int(rounds)+1 {
+		t.Errorf("%d poll rounds cost linear %d reads, %d writes: %v", rounds, l.Reads, l.Writes, l.ByOperation)
+	}
 }
 
 func mustLinks(t *testing.T, e *Env) []backlog.Link {
