@@ -216,6 +216,20 @@ func epicsAsProjects(t *testing.T, o EnvOptions) {
 		}
 		t.Run(string(r.side)+"/"+strings.ReplaceAll(r.name, " ", "_"), func(t *testing.T) { runFieldRow(t, e, r, nil) })
 	}
+	// After a restart the links keep their kind, and an issue moves into
+	// a project the new connector has not read yet.
+	if err := e.Restart(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if l := linkOf(backlog.Jira, jepic.ID); l.Kind != backlog.KindEpic {
+		t.Errorf("after the restart the epic's link is %+v", l)
+	}
+	runFieldRow(t, e, fieldRow{name: "issue into the epic after a restart", side: backlog.Jira,
+		edit: func(e *Env, _ []backlog.Link) error {
+			return e.Jira.UserEdit(Alice, movers[0].Jira.ID, map[string]any{"parent": map[string]any{"key": lepic.Key}})
+		},
+		want: func(e *Env, _ []backlog.Link) bool { return e.LinearIssue(movers[0]).ProjectID == launch.ID },
+		show: func(e *Env, _ []backlog.Link) string { return fmt.Sprintf("%+v", e.LinearIssue(movers[0])) }}, nil)
 	// The new pairs are linked as epic pairs.
 	if l := linkOf(backlog.Jira, newJiraEpic); l.Kind != backlog.KindEpic {
 		t.Errorf("new epic's link %+v", l)
