@@ -24,7 +24,8 @@ func TestEpicsAsProjects(t *testing.T) {
 		name string
 		opts EnvOptions
 	}{
-		{"webhooks", EnvOptions{Webhooks: true, PollEvery: time.Hour}},
+		// Order mirrored too: an epic's project is in no issue order.
+		{"webhooks", EnvOptions{Webhooks: true, PollEvery: time.Hour, OrderMaster: "jira"}},
 		{"polling", EnvOptions{Webhooks: false, PollEvery: 250 * time.Millisecond}},
 	} {
 		t.Run(tc.name, func(t *testing.T) { epicsAsProjects(t, tc.opts) })
@@ -215,6 +216,18 @@ func epicsAsProjects(t *testing.T, o EnvOptions) {
 				J(movers[0]), J(movers[1]), e.LinearIssue(movers[0]), e.LinearIssue(movers[1]))
 		}
 		t.Run(string(r.side)+"/"+strings.ReplaceAll(r.name, " ", "_"), func(t *testing.T) { runFieldRow(t, e, r, nil) })
+	}
+	// A Jira link to the epic is outside what Linear can hold (a project
+	// takes no issue relation): left alone, and no pass fails on it.
+	if _, err := e.Jira.UserLink(Alice, "Blocks", J(movers[1]).Key, jepic.Key); err != nil {
+		t.Fatal(err)
+	}
+	settleQuiet(t, e)
+	if rs := e.Linear.Relations(movers[1].Linear.ID); len(rs) != 0 {
+		t.Errorf("a relation to the epic reached linear: %+v", rs)
+	}
+	if f := e.App.Daemon.Stats().Failures; f != 0 {
+		t.Errorf("%d passes failed", f)
 	}
 	// After a restart the links keep their kind, and an issue moves into
 	// a project the new connector has not read yet.
