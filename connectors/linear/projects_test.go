@@ -3,6 +3,7 @@ package linear
 import (
 	"encoding/json"
 	"errors"
+	"maps"
 	"slices"
 	"testing"
 	"time"
@@ -166,5 +167,60 @@ func TestProjectWebhook(t *testing.T) {
 		if len(d.Refs) != tc.refs || (tc.refs == 1 && (d.Refs[0].ID != "p-1" || d.Versions["p-1"] == "")) {
 			t.Errorf("%s: %+v", tc.name, d)
 		}
+	}
+}
+
+func TestProjectStatusMapping(t *testing.T) {
+	for _, tc := range []struct {
+		typ  string
+		cat  backlog.Category
+		back string // the type the category writes
+	}{
+		{"backlog", backlog.CategoryTodo, "planned"},
+		{"planned", backlog.CategoryTodo, "planned"},
+		{"started", backlog.CategoryStarted, "started"},
+		{"paused", backlog.CategoryStarted, "started"},
+		{"completed", backlog.CategoryDone, "completed"},
+		{"canceled", backlog.CategoryCanceled, "canceled"},
+	} {
+		if got := projectCategory(tc.typ); got != tc.cat {
+			t.Errorf("projectCategory(%s) = %s, want %s", tc.typ, got, tc.cat)
+		}
+		if got := projectType(tc.cat); got != tc.back {
+			t.Errorf("projectType(%s) = %s, want %s", tc.cat, got, tc.back)
+		}
+	}
+	if got := projectType(backlog.CategoryBacklog); got != "planned" {
+		t.Errorf("projectType(backlog) = %s, want planned", got)
+	}
+}
+
+func TestParentInput(t *testing.T) {
+	c := &Client{epics: true}
+	c.projects.add("proj")
+	for _, tc := range []struct {
+		name   string
+		in     map[string]any
+		create bool
+		want   map[string]any
+	}{
+		{"issue parent", map[string]any{"parentId": "iss"}, false, map[string]any{"parentId": "iss"}},
+		{"project parent", map[string]any{"parentId": "proj"}, false, map[string]any{"projectId": "proj", "parentId": nil}},
+		{"project parent on create", map[string]any{"parentId": "proj"}, true, map[string]any{"projectId": "proj"}},
+		{"no parent", map[string]any{"parentId": nil}, false, map[string]any{"parentId": nil, "projectId": nil}},
+		{"no parent on create", map[string]any{"parentId": nil}, true, map[string]any{}},
+		{"parent untouched", map[string]any{"title": "x"}, false, map[string]any{"title": "x"}},
+	} {
+		in := maps.Clone(tc.in)
+		c.parentInput(in, tc.create)
+		if !maps.Equal(in, tc.want) {
+			t.Errorf("%s: %v, want %v", tc.name, in, tc.want)
+		}
+	}
+	off := &Client{}
+	in := map[string]any{"parentId": "proj"}
+	off.parentInput(in, false)
+	if !maps.Equal(in, map[string]any{"parentId": "proj"}) {
+		t.Errorf("option off: %v", in)
 	}
 }
