@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -329,8 +330,8 @@ func (c *Client) applyProject(ctx context.Context, id string, p backlog.Patch) e
 // one poll are caught by the next polls, as each moves the mark.
 const changedProjectsPage = 50
 
-const changedProjectsSel = `
-  projects(first: 50, orderBy: updatedAt, includeArchived: true, filter: $projectFilter) {
+var changedProjectsSel = `
+  projects(first: ` + strconv.Itoa(changedProjectsPage) + `, orderBy: updatedAt, includeArchived: true, filter: $projectFilter) {
     nodes { id updatedAt }
   }
 }`
