@@ -148,7 +148,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		URL: cfg.JiraURL, Email: cfg.JiraEmail, Token: cfg.JiraToken, Project: cfg.JiraProject,
 		WebhookSecret: cfg.JiraWebhookSecret, HTTPClient: client(backlog.Jira, &a.jiraHealth), Log: opts.Log,
 		Users: jiraUsers(cfg.Mapping), EstimateField: cfg.Mapping.Jira.StoryPointsField, JQL: cfg.Mapping.Jira.JQL,
-		LinkTypes: cfg.Mapping.Relations,
+		LinkTypes: cfg.Mapping.Relations, EpicsAsProjects: cfg.Mapping.Epics == config.EpicsAsProjects,
 	})
 	if err != nil {
 		st.Close()
@@ -159,6 +159,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		WebhookSecret: cfg.LinearWebhookSecret, HTTPClient: client(backlog.Linear, &a.linearHealth), Logger: opts.Log,
 		Users: linearUsers(cfg.Mapping), CreateLabels: cfg.Mapping.Linear.CreateLabels,
 		Labels: cfg.Mapping.Linear.Labels, Project: cfg.Mapping.Linear.Project,
+		EpicsAsProjects: cfg.Mapping.Epics == config.EpicsAsProjects,
 	})
 	if err != nil {
 		st.Close()

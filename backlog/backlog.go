@@ -168,6 +168,9 @@ type Item struct {
 	// some of them.
 	Comments     []Comment
 	CommentsRead bool
+	// Kind is KindEpic for a Jira epic or a Linear project when epics sync
+	// as projects (see Kind); KindIssue otherwise.
+	Kind Kind
 }
 
 // Get returns the canonical encoding of field f.
@@ -480,6 +483,9 @@ type Link struct {
 	// item left the scope, or was deleted or archived (and the mapping
 	// says to only mark it). The link is kept so syncing can resume.
 	Stopped string `json:"stopped,omitempty"`
+	// Kind is KindEpic for a Jira epic ⇄ Linear project pair (Linear.ID
+	// is then the project's id).
+	Kind Kind `json:"kind,omitempty"`
 }
 
 // ID is the link's stable name: the Linear issue id.

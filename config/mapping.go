@@ -29,6 +29,8 @@ import (
 //	  description: {policy: manual}
 //	relations:                  # Jira link types beyond Blocks, Duplicate, Relates
 //	  Cloners: related
+//	parent:
+//	  jira_epics: linear_projects # epics ⇄ Linear projects (default: linear_issues)
 type Mapping struct {
 	OrderMaster   string
 	DefaultPolicy backlog.Policy
@@ -74,6 +76,9 @@ type Mapping struct {
 	// cost one write per side per pair and are the signal that re-links
 	// pairs after a lost store.
 	NoCrossLinks bool
+	// Epics says what a Jira epic becomes in Linear (parent.jira_epics):
+	// an issue (EpicsAsIssues, the default) or a project (EpicsAsProjects).
+	Epics Epics
 	// Lines remembers where each setting was written, for later checks
 	// against the tools' metadata (tandem config check): "statuses.To Do".
 	Lines map[string]int
@@ -116,7 +121,7 @@ type Retention struct {
 func DefaultMapping() Mapping {
 	return Mapping{OrderMaster: "off", DefaultPolicy: backlog.PolicyJira, Policies: map[backlog.Field]backlog.Policy{},
 		Directions: map[backlog.Field]string{}, Statuses: map[string]string{}, Priorities: map[string]backlog.PriorityLevel{},
-		Users: map[string]UserMapping{}, Sprints: map[string]string{}, Deleted: "mark", Lines: map[string]int{}, Relations: map[string]backlog.RelationType{}, FirstSync: backlog.PolicyJira,
+		Users: map[string]UserMapping{}, Sprints: map[string]string{}, Deleted: "mark", Lines: map[string]int{}, Relations: map[string]backlog.RelationType{}, FirstSync: backlog.PolicyJira, Epics: EpicsAsIssues,
 		Retention: Retention{MaxAge: 90 * 24 * time.Hour, MaxCount: 100000}}
 }
 
@@ -224,18 +229,20 @@ func ParseMapping(file string, data []byte) (Mapping, error) {
 			err = p.match(v, &m)
 		case "first_sync":
 			m.FirstSync, err = p.policy(v, "first_sync")
+		case "parent":
+			err = p.parent(v, &m)
 		case "cross_links":
 			var on string
 			on, err = p.oneOf(v, "cross_links", "on", "off")
 			m.NoCrossLinks = on == "off"
 		default:
-			err = p.errf(k, "unknown setting %q (known: order_master, conflicts, fields, statuses, priorities, users, sprints, jira, linear, deleted, relations, match, first_sync, cross_links)", k.Value)
+			err = p.errf(k, "unknown setting %q (known: order_master, conflicts, fields, statuses, priorities, users, sprints, jira, linear, deleted, relations, match, first_sync, cross_links, parent)", k.Value)
 		}
 		if err != nil {
 			return m, err
 		}
 	}
-	return m, nil
+	return m, p.checkEpics(m)
 }
 
 type mappingParser struct{ file string }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tandem-sync/tandem/backlog"
+	"github.com/tandem-sync/tandem/config"
 	jirasb "github.com/tandem-sync/tandem/connectors/jira/sandbox"
 	linearsb "github.com/tandem-sync/tandem/connectors/linear/sandbox"
 	"github.com/tandem-sync/tandem/store"
@@ -58,7 +59,7 @@ func (e *Env) Settle(ctx context.Context, timeout time.Duration) (int, time.Dura
 			}
 		}
 		n = len(links)
-		return n == e.Jira.Count() && n == e.Linear.Count() && e.App.Daemon.Idle()
+		return n == e.Jira.Count() && n == e.Linear.Count()+e.linearProjects() && e.App.Daemon.Idle()
 	})
 	took := time.Since(start)
 	if err != nil {
@@ -66,6 +67,21 @@ func (e *Env) Settle(ctx context.Context, timeout time.Duration) (int, time.Dura
 			n, len(e.Jira.Issues()), len(e.Linear.Issues()), err)
 	}
 	return n, took, nil
+}
+
+// linearProjects is how many items the team's projects are: none, unless
+// epics sync as projects.
+func (e *Env) linearProjects() int {
+	if e.App.Config.Mapping.Epics != config.EpicsAsProjects {
+		return 0
+	}
+	n := 0
+	for _, p := range e.Linear.Projects() {
+		if !p.Trashed && slices.Contains(p.Teams, "ENG") {
+			n++
+		}
+	}
+	return n
 }
 
 // Pick returns the first link, in Jira key order, whose Jira issue

@@ -257,6 +257,9 @@ func (s *Syncer) prepareTwin(ctx context.Context, src backlog.Item) (p *pendingT
 	if src.Ref.Side == backlog.Jira && src.Origin.Side == backlog.Linear && src.Origin.ID != "" {
 		return nil, res, false, nil // a twin whose link was lost
 	}
+	if src.Kind == backlog.KindEpic {
+		return nil, res, false, nil // an epic ⇄ project: one by one
+	}
 	if s.syncsParent() && src.Parent != "" {
 		pv, err := s.canonParent(ctx, src.Ref.Side, src.Parent)
 		if err != nil {
@@ -409,7 +412,7 @@ func (s *Syncer) matchFresh(ctx context.Context, refs []Hinted, fresh []int, ite
 	var srcs []backlog.Item
 	for _, i := range fresh {
 		src, ok := items[refs[i].Ref.ID]
-		if !ok || src.Archived || src.Ref.Side == backlog.Jira && src.Origin.Side == backlog.Linear && src.Origin.ID != "" {
+		if !ok || src.Archived || src.Kind == backlog.KindEpic || src.Ref.Side == backlog.Jira && src.Origin.Side == backlog.Linear && src.Origin.ID != "" {
 			continue
 		}
 		if l, err := s.State.LinkBy(ctx, src.Ref); err == nil && l.Pending != "" {

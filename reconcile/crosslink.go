@@ -26,8 +26,8 @@ func (s *Syncer) crossLink(ctx context.Context, link backlog.Link) (int, error) 
 // and the link names the Linear item.
 func (s *Syncer) crossLinkSides(ctx context.Context, link backlog.Link, linear bool) (int, error) {
 	jx, lx := s.JiraLinks, s.LinearLinks
-	if jx == nil || lx == nil || s.NoCrossLinks {
-		return 0, nil
+	if jx == nil || lx == nil || s.NoCrossLinks || link.Kind == backlog.KindEpic {
+		return 0, nil // a project takes no attachment
 	}
 	writes := 0
 	for _, c := range []struct {

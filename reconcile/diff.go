@@ -98,6 +98,22 @@ func (s *Syncer) Diff(ctx context.Context) (DiffReport, error) {
 			if err == nil {
 				err = s.ensureSprints(ctx, backlog.Value(j.Sprint), backlog.Value(li.Sprint))
 			}
+			pj, pl := pj, pl
+			if err == nil && isEpic(l) {
+				// An epic ⇄ project pair compares what it syncs; the
+				// epic's relations cannot reach a project.
+				for _, it := range []*backlog.Item{&j, &li} {
+					for _, r := range it.Relations { // canonical: r.To is a link id
+						to := r.To
+						if ol, lerr := s.State.Link(ctx, r.To); lerr == nil {
+							to = ol.Ref(it.Ref.Side).ID
+						}
+						rep.Outside = append(rep.Outside, RelationOutside{From: it.Ref, Type: r.Type, To: backlog.Ref{Side: it.Ref.Side, ID: to}})
+					}
+					epicItem(it)
+				}
+				pj, pl = epicProjector(pj), epicProjector(pl)
+			}
 			if err == nil {
 				var d PairDiff
 				for _, f := range s.fields() {

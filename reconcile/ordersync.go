@@ -79,8 +79,8 @@ func (o *OrderSyncer) Sync(ctx context.Context) (OrderResult, error) {
 	}
 	twin := make(map[string]string, len(links)) // master id -> mirror id
 	for _, l := range links {
-		if l.Pending != "" || l.Jira.ID == "" || l.Linear.ID == "" {
-			continue
+		if l.Pending != "" || l.Jira.ID == "" || l.Linear.ID == "" || l.Kind == backlog.KindEpic {
+			continue // an epic's project is in no issue order
 		}
 		twin[l.Ref(o.Master).ID] = l.Ref(mirrorSide).ID
 	}

@@ -43,7 +43,8 @@ func (s *Syncer) canonRelations(ctx context.Context, it *backlog.Item) (outside 
 		case l.Pending != "":
 			wait = true
 			continue
-		case l.Stopped != "" || l.Ref(it.Ref.Side.Other()).ID == "":
+		case l.Stopped != "" || l.Ref(it.Ref.Side.Other()).ID == "" || l.Kind == backlog.KindEpic:
+			// An epic held as a Linear project takes no issue relation.
 			outside = append(outside, r)
 			continue
 		}

@@ -282,7 +282,7 @@ func (s *Syncer) adopt(ctx context.Context, lease store.Lease, ref backlog.Ref, 
 		// A Jira twin of a Linear issue; the link is missing (lost after
 		// the create). Link it again; with no base, the first merge
 		// settles any difference by policy and logs it.
-		link := backlog.Link{Jira: src.Ref, Linear: src.Origin, Created: now}
+		link := backlog.Link{Jira: src.Ref, Linear: src.Origin, Created: now, Kind: src.Kind}
 		// Its first merge cross-links the pair when the base was lost
 		// too (idempotent: the links are keyed by the twin).
 		if err := s.State.SaveLink(ctx, link); err != nil {
@@ -303,7 +303,7 @@ func (s *Syncer) adopt(ctx context.Context, lease store.Lease, ref backlog.Ref, 
 	if src.Archived {
 		return Result{}, nil // an archived issue gets no twin
 	}
-	if s.Match.on() {
+	if s.Match.on() && src.Kind != backlog.KindEpic {
 		ds, err := s.findTwins(ctx, []backlog.Item{src})
 		if err != nil {
 			return Result{}, err
@@ -312,7 +312,7 @@ func (s *Syncer) adopt(ctx context.Context, lease store.Lease, ref backlog.Ref, 
 			return res, err
 		}
 	}
-	link := backlog.Link{Created: now}
+	link := backlog.Link{Created: now, Kind: src.Kind}
 	switch src.Ref.Side {
 	case backlog.Jira:
 		link.Jira = src.Ref
@@ -376,6 +376,9 @@ func (s *Syncer) create(ctx context.Context, lease store.Lease, link backlog.Lin
 // pass sets it). A parent with no twin is made first; when that pass has
 // to wait, wait holds its result and the create waits too.
 func (s *Syncer) twinOf(ctx context.Context, link backlog.Link, src backlog.Item) (twin backlog.Item, wait *Result, err error) {
+	if isEpic(link, src) {
+		epicItem(&src)
+	}
 	if s.syncsParent() && src.Parent != "" {
 		p, err := s.canonParent(ctx, src.Ref.Side, src.Parent)
 		if err != nil {
@@ -547,6 +550,11 @@ func (s *Syncer) mergeKnown(ctx context.Context, lease store.Lease, link backlog
 	if err != nil {
 		return Result{}, err
 	}
+	epic := isEpic(link)
+	if epic {
+		epicItem(&jira)
+		epicItem(&linear)
+	}
 	if err := s.canonParents(ctx, &jira, &linear); err != nil {
 		return Result{}, err
 	}
@@ -558,6 +566,9 @@ func (s *Syncer) mergeKnown(ctx context.Context, lease store.Lease, link backlog
 		return Result{}, err
 	}
 	pj, pl := s.projectors()
+	if epic {
+		pj, pl = epicProjector(pj), epicProjector(pl)
+	}
 	mj, ml, moved := s.sprintInputs(base, jira, linear, pj, pl)
 	in := Input{
 		Fields: s.fields(), Base: base, Jira: mj, Linear: ml,
@@ -735,6 +746,11 @@ func (s *Syncer) linkConflicts(ctx context.Context, linkID string) (map[backlog.
 // the base is the twin's own value, so the next pass sees the source as
 // changed and tries again, rather than taking the twin's value for an edit.
 func (s *Syncer) createdBase(ctx context.Context, src, twin backlog.Item) (base backlog.Snapshot, differs bool, err error) {
+	epic := isEpic(backlog.Link{}, src, twin)
+	if epic {
+		epicItem(&src)
+		epicItem(&twin)
+	}
 	base = src.Snapshot(s.fields())
 	twinRef := twin.Ref
 	if s.syncsParent() && twin.Parent != "" {
@@ -754,6 +770,9 @@ func (s *Syncer) createdBase(ctx context.Context, src, twin backlog.Item) (base 
 		base[backlog.Relations] = twin.Get(backlog.Relations)
 	}
 	pj, pl := s.projectors()
+	if epic {
+		pj, pl = epicProjector(pj), epicProjector(pl)
+	}
 	project := pj
 	if twinRef.Side == backlog.Linear {
 		project = pl

@@ -59,6 +59,9 @@ type Config struct {
 	// relation types (the outward end's), beside DefaultLinkTypes
 	// (mapping file: relations).
 	LinkTypes map[string]backlog.RelationType
+	// EpicsAsProjects reads epics as items of KindEpic and makes a twin of
+	// KindEpic an epic (see epics.go).
+	EpicsAsProjects bool
 }
 
 // Client is the Jira connector for one project.
@@ -84,6 +87,7 @@ type Client struct {
 	estimateField         string                          // number field of estimates, "" if none
 	sprintField           string                          // the Sprint custom field, "" if none
 	subtaskType           string                          // the project's sub-task issue type, "" if none
+	epicType              string                          // the project's epic issue type, "" if none
 	users                 *directory                      // assignees, see users.go
 	linkTypes             map[string]backlog.RelationType // lower-cased link type name → canonical, see relations.go
 	sprints               sprintDir                       // open sprints, see sprint.go
@@ -161,6 +165,9 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	for _, t := range p.IssueTypes {
 		if c.subtaskType == "" && t.Subtask {
 			c.subtaskType = t.Name
+		}
+		if c.epicType == "" && strings.EqualFold(t.Name, "Epic") {
+			c.epicType = t.Name
 		}
 	}
 
@@ -556,6 +563,9 @@ func encodeCursor(cu cursor) string {
 // issueFields are the fields Get reads.
 func (c *Client) issueFields() string {
 	f := "summary,description,status,priority,assignee,labels,duedate,parent,issuelinks,updated"
+	if c.cfg.EpicsAsProjects {
+		f += ",issuetype"
+	}
 	for _, id := range []string{c.rankField, c.estimateField, c.sprintField} {
 		if id != "" {
 			f += "," + id
@@ -775,6 +785,9 @@ func (c *Client) createFields(ctx context.Context, it backlog.Item) (map[string]
 	}
 	if validDate(backlog.Value(it.DueDate)) {
 		fields["duedate"] = it.DueDate
+	}
+	if it.Kind == backlog.KindEpic && c.cfg.EpicsAsProjects && c.epicFields(fields) {
+		return fields, nil
 	}
 	if it.Parent != "" {
 		typ, err := c.childType(ctx, it.Parent)

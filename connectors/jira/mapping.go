@@ -110,6 +110,7 @@ func (c *Client) toItem(w wireIssue) (backlog.Item, error) {
 	if o, ok := originOf(w.Properties); ok {
 		it.Origin = o
 	}
+	c.readKind(&it, w)
 	if raw, ok := w.Fields["comment"]; ok && string(raw) != "null" {
 		var page struct {
 			StartAt  int           `json:"startAt"`

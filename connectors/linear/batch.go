@@ -51,6 +51,10 @@ const getManyQuery = `query TandemIssues($ids: [ID!], $first: Int) {
 // CommentsRead set and none, and one with comments leaves them to
 // Comments. Archived issues read with Archived set, as from Get.
 func (c *Client) GetMany(ctx context.Context, ids []string) (map[string]backlog.Item, error) {
+	ids, projects, err := c.getProjects(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
 	nodes, err := c.getNodes(ctx, ids)
 	if err != nil {
 		return nil, err
@@ -66,6 +70,7 @@ func (c *Client) GetMany(ctx context.Context, ids []string) (map[string]backlog.
 			c.mu.RUnlock()
 			return nil, connectors.Permanent(err)
 		}
+		c.epicParent(&it, n)
 		c.placed.note(n)
 		if n.Comments != nil && len(n.Comments.Nodes) == 0 {
 			// The probe of one comment found none: the issue has no
@@ -84,6 +89,7 @@ func (c *Client) GetMany(ctx context.Context, ids []string) (map[string]backlog.
 			out[id] = it
 		}
 	}
+	maps.Copy(out, projects)
 	return out, nil
 }
 
@@ -251,6 +257,7 @@ func (c *Client) batchCreate(ctx context.Context, inputs []map[string]any, todo 
 		// reorder (the pass that made it asks for the order pass).
 		c.ranks.Saw(n.ID, sortKey(n.SortOrder))
 		if it, err := c.cat.toItem(n); err == nil {
+			c.epicParent(&it, n)
 			c.placed.note(n)
 			// A new issue has no comments yet.
 			it.Comments, it.CommentsRead = []backlog.Comment{}, true

@@ -50,6 +50,10 @@ type Config struct {
 	// (the first label, the project).
 	Labels  []string
 	Project string
+	// EpicsAsProjects makes the team's projects items of KindEpic (the
+	// twins of Jira epics) and an issue's project its parent when it has
+	// no parent issue (see projects.go).
+	EpicsAsProjects bool
 }
 
 // Client is the Linear connector for one team. It is safe for concurrent
@@ -74,6 +78,11 @@ type Client struct {
 	listed                listedOrder          // Order's last listing, for the Move after it
 
 	budget *budget // the last rate-limit headers, see Budget
+
+	epics           bool       // Config.EpicsAsProjects
+	projects        projectSet // project ids seen, see projects.go
+	projectStatusMu sync.Mutex
+	projectStatuses map[string]string // status type → id, read on first write
 
 	mu       sync.RWMutex
 	cat      catalog
@@ -110,7 +119,8 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		rt = http.DefaultTransport
 	}
 	c := &Client{secret: []byte(cfg.WebhookSecret), now: time.Now, log: cfg.Logger, overrides: cfg.Users,
-		createLabels: cfg.CreateLabels, scopeLabels: cfg.Labels, scopeProject: cfg.Project, warned: map[string]bool{}}
+		createLabels: cfg.CreateLabels, scopeLabels: cfg.Labels, scopeProject: cfg.Project, warned: map[string]bool{},
+		epics: cfg.EpicsAsProjects}
 	if c.log == nil {
 		c.log = slog.Default()
 	}
@@ -122,6 +132,11 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	if cfg.Project != "" {
 		if err := c.resolveProject(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if c.epics {
+		if err := c.loadProjects(ctx); err != nil {
 			return nil, err
 		}
 	}
@@ -468,6 +483,12 @@ func (c *Client) Changed(ctx context.Context, cursor string) (connectors.Page, e
 				EndCursor   string `json:"endCursor"`
 			} `json:"pageInfo"`
 		} `json:"issues"`
+		Projects *struct {
+			Nodes []struct {
+				ID        string    `json:"id"`
+				UpdatedAt time.Time `json:"updatedAt"`
+			} `json:"nodes"`
+		} `json:"projects"`
 		IssueRelations *struct {
 			Nodes []struct {
 				ID           string                           `json:"id"`
@@ -481,6 +502,12 @@ func (c *Client) Changed(ctx context.Context, cursor string) (connectors.Page, e
 	query := changedQuery
 	if cur.After == "" && !cur.Since.IsZero() {
 		query = changedFirstQuery
+	}
+	if c.epics && cur.After == "" {
+		// The team's projects changed since the mark ride on the first
+		// page (epics as projects): no call of their own.
+		vars["projectFilter"] = c.projectFilter(cur.Since)
+		query = withProjects(query)
 	}
 	if err := c.exec(ctx, "listing changed issues", query, vars, &out, graphql.BindResponseHeaders(&head)); err != nil {
 		return connectors.Page{}, err
@@ -540,6 +567,26 @@ func (c *Client) Changed(ctx context.Context, cursor string) (connectors.Page, e
 			}
 		}
 	}
+	if out.Projects != nil {
+		for _, n := range out.Projects.Nodes {
+			c.projects.add(n.ID)
+			if n.UpdatedAt.After(next.High) {
+				next.High = n.UpdatedAt
+			}
+			tag := "project:" + n.ID + "@" + n.UpdatedAt.UTC().Format(time.RFC3339Nano)
+			if n.UpdatedAt.Before(settledBefore) && len(next.Window) < maxWindow {
+				next.Window = append(next.Window, tag)
+			}
+			if slices.Contains(cur.Skip, tag) {
+				continue
+			}
+			page.Refs = append(page.Refs, backlog.Ref{Side: backlog.Linear, ID: n.ID})
+			if page.Versions == nil {
+				page.Versions = map[string]string{}
+			}
+			page.Versions[n.ID] = n.UpdatedAt.UTC().Format(time.RFC3339Nano)
+		}
+	}
 	if out.Issues.PageInfo.HasNextPage && out.Issues.PageInfo.EndCursor != "" {
 		next.After = out.Issues.PageInfo.EndCursor
 		page.More = true
@@ -596,7 +643,13 @@ var getQuery = `query TandemIssue($id: String!) { issue(id: $id) { ...IssueField
 // restorable for 30 days) issue reads with Archived set; ErrNotFound once
 // Linear no longer has it.
 func (c *Client) Get(ctx context.Context, id string) (backlog.Item, error) {
+	if c.epics && c.projects.has(id) {
+		return c.getProject(ctx, id)
+	}
 	n, err := c.getNode(ctx, id)
+	if c.epics && errors.Is(err, connectors.ErrNotFound) {
+		return c.getProject(ctx, id) // a project not seen since the start
+	}
 	if err != nil {
 		return backlog.Item{}, err
 	}
@@ -609,6 +662,7 @@ func (c *Client) Get(ctx context.Context, id string) (backlog.Item, error) {
 	if err != nil {
 		return backlog.Item{}, connectors.Permanent(err)
 	}
+	c.epicParent(&it, n)
 	c.placed.note(n)
 	if !n.relationsComplete() {
 		if err := c.completeRelations(ctx, &it); err != nil {
@@ -647,6 +701,9 @@ const createMutation = `mutation TandemCreate($input: IssueCreateInput!) {
 // tried first, and only Linear's "Entity already exists" answer (our own
 // earlier try, or another writer) makes it read the existing one back.
 func (c *Client) Create(ctx context.Context, it backlog.Item) (backlog.Ref, error) {
+	if c.epics && it.Kind == backlog.KindEpic {
+		return c.createProject(ctx, it)
+	}
 	in, err := c.createInput(ctx, it)
 	if err != nil {
 		return backlog.Ref{}, err
@@ -713,6 +770,7 @@ func (c *Client) createInput(ctx context.Context, it backlog.Item) (map[string]a
 		in["labelIds"] = ids
 		delete(in, "addedLabelIds")
 	}
+	c.parentInput(in, true)
 	if c.projectID != "" {
 		in["projectId"] = c.projectID
 	}
@@ -730,6 +788,9 @@ const updateMutation = `mutation TandemUpdate($id: String!, $input: IssueUpdateI
 // Apply implements connectors.Connector with one issueUpdate for all the
 // patched fields (labels that do not exist yet are created first).
 func (c *Client) Apply(ctx context.Context, id string, p backlog.Patch) error {
+	if c.epics && c.projects.has(id) {
+		return c.applyProject(ctx, id, p)
+	}
 	if rel, ok := p[backlog.Relations]; ok {
 		if err := c.applyRelations(ctx, id, rel); err != nil {
 			return err
@@ -744,6 +805,7 @@ func (c *Client) Apply(ctx context.Context, id string, p backlog.Patch) error {
 	if err != nil {
 		return err
 	}
+	c.parentInput(in, false)
 	if len(in) == 0 {
 		return nil // nothing representable (e.g. only labels skipped)
 	}

@@ -27,6 +27,10 @@ func TestQueryComplexity(t *testing.T) {
 		{"poll, first page", changedFirstQuery, nil, 200}, // an idle poll: see changedProbe
 		{"poll, later pages", changedQuery, nil, 1000},
 		{"all relations", allRelationsQuery, map[string]any{"id": "x"}, 2000},
+		// Epics as projects: the projects ride on the poll's first page.
+		{"poll, first page with projects", withProjects(changedFirstQuery), nil, 1000},
+		{"poll, first poll with projects", withProjects(changedQuery), nil, 800},
+		{"get project", getProjectQuery, map[string]any{"id": "x"}, 100},
 	} {
 		p, errs := gql.Prepare(sch, gql.Request{Query: tc.query, Variables: tc.vars})
 		if errs != nil {

@@ -44,6 +44,14 @@
 // issue (archived, trashed or unknown: nothing to do). Metadata (metadata.go) describes states, priorities,
 // labels, users, cycles and the estimate scale for config check.
 //
+// Epics as projects (projects.go, Config.EpicsAsProjects): the team's
+// projects are items of backlog.KindEpic (name, content, status type by
+// category, targetDate); an issue's project is its Parent when it has no
+// parent issue, and a Parent that names a project is written as projectId.
+// The poll's first page lists the team's projects updated since the mark
+// (no extra call); Project webhooks name them; New lists the team's
+// project ids once so Get, Apply and Create know them.
+//
 // Comments (comments.go): Markdown both ways; listed oldest first with
 // the author's email (name when hidden, external user, bot).
 //

@@ -147,6 +147,11 @@ func (c *Client) InScope(ctx context.Context, it backlog.Item) (bool, error) {
 	if id == "" {
 		return false, connectors.Permanent(errors.New("linear: scope check of an item without id or key"))
 	}
+	if c.epics && (it.Kind == backlog.KindEpic || c.projects.has(id)) {
+		// Get reads only the team's projects; the labels scope is the
+		// issues'.
+		return true, nil
+	}
 	p, ok := c.placed.lookup(it)
 	labels := it.Labels
 	if !ok {

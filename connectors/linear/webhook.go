@@ -32,6 +32,15 @@ const tolerance = 60 * time.Second
 // updatedFrom has sortOrder sets Delivery.Order.
 func (c *Client) ParseWebhook(h http.Header, body []byte, now time.Time) (connectors.Delivery, error) {
 	d, err := parseWebhook(c.secret, c.teamID, c.teamKey, h, body, now)
+	if err == nil && isProjectEvent(body) {
+		if !c.epics {
+			return connectors.Delivery{ID: d.ID, Ignored: "event type Project"}, nil
+		}
+		for _, r := range d.Refs {
+			c.projects.add(r.ID)
+		}
+		return d, nil
+	}
 	if err == nil && len(d.Refs) == 1 && ownIssueWrite(body, c.viewerID) {
 		// Tandem's own write (its API key's user is its own, people do not
 		// share it): the pass that wrote it holds it already, and without
@@ -53,6 +62,13 @@ func (c *Client) ParseWebhook(h http.Header, body []byte, now time.Time) (connec
 		}
 	}
 	return d, err
+}
+
+func isProjectEvent(body []byte) bool {
+	var p struct {
+		Type string `json:"type"`
+	}
+	return json.Unmarshal(body, &p) == nil && p.Type == "Project"
 }
 
 // ownIssueWrite reports whether a (verified) delivery is an Issue create or
@@ -95,6 +111,7 @@ type payload struct {
 		Issue *struct {
 			ID string `json:"id"`
 		} `json:"issue"`
+		TeamIDs []string `json:"teamIds"` // a Project's
 	} `json:"data"`
 }
 
@@ -173,6 +190,20 @@ func parseWebhook(secret []byte, teamID, teamKey string, h http.Header, body []b
 		}
 		// Comment payloads carry no team; Get tells whether it is ours.
 		d.Refs = []backlog.Ref{{Side: backlog.Linear, ID: id}}
+	case "Project":
+		if p.Data.ID == "" {
+			return connectors.Delivery{}, fmt.Errorf("linear webhook: Project event without data.id: %w", connectors.ErrBadRequest)
+		}
+		if !slices.Contains(p.Data.TeamIDs, teamID) {
+			d.Ignored = "project of other teams"
+			return d, nil
+		}
+		d.Refs = []backlog.Ref{{Side: backlog.Linear, ID: p.Data.ID}}
+		if p.Action != "remove" {
+			if t, err := time.Parse(time.RFC3339Nano, p.Data.UpdatedAt); err == nil {
+				d.Versions = map[string]string{p.Data.ID: t.UTC().Format(time.RFC3339Nano)}
+			}
+		}
 	default:
 		d.Ignored = "event type " + p.Type
 	}
@@ -221,10 +252,17 @@ const webhookUpdateMutation = `mutation TandemWebhookUpdate($id: String!, $input
 
 var resourceTypes = []string{"Issue", "Comment"}
 
+// projectResourceTypes are resourceTypes with epics as projects.
+var projectResourceTypes = []string{"Issue", "Comment", "Project"}
+
 // EnsureWebhook implements connectors.Registrar: it reuses a webhook of the
 // team with the same URL (updating its secret, resource types or enabled
 // flag when they differ) or creates one.
 func (c *Client) EnsureWebhook(ctx context.Context, url, secret string) error {
+	resourceTypes := resourceTypes
+	if c.epics {
+		resourceTypes = projectResourceTypes
+	}
 	type hook struct {
 		ID            string   `json:"id"`
 		URL           string   `json:"url"`

@@ -111,7 +111,7 @@ func link(linID, jiraID string) backlog.Link {
 }
 
 func sameLink(a, b backlog.Link) bool {
-	return a.Jira == b.Jira && a.Linear == b.Linear && a.Pending == b.Pending && a.Created.Equal(b.Created)
+	return a.Jira == b.Jira && a.Linear == b.Linear && a.Pending == b.Pending && a.Created.Equal(b.Created) && a.Kind == b.Kind
 }
 
 func wantLink(t *testing.T, what string, got backlog.Link, err error, want backlog.Link) {
@@ -153,6 +153,9 @@ func testLinks(t *testing.T, s store.State) {
 	want := map[string]backlog.Link{}
 	for i := range 5 {
 		l := link(fmt.Sprintf("lin-%d", i), fmt.Sprintf("%d", 1000+i))
+		if i == 3 {
+			l.Kind = backlog.KindEpic // an epic ⇄ project pair keeps its kind
+		}
 		must(t, "SaveLink", s.SaveLink(ctx, l))
 		want[l.ID()] = l
 	}

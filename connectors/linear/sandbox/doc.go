@@ -21,7 +21,14 @@
 // cycles are; 3 named "Hardening"; cycleCreate numbers a new one after
 // the team's last, refuses one that overlaps another as Linear does, and
 // raises a Cycle webhook; UserCreateCycle, Cycles), one project ("Q4 Launch", every third
-// seeded issue; IssueFilter.project, projectId on create and update), the
+// seeded issue; IssueFilter.project, projectId on create and update;
+// projectCreate and projectUpdate with name, description (255 characters
+// at most), content, targetDate, statusId, teamIds, trashed; the
+// workspace's six project statuses, one per ProjectStatusType
+// (projectStatuses); ProjectFilter by id, name, slugId, createdAt,
+// updatedAt, accessibleTeams; Project webhooks create/update (with
+// updatedFrom)/remove once per hook of the project's teams;
+// UserCreateProject, UserUpdateProject, Projects; project.go), the
 // team's estimate settings (Options.Estimation*, SetEstimation; an
 // estimate off the scale is refused with INVALID_INPUT — Linear does not
 // document what it does, refusing keeps clients honest), issues (filters,

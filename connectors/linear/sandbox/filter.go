@@ -100,7 +100,7 @@ func (s *Server) matchIssue(f map[string]any, i *issue) (bool, error) {
 		case "labels":
 			return matchLabels(asMap(v), i.labels)
 		case "project":
-			return matchNullable(asMap(v), i.project == nil, func(m map[string]any) (bool, error) { return matchProject(m, i.project) })
+			return matchNullable(asMap(v), i.project == nil, func(m map[string]any) (bool, error) { return s.matchProject(m, i.project) })
 		case "attachments":
 			return s.matchAttachments(asMap(v), s.w.issueAttachments(i))
 		}
@@ -163,10 +163,53 @@ func matchLabel(f map[string]any, l *label) (bool, error) {
 	}))
 }
 
-func matchProject(f map[string]any, p *project) (bool, error) {
-	self := func(sub map[string]any) (bool, error) { return matchProject(sub, p) }
+func (s *Server) matchProject(f map[string]any, p *project) (bool, error) {
+	self := func(sub map[string]any) (bool, error) { return s.matchProject(sub, p) }
 	strs := map[string]string{"name": p.name, "slugId": p.slugID}
-	return matchFields(f, "ProjectFilter", self, plainFields([]string{p.id}, strs, nil))
+	return matchFields(f, "ProjectFilter", self, plainFields([]string{p.id}, strs, func(k string, v any) (bool, error) {
+		switch k {
+		case "createdAt":
+			return s.matchDate(v, &p.createdAt)
+		case "updatedAt":
+			return s.matchDate(v, &p.updatedAt)
+		case "accessibleTeams":
+			return matchTeams(asMap(v), p.teams)
+		}
+		return false, errUnknownField
+	}))
+}
+
+// matchTeams is a TeamCollectionFilter.
+func matchTeams(f map[string]any, ts []*team) (bool, error) {
+	for k, v := range f {
+		if v == nil {
+			continue
+		}
+		switch k {
+		case "some", "every":
+			n := 0
+			for _, t := range ts {
+				ok, err := matchTeam(asMap(v), t)
+				if err != nil {
+					return false, err
+				}
+				if ok {
+					n++
+				}
+			}
+			if k == "some" && n == 0 || k == "every" && n != len(ts) {
+				return false, nil
+			}
+		case "length":
+			ok, err := matchNumber(v, ptr(float64(len(ts))))
+			if err != nil || !ok {
+				return false, err
+			}
+		default:
+			return false, unsupported("TeamCollectionFilter." + k)
+		}
+	}
+	return true, nil
 }
 
 func matchLabels(f map[string]any, ls []*label) (bool, error) {

@@ -89,6 +89,11 @@ type cycle struct {
 
 type project struct {
 	id, name, slugID, description string
+	content                       string // the long Markdown body
+	targetDate                    string // YYYY-MM-DD or ""
+	status                        *projectStatus
+	trashed                       bool
+	archivedAt                    *time.Time
 	teams                         []*team
 	createdAt, updatedAt          time.Time
 }
@@ -168,6 +173,7 @@ type world struct {
 	labels                 []*label
 	cycles                 []*cycle
 	projects               []*project
+	projectStatuses        []*projectStatus
 	issues                 []*issue
 	comments               []*comment
 	webhooks               []*webhook

@@ -22,6 +22,21 @@ func (m *mutationObj) Field(name string, args map[string]any) (any, error) {
 	in := argMap(args, "input")
 	id, _ := argStr(args, "id")
 	switch name {
+	case "projectCreate":
+		p, err := s.createProject(actor, in)
+		if err != nil {
+			return nil, err
+		}
+		return m.payload("ProjectPayload", map[string]any{"project": &projectObj{m.view, p}}), nil
+	case "projectUpdate":
+		p := w.project(id)
+		if p == nil {
+			return nil, notFound("Project")
+		}
+		if err := s.updateProject(actor, p, in); err != nil {
+			return nil, err
+		}
+		return m.payload("ProjectPayload", map[string]any{"project": &projectObj{m.view, p}}), nil
 	case "issueRelationCreate", "issueRelationUpdate", "issueRelationDelete":
 		return m.relationField(name, args)
 	case "issueCreate":

@@ -265,7 +265,7 @@ func (v view) cyclesConn(base []*cycle, args map[string]any) (any, error) {
 func (v view) projectsConn(base []*project, args map[string]any) (any, error) {
 	filter := argMap(args, "filter")
 	return connection("ProjectConnection", base, args,
-		func(p *project) (bool, error) { return matchProject(filter, p) },
+		func(p *project) (bool, error) { return v.s.matchProject(filter, p) },
 		v.s.w.project, func(p *project) entity { return &projectObj{v, p} })
 }
 
@@ -358,6 +358,8 @@ func (q *queryObj) Field(name string, args map[string]any) (any, error) {
 		return nil, notFound("Cycle")
 	case "projects":
 		return q.projectsConn(w.projects, args)
+	case "projectStatuses":
+		return q.projectStatusesConn(args)
 	case "project":
 		if p := w.project(id); p != nil {
 			return &projectObj{q.view, p}, nil
@@ -674,6 +676,8 @@ func (o *projectObj) Field(name string, args map[string]any) (any, error) {
 		return p.slugID, nil
 	case "description":
 		return p.description, nil
+	case "content", "targetDate", "status", "state", "trashed", "archivedAt":
+		return o.more(name)
 	case "url":
 		return "https://linear.app/" + o.s.w.urlKey + "/project/" + slug(p.name) + "-" + p.slugID, nil
 	case "createdAt":

@@ -107,8 +107,9 @@ func (s *Server) seed() {
 			name: name, team: t, startsAt: start, endsAt: start.Add(14 * 24 * time.Hour), createdAt: t0})
 	}
 	// One project of the team; every third seeded issue is in it.
+	w.seedProjectStatuses(t0)
 	launch := &project{id: seedID("project/Launch"), name: "Q4 Launch", slugID: "3f9a1c2b7d4e", teams: []*team{t},
-		description: "Everything that ships with the Q4 launch.", createdAt: t0, updatedAt: t0}
+		description: "Everything that ships with the Q4 launch.", status: w.projectStatusOf("planned"), createdAt: t0, updatedAt: t0}
 	w.projects = append(w.projects, launch)
 	if s.opts.SeedIssues < 0 {
 		return

@@ -637,6 +637,7 @@ type IssueView struct {
 	Estimate                           *float64
 	DueDate                            string
 	ParentID                           string
+	ProjectID                          string
 	Cycle                              string
 	SortOrder                          float64
 	CreatedAt, UpdatedAt               time.Time
@@ -650,6 +651,9 @@ func (s *Server) viewOf(i *issue) IssueView {
 		State: i.state.name, StateType: i.state.typ, Priority: i.priority, Estimate: i.estimate,
 		DueDate: i.dueDate, SortOrder: i.sortOrder, CreatedAt: i.createdAt, UpdatedAt: i.updatedAt,
 		Archived: i.archivedAt != nil, Trashed: i.trashed, History: len(i.history)}
+	if i.project != nil {
+		v.ProjectID = i.project.id
+	}
 	for _, l := range i.labels {
 		v.Labels = append(v.Labels, l.name)
 	}

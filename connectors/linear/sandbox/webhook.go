@@ -107,9 +107,18 @@ func (s *Server) emitComment(action string, c *comment, actor *user, from map[st
 
 // emit queues one delivery per matching webhook. Caller holds s.mu.
 func (s *Server) emit(action, typ string, t *team, data, from map[string]any, actor *user, url string, now time.Time) {
+	s.emitTo(action, typ, t, data, from, actor, url, now, nil)
+}
+
+// emitTo is emit skipping (and then noting) the hooks in served, for an
+// entity of several teams that each hook hears of once.
+func (s *Server) emitTo(action, typ string, t *team, data, from map[string]any, actor *user, url string, now time.Time, served map[*webhook]bool) {
 	for _, h := range s.w.webhooks {
-		if !h.enabled || !slices.Contains(h.resourceTypes, typ) || (h.team != t && !h.allPublicTeams) {
+		if !h.enabled || !slices.Contains(h.resourceTypes, typ) || (h.team != t && !h.allPublicTeams) || served[h] {
 			continue
+		}
+		if served != nil {
+			served[h] = true
 		}
 		env := map[string]any{
 			"action": action, "type": typ, "createdAt": ts(now), "data": data, "url": url,
