@@ -185,7 +185,7 @@ func (c *Client) bulkCreate(ctx context.Context, items []backlog.Item, fields []
 		if st := items[i].Status; st.Name != "" || st.Category != "" {
 			// The first transition on the way goes in the create call
 			// (IssueUpdateDetails.transition), when the workflow is known.
-			if steps[i] = c.firstStep(fields[i]["issuetype"].(map[string]string)["name"], backlog.EncodeStatus(st)); steps[i] != nil {
+			if steps[i] = c.firstStep(typeName(fields[i]), backlog.EncodeStatus(st)); steps[i] != nil {
 				body["transition"] = map[string]string{"id": steps[i].ID}
 			}
 		}
@@ -219,7 +219,7 @@ func (c *Client) bulkCreate(ctx context.Context, items []backlog.Item, fields []
 				// the transition the cache named is not the workflow's
 				// any more. Create on its own reads the workflow again.
 				if steps[i] != nil {
-					c.flows.forgetStart(fields[i]["issuetype"].(map[string]string)["name"])
+					c.flows.forgetStart(typeName(fields[i]))
 				}
 				ref, cerr := c.Create(ctx, items[i])
 				refs[i] = ref

@@ -802,12 +802,18 @@ func (c *Client) createFields(ctx context.Context, it backlog.Item) (map[string]
 	return fields, nil
 }
 
+// typeName is the issue type a create's fields name.
+func typeName(fields map[string]any) string {
+	t, _ := fields["issuetype"].(map[string]string)
+	return t["name"]
+}
+
 // afterCreate moves a new twin into its sprint and to its status (the
 // create screen takes neither); step is the transition its create call
 // took already (nil for none).
 func (c *Client) afterCreate(ctx context.Context, it backlog.Item, ref backlog.Ref, fields map[string]any, step *edge) error {
 	created := ref
-	subtask := c.subtaskType != "" && fields["issuetype"].(map[string]string)["name"] == c.subtaskType
+	subtask := c.subtaskType != "" && typeName(fields) == c.subtaskType
 	if it.Sprint != "" && subtask {
 		c.logger().Info("jira: a sub-task shares its parent's sprint; the twin's sprint is not set", "jira", created.Key, "sprint", it.Sprint)
 	} else if it.Sprint != "" {
@@ -823,8 +829,7 @@ func (c *Client) afterCreate(ctx context.Context, it backlog.Item, ref backlog.R
 		}
 	}
 	if it.Status.Name != "" || it.Status.Category != "" {
-		typeName := fields["issuetype"].(map[string]string)["name"]
-		if err := c.moveNew(ctx, created.ID, typeName, step, backlog.EncodeStatus(it.Status)); err != nil {
+		if err := c.moveNew(ctx, created.ID, typeName(fields), step, backlog.EncodeStatus(it.Status)); err != nil {
 			if connectors.IsPermanent(err) {
 				c.logger().Warn("jira twin not moved to its status", "jira", created.Key, "origin", it.Origin.String(), "err", err)
 				return nil

@@ -335,8 +335,7 @@ func (c *Client) walkTo(ctx context.Context, id string, v backlog.Value) (from s
 			}
 			return from, typeID, connectors.Refused(fmt.Errorf("jira: no transition leads from %q to %q for issue %s%s", from.Name, target.Name, id, where), backlog.Status)
 		}
-		body := map[string]any{"transition": map[string]string{"id": next.ID}}
-		if err := c.call(ctx, "transitioning jira issue "+id+" to "+next.To.Name, http.MethodPost, "rest/api/2/issue/"+url.PathEscape(id)+"/transitions", body, nil); err != nil {
+		if err := c.take(ctx, id, *next); err != nil {
 			if connectors.IsPermanent(err) && !errors.Is(err, connectors.ErrNotFound) {
 				// Someone moved the issue since we looked: the transition
 				// is gone from where it now is, and our value is stale.
@@ -477,8 +476,7 @@ func (c *Client) moveNew(ctx context.Context, id, typeName string, step *edge, v
 		if next == nil {
 			break
 		}
-		body := map[string]any{"transition": map[string]string{"id": next.ID}}
-		err := c.call(ctx, "transitioning jira issue "+id+" to "+next.To.Name, http.MethodPost, "rest/api/2/issue/"+url.PathEscape(id)+"/transitions", body, nil)
+		err := c.take(ctx, id, *next)
 		if err != nil && !connectors.IsPermanent(err) {
 			return err
 		}
@@ -495,4 +493,10 @@ func (c *Client) moveNew(ctx context.Context, id, typeName string, step *edge, v
 		return nil
 	}
 	return c.moveTo(ctx, id, v)
+}
+
+// take makes transition e of issue id (one POST).
+func (c *Client) take(ctx context.Context, id string, e edge) error {
+	body := map[string]any{"transition": map[string]string{"id": e.ID}}
+	return c.call(ctx, "transitioning jira issue "+id+" to "+e.To.Name, http.MethodPost, "rest/api/2/issue/"+url.PathEscape(id)+"/transitions", body, nil)
 }
