@@ -168,6 +168,10 @@ type Item struct {
 	// some of them.
 	Comments     []Comment
 	CommentsRead bool
+	// Attachments, when AttachmentsRead is set, are the item's files (and
+	// Tandem's links to files above the cap), read with the item.
+	Attachments     []Attachment
+	AttachmentsRead bool
 	// Kind is KindEpic for a Jira epic or a Linear project when epics sync
 	// as projects (see Kind); KindIssue otherwise.
 	Kind Kind

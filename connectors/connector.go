@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -351,4 +352,25 @@ type CrossLinkArgs struct {
 	ID   string
 	Twin backlog.Ref
 	URL  string
+}
+
+// Attacher is the optional capability of reading and writing an item's
+// files. An item read with its files (Item.AttachmentsRead) needs no call
+// to Attachments.
+type Attacher interface {
+	// Attachments lists the item's files and the links Tandem made for
+	// files above the cap, oldest first.
+	Attachments(ctx context.Context, issueID string) ([]backlog.Attachment, error)
+	// Open streams a file's content; the caller closes it. ErrNotFound
+	// when the file is gone.
+	Open(ctx context.Context, a backlog.Attachment) (io.ReadCloser, error)
+	// Attach uploads a copy of a file, streamed from r (f.Size bytes), and
+	// returns the new attachment's id.
+	Attach(ctx context.Context, issueID string, f backlog.FileCopy, r io.Reader) (string, error)
+	// AttachLink adds a link to a file kept on the other side (one above
+	// the cap) and returns the link's id.
+	AttachLink(ctx context.Context, issueID string, f backlog.FileCopy, url string) (string, error)
+	// DeleteAttachment removes a file or a link Tandem made (a.Link); one
+	// already gone is not an error.
+	DeleteAttachment(ctx context.Context, issueID string, a backlog.Attachment) error
 }
