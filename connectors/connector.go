@@ -358,17 +358,20 @@ type CrossLinkArgs struct {
 // files. An item read with its files (Item.AttachmentsRead) needs no call
 // to Attachments.
 type Attacher interface {
-	// Attachments lists the item's files and the links Tandem made for
-	// files above the cap, oldest first.
+	// Attachments lists the item's files, oldest first: not its other
+	// links (Linear's link attachments, Jira's remote links), nor the
+	// links Tandem made for files above the cap (the caller knows those).
 	Attachments(ctx context.Context, issueID string) ([]backlog.Attachment, error)
-	// Open streams a file's content; the caller closes it. ErrNotFound
-	// when the file is gone.
-	Open(ctx context.Context, a backlog.Attachment) (io.ReadCloser, error)
-	// Attach uploads a copy of a file, streamed from r (f.Size bytes), and
-	// returns the new attachment's id.
+	// Open streams a file's content and tells its size in bytes (-1 when
+	// the answer does not say); the caller closes it. ErrNotFound when the
+	// file is gone.
+	Open(ctx context.Context, a backlog.Attachment) (io.ReadCloser, int64, error)
+	// Attach uploads a copy of a file, streamed from r (f.Size bytes,
+	// never held whole in memory), and returns the new attachment's id.
 	Attach(ctx context.Context, issueID string, f backlog.FileCopy, r io.Reader) (string, error)
 	// AttachLink adds a link to a file kept on the other side (one above
-	// the cap) and returns the link's id.
+	// the cap) and returns the link's id; a second call for the same
+	// f.Source updates that link rather than adding one.
 	AttachLink(ctx context.Context, issueID string, f backlog.FileCopy, url string) (string, error)
 	// DeleteAttachment removes a file or a link Tandem made (a.Link); one
 	// already gone is not an error.
