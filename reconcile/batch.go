@@ -229,12 +229,11 @@ func (s *Syncer) backfill(ctx context.Context, side backlog.Side, g connectors.B
 			out[p.at].Err = err
 			continue
 		}
-		_, _, mirrored := s.commenters()
-		if differs || relations || (mirrored && (!p.src.CommentsRead || len(p.src.Comments) > 0)) {
+		if differs || relations || s.extrasToCopy(p.src) {
 			// The twin could not take everything at its create (Jira's
 			// status needs a transition; relations wait for their
 			// pairs), or the batch read does not say the source has no
-			// comments: a merge of the new pair carries the rest, from
+			// comments or files: a merge of the new pair carries the rest, from
 			// the two items in hand.
 			link, err := s.State.Link(ctx, p.link.ID())
 			if err != nil {

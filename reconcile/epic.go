@@ -18,7 +18,8 @@ func epicItem(it *backlog.Item) {
 	*it = backlog.Item{Ref: it.Ref, Kind: backlog.KindEpic, Title: it.Title, Description: it.Description,
 		Status:   backlog.StatusValue{Category: it.Status.Category},
 		Priority: backlog.PriorityNone, DueDate: it.DueDate, UpdatedAt: it.UpdatedAt, Origin: it.Origin,
-		Archived: it.Archived, Comments: []backlog.Comment{}, CommentsRead: true}
+		Archived: it.Archived, Comments: []backlog.Comment{}, CommentsRead: true,
+		Attachments: []backlog.Attachment{}, AttachmentsRead: true}
 }
 
 // epicProjector compares a status by its category.

@@ -185,6 +185,11 @@ func (s *Syncer) quiet(ctx context.Context, lease store.Lease, link backlog.Link
 			return false, &it, nil
 		}
 	}
+	if _, _, ok := s.attachers(); ok {
+		if !it.AttachmentsRead || !filesMirrored(side, it.Attachments, base[backlog.Attachments]) {
+			return false, &it, nil
+		}
+	}
 	if v := versionOf(it); v != "" && base[vk] != backlog.Value(v) {
 		base[vk] = backlog.Value(v)
 		if err := s.State.SaveBase(ctx, lease, link.ID(), base); err != nil {

@@ -44,6 +44,11 @@ type Syncer struct {
 	// (connectors.Commenter); NoComments turns that off.
 	JiraComments, LinearComments connectors.Commenter
 	NoComments                   bool
+	// JiraFiles and LinearFiles mirror files when both are set
+	// (connectors.Attacher, see attachments.go); FileCap is the size above
+	// which a file is linked rather than copied (default DefaultFileCap).
+	JiraFiles, LinearFiles connectors.Attacher
+	FileCap                int64
 	// JiraLinks and LinearLinks, when both are set, make each new pair's
 	// twins point at each other (connectors.CrossLinker: a Jira remote
 	// link, a Linear attachment); NoCrossLinks turns that off.
@@ -361,7 +366,9 @@ func (s *Syncer) create(ctx context.Context, lease store.Lease, link backlog.Lin
 		return Result{Writes: 1 + xw}, err
 	}
 	res := Result{Writes: 1 + xw, Created: 1}
-	if more, err := s.relationsToWrite(ctx, src); err != nil || more {
+	more, err := s.relationsToWrite(ctx, src)
+	more = more || s.extrasToCopy(src)
+	if err != nil || more {
 		if err != nil {
 			return res, err
 		}
@@ -635,6 +642,16 @@ func (s *Syncer) mergeKnown(ctx context.Context, lease store.Lease, link backlog
 	}
 	if pairs != "" {
 		out.Base[backlog.Comments] = pairs
+	}
+	files, fw, err := s.syncFiles(ctx, link, base[backlog.Attachments], jira, linear)
+	res.Writes += fw
+	if err != nil {
+		return res, err
+	}
+	if files != "" {
+		out.Base[backlog.Attachments] = files
+	} else {
+		delete(out.Base, backlog.Attachments)
 	}
 	// The versions read, so a later report of the same version skips the
 	// pass (a write below makes a new version on the side written: its
