@@ -75,10 +75,10 @@ const (
 )
 
 // AllFields lists every field of the canonical model, in display order.
-var AllFields = []Field{Title, Description, Status, Priority, Assignee, Labels, Estimate, DueDate, Parent, Sprint, Relations, Comments, Rank}
+var AllFields = []Field{Title, Description, Status, Priority, Assignee, Labels, Estimate, DueDate, Parent, Sprint, Relations, Comments, Attachments, Rank}
 
-// SyncedFields are the fields the reconciler merges (comments and rank
-// are synced by their own passes).
+// SyncedFields are the fields the reconciler merges (comments, files and
+// rank are synced by their own steps).
 var SyncedFields = []Field{Title, Description, Status, Priority, Assignee, Labels, Estimate, DueDate, Parent, Sprint, Relations}
 
 // Value is a field's canonical encoding. Each field documents its encoding on

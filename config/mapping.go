@@ -76,6 +76,11 @@ type Mapping struct {
 	// cost one write per side per pair and are the signal that re-links
 	// pairs after a lost store.
 	NoCrossLinks bool
+	// NoFiles (attachments: off) stops Tandem copying files; FileCap
+	// (attachments.max_bytes, default 10 MB) is the size above which a
+	// file gets a link on the other side instead of a copy.
+	NoFiles bool
+	FileCap int64
 	// Epics says what a Jira epic becomes in Linear (parent.jira_epics):
 	// an issue (EpicsAsIssues, the default) or a project (EpicsAsProjects).
 	Epics Epics
@@ -231,12 +236,14 @@ func ParseMapping(file string, data []byte) (Mapping, error) {
 			m.FirstSync, err = p.policy(v, "first_sync")
 		case "parent":
 			err = p.parent(v, &m)
+		case "attachments":
+			err = p.attachments(v, &m)
 		case "cross_links":
 			var on string
 			on, err = p.oneOf(v, "cross_links", "on", "off")
 			m.NoCrossLinks = on == "off"
 		default:
-			err = p.errf(k, "unknown setting %q (known: order_master, conflicts, fields, statuses, priorities, users, sprints, jira, linear, deleted, relations, match, first_sync, cross_links, parent)", k.Value)
+			err = p.errf(k, "unknown setting %q (known: order_master, conflicts, fields, statuses, priorities, users, sprints, jira, linear, deleted, relations, match, first_sync, cross_links, parent, attachments)", k.Value)
 		}
 		if err != nil {
 			return m, err

@@ -72,11 +72,7 @@ func TestMappingEmptyIsDefaults(t *testing.T) {
 }
 
 func TestMappingErrorsNameLineAndFix(t *testing.T) {
-	cases := []struct {
-		doc      string
-		line     int
-		contains string
-	}{
+	checkMappingErrors(t, []mappingErrorCase{
 		{"order_master: both\n", 1, `"both" is not one of jira, linear, off`},
 		{"conflicts:\n  default: coin\n", 2, "conflicts.default"},
 		{"fields:\n  title: {policy: jira}\n  colour: {policy: jira}\n", 3, `unknown field "colour"`},
@@ -99,7 +95,19 @@ func TestMappingErrorsNameLineAndFix(t *testing.T) {
 		{"deleted: purge\n", 1, "mark, mirror"},
 		{"statuses:\n  To Do: [Todo]\n", 2, "want a name"},
 		{"relations:\n  Cloners: clones\n", 2, "relations.Cloners"},
-	}
+	})
+}
+
+// mappingErrorCase is a mapping file that must be refused at line, with
+// an error mentioning contains.
+type mappingErrorCase struct {
+	doc      string
+	line     int
+	contains string
+}
+
+func checkMappingErrors(t *testing.T, cases []mappingErrorCase) {
+	t.Helper()
 	for _, tc := range cases {
 		_, err := ParseMapping("mapping.yaml", []byte(tc.doc))
 		var me *MappingError

@@ -1,8 +1,6 @@
 package config
 
 import (
-	"errors"
-	"strings"
 	"testing"
 )
 
@@ -30,27 +28,12 @@ func TestMappingEpics(t *testing.T) {
 }
 
 func TestMappingEpicsErrors(t *testing.T) {
-	cases := []struct {
-		doc      string
-		line     int
-		contains string
-	}{
+	checkMappingErrors(t, []mappingErrorCase{
 		{"parent:\n  jira_epics: linear_project\n", 2, `parent.jira_epics: "linear_project" is not one of linear_issues, linear_projects`},
 		{"parent:\n  jira_epics: [linear_projects]\n", 2, "parent.jira_epics"},
 		{"parent: linear_projects\n", 1, "parent must be a mapping"},
 		{"parent:\n  epics: linear_projects\n", 2, "unknown setting parent.epics (known: jira_epics)"},
 		{"parent:\n  jira_epics: linear_projects\nlinear:\n  project: Q4 Launch\n", 2, "cannot be used with linear.project"},
 		{"linear:\n  project: Q4 Launch\nparent:\n  jira_epics: linear_projects\n", 4, "cannot be used with linear.project"},
-	}
-	for _, tc := range cases {
-		_, err := ParseMapping("mapping.yaml", []byte(tc.doc))
-		var me *MappingError
-		if !errors.As(err, &me) {
-			t.Errorf("%q: err %v, want a MappingError", tc.doc, err)
-			continue
-		}
-		if me.Line != tc.line || !strings.Contains(err.Error(), tc.contains) {
-			t.Errorf("%q: %v (line %d), want line %d mentioning %q", tc.doc, err, me.Line, tc.line, tc.contains)
-		}
-	}
+	})
 }
