@@ -331,10 +331,11 @@ type MatchFinder interface {
 // AttachmentReader is the optional capability of listing the URLs
 // attached to items (Linear attachments), in one call per batch.
 type AttachmentReader interface {
-	// AttachmentURLs maps each id of ids to its items' attachment URLs;
-	// an id missing from the answer has none (or does not exist). More
-	// ids than MaxProbes is an error.
-	AttachmentURLs(ctx context.Context, ids []string) (map[string][]string, error)
+	// AttachmentURLs maps each id of ids to its items' attachment URLs
+	// that start with prefix (case-insensitive; "" for all); an id missing
+	// from the answer has none (or does not exist). More ids than
+	// MaxProbes is an error.
+	AttachmentURLs(ctx context.Context, ids []string, prefix string) (map[string][]string, error)
 }
 
 // CrossLinkBatcher is the optional capability of a CrossLinker of making

@@ -54,9 +54,10 @@ func BenchmarkBackfill(b *testing.B) {
 						time.Sleep(10 * time.Millisecond)
 					}
 					j, l := e.Jira.Requests(jirasb.BotEmail), e.Linear.Requests(linearsb.BotEmail)
-					b.Logf("jira %v\nlinear %v", j.ByOperation, l.ByOperation)
+					b.Logf("jira %v\nlinear %v\nlinear points %v", j.ByOperation, l.ByOperation, l.ComplexityByOperation)
 					b.ReportMetric(float64(j.Reads+j.Writes), "jira-calls")
 					b.ReportMetric(float64(l.Reads+l.Writes), "linear-calls")
+					b.ReportMetric(float64(l.Complexity), "linear-points")
 					b.ReportMetric(float64(n)/took.Seconds(), "pairs/s")
 					b.ReportMetric(float64(peak())/(1<<20), "peak-heap-MB")
 					e.Close()

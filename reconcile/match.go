@@ -163,7 +163,7 @@ func (s *Syncer) probes(ctx context.Context, srcs []backlog.Item) ([]connectors.
 			ids[i] = it.Ref.ID
 		}
 		var err error
-		if urls, err = m.LinearAttachments.AttachmentURLs(ctx, ids); err != nil {
+		if urls, err = m.LinearAttachments.AttachmentURLs(ctx, ids, strings.TrimRight(m.JiraURL, "/")); err != nil {
 			return nil, fmt.Errorf("reading the attachments of %d linear items: %w", len(ids), err)
 		}
 	}

@@ -48,7 +48,7 @@ func (f *memFinder) FindMatches(_ context.Context, probes []connectors.Probe) ([
 	return out, nil
 }
 
-func (f *memFinder) AttachmentURLs(_ context.Context, ids []string) (map[string][]string, error) {
+func (f *memFinder) AttachmentURLs(_ context.Context, ids []string, _ string) (map[string][]string, error) {
 	f.calls++
 	out := map[string][]string{}
 	for _, id := range ids {

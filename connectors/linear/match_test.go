@@ -81,10 +81,20 @@ func TestFindMatches(t *testing.T) {
 	if n := s.Requests(sandbox.BotEmail); n.Reads != 0 {
 		t.Fatalf("an empty probe cost %d reads", n.Reads)
 	}
-	// Attachment URLs, batched.
-	urls, err := c.AttachmentURLs(t.Context(), []string{ids["ENG-1"], ids["ENG-2"]})
-	if err != nil || len(urls) != 1 || urls[ids["ENG-1"]][0] != jiraURL+"TAN-1" {
+	// Attachment URLs, batched, only those under the prefix asked for.
+	if _, err := s.UserLinkURL(sandbox.AliceEmail, "ENG-1", "https://github.com/acme/app/pull/7", "PR 7"); err != nil {
+		t.Fatal(err)
+	}
+	urls, err := c.AttachmentURLs(t.Context(), []string{ids["ENG-1"], ids["ENG-2"]}, "https://ACME.atlassian.net")
+	if err != nil || len(urls) != 1 || len(urls[ids["ENG-1"]]) != 1 || urls[ids["ENG-1"]][0] != jiraURL+"TAN-1" {
 		t.Fatalf("AttachmentURLs: %v %v", urls, err)
+	}
+	if all, err := c.AttachmentURLs(t.Context(), []string{ids["ENG-1"]}, ""); err != nil || len(all[ids["ENG-1"]]) != 2 {
+		t.Fatalf("AttachmentURLs with no prefix: %v %v", all, err)
+	}
+	// A probe's URL is found among other attachments of the issue.
+	if got, err := c.FindMatches(t.Context(), probes[:1]); err != nil || len(got[0]) != 1 || got[0][0].Ref.Key != "ENG-1" {
+		t.Fatalf("cross-link beside another attachment: %v %v", got, err)
 	}
 	if _, err := c.FindMatches(t.Context(), make([]connectors.Probe, maxProbes+1)); !connectors.IsPermanent(err) {
 		t.Fatalf("too many probes: %v", err)

@@ -1,0 +1,48 @@
+package linear
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/tandem-sync/tandem/backlog"
+	"github.com/tandem-sync/tandem/connectors"
+	"github.com/tandem-sync/tandem/connectors/linear/sandbox"
+	"github.com/tandem-sync/tandem/connectors/linear/sandbox/gql"
+)
+
+// TestMatchComplexity: a look-up of a full batch of probes, and the read
+// of a batch's cross-link URLs, cost what Linear would charge for them
+// (the sandbox prices them as Linear documents), well below the point
+// cost of the batch read they precede.
+func TestMatchComplexity(t *testing.T) {
+	sch, err := sandbox.Schema()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, c := setup(t, sandbox.Options{})
+	probes := make([]connectors.Probe, maxProbes)
+	for i := range probes {
+		key := "TAN-" + strings.Repeat("1", i%5+1)
+		probes[i] = connectors.Probe{Ref: backlog.Ref{Side: backlog.Jira, ID: key, Key: key}, LinkURL: "https://acme.atlassian.net/browse/" + key, TextKey: key}
+	}
+	doc, vars := c.matchQuery(probes)
+	for _, tc := range []struct {
+		name  string
+		query string
+		vars  map[string]any
+		max   float64
+	}{
+		{"find matches, 50 probes", doc, vars, 400},
+		{"attachment URLs, 50 issues", attachmentURLsQuery, map[string]any{"filter": map[string]any{}, "prefix": "https://acme.atlassian.net"}, 400},
+	} {
+		p, errs := gql.Prepare(sch, gql.Request{Query: tc.query, Variables: tc.vars})
+		if errs != nil {
+			t.Fatalf("%s: %v", tc.name, errs[0])
+		}
+		cost := gql.Complexity(p)
+		t.Logf("%s: %.1f points", tc.name, cost)
+		if cost > tc.max {
+			t.Errorf("%s costs %.1f points, want at most %.0f", tc.name, cost, tc.max)
+		}
+	}
+}
