@@ -265,9 +265,15 @@ func partName(name string) string {
 func (c *Client) Attach(ctx context.Context, issueID string, f backlog.FileCopy, r io.Reader) (string, error) {
 	op := "attaching " + f.Name + " to jira issue " + issueID
 	pr, pw := io.Pipe()
-	defer pr.Close() // ends the writer when the request stops reading
 	mw := multipart.NewWriter(pw)
+	var readErr error
+	done := make(chan struct{})
+	defer func() {
+		pr.Close() // ends the writer when the request stopped reading early
+		<-done     // r is not read after Attach returns
+	}()
 	go func() {
+		defer close(done)
 		h := textproto.MIMEHeader{}
 		h.Set("Content-Disposition", `form-data; name="file"; filename="`+partName(f.Name)+`"`)
 		ct := f.MimeType
@@ -278,6 +284,9 @@ func (c *Client) Attach(ctx context.Context, issueID string, f backlog.FileCopy,
 		part, err := mw.CreatePart(h)
 		if err == nil {
 			_, err = io.Copy(part, r)
+			if err != nil && !errors.Is(err, io.ErrClosedPipe) {
+				readErr = err
+			}
 		}
 		if err == nil {
 			err = mw.Close()
@@ -294,6 +303,11 @@ func (c *Client) Attach(ctx context.Context, issueID string, f backlog.FileCopy,
 	var made []wireAttachment
 	resp, err := c.jc.Do(req, &made)
 	if err != nil {
+		pr.Close()
+		<-done
+		if readErr != nil {
+			return "", fmt.Errorf("%s: reading the file: %w", op, readErr)
+		}
 		return "", c.fail(op, resp, err)
 	}
 	if len(made) == 0 || made[0].id() == "" {
