@@ -439,12 +439,29 @@ func TestAttachmentWebhooks(t *testing.T) {
 	if c := e.sb.Requests(sandbox.BotEmail); c.Reads != 0 {
 		t.Errorf("the echo cost reads: %v", c.ByOperation)
 	}
-	// attachment_created names no issue: acknowledged, ignored.
-	body := []byte(`{"timestamp":1,"webhookEvent":"attachment_created","attachment":{"id":"10000","filename":"a.txt"}}`)
-	h := http.Header{"X-Hub-Signature": {sign(e.secret, body)}}
-	d, err := e.c.ParseWebhook(h, body, time.Now())
-	if err != nil || len(d.Refs) != 0 || d.Ignored == "" {
-		t.Errorf("attachment_created: %+v, %v", d, err)
+	// attachment_created names no issue: acknowledged, ignored; one that
+	// does name it reports it.
+	for _, tc := range []struct {
+		name, body string
+		ref        string
+	}{
+		{"no issue", `{"timestamp":1,"webhookEvent":"attachment_created","attachment":{"id":"10000","filename":"a.txt"}}`, ""},
+		{"deleted, no issue", `{"timestamp":1,"webhookEvent":"attachment_deleted","attachment":{"id":"10000"}}`, ""},
+		{"with the issue", `{"timestamp":1,"webhookEvent":"attachment_created","attachment":{"id":"10000"},"issue":{"id":"10002","key":"TAN-2","fields":{"project":{"key":"TAN"}}}}`, "10002"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			body := []byte(tc.body)
+			d, err := e.c.ParseWebhook(http.Header{"X-Hub-Signature": {sign(e.secret, body)}}, body, time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch {
+			case tc.ref == "" && (len(d.Refs) != 0 || d.Ignored == ""):
+				t.Errorf("want ignored: %+v", d)
+			case tc.ref != "" && (len(d.Refs) != 1 || d.Refs[0].ID != tc.ref):
+				t.Errorf("want ref %s: %+v", tc.ref, d)
+			}
+		})
 	}
 }
 
