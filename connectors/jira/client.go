@@ -62,6 +62,10 @@ type Config struct {
 	// EpicsAsProjects reads epics as items of KindEpic and makes a twin of
 	// KindEpic an epic (see epics.go).
 	EpicsAsProjects bool
+	// Files syncs issue attachments: Get and GetMany also read the
+	// attachment field into Item.Attachments (AttachmentsRead set), in the
+	// same call; see attachments.go. Off, no read asks for it.
+	Files bool
 }
 
 // Client is the Jira connector for one project.
@@ -92,6 +96,7 @@ type Client struct {
 	linkTypes             map[string]backlog.RelationType // lower-cased link type name → canonical, see relations.go
 	sprints               sprintDir                       // open sprints, see sprint.go
 	budget                *budget                         // the last rate-limit headers, see Budget
+	plain                 *http.Client                    // the same transport without credentials, for download URLs on another host (attachments.go)
 }
 
 // status is one workflow status of the project.
@@ -119,7 +124,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	bud := &budget{}
 	rec := &headerRecorder{base: base, budget: bud}
-	hc := &http.Client{Timeout: timeout, Transport: &gojira.BasicAuthTransport{Username: cfg.Email, Password: cfg.Token, Transport: rec}}
+	hc := &http.Client{Timeout: timeout, Transport: &gojira.BasicAuthTransport{Username: cfg.Email, Password: cfg.Token, Transport: rec}, CheckRedirect: sameHost}
 	jc, err := gojira.NewClient(hc, strings.TrimRight(cfg.URL, "/")+"/")
 	if err != nil {
 		return nil, fmt.Errorf("jira: creating client: %w", err)
@@ -127,7 +132,8 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	c := &Client{cfg: cfg, jc: jc, site: u.Host, loc: time.UTC, now: time.Now, users: newDirectory(cfg.Users), budget: bud, linkTypes: linkTypeTable(cfg.LinkTypes)}
+	c := &Client{cfg: cfg, jc: jc, site: u.Host, loc: time.UTC, now: time.Now, users: newDirectory(cfg.Users), budget: bud, linkTypes: linkTypeTable(cfg.LinkTypes),
+		plain: &http.Client{Timeout: timeout, Transport: rec}}
 
 	me, resp, err := jc.User.GetSelfWithContext(ctx)
 	if err != nil {
@@ -565,6 +571,9 @@ func (c *Client) issueFields() string {
 	f := "summary,description,status,priority,assignee,labels,duedate,parent,issuelinks,updated"
 	if c.cfg.EpicsAsProjects {
 		f += ",issuetype"
+	}
+	if c.cfg.Files {
+		f += ",attachment"
 	}
 	for _, id := range []string{c.rankField, c.estimateField, c.sprintField} {
 		if id != "" {

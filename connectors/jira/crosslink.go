@@ -2,6 +2,7 @@ package jira
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -41,12 +42,31 @@ func (c *Client) CrossLink(ctx context.Context, id string, twin backlog.Ref, u s
 	if twin.Key == "" {
 		title = "Linear issue"
 	}
+	_, err := c.remoteLink(ctx, "linking jira issue "+id+" to its twin", id, RemoteLinkGlobalID(twin.ID), title, u, linearApp)
+	return err
+}
+
+// linearApp is the application of the remote links to Linear.
+var linearApp = map[string]any{"type": "app.linear", "name": "Linear"}
+
+// remoteLink creates, or updates when the issue has one with globalID
+// (Jira's createOrUpdateRemoteIssueLink), the remote link to u on issue
+// id, in one call, and returns the link's id. app may be nil.
+func (c *Client) remoteLink(ctx context.Context, op, id, globalID, title, u string, app map[string]any) (string, error) {
 	body := map[string]any{
-		"globalId":    RemoteLinkGlobalID(twin.ID),
-		"application": map[string]any{"type": "app.linear", "name": "Linear"},
-		"object":      map[string]any{"url": u, "title": title},
+		"globalId": globalID,
+		"object":   map[string]any{"url": u, "title": title},
 	}
-	return c.call(ctx, "linking jira issue "+id+" to its twin", http.MethodPost, "rest/api/2/issue/"+url.PathEscape(id)+"/remotelink", body, nil)
+	if app != nil {
+		body["application"] = app
+	}
+	var res struct {
+		ID json.Number `json:"id"`
+	}
+	if err := c.call(ctx, op, http.MethodPost, "rest/api/2/issue/"+url.PathEscape(id)+"/remotelink", body, &res); err != nil {
+		return "", err
+	}
+	return res.ID.String(), nil
 }
 
 type crossLinkError string

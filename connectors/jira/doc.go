@@ -2,7 +2,7 @@
 // go-jira (REST v2, where rich text is wiki markup). It implements
 // connectors.Connector, connectors.Webhooks, connectors.Registrar,
 // connectors.Orderer, connectors.History, connectors.Commenter,
-// connectors.Scoper and connectors.Deleter, and offers Metadata for `tandem config check`.
+// connectors.Scoper, connectors.Deleter and connectors.Attacher, and offers Metadata for `tandem config check`.
 //
 // It owns: the mapping between Jira issues and backlog.Item (mapping.go:
 // wiki markup ⇄ Markdown through package wiki, [~accountid:…] mentions of
@@ -13,7 +13,9 @@
 // accountId ⇄ email through Config.Users overrides and the project's
 // assignable users, never a guess), sprints by name (sprint.go: the
 // Sprint field read, the Agile sprint and backlog calls written), comments
-// (comments.go), the Config.JQL scope (ANDed to the project in Changed and
+// (comments.go), files (attachments.go: with Config.Files the attachment
+// field rides along Get and GetMany; uploads and downloads stream; a file
+// above the cap is a remote link upserted by FileLinkGlobalID), the Config.JQL scope (ANDed to the project in Changed and
 // Order; not in twin recovery, which must find every twin; InScope asks one
 // search `id = X AND project AND (JQL)`, none when there is no JQL and the
 // key names the project), deletion (scope.go: Delete takes the sub-tasks

@@ -111,6 +111,9 @@ func (c *Client) toItem(w wireIssue) (backlog.Item, error) {
 		it.Origin = o
 	}
 	c.readKind(&it, w)
+	if err := c.readAttachments(&it, w); err != nil {
+		return it, err
+	}
 	if raw, ok := w.Fields["comment"]; ok && string(raw) != "null" {
 		var page struct {
 			StartAt  int           `json:"startAt"`

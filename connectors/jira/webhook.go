@@ -91,7 +91,12 @@ func (c *Client) ParseWebhook(h http.Header, body []byte, now time.Time) (connec
 	if err := json.Unmarshal(body, &b); err != nil {
 		return d, fmt.Errorf("jira webhook body: %w: %v", connectors.ErrBadRequest, err)
 	}
-	if b.WebhookEvent != "" && !slices.Contains(WebhookEvents, b.WebhookEvent) {
+	// attachment_created and _deleted name no issue in Jira Cloud's
+	// deliveries (they are not subscribed to: the jira:issue_updated with
+	// the Attachment changelog item reports the issue); one that does
+	// carry the issue is taken as that issue's update.
+	attachment := strings.HasPrefix(b.WebhookEvent, "attachment_") && b.Issue != nil
+	if b.WebhookEvent != "" && !slices.Contains(WebhookEvents, b.WebhookEvent) && !attachment {
 		d.Ignored = "event " + b.WebhookEvent + " is not watched"
 		return d, nil
 	}

@@ -32,6 +32,11 @@
 // Both refuse more than their caps (50, 100) with a 400; the messages'
 // wording is ours (Jira's is not documented).
 //
+// Issue attachments (POST issue/{key}/attachments, GET/DELETE
+// attachment/{id}, GET attachment/content/{id} with its 303, GET
+// attachment/meta, the attachment field, the Attachment changelog item,
+// attachment_created/_deleted deliveries): see attachments.go.
+//
 // Issue links (POST issueLink, GET/DELETE issueLink/{linkId}, GET
 // issueLinkType, the issuelinks field, issuelink_created/_deleted
 // deliveries): see links.go.

@@ -646,6 +646,7 @@ func (s *Server) remove(is *issue, actor *user) {
 	s.unlinkChild(is)
 	s.dropLinks(is)
 	delete(s.remoteLinks, is.ID)
+	delete(s.attachments, is.ID)
 	s.unindexIssue(is)
 	delete(s.byID, is.ID)
 	delete(s.byKey, is.Key)

@@ -85,6 +85,9 @@ type Server struct {
 	remoteLinks    map[int][]*remoteLink // issue id → its remote links, see remotelink.go
 	nextRemoteLink int
 
+	attachments    map[int][]*attachment // issue id → its files, oldest first, see attachments.go
+	nextAttachment int
+
 	routes   []string // registered patterns, for fidelity tests
 	ctx      context.Context
 	cancel   context.CancelFunc
@@ -445,6 +448,11 @@ func (s *Server) routesSetup() {
 		s.handle("GET "+p+"/issue/{issueIdOrKey}/remotelink/{linkId}", v, s.getRemoteLink)
 		s.handle("PUT "+p+"/issue/{issueIdOrKey}/remotelink/{linkId}", v, s.putRemoteLink)
 		s.handle("DELETE "+p+"/issue/{issueIdOrKey}/remotelink/{linkId}", v, s.deleteRemoteLink)
+		s.handle("POST "+p+"/issue/{issueIdOrKey}/attachments", v, s.addAttachments)
+		s.handle("GET "+p+"/attachment/meta", v, s.getAttachmentMeta)
+		s.handle("GET "+p+"/attachment/content/{id}", v, s.getAttachmentContent)
+		s.handle("GET "+p+"/attachment/{id}", v, s.getAttachment)
+		s.handle("DELETE "+p+"/attachment/{id}", v, s.deleteAttachment)
 		s.handle("GET "+p+"/search/jql", v, s.searchJQL)
 		s.handle("POST "+p+"/search/jql", v, s.searchJQL)
 		s.handle("GET "+p+"/search", v, s.searchOld)

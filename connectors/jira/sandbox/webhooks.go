@@ -23,6 +23,7 @@ var webhookEvents = []string{
 	"comment_created", "comment_updated", "comment_deleted",
 	"issue_property_set", "issue_property_deleted",
 	"issuelink_created", "issuelink_deleted",
+	"attachment_created", "attachment_deleted",
 }
 
 // maxRetries is how often a delivery is retried after the first attempt.
