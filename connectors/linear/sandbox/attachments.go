@@ -16,7 +16,7 @@ import (
 // query list them. Every change raises an Attachment webhook (create,
 // update, remove) with an AttachmentWebhookPayload. An attachment is not
 // an issue field: the issue's updatedAt and history stay as they are.
-// File uploads (fileUpload) are not modelled here.
+// Files are uploaded by fileUpload (uploads.go) and attached by URL.
 
 type attachment struct {
 	id, url, title, subtitle string
@@ -294,6 +294,12 @@ func (m *mutationObj) attachmentMutation(name string, args map[string]any) (any,
 			return nil, true, err
 		}
 		return m.payload("AttachmentPayload", map[string]any{"attachment": &attachmentObj{m.view, a}}), true, nil
+	case "fileUpload":
+		v, err := s.fileUpload(actor, args)
+		if err != nil {
+			return nil, true, err
+		}
+		return m.payload("UploadPayload", map[string]any{"uploadFile": v}), true, nil
 	case "attachmentDelete":
 		a := w.attachment(id)
 		if a == nil {

@@ -74,6 +74,9 @@ type Counts struct {
 	// splits it by the operation's first root field.
 	Complexity            int
 	ComplexityByOperation map[string]int
+	// Storage counts requests to the file storage (uploads.go), which
+	// are not API requests and spend no budget.
+	Storage int
 }
 
 // Server is an in-memory Linear GraphQL API. It is an http.Handler serving
@@ -84,6 +87,10 @@ type Server struct {
 
 	mu          sync.Mutex
 	w           *world
+	// uploads by token and by asset path (uploads.go); seenBase is the
+	// base URL requests reach the sandbox at, when not Start's.
+	uploads, assets map[string]*upload
+	seenBase        string
 	counts      map[string]*Counts // by email
 	validation  []string
 	latency     time.Duration
@@ -186,11 +193,24 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 func errorsOnly(errs ...*gql.Error) map[string]any { return map[string]any{"errors": errs} }
 
-// ServeHTTP answers POST /graphql.
+// ServeHTTP answers POST /graphql and the file storage's routes
+// (uploads.go).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path != "/graphql" {
+	switch {
+	case strings.HasPrefix(r.URL.Path, "/storage/upload/"):
+		s.serveUpload(w, r)
+		return
+	case strings.HasPrefix(r.URL.Path, "/uploads/"):
+		s.serveAsset(w, r)
+		return
+	case r.URL.Path != "/graphql":
 		http.NotFound(w, r)
 		return
+	}
+	if s.url == "" && r.Host != "" {
+		s.mu.Lock()
+		s.seenBase = "http://" + r.Host
+		s.mu.Unlock()
 	}
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
