@@ -149,6 +149,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		WebhookSecret: cfg.JiraWebhookSecret, HTTPClient: client(backlog.Jira, &a.jiraHealth), Log: opts.Log,
 		Users: jiraUsers(cfg.Mapping), EstimateField: cfg.Mapping.Jira.StoryPointsField, JQL: cfg.Mapping.Jira.JQL,
 		LinkTypes: cfg.Mapping.Relations, EpicsAsProjects: cfg.Mapping.Epics == config.EpicsAsProjects,
+		Files: filesOn(cfg.Mapping),
 	})
 	if err != nil {
 		st.Close()
@@ -160,6 +161,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		Users: linearUsers(cfg.Mapping), CreateLabels: cfg.Mapping.Linear.CreateLabels,
 		Labels: cfg.Mapping.Linear.Labels, Project: cfg.Mapping.Linear.Project,
 		EpicsAsProjects: cfg.Mapping.Epics == config.EpicsAsProjects,
+		Files: filesOn(cfg.Mapping),
 	})
 	if err != nil {
 		st.Close()
@@ -209,6 +211,13 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	lcm, lok := any(a.Linear).(connectors.Commenter)
 	if jok && lok {
 		a.Syncer.JiraComments, a.Syncer.LinearComments = jcm, lcm
+	}
+	// Files are mirrored when both connectors can, unless the mapping
+	// turns them off.
+	jat, jok := any(a.Jira).(connectors.Attacher)
+	lat, lok := any(a.Linear).(connectors.Attacher)
+	if jok && lok && filesOn(cfg.Mapping) {
+		a.Syncer.JiraFiles, a.Syncer.LinearFiles, a.Syncer.FileCap = jat, lat, cfg.Mapping.FileCap
 	}
 	// Twins point at each other (a Jira remote link, a Linear attachment)
 	// when both connectors can.
@@ -437,4 +446,10 @@ func loadPairs(path string) (match.PairSet, error) {
 		return ps, fmt.Errorf("pairs file %s: %w", path, err)
 	}
 	return ps, nil
+}
+
+// filesOn says whether files sync: on unless the mapping says
+// attachments: off or fields.attachments.direction: off.
+func filesOn(m config.Mapping) bool {
+	return !m.NoFiles && m.Directions[backlog.Attachments] != "off"
 }

@@ -168,8 +168,8 @@ type Item struct {
 	// some of them.
 	Comments     []Comment
 	CommentsRead bool
-	// Attachments, when AttachmentsRead is set, are the item's files (and
-	// Tandem's links to files above the cap), read with the item.
+	// Attachments, when AttachmentsRead is set, are the item's files, read
+	// with the item (as connectors.Attacher lists them: files only).
 	Attachments     []Attachment
 	AttachmentsRead bool
 	// Kind is KindEpic for a Jira epic or a Linear project when epics sync

@@ -85,21 +85,21 @@ type Server struct {
 	opts   Options
 	schema *ast.Schema
 
-	mu          sync.Mutex
-	w           *world
+	mu sync.Mutex
+	w  *world
 	// uploads by token and by asset path (uploads.go); seenBase is the
 	// base URL requests reach the sandbox at, when not Start's.
 	uploads, assets map[string]*upload
 	seenBase        string
-	counts      map[string]*Counts // by email
-	validation  []string
-	latency     time.Duration
-	limited     int
-	limitReset  time.Duration
-	faults      int
-	faultStatus int
-	budget      *Budget               // nil: off, see Options.Budget
-	budgets     map[string]*keyBudget // by user email
+	counts          map[string]*Counts // by email
+	validation      []string
+	latency         time.Duration
+	limited         int
+	limitReset      time.Duration
+	faults          int
+	faultStatus     int
+	budget          *Budget               // nil: off, see Options.Budget
+	budgets         map[string]*keyBudget // by user email
 
 	// webhooks
 	queue                        []*delivery
