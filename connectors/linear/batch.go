@@ -71,6 +71,7 @@ func (c *Client) GetMany(ctx context.Context, ids []string) (map[string]backlog.
 			return nil, connectors.Permanent(err)
 		}
 		c.epicParent(&it, n)
+		c.readFiles(&it, n)
 		c.placed.note(n)
 		if n.Comments != nil && len(n.Comments.Nodes) == 0 {
 			// The probe of one comment found none: the issue has no

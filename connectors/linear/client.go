@@ -54,6 +54,9 @@ type Config struct {
 	// twins of Jira epics) and an issue's project its parent when it has
 	// no parent issue (see projects.go).
 	EpicsAsProjects bool
+	// Files makes issue reads carry the issue's files and the Attacher
+	// methods work (see files.go).
+	Files bool
 }
 
 // Client is the Linear connector for one team. It is safe for concurrent
@@ -78,6 +81,11 @@ type Client struct {
 	listed                listedOrder          // Order's last listing, for the Move after it
 
 	budget *budget // the last rate-limit headers, see Budget
+
+	files   bool         // Config.Files
+	filesAt string       // the URL prefix of uploaded files (filesPrefix)
+	http    *http.Client // the API's client (the key sent), for files
+	storage *http.Client // the same transport without the key: signed upload URLs
 
 	epics           bool       // Config.EpicsAsProjects
 	projects        projectSet // project ids seen, see projects.go
@@ -126,6 +134,8 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	c.budget = &budget{}
 	hc.Transport = &transport{base: rt, key: cfg.APIKey, now: func() time.Time { return c.now() }, budget: c.budget}
+	c.files, c.filesAt = cfg.Files, filesPrefix(cfg.URL)
+	c.http, c.storage = &hc, &http.Client{Transport: rt, Timeout: hc.Timeout}
 	c.gql = graphql.NewClient(strings.TrimRight(cfg.URL, "/")+"/graphql", &hc)
 	if err := c.load(ctx, cfg.Team); err != nil {
 		return nil, err
@@ -489,6 +499,9 @@ func (c *Client) Changed(ctx context.Context, cursor string) (connectors.Page, e
 				UpdatedAt time.Time `json:"updatedAt"`
 			} `json:"nodes"`
 		} `json:"projects"`
+		Files *struct {
+			Nodes []changedFile `json:"nodes"`
+		} `json:"files"`
 		IssueRelations *struct {
 			Nodes []struct {
 				ID           string                           `json:"id"`
@@ -502,6 +515,9 @@ func (c *Client) Changed(ctx context.Context, cursor string) (connectors.Page, e
 	query := changedQuery
 	if cur.After == "" && !cur.Since.IsZero() {
 		query = changedFirstQuery
+	}
+	if c.files && cur.After == "" && !cur.Since.IsZero() {
+		query = c.withChangedFiles(query, cur.Since)
 	}
 	if c.epics && cur.After == "" {
 		// The team's projects changed since the mark ride on the first
@@ -566,6 +582,9 @@ func (c *Client) Changed(ctx context.Context, cursor string) (connectors.Page, e
 				}
 			}
 		}
+	}
+	if out.Files != nil {
+		c.changedFiles(&page, &next, cur, settledBefore, out.Files.Nodes)
 	}
 	if out.Projects != nil {
 		for _, n := range out.Projects.Nodes {
@@ -663,6 +682,7 @@ func (c *Client) Get(ctx context.Context, id string) (backlog.Item, error) {
 		return backlog.Item{}, connectors.Permanent(err)
 	}
 	c.epicParent(&it, n)
+	c.readFiles(&it, n)
 	c.placed.note(n)
 	if !n.relationsComplete() {
 		if err := c.completeRelations(ctx, &it); err != nil {
@@ -957,7 +977,7 @@ func (c *Client) Project(f backlog.Field, v backlog.Value) backlog.Value {
 // ErrUnauthorized (permanent), "Entity not found" → ErrNotFound, invalid
 // input or a document the schema rejects → permanent.
 func (c *Client) exec(ctx context.Context, what, doc string, vars map[string]any, out any, opts ...graphql.Option) error {
-	data, err := c.gql.ExecRaw(ctx, doc, vars, opts...)
+	data, err := c.gql.ExecRaw(ctx, c.withFiles(doc), vars, opts...)
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, classify(err))
 	}

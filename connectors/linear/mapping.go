@@ -188,18 +188,20 @@ type issueNode struct {
 			HasNextPage bool `json:"hasNextPage"`
 		} `json:"pageInfo"`
 	} `json:"comments"`
-	ID          string   `json:"id"`
-	Identifier  string   `json:"identifier"`
-	Title       string   `json:"title"`
-	Description *string  `json:"description"`
-	Priority    float64  `json:"priority"`
-	Estimate    *float64 `json:"estimate"`
-	DueDate     *string  `json:"dueDate"`
-	SortOrder   float64  `json:"sortOrder"`
-	UpdatedAt   string   `json:"updatedAt"`
-	ArchivedAt  *string  `json:"archivedAt"`
-	Trashed     *bool    `json:"trashed"`
-	State       state    `json:"state"`
+	// Files is read when files sync (nil otherwise; see files.go).
+	Files       *fileConn `json:"attachments"`
+	ID          string    `json:"id"`
+	Identifier  string    `json:"identifier"`
+	Title       string    `json:"title"`
+	Description *string   `json:"description"`
+	Priority    float64   `json:"priority"`
+	Estimate    *float64  `json:"estimate"`
+	DueDate     *string   `json:"dueDate"`
+	SortOrder   float64   `json:"sortOrder"`
+	UpdatedAt   string    `json:"updatedAt"`
+	ArchivedAt  *string   `json:"archivedAt"`
+	Trashed     *bool     `json:"trashed"`
+	State       state     `json:"state"`
 	Assignee    *struct {
 		ID    string `json:"id"`
 		Email string `json:"email"`

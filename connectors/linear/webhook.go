@@ -41,6 +41,9 @@ func (c *Client) ParseWebhook(h http.Header, body []byte, now time.Time) (connec
 		}
 		return d, nil
 	}
+	if err == nil && c.files && isAttachmentEvent(body) {
+		return c.fileDelivery(d, body), nil
+	}
 	if err == nil && len(d.Refs) == 1 && ownIssueWrite(body, c.viewerID) {
 		// Tandem's own write (its API key's user is its own, people do not
 		// share it): the pass that wrote it holds it already, and without
@@ -62,6 +65,37 @@ func (c *Client) ParseWebhook(h http.Header, body []byte, now time.Time) (connec
 		}
 	}
 	return d, err
+}
+
+func isAttachmentEvent(body []byte) bool {
+	var p struct {
+		Type string `json:"type"`
+	}
+	return json.Unmarshal(body, &p) == nil && p.Type == "Attachment"
+}
+
+// fileDelivery is an Attachment delivery's issue, when it is a file (not a
+// link attachment) and not Tandem's own upload. It carries no version: an
+// attachment does not move the issue's updatedAt.
+func (c *Client) fileDelivery(d connectors.Delivery, body []byte) connectors.Delivery {
+	var p struct {
+		Actor *struct {
+			ID string `json:"id"`
+		} `json:"actor"`
+		Data struct {
+			IssueID string `json:"issueId"`
+			URL     string `json:"url"`
+		} `json:"data"`
+	}
+	switch {
+	case json.Unmarshal(body, &p) != nil || p.Data.IssueID == "":
+		return connectors.Delivery{ID: d.ID, Ignored: "attachment without an issue"}
+	case !strings.HasPrefix(p.Data.URL, c.filesAt):
+		return connectors.Delivery{ID: d.ID, Ignored: "link attachment (not a file)"}
+	case p.Actor != nil && p.Actor.ID == c.viewerID:
+		return connectors.Delivery{ID: d.ID, Ignored: "Tandem's own file change"}
+	}
+	return connectors.Delivery{ID: d.ID, Refs: []backlog.Ref{{Side: backlog.Linear, ID: p.Data.IssueID}}}
 }
 
 func isProjectEvent(body []byte) bool {
@@ -262,6 +296,9 @@ func (c *Client) EnsureWebhook(ctx context.Context, url, secret string) error {
 	resourceTypes := resourceTypes
 	if c.epics {
 		resourceTypes = projectResourceTypes
+	}
+	if c.files {
+		resourceTypes = append(slices.Clone(resourceTypes), "Attachment")
 	}
 	type hook struct {
 		ID            string   `json:"id"`
