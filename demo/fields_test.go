@@ -31,11 +31,11 @@ const (
 // Linear's cycles ("Cycle 2" is Linear's current unnamed cycle,
 // "Hardening" its named next one). The sprints exist before Tandem starts
 // so its sprint directory knows them.
-func fieldEnv(t *testing.T, o EnvOptions) *Env {
+func fieldEnv(t *testing.T, o EnvOptions, mappingLines ...string) *Env {
 	t.Helper()
 	dir := t.TempDir()
 	mapping := filepath.Join(dir, "mapping.yaml")
-	if err := os.WriteFile(mapping, []byte("linear:\n  create_labels: true\n"), 0o600); err != nil {
+	if err := os.WriteFile(mapping, []byte("linear:\n  create_labels: true\n"+strings.Join(mappingLines, "")), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	o.MappingFile = mapping

@@ -7,7 +7,6 @@ import (
 
 	"github.com/tandem-sync/tandem/backlog"
 	jirasb "github.com/tandem-sync/tandem/connectors/jira/sandbox"
-	linearsb "github.com/tandem-sync/tandem/connectors/linear/sandbox"
 )
 
 // TestRelationsBothWays adds and removes a Blocks and a Duplicate link on

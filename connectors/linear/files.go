@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"net/url"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -109,6 +111,11 @@ func (c *Client) toFiles(ns []fileNode) []backlog.Attachment {
 			a.Size = int64(v)
 		}
 		a.MimeType, _ = n.Metadata["contentType"].(string)
+		if a.MimeType == "" {
+			// A person's upload carries no type Tandem can read: the
+			// name's extension tells it, as browsers do.
+			a.MimeType = mime.TypeByExtension(path.Ext(n.Title))
+		}
 		if src, ok := n.Metadata["tandemSource"].(string); ok {
 			if r, err := backlog.ParseRef(src); err == nil {
 				a.Source = r
