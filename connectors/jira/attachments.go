@@ -1,6 +1,7 @@
 package jira
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -272,15 +273,15 @@ func (c *Client) Attach(ctx context.Context, issueID string, f backlog.FileCopy,
 		pr.Close() // ends the writer when the request stopped reading early
 		<-done     // r is not read after Attach returns
 	}()
+	ct := f.MimeType
+	if ct == "" {
+		ct = "application/octet-stream"
+	}
+	h := textproto.MIMEHeader{}
+	h.Set("Content-Disposition", `form-data; name="file"; filename="`+partName(f.Name)+`"`)
+	h.Set("Content-Type", ct)
 	go func() {
 		defer close(done)
-		h := textproto.MIMEHeader{}
-		h.Set("Content-Disposition", `form-data; name="file"; filename="`+partName(f.Name)+`"`)
-		ct := f.MimeType
-		if ct == "" {
-			ct = "application/octet-stream"
-		}
-		h.Set("Content-Type", ct)
 		part, err := mw.CreatePart(h)
 		if err == nil {
 			_, err = io.Copy(part, r)
@@ -296,6 +297,18 @@ func (c *Client) Attach(ctx context.Context, issueID string, f backlog.FileCopy,
 	req, err := c.jc.NewRawRequestWithContext(ctx, http.MethodPost, "rest/api/2/issue/"+url.PathEscape(issueID)+"/attachments", pr)
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", op, err)
+	}
+	if f.Size > 0 {
+		// The body's length is known (the part's frame around f.Size
+		// bytes): sent as Content-Length, not chunked, so the server can
+		// size its buffer (and refuse an oversize file) up front.
+		var frame bytes.Buffer
+		fw := multipart.NewWriter(&frame)
+		if err := fw.SetBoundary(mw.Boundary()); err == nil {
+			if _, err := fw.CreatePart(h); err == nil && fw.Close() == nil {
+				req.ContentLength = int64(frame.Len()) + f.Size
+			}
+		}
 	}
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	req.Header.Set("X-Atlassian-Token", "no-check")

@@ -242,7 +242,8 @@ func TestAttachmentOpenMedia(t *testing.T) {
 }
 
 // streamCheck passes requests on and records whether an upload's length
-// was unknown when sent (a stream, not a buffer).
+// was not buffered when sent (a stream: no GetBody to replay it; its
+// length, when told, is the frame around the file's declared size).
 type streamCheck struct {
 	mu       sync.Mutex
 	uploads  int
@@ -253,7 +254,7 @@ func (s *streamCheck) RoundTrip(req *http.Request) (*http.Response, error) {
 	if strings.HasSuffix(req.URL.Path, "/attachments") {
 		s.mu.Lock()
 		s.uploads++
-		if req.ContentLength > 0 || req.GetBody != nil {
+		if req.GetBody != nil {
 			s.buffered++
 		}
 		s.mu.Unlock()

@@ -190,6 +190,9 @@ func readUploads(r *http.Request) ([]upload, error) {
 			return nil, errMsg(http.StatusRequestEntityTooLarge, "More than 60 files were sent in one request.")
 		}
 		var buf bytes.Buffer
+		if len(out) == 0 && r.ContentLength > 0 && r.ContentLength <= UploadLimit {
+			buf.Grow(int(r.ContentLength)) // the file and its frame: one buffer, not doublings
+		}
 		n, err := io.Copy(&buf, io.LimitReader(p, UploadLimit-total+1))
 		if err != nil {
 			return nil, errMsg(http.StatusBadRequest, "Reading the upload: "+err.Error())
