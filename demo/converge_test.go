@@ -133,6 +133,12 @@ func (ed *editor) edit1(s backlog.Side, l backlog.Link, f backlog.Field) error {
 			return edit(map[string]any{"parent": map[string]any{"key": ed.epics[r.Intn(len(ed.epics))].Jira.Key}})
 		case backlog.Sprint:
 			return e.Jira.UserSprint(who, l.Jira.ID, sprintPool[r.Intn(len(sprintPool))])
+		case backlog.Attachments:
+			if fs := e.Jira.Attachments(l.Jira.ID); len(fs) > 0 && r.Intn(3) == 0 {
+				return e.Jira.UserDeleteAttachment(who, fs[r.Intn(len(fs))].ID)
+			}
+			_, err := e.Jira.UserAttach(who, l.Jira.ID, "j"+tag+".txt", "text/plain", []byte("file "+tag))
+			return err
 		case backlog.Relations:
 			if links := e.Jira.Links(l.Jira.ID); len(links) > 0 && r.Intn(2) == 0 {
 				return e.Jira.UserUnlink(who, links[r.Intn(len(links))].ID)
@@ -197,6 +203,14 @@ func (ed *editor) edit1(s backlog.Side, l backlog.Link, f backlog.Field) error {
 			return update(map[string]any{"cycleId": ed.cycleIDs[c]})
 		}
 		return update(map[string]any{"cycleId": nil})
+	case backlog.Attachments:
+		// A deletion in Linear is seen by its webhook only: a run without
+		// webhooks (linearRelations: Linear polled) adds files there.
+		if fs := linearFiles(e, l); len(fs) > 0 && !ed.linearRelations && r.Intn(3) == 0 {
+			return e.Linear.UserDeleteAttachment(who, fs[r.Intn(len(fs))].ID)
+		}
+		_, err := e.Linear.UserAttachFile(who, l.Linear.ID, "l"+tag+".png", "image/png", []byte("png "+tag))
+		return err
 	case backlog.Relations:
 		if rels := e.Linear.Relations(l.Linear.ID); len(rels) > 0 && r.Intn(2) == 0 {
 			return e.Linear.UserUnrelate(who, rels[r.Intn(len(rels))].ID)
@@ -429,7 +443,7 @@ func randomEdits(t *testing.T, e *Env, linearPolled bool) (*editor, []backlog.Li
 	ctx := t.Context()
 	labelIDs, cycleIDs := linearCatalog(t, e)
 	ed := &editor{e: e, rng: rand.New(rand.NewSource(convergeSeed(t))), labelIDs: labelIDs, cycleIDs: cycleIDs, linearRelations: linearPolled}
-	fields := append(slices.Clone(editFields), backlog.Relations)
+	fields := append(slices.Clone(editFields), backlog.Relations, backlog.Attachments)
 	links, err := e.App.State.Links(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -491,6 +505,9 @@ func randomEdits(t *testing.T, e *Env, linearPolled bool) (*editor, []backlog.Li
 	if err != nil {
 		t.Fatalf("not in sync %s after the edits: %v\n%s%s", time.Since(start).Round(time.Millisecond), err, describe(rep), ed.explain(ctx, rep))
 	}
+	if _, err := WaitFor(ctx, 60*time.Second, func() bool { return filesDiffer(e, links) == "" }); err != nil {
+		t.Fatalf("files not in sync: %s", filesDiffer(e, links))
+	}
 	t.Logf("in sync %s after the first edit (%d pairs)", time.Since(start).Round(time.Millisecond), rep.Pairs)
 	// Quiet once in sync: no write keeps bouncing between the tools.
 	writes := func() (int, int) {
@@ -510,9 +527,10 @@ func randomEdits(t *testing.T, e *Env, linearPolled bool) (*editor, []backlog.Li
 	if len(cs) == 0 {
 		t.Fatal("no conflict recorded though both sides of pairs were edited before Tandem saw them")
 	}
-	var parents, sprints, estimates, relations int
+	var parents, sprints, estimates, relations, files int
 	for _, l := range links {
 		relations += len(e.Jira.Links(l.Jira.ID))
+		files += len(e.Jira.Attachments(l.Jira.ID))
 		j := e.JiraIssue(l)
 		if j.Parent != "" {
 			parents++
@@ -524,8 +542,8 @@ func randomEdits(t *testing.T, e *Env, linearPolled bool) (*editor, []backlog.Li
 			estimates++
 		}
 	}
-	if parents == 0 || sprints == 0 || estimates == 0 || relations == 0 {
-		t.Fatalf("the edits left no trace: %d parents, %d sprints, %d estimates, %d relations", parents, sprints, estimates, relations)
+	if parents == 0 || sprints == 0 || estimates == 0 || relations == 0 || files == 0 {
+		t.Fatalf("the edits left no trace: %d parents, %d sprints, %d estimates, %d relations, %d files", parents, sprints, estimates, relations, files)
 	}
 
 	return ed, plain
@@ -613,4 +631,36 @@ func TestConvergeNewIssuesEditedAtOnce(t *testing.T) {
 		t.Fatalf("not in sync: %v\n%s", err, describe(rep))
 	}
 	t.Logf("%d issues created and %d edits made during their sync; %d links", len(mine), ed.n, n)
+}
+
+// linearFiles are the uploaded files of a pair's Linear issue (not its
+// link attachments).
+func linearFiles(e *Env, l backlog.Link) []linearsb.FileView {
+	var out []linearsb.FileView
+	for _, f := range e.Linear.IssueAttachments(l.Linear.ID) {
+		if f.Data != nil {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// filesDiffer names the first pair whose two sides hold different files
+// (by name and bytes), "" when every pair holds the same.
+func filesDiffer(e *Env, links []backlog.Link) string {
+	for _, l := range links {
+		var j, lin []string
+		for _, f := range e.Jira.Attachments(l.Jira.ID) {
+			j = append(j, f.Filename+"="+string(f.Data))
+		}
+		for _, f := range linearFiles(e, l) {
+			lin = append(lin, f.Title+"="+string(f.Data))
+		}
+		slices.Sort(j)
+		slices.Sort(lin)
+		if !slices.Equal(j, lin) {
+			return fmt.Sprintf("%s %q / %s %q", l.Jira.Key, j, l.Linear.Key, lin)
+		}
+	}
+	return ""
 }

@@ -499,9 +499,7 @@ func (c *Client) Changed(ctx context.Context, cursor string) (connectors.Page, e
 				UpdatedAt time.Time `json:"updatedAt"`
 			} `json:"nodes"`
 		} `json:"projects"`
-		Files *struct {
-			Nodes []changedFile `json:"nodes"`
-		} `json:"files"`
+		Files          *changedFiles `json:"files"`
 		IssueRelations *struct {
 			Nodes []struct {
 				ID           string                           `json:"id"`
@@ -584,7 +582,15 @@ func (c *Client) Changed(ctx context.Context, cursor string) (connectors.Page, e
 		}
 	}
 	if out.Files != nil {
-		c.changedFiles(&page, &next, cur, settledBefore, out.Files.Nodes)
+		files := out.Files.Nodes
+		if out.Files.PageInfo.HasNextPage {
+			more, err := c.filesAfter(ctx, cur.Since, out.Files.PageInfo.EndCursor)
+			if err != nil {
+				return connectors.Page{}, err
+			}
+			files = append(files, more...)
+		}
+		c.changedFiles(&page, &next, cur, settledBefore, files)
 	}
 	if out.Projects != nil {
 		for _, n := range out.Projects.Nodes {

@@ -281,11 +281,49 @@ func (c *Client) DeleteAttachment(ctx context.Context, _ string, a backlog.Attac
 // (Linear's attachments query is the workspace's: the issue's team says
 // which are ours).
 func (c *Client) withChangedFiles(q string, since time.Time) string {
-	sel := `  files: attachments(filter: {url: {startsWith: ` + strconv.Quote(c.filesAt) + `}, updatedAt: {gte: ` +
-		strconv.Quote(since.Add(-overlap).UTC().Format(time.RFC3339Nano)) + `}}, first: ` + strconv.Itoa(filesChangedPage) +
-		`, orderBy: updatedAt) { nodes { id updatedAt issue { id identifier team { id } } } }
-}`
-	return strings.TrimSuffix(strings.TrimSpace(q), "}") + sel
+	return strings.TrimSuffix(strings.TrimSpace(q), "}") + "  " + c.changedFilesSel(since, filesChangedPage, "") + "\n}"
+}
+
+// changedFilesSel lists the files changed since, newest first, a page of
+// first after the cursor after.
+func (c *Client) changedFilesSel(since time.Time, first int, after string) string {
+	a := ""
+	if after != "" {
+		a = ", after: " + strconv.Quote(after)
+	}
+	return `files: attachments(filter: {url: {startsWith: ` + strconv.Quote(c.filesAt) + `}, updatedAt: {gte: ` +
+		strconv.Quote(since.Add(-overlap).UTC().Format(time.RFC3339Nano)) + `}}, first: ` + strconv.Itoa(first) + a +
+		`, orderBy: updatedAt) { nodes { id updatedAt issue { id identifier team { id } } } pageInfo { hasNextPage endCursor } }`
+}
+
+// filesAfter reads the pages of changed files after a full first page
+// (more files changed since the last poll than it holds): a call only
+// when that many did.
+func (c *Client) filesAfter(ctx context.Context, since time.Time, after string) ([]changedFile, error) {
+	var out []changedFile
+	for after != "" {
+		var res struct {
+			Files changedFiles `json:"files"`
+		}
+		if err := c.exec(ctx, "listing changed linear files", "query TandemChangedFiles { "+c.changedFilesSel(since, 100, after)+" }", nil, &res); err != nil {
+			return nil, err
+		}
+		out = append(out, res.Files.Nodes...)
+		after = ""
+		if res.Files.PageInfo.HasNextPage {
+			after = res.Files.PageInfo.EndCursor
+		}
+	}
+	return out, nil
+}
+
+// changedFiles is one page of files changed since a poll's mark.
+type changedFiles struct {
+	Nodes    []changedFile `json:"nodes"`
+	PageInfo struct {
+		HasNextPage bool   `json:"hasNextPage"`
+		EndCursor   string `json:"endCursor"`
+	} `json:"pageInfo"`
 }
 
 type changedFile = struct {

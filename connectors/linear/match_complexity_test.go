@@ -3,6 +3,7 @@ package linear
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tandem-sync/tandem/backlog"
 	"github.com/tandem-sync/tandem/connectors"
@@ -10,7 +11,7 @@ import (
 	"github.com/tandem-sync/tandem/connectors/linear/sandbox/gql"
 )
 
-// TestMatchComplexity: a look-up of a full batch of probes, and the read
+// TestMatchComplexity: the poll's first page with files on, a look-up of a full batch of probes, and the read
 // of a batch's cross-link URLs, cost what Linear would charge for them
 // (the sandbox prices them as Linear documents), well below the point
 // cost of the batch read they precede.
@@ -26,6 +27,7 @@ func TestMatchComplexity(t *testing.T) {
 		probes[i] = connectors.Probe{Ref: backlog.Ref{Side: backlog.Jira, ID: key, Key: key}, LinkURL: "https://acme.atlassian.net/browse/" + key, TextKey: key}
 	}
 	doc, vars := c.matchQuery(probes)
+	_, on := setup(t, sandbox.Options{}, withFilesOn)
 	for _, tc := range []struct {
 		name  string
 		query string
@@ -33,6 +35,9 @@ func TestMatchComplexity(t *testing.T) {
 		max   float64
 	}{
 		{"find matches, 50 probes", doc, vars, 400},
+		// Files on: the poll's first page also lists the files changed.
+		{"poll, first page with files", c.withChangedFiles(changedFirstQuery, time.Now()), nil, 250},
+		{"get many with files", on.withFiles(getManyQuery), map[string]any{"ids": []any{"x"}, "first": int64(maxGet)}, 3000},
 		{"attachment URLs, 50 issues", attachmentURLsQuery, map[string]any{"filter": map[string]any{}, "prefix": "https://acme.atlassian.net"}, 400},
 	} {
 		p, errs := gql.Prepare(sch, gql.Request{Query: tc.query, Variables: tc.vars})
