@@ -21,15 +21,7 @@ import (
 // by its webhook only (a deleted attachment leaves nothing to list, and it
 // does not move the issue), so the polling variant leaves that row out.
 func TestAttachmentsBothWays(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		opts EnvOptions
-	}{
-		{"webhooks", EnvOptions{Webhooks: true, PollEvery: time.Hour}},
-		{"polling", EnvOptions{Webhooks: false, PollEvery: 250 * time.Millisecond}},
-	} {
-		t.Run(tc.name, func(t *testing.T) { attachmentsBothWays(t, tc.opts) })
-	}
+	byWebhooksAndPolling(t, time.Hour, attachmentsBothWays)
 }
 
 func attachmentsBothWays(t *testing.T, o EnvOptions) {

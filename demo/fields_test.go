@@ -135,15 +135,14 @@ type fieldRow struct {
 // side as a person and waits for the twin to show it; the edited side gets
 // no write back from Tandem (no echo).
 func TestFieldsBothWays(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		opts EnvOptions
-	}{
-		{"webhooks", EnvOptions{Webhooks: true, PollEvery: time.Hour}},
-		{"polling", EnvOptions{Webhooks: false, PollEvery: 250 * time.Millisecond}},
-	} {
-		t.Run(tc.name, func(t *testing.T) { fieldsBothWays(t, tc.opts) })
-	}
+	byWebhooksAndPolling(t, time.Hour, fieldsBothWays)
+}
+
+// byWebhooksAndPolling runs a table twice: with webhooks (the poll every
+// hookPoll, as the table needs) and with polling only (every 250 ms).
+func byWebhooksAndPolling(t *testing.T, hookPoll time.Duration, run func(*testing.T, EnvOptions)) {
+	t.Run("webhooks", func(t *testing.T) { run(t, EnvOptions{Webhooks: true, PollEvery: hookPoll}) })
+	t.Run("polling", func(t *testing.T) { run(t, EnvOptions{Webhooks: false, PollEvery: 250 * time.Millisecond}) })
 }
 
 func fieldsBothWays(t *testing.T, o EnvOptions) {

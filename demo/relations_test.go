@@ -18,15 +18,7 @@ import (
 // variants (the webhook variant polls Linear too, at a long interval
 // otherwise).
 func TestRelationsBothWays(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		opts EnvOptions
-	}{
-		{"webhooks", EnvOptions{Webhooks: true, PollEvery: 500 * time.Millisecond}},
-		{"polling", EnvOptions{Webhooks: false, PollEvery: 250 * time.Millisecond}},
-	} {
-		t.Run(tc.name, func(t *testing.T) { relationsBothWays(t, tc.opts) })
-	}
+	byWebhooksAndPolling(t, 500*time.Millisecond, relationsBothWays)
 }
 
 func relationsBothWays(t *testing.T, o EnvOptions) {

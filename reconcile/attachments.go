@@ -249,15 +249,20 @@ func pairLost(js, ls *fileSet) []filePair {
 	// Jira copies carry no source: one Tandem's account added, with the
 	// name (and size, where both tell) of an unpaired Linear original.
 	for _, f := range js.files {
-		if js.paired[f.ID] || !f.Mine {
-			continue
+		if !js.paired[f.ID] && f.Mine {
+			out = pairByName(js, ls, f, out)
 		}
-		for _, l := range ls.files {
-			if !ls.paired[l.ID] && !copied(l) && sameFile(f, l) {
-				out = append(out, filePair{Jira: f.ID, Linear: l.ID})
-				js.paired[f.ID], ls.paired[l.ID] = true, true
-				break
-			}
+	}
+	return out
+}
+
+// pairByName pairs the Jira file j with the first unpaired Linear
+// original of the same name and size, if any.
+func pairByName(js, ls *fileSet, j backlog.Attachment, out []filePair) []filePair {
+	for _, l := range ls.files {
+		if !ls.paired[l.ID] && !copied(l) && sameFile(j, l) {
+			js.paired[j.ID], ls.paired[l.ID] = true, true
+			return append(out, filePair{Jira: j.ID, Linear: l.ID})
 		}
 	}
 	return out
@@ -269,15 +274,8 @@ func pairLost(js, ls *fileSet) []filePair {
 func pairSame(js, ls *fileSet) []filePair {
 	var out []filePair
 	for _, j := range js.files {
-		if js.paired[j.ID] || copied(j) {
-			continue
-		}
-		for _, l := range ls.files {
-			if !ls.paired[l.ID] && !copied(l) && sameFile(j, l) {
-				out = append(out, filePair{Jira: j.ID, Linear: l.ID})
-				js.paired[j.ID], ls.paired[l.ID] = true, true
-				break
-			}
+		if !js.paired[j.ID] && !copied(j) {
+			out = pairByName(js, ls, j, out)
 		}
 	}
 	return out

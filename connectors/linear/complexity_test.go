@@ -12,16 +12,7 @@ import (
 // sandbox prices it): the relations pages are sized for a GetMany of
 // maxGet issues.
 func TestQueryComplexity(t *testing.T) {
-	sch, err := sandbox.Schema()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, tc := range []struct {
-		name  string
-		query string
-		vars  map[string]any
-		max   float64
-	}{
+	checkComplexity(t, []complexityCase{
 		{"get", getQuery, map[string]any{"id": "x"}, 2000},
 		{"get many", getManyQuery, map[string]any{"ids": []any{"x"}, "first": int64(maxGet)}, 8500},
 		{"poll, first page", changedFirstQuery, nil, 200}, // an idle poll: see changedProbe
@@ -31,7 +22,26 @@ func TestQueryComplexity(t *testing.T) {
 		{"poll, first page with projects", withProjects(changedFirstQuery), nil, 1000},
 		{"poll, first poll with projects", withProjects(changedQuery), nil, 800},
 		{"get project", getProjectQuery, map[string]any{"id": "x"}, 100},
-	} {
+	})
+}
+
+// complexityCase is a document that must cost at most max points.
+type complexityCase struct {
+	name  string
+	query string
+	vars  map[string]any
+	max   float64
+}
+
+// checkComplexity prices each document as Linear documents it (the
+// sandbox's count) and fails those above their max.
+func checkComplexity(t *testing.T, cases []complexityCase) {
+	t.Helper()
+	sch, err := sandbox.Schema()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range cases {
 		p, errs := gql.Prepare(sch, gql.Request{Query: tc.query, Variables: tc.vars})
 		if errs != nil {
 			t.Fatalf("%s: %v", tc.name, errs[0])

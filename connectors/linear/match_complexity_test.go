@@ -8,7 +8,6 @@ import (
 	"github.com/tandem-sync/tandem/backlog"
 	"github.com/tandem-sync/tandem/connectors"
 	"github.com/tandem-sync/tandem/connectors/linear/sandbox"
-	"github.com/tandem-sync/tandem/connectors/linear/sandbox/gql"
 )
 
 // TestMatchComplexity: the poll's first page with files on, a look-up of a full batch of probes, and the read
@@ -16,10 +15,6 @@ import (
 // (the sandbox prices them as Linear documents), well below the point
 // cost of the batch read they precede.
 func TestMatchComplexity(t *testing.T) {
-	sch, err := sandbox.Schema()
-	if err != nil {
-		t.Fatal(err)
-	}
 	_, c := setup(t, sandbox.Options{})
 	probes := make([]connectors.Probe, maxProbes)
 	for i := range probes {
@@ -28,26 +23,11 @@ func TestMatchComplexity(t *testing.T) {
 	}
 	doc, vars := c.matchQuery(probes)
 	_, on := setup(t, sandbox.Options{}, withFilesOn)
-	for _, tc := range []struct {
-		name  string
-		query string
-		vars  map[string]any
-		max   float64
-	}{
+	checkComplexity(t, []complexityCase{
 		{"find matches, 50 probes", doc, vars, 400},
 		// Files on: the poll's first page also lists the files changed.
 		{"poll, first page with files", c.withChangedFiles(changedFirstQuery, time.Now()), nil, 250},
 		{"get many with files", on.withFiles(getManyQuery), map[string]any{"ids": []any{"x"}, "first": int64(maxGet)}, 3000},
 		{"attachment URLs, 50 issues", attachmentURLsQuery, map[string]any{"filter": map[string]any{}, "prefix": "https://acme.atlassian.net"}, 400},
-	} {
-		p, errs := gql.Prepare(sch, gql.Request{Query: tc.query, Variables: tc.vars})
-		if errs != nil {
-			t.Fatalf("%s: %v", tc.name, errs[0])
-		}
-		cost := gql.Complexity(p)
-		t.Logf("%s: %.1f points", tc.name, cost)
-		if cost > tc.max {
-			t.Errorf("%s costs %.1f points, want at most %.0f", tc.name, cost, tc.max)
-		}
-	}
+	})
 }
