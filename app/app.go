@@ -161,7 +161,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		Users: linearUsers(cfg.Mapping), CreateLabels: cfg.Mapping.Linear.CreateLabels,
 		Labels: cfg.Mapping.Linear.Labels, Project: cfg.Mapping.Linear.Project,
 		EpicsAsProjects: cfg.Mapping.Epics == config.EpicsAsProjects,
-		Files: filesOn(cfg.Mapping),
+		Files:           filesOn(cfg.Mapping),
 	})
 	if err != nil {
 		st.Close()

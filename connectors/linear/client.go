@@ -82,10 +82,12 @@ type Client struct {
 
 	budget *budget // the last rate-limit headers, see Budget
 
-	files   bool         // Config.Files
-	filesAt string       // the URL prefix of uploaded files (filesPrefix)
-	http    *http.Client // the API's client (the key sent), for files
-	storage *http.Client // the same transport without the key: signed upload URLs
+	files   bool   // Config.Files
+	filesAt string // the URL prefix of uploaded files (filesPrefix)
+	// filesFrag is the issue fragment with the files (files on only).
+	filesFrag string
+	http      *http.Client // the API's client (the key sent), for files
+	storage   *http.Client // the same transport without the key: signed upload URLs
 
 	epics           bool       // Config.EpicsAsProjects
 	projects        projectSet // project ids seen, see projects.go
@@ -135,6 +137,9 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	c.budget = &budget{}
 	hc.Transport = &transport{base: rt, key: cfg.APIKey, now: func() time.Time { return c.now() }, budget: c.budget}
 	c.files, c.filesAt = cfg.Files, filesPrefix(cfg.URL)
+	if c.files {
+		c.filesFrag = c.filesFragment()
+	}
 	c.http, c.storage = &hc, &http.Client{Transport: rt, Timeout: hc.Timeout}
 	c.gql = graphql.NewClient(strings.TrimRight(cfg.URL, "/")+"/graphql", &hc)
 	if err := c.load(ctx, cfg.Team); err != nil {

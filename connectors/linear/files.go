@@ -80,11 +80,15 @@ func (c *Client) filesSelection(first int) string {
 // withFiles is doc with the issue fragment carrying the files, when files
 // sync.
 func (c *Client) withFiles(doc string) string {
-	if !c.files || !strings.Contains(doc, issueFields) {
+	if c.filesFrag == "" || !strings.Contains(doc, issueFields) {
 		return doc
 	}
-	frag := strings.TrimSuffix(issueFields, "}") + "  " + c.filesSelection(filesPage) + "\n}"
-	return strings.Replace(doc, issueFields, frag, 1)
+	return strings.Replace(doc, issueFields, c.filesFrag, 1)
+}
+
+// filesFragment is the issue fragment with the files, built once at New.
+func (c *Client) filesFragment() string {
+	return strings.TrimSuffix(issueFields, "}") + "  " + c.filesSelection(filesPage) + "\n}"
 }
 
 // readFiles fills it's files from the read n, when it carries them all.
