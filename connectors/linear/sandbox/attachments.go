@@ -34,13 +34,7 @@ func (w *world) attachment(id string) *attachment { return byID(w.attachments, i
 
 // issueAttachments lists the attachments of i, oldest first.
 func (w *world) issueAttachments(i *issue) []*attachment {
-	var out []*attachment
-	for _, a := range w.attachments {
-		if a.issue == i {
-			out = append(out, a)
-		}
-	}
-	return out
+	return w.issueFiles[i]
 }
 
 // linkAttachment creates an attachment on the issue, or updates the one
@@ -115,6 +109,10 @@ func (s *Server) linkAttachment(actor *user, in map[string]any) (*attachment, er
 	a.iconURL, _ = argStr(in, "iconUrl")
 	a.groupBySource, _ = in["groupBySource"].(bool)
 	w.attachments = append(w.attachments, a)
+	if w.issueFiles == nil {
+		w.issueFiles = map[*issue][]*attachment{}
+	}
+	w.issueFiles[i] = append(w.issueFiles[i], a)
 	w.syncID()
 	s.emitAttachment("create", a, actor, nil, now)
 	return a, nil
@@ -155,6 +153,7 @@ func (s *Server) updateAttachment(actor *user, a *attachment, in map[string]any)
 
 func (s *Server) deleteAttachment(actor *user, a *attachment) {
 	s.w.attachments = slices.DeleteFunc(s.w.attachments, func(x *attachment) bool { return x == a })
+	s.w.issueFiles[a.issue] = slices.DeleteFunc(s.w.issueFiles[a.issue], func(x *attachment) bool { return x == a })
 	s.w.syncID()
 	s.emitAttachment("remove", a, actor, nil, s.now())
 }

@@ -45,6 +45,7 @@ func (w *world) unindexUpdated(i *issue) {
 
 // touch sets i.updatedAt and moves i in the index.
 func (w *world) touch(i *issue, t time.Time) {
+	w.indexText(i)
 	if i.updatedAt.Equal(t) {
 		return
 	}

@@ -122,6 +122,7 @@ type issue struct {
 	startedAt         *time.Time
 	trashed           bool
 	history           []*history
+	seq               int // its place in world.issues, see candidates.go
 }
 
 type comment struct {
@@ -180,8 +181,10 @@ type world struct {
 	relations              []*relation   // see relations.go
 	attachments            []*attachment // see attachments.go
 	lastSyncID             float64
-	byKey                  map[string]*issue // id and upper-case identifier
-	byUpdated              []*issue          // every issue by updatedAt, see index.go
+	byKey                  map[string]*issue        // id and upper-case identifier
+	byUpdated              []*issue                 // every issue by updatedAt, see index.go
+	text                   textIndex                // title and description trigrams, see candidates.go
+	issueFiles             map[*issue][]*attachment // every issue's attachments, oldest first
 }
 
 // addIssue stores a new issue and indexes it.
@@ -189,10 +192,12 @@ func (w *world) addIssue(i *issue) {
 	if w.byKey == nil {
 		w.byKey = map[string]*issue{}
 	}
+	i.seq = len(w.issues)
 	w.issues = append(w.issues, i)
 	w.byKey[i.id] = i
 	w.byKey[strings.ToUpper(i.identifier)] = i
 	w.indexUpdated(i)
+	w.indexText(i)
 }
 
 var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)

@@ -524,6 +524,7 @@ func (s *Server) batchCreateIssues(actor *user, args map[string]any) ([]*issue, 
 		i, err := s.createIssue(actor, m)
 		if err != nil {
 			for _, i := range made {
+				w.unindexUpdated(i)
 				delete(w.byKey, i.id)
 				delete(w.byKey, strings.ToUpper(i.identifier))
 			}

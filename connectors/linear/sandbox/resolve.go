@@ -312,14 +312,21 @@ func (q *queryObj) Field(name string, args map[string]any) (any, error) {
 		}
 		return nil, notFound("IssueLabel")
 	case "issues":
-		base := w.issues
-		if t, ok := q.s.updatedBound(argMap(args, "filter")); ok {
-			base = w.updatedFrom(t)
-			if len(base) == 0 && len(w.issues) > 0 {
-				// The filter's errors still show when nothing is recent.
-				if _, err := q.s.matchIssue(argMap(args, "filter"), w.issues[0]); err != nil {
-					return nil, err
-				}
+		f := argMap(args, "filter")
+		base := w.narrowIssues(f)
+		if t, ok := q.s.updatedBound(f); ok {
+			// A bounded query lists by updatedAt, from the index or from
+			// the narrowed issues, whichever is shorter.
+			if recent := w.updatedFrom(t); len(recent) <= len(base) {
+				base = recent
+			} else {
+				base = slices.SortedFunc(slices.Values(base), cmpUpdated)
+			}
+		}
+		if len(base) == 0 && len(w.issues) > 0 {
+			// The filter's errors still show when nothing can match.
+			if _, err := q.s.matchIssue(f, w.issues[0]); err != nil {
+				return nil, err
 			}
 		}
 		return q.issuesConn(base, args)
