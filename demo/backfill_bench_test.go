@@ -20,6 +20,8 @@ import (
 // round of each side (which sees the twins and their moves), the time to
 // the last twin and the pairs per second, and the peak heap of the whole
 // process (daemon and both sandboxes: an upper bound of the daemon's).
+// With no -cpuprofile given, it also reports the CPU time of the daemon,
+// of the sandboxes and of the rest, and the pairs per daemon CPU second.
 // Each N runs with cross-links on (the default: a Jira remote link per
 // pair, a Linear attachment per pair, 50 to a request) and off.
 // Webhooks are on (the twins' creates raise them); polls run every 30 s,
@@ -42,6 +44,7 @@ func BenchmarkBackfill(b *testing.B) {
 						b.Fatal(err)
 					}
 					peak := watchHeap(b)
+					cpu := cpuByPart(b)
 					b.StartTimer()
 					start := time.Now()
 					if _, _, err := e.Settle(b.Context(), 30*time.Minute); err != nil {
@@ -49,6 +52,9 @@ func BenchmarkBackfill(b *testing.B) {
 					}
 					took := time.Since(start)
 					b.StopTimer()
+					if parts, ok := cpu(); ok {
+						reportCPU(b, n, parts)
+					}
 					r := e.App.Daemon.Stats().Rounds
 					for e.App.Daemon.Stats().Rounds < r+2 || !e.App.Daemon.Idle() {
 						time.Sleep(10 * time.Millisecond)

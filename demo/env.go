@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"runtime/pprof"
 	"time"
 
 	"github.com/tandem-sync/tandem/app"
@@ -84,18 +85,25 @@ func StartEnv(ctx context.Context, o EnvOptions) (*Env, error) {
 	if o.RateLimits {
 		jopts.RateLimit, lopts.Budget = jirasb.DefaultBurst(), linearsb.DefaultBudget()
 	}
-	e := &Env{
-		Jira:   jirasb.New(jopts),
-		Linear: linearsb.New(lopts),
-	}
-	jiraURL, err := e.Jira.Start("127.0.0.1:0")
+	e := &Env{}
+	var jiraURL, linearURL string
+	var err error
+	// The sandboxes' goroutines (servers, webhook deliveries) carry a
+	// profiler label, so a CPU profile tells their work from Tandem's
+	// (see CPUByPart).
+	pprof.Do(ctx, pprof.Labels(partLabel, "sandbox"), func(context.Context) {
+		e.Jira, e.Linear = jirasb.New(jopts), linearsb.New(lopts)
+		if jiraURL, err = e.Jira.Start("127.0.0.1:0"); err != nil {
+			err = fmt.Errorf("starting jira sandbox: %w", err)
+			return
+		}
+		if linearURL, err = e.Linear.Start("127.0.0.1:0"); err != nil {
+			e.Jira.Close()
+			err = fmt.Errorf("starting linear sandbox: %w", err)
+		}
+	})
 	if err != nil {
-		return nil, fmt.Errorf("starting jira sandbox: %w", err)
-	}
-	linearURL, err := e.Linear.Start("127.0.0.1:0")
-	if err != nil {
-		e.Jira.Close()
-		return nil, fmt.Errorf("starting linear sandbox: %w", err)
+		return nil, err
 	}
 	e.Config = config.Config{
 		JiraURL: jiraURL, JiraEmail: jirasb.BotEmail, JiraToken: jirasb.BotToken, JiraProject: "TAN",
@@ -129,21 +137,25 @@ func StartEnv(ctx context.Context, o EnvOptions) (*Env, error) {
 	return e, nil
 }
 
-func (e *Env) startApp(ctx context.Context) error {
-	a, err := app.New(ctx, e.Config, e.opts)
-	if err != nil {
-		return err
-	}
-	if e.noStart {
+// partLabel is the profiler label that tells which part of an Env a
+// goroutine works for: "sandbox" or "daemon".
+const partLabel = "tandem"
+
+func (e *Env) startApp(ctx context.Context) (err error) {
+	pprof.Do(ctx, pprof.Labels(partLabel, "daemon"), func(context.Context) {
+		var a *app.App
+		if a, err = app.New(ctx, e.Config, e.opts); err != nil {
+			return
+		}
+		if !e.noStart {
+			if err = a.Start(ctx); err != nil {
+				a.Close()
+				return
+			}
+		}
 		e.App = a
-		return nil
-	}
-	if err := a.Start(ctx); err != nil {
-		a.Close()
-		return err
-	}
-	e.App = a
-	return nil
+	})
+	return err
 }
 
 // Restart stops Tandem and starts it again on the same store and
