@@ -267,6 +267,39 @@ func (d *Daemon) enqueue(ctx context.Context, ref backlog.Ref, version string, u
 	return nil
 }
 
+// enqueuePage durably marks and queues a poll page's changes, but the
+// versions an earlier round queued already: one durable write for the
+// page (store.MarkDirtyMany), not one per change.
+func (d *Daemon) enqueuePage(ctx context.Context, page connectors.Page) error {
+	d.init()
+	var keys []string
+	var refs []backlog.Ref
+	for _, ref := range page.Refs {
+		v := page.Versions[ref.ID]
+		if v != "" && d.polled(ref.String()) == v {
+			continue // this version was queued by an earlier round
+		}
+		keys, refs = append(keys, ref.String()), append(refs, ref)
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	for k, key := range keys {
+		d.hint(key, page.Versions[refs[k].ID])
+	}
+	seqs, err := store.MarkDirtyMany(ctx, d.State, keys)
+	if err != nil {
+		return fmt.Errorf("marking %d polled changes dirty: %w", len(keys), err)
+	}
+	for k, key := range keys {
+		d.q.Add(key, seqs[k])
+		if v := page.Versions[refs[k].ID]; v != "" {
+			d.rememberPolled(key, v)
+		}
+	}
+	return nil
+}
+
 // purpose is the budget purpose of a pass: a webhook's keys spend as
 // webhook passes, the rest as polls.
 func purpose(urgent bool) budget.Purpose {
@@ -552,17 +585,8 @@ func (d *Daemon) pollOnce(ctx context.Context, c connectors.Connector) (bool, er
 		return false, fmt.Errorf("listing changes: %w", err)
 	}
 	d.stats.Polls.Add(1)
-	for _, ref := range page.Refs {
-		v := page.Versions[ref.ID]
-		if v != "" && d.polled(ref.String()) == v {
-			continue // this version was queued by an earlier round
-		}
-		if err := d.enqueueVersion(ctx, ref, v); err != nil {
-			return false, err
-		}
-		if v != "" {
-			d.rememberPolled(ref.String(), v)
-		}
+	if err := d.enqueuePage(ctx, page); err != nil {
+		return false, err
 	}
 	order := page.Order // a reorder, or an item not seen before
 	if !page.More {

@@ -82,6 +82,32 @@ type State interface {
 	Close() error
 }
 
+// ManyMarker is the optional capability of marking many keys dirty at
+// once: what MarkDirty does for each key, in order, made durable together
+// (one journal append and one fsync, one Redis round trip), so a poll's
+// page of changes costs one durable write, not one per key. The seqs are
+// the keys' in order. On an error none, some or all keys may be marked;
+// the caller marks them again (a mark is idempotent but for its seq).
+type ManyMarker interface {
+	MarkDirtyMany(ctx context.Context, keys []string) ([]int64, error)
+}
+
+// MarkDirtyMany marks keys dirty with st's ManyMarker, or one by one.
+func MarkDirtyMany(ctx context.Context, st State, keys []string) ([]int64, error) {
+	if m, ok := st.(ManyMarker); ok {
+		return m.MarkDirtyMany(ctx, keys)
+	}
+	seqs := make([]int64, 0, len(keys))
+	for _, k := range keys {
+		seq, err := st.MarkDirty(ctx, k)
+		if err != nil {
+			return nil, err
+		}
+		seqs = append(seqs, seq)
+	}
+	return seqs, nil
+}
+
 // Lease is a held lock.
 type Lease struct {
 	Name  string

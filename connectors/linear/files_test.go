@@ -197,7 +197,7 @@ func TestFileDelivery(t *testing.T) {
 		{`{"type":"Attachment","action":"create","data":{"url":"` + file + `"}}`, 0, "without an issue"},
 		{`{"type":"Attachment",`, 0, "without an issue"},
 	} {
-		d := c.fileDelivery(connectors.Delivery{ID: "d"}, []byte(tc.body))
+		d := c.fileDelivery(connectors.Delivery{ID: "d"}, decoded(tc.body))
 		if len(d.Refs) != tc.refs || !strings.Contains(d.Ignored, tc.ignored) || d.Versions != nil {
 			t.Errorf("%s: %+v", tc.body, d)
 		}

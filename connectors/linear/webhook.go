@@ -31,8 +31,11 @@ const tolerance = 60 * time.Second
 // entity types are acknowledged and ignored. An Issue update whose
 // updatedFrom has sortOrder sets Delivery.Order.
 func (c *Client) ParseWebhook(h http.Header, body []byte, now time.Time) (connectors.Delivery, error) {
-	d, err := parseWebhook(c.secret, c.teamID, c.teamKey, h, body, now)
-	if err == nil && isProjectEvent(body) {
+	d, p, err := parseWebhookPayload(c.secret, c.teamID, c.teamKey, h, body, now)
+	if err != nil {
+		return d, err
+	}
+	if p.Type == "Project" {
 		if !c.epics {
 			return connectors.Delivery{ID: d.ID, Ignored: "event type Project"}, nil
 		}
@@ -41,10 +44,10 @@ func (c *Client) ParseWebhook(h http.Header, body []byte, now time.Time) (connec
 		}
 		return d, nil
 	}
-	if err == nil && c.files && isAttachmentEvent(body) {
-		return c.fileDelivery(d, body), nil
+	if c.files && p.Type == "Attachment" {
+		return c.fileDelivery(d, p), nil
 	}
-	if err == nil && len(d.Refs) == 1 && ownIssueWrite(body, c.viewerID) {
+	if len(d.Refs) == 1 && ownIssueWrite(p, c.viewerID) {
 		// Tandem's own write (its API key's user is its own, people do not
 		// share it): the pass that wrote it holds it already, and without
 		// this every twin a backfill makes or updates would queue a
@@ -52,43 +55,22 @@ func (c *Client) ParseWebhook(h http.Header, body []byte, now time.Time) (connec
 		// automation made along with ours is still seen by the poll.
 		return connectors.Delivery{ID: d.ID, Ignored: "Tandem's own change to " + firstNonEmpty(d.Refs[0].Key, d.Refs[0].ID)}, nil
 	}
-	if err == nil && d.Order && len(d.Refs) == 1 {
+	if d.Order && len(d.Refs) == 1 {
 		// The echo of our own Move carries the sortOrder Move wrote (and
 		// noted): that is no reorder to mirror.
-		var p struct {
-			Data struct {
-				SortOrder *float64 `json:"sortOrder"`
-			} `json:"data"`
-		}
-		if json.Unmarshal(body, &p) == nil && p.Data.SortOrder != nil && !c.ranks.Saw(d.Refs[0].ID, sortKey(*p.Data.SortOrder)) {
+		if p.Data.SortOrder != nil && !c.ranks.Saw(d.Refs[0].ID, sortKey(*p.Data.SortOrder)) {
 			d.Order = false
 		}
 	}
-	return d, err
-}
-
-func isAttachmentEvent(body []byte) bool {
-	var p struct {
-		Type string `json:"type"`
-	}
-	return json.Unmarshal(body, &p) == nil && p.Type == "Attachment"
+	return d, nil
 }
 
 // fileDelivery is an Attachment delivery's issue, when it is a file (not a
 // link attachment) and not Tandem's own upload. It carries no version: an
 // attachment does not move the issue's updatedAt.
-func (c *Client) fileDelivery(d connectors.Delivery, body []byte) connectors.Delivery {
-	var p struct {
-		Actor *struct {
-			ID string `json:"id"`
-		} `json:"actor"`
-		Data struct {
-			IssueID string `json:"issueId"`
-			URL     string `json:"url"`
-		} `json:"data"`
-	}
+func (c *Client) fileDelivery(d connectors.Delivery, p payload) connectors.Delivery {
 	switch {
-	case json.Unmarshal(body, &p) != nil || p.Data.IssueID == "":
+	case p.Data.IssueID == "":
 		return connectors.Delivery{ID: d.ID, Ignored: "attachment without an issue"}
 	case !strings.HasPrefix(p.Data.URL, c.filesAt):
 		return connectors.Delivery{ID: d.ID, Ignored: "link attachment (not a file)"}
@@ -98,27 +80,10 @@ func (c *Client) fileDelivery(d connectors.Delivery, body []byte) connectors.Del
 	return connectors.Delivery{ID: d.ID, Refs: []backlog.Ref{{Side: backlog.Linear, ID: p.Data.IssueID}}}
 }
 
-func isProjectEvent(body []byte) bool {
-	var p struct {
-		Type string `json:"type"`
-	}
-	return json.Unmarshal(body, &p) == nil && p.Type == "Project"
-}
-
 // ownIssueWrite reports whether a (verified) delivery is an Issue create or
 // update whose actor is self, the user of Tandem's API key.
-func ownIssueWrite(body []byte, self string) bool {
-	if self == "" {
-		return false
-	}
-	var p struct {
-		Action string `json:"action"`
-		Type   string `json:"type"`
-		Actor  *struct {
-			ID string `json:"id"`
-		} `json:"actor"`
-	}
-	if json.Unmarshal(body, &p) != nil || p.Type != "Issue" || p.Actor == nil {
+func ownIssueWrite(p payload, self string) bool {
+	if self == "" || p.Type != "Issue" || p.Actor == nil {
 		return false
 	}
 	return p.Actor.ID == self && (p.Action == "create" || p.Action == "update")
@@ -126,8 +91,11 @@ func ownIssueWrite(body []byte, self string) bool {
 
 // payload is the part of an EntityWebhookPayload we read.
 type payload struct {
-	Action           string          `json:"action"`
-	Type             string          `json:"type"`
+	Action string `json:"action"`
+	Type   string `json:"type"`
+	Actor  *struct {
+		ID string `json:"id"`
+	} `json:"actor"`
 	WebhookTimestamp json.RawMessage `json:"webhookTimestamp"`
 	// UpdatedFrom holds the previous values of the changed properties; read
 	// leniently, as only a hint.
@@ -145,50 +113,59 @@ type payload struct {
 		Issue *struct {
 			ID string `json:"id"`
 		} `json:"issue"`
-		TeamIDs []string `json:"teamIds"` // a Project's
+		TeamIDs   []string `json:"teamIds"` // a Project's
+		URL       string   `json:"url"`     // an Attachment's
+		SortOrder *float64 `json:"sortOrder"`
 	} `json:"data"`
 }
 
 func parseWebhook(secret []byte, teamID, teamKey string, h http.Header, body []byte, now time.Time) (connectors.Delivery, error) {
+	d, _, err := parseWebhookPayload(secret, teamID, teamKey, h, body, now)
+	return d, err
+}
+
+// parseWebhookPayload is parseWebhook with the payload it decoded (once:
+// ParseWebhook reads the rest of what it needs from it).
+func parseWebhookPayload(secret []byte, teamID, teamKey string, h http.Header, body []byte, now time.Time) (connectors.Delivery, payload, error) {
 	sig := strings.TrimSpace(h.Get("Linear-Signature"))
 	if sig == "" {
-		return connectors.Delivery{}, fmt.Errorf("linear webhook: missing Linear-Signature: %w", connectors.ErrUnauthorized)
+		return connectors.Delivery{}, payload{}, fmt.Errorf("linear webhook: missing Linear-Signature: %w", connectors.ErrUnauthorized)
 	}
 	if len(secret) == 0 {
-		return connectors.Delivery{}, fmt.Errorf("linear webhook: no signing secret configured: %w", connectors.ErrUnauthorized)
+		return connectors.Delivery{}, payload{}, fmt.Errorf("linear webhook: no signing secret configured: %w", connectors.ErrUnauthorized)
 	}
 	got, err := hex.DecodeString(sig)
 	if err != nil {
-		return connectors.Delivery{}, fmt.Errorf("linear webhook: malformed signature: %w", connectors.ErrUnauthorized)
+		return connectors.Delivery{}, payload{}, fmt.Errorf("linear webhook: malformed signature: %w", connectors.ErrUnauthorized)
 	}
 	mac := hmac.New(sha256.New, secret)
 	mac.Write(body)
 	if !hmac.Equal(got, mac.Sum(nil)) {
-		return connectors.Delivery{}, fmt.Errorf("linear webhook: bad signature: %w", connectors.ErrUnauthorized)
+		return connectors.Delivery{}, payload{}, fmt.Errorf("linear webhook: bad signature: %w", connectors.ErrUnauthorized)
 	}
 	var p payload
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(&p); err != nil {
-		return connectors.Delivery{}, fmt.Errorf("linear webhook: %v: %w", err, connectors.ErrBadRequest)
+		return connectors.Delivery{}, payload{}, fmt.Errorf("linear webhook: %v: %w", err, connectors.ErrBadRequest)
 	}
 	ts, ok, err := timestamp(p.WebhookTimestamp, h.Get("Linear-Timestamp"))
 	if err != nil {
-		return connectors.Delivery{}, fmt.Errorf("linear webhook: %v: %w", err, connectors.ErrBadRequest)
+		return connectors.Delivery{}, payload{}, fmt.Errorf("linear webhook: %v: %w", err, connectors.ErrBadRequest)
 	}
 	if ok {
 		if d := now.Sub(ts); d > tolerance || d < -tolerance {
-			return connectors.Delivery{}, fmt.Errorf("linear webhook: timestamp %s is %s from now: %w",
+			return connectors.Delivery{}, payload{}, fmt.Errorf("linear webhook: timestamp %s is %s from now: %w",
 				ts.UTC().Format(time.RFC3339), d.Round(time.Second), connectors.ErrUnauthorized)
 		}
 	}
 	if p.Type == "" || p.Action == "" {
-		return connectors.Delivery{}, fmt.Errorf("linear webhook: missing type or action: %w", connectors.ErrBadRequest)
+		return connectors.Delivery{}, payload{}, fmt.Errorf("linear webhook: missing type or action: %w", connectors.ErrBadRequest)
 	}
 	d := connectors.Delivery{ID: h.Get("Linear-Delivery")}
 	switch p.Type {
 	case "Issue":
 		if p.Data.ID == "" {
-			return connectors.Delivery{}, fmt.Errorf("linear webhook: Issue event without data.id: %w", connectors.ErrBadRequest)
+			return connectors.Delivery{}, payload{}, fmt.Errorf("linear webhook: Issue event without data.id: %w", connectors.ErrBadRequest)
 		}
 		tid, tkey := p.Data.TeamID, ""
 		if p.Data.Team != nil {
@@ -199,7 +176,7 @@ func parseWebhook(secret []byte, teamID, teamKey string, h http.Header, body []b
 		}
 		if (tid != "" && tid != teamID) || (tid == "" && tkey != "" && !strings.EqualFold(tkey, teamKey)) {
 			d.Ignored = "issue of another team (" + firstNonEmpty(tkey, tid) + ")"
-			return d, nil
+			return d, p, nil
 		}
 		d.Refs = []backlog.Ref{{Side: backlog.Linear, ID: p.Data.ID, Key: p.Data.Identifier}}
 		if p.Action != "remove" {
@@ -220,17 +197,17 @@ func parseWebhook(secret []byte, teamID, teamKey string, h http.Header, body []b
 		}
 		if id == "" {
 			d.Ignored = "comment on something other than an issue"
-			return d, nil
+			return d, p, nil
 		}
 		// Comment payloads carry no team; Get tells whether it is ours.
 		d.Refs = []backlog.Ref{{Side: backlog.Linear, ID: id}}
 	case "Project":
 		if p.Data.ID == "" {
-			return connectors.Delivery{}, fmt.Errorf("linear webhook: Project event without data.id: %w", connectors.ErrBadRequest)
+			return connectors.Delivery{}, payload{}, fmt.Errorf("linear webhook: Project event without data.id: %w", connectors.ErrBadRequest)
 		}
 		if !slices.Contains(p.Data.TeamIDs, teamID) {
 			d.Ignored = "project of other teams"
-			return d, nil
+			return d, p, nil
 		}
 		d.Refs = []backlog.Ref{{Side: backlog.Linear, ID: p.Data.ID}}
 		if p.Action != "remove" {
@@ -241,7 +218,7 @@ func parseWebhook(secret []byte, teamID, teamKey string, h http.Header, body []b
 	default:
 		d.Ignored = "event type " + p.Type
 	}
-	return d, nil
+	return d, p, nil
 }
 
 func firstNonEmpty(s ...string) string {

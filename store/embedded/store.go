@@ -960,6 +960,36 @@ func (s *Store) MarkDirty(ctx context.Context, key string) (int64, error) {
 	return seq, nil
 }
 
+// MarkDirtyMany implements store.ManyMarker: one append, one fsync.
+func (s *Store) MarkDirtyMany(ctx context.Context, keys []string) ([]int64, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	if slices.Contains(keys, "") {
+		return nil, errors.New("marking dirty: empty key")
+	}
+	seqs := make([]int64, len(keys))
+	err := s.update(ctx, func() (int64, error) {
+		recs := make([]record, len(keys))
+		for k, key := range keys {
+			seqs[k] = s.meta.DirtySeq + 1 + int64(k)
+			recs[k] = record{Op: opDirty, Key: key, Seq: seqs[k]}
+		}
+		end, err := s.write(recs...)
+		if err == nil {
+			for k, key := range keys {
+				s.dirty[key] = seqs[k]
+			}
+			s.meta.DirtySeq = seqs[len(seqs)-1]
+		}
+		return end, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("marking %d keys dirty: %w", len(keys), err)
+	}
+	return seqs, nil
+}
+
 // Dirty implements store.State.
 func (s *Store) Dirty(ctx context.Context) (map[string]int64, error) {
 	if err := s.begin(ctx); err != nil {
@@ -969,9 +999,12 @@ func (s *Store) Dirty(ctx context.Context) (map[string]int64, error) {
 	return maps.Clone(s.dirty), nil
 }
 
-// ClearDirty implements store.State.
+// ClearDirty implements store.State. The clear is not waited for: it is
+// durable with the next fsync (any writer's). A clear lost to a power cut
+// leaves the key marked, so it is synced once more, which a pass that
+// finds nothing to do makes harmless; a lost mark would not be.
 func (s *Store) ClearDirty(ctx context.Context, key string, seq int64) error {
-	err := s.update(ctx, func() (int64, error) {
+	err := s.updateLazy(ctx, func() (int64, error) {
 		if cur, ok := s.dirty[key]; !ok || cur != seq {
 			return 0, nil
 		}

@@ -763,6 +763,30 @@ func (s *Store) MarkDirty(ctx context.Context, key string) (int64, error) {
 	return seq, nil
 }
 
+// MarkDirtyMany implements store.ManyMarker: the marks in one pipeline.
+func (s *Store) MarkDirtyMany(ctx context.Context, keys []string) ([]int64, error) {
+	if slices.Contains(keys, "") {
+		return nil, errors.New("marking dirty: empty key")
+	}
+	pipe := s.rdb.Pipeline()
+	cmds := make([]*goredis.Cmd, len(keys))
+	for k, key := range keys {
+		cmds[k] = markDirtyScript.Eval(ctx, pipe, []string{s.key("dirty"), s.key("dirty", "seq")}, key)
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return nil, fmt.Errorf("marking %d keys dirty: %w", len(keys), err)
+	}
+	seqs := make([]int64, len(keys))
+	for k, c := range cmds {
+		seq, err := c.Int64()
+		if err != nil {
+			return nil, fmt.Errorf("marking %s dirty: %w", keys[k], err)
+		}
+		seqs[k] = seq
+	}
+	return seqs, nil
+}
+
 // Dirty implements store.State.
 func (s *Store) Dirty(ctx context.Context) (map[string]int64, error) {
 	all, err := s.rdb.HGetAll(ctx, s.key("dirty")).Result()

@@ -289,6 +289,23 @@ func (m *model) actions() map[string]func(*rapid.T) {
 			m.dirty[k], m.dirtyMax = seq, seq
 			m.dirtySeqs = append(m.dirtySeqs, seq)
 		},
+		"markDirtyMany": func(rt *rapid.T) {
+			keys := rapid.SliceOfN(rapid.SampledFrom(dirtyKeys), 0, 4).Draw(rt, "keys")
+			seqs, err := store.MarkDirtyMany(rt.Context(), m.s, keys)
+			if err != nil {
+				rt.Fatalf("MarkDirtyMany: %v", err)
+			}
+			if len(seqs) != len(keys) {
+				rt.Fatalf("MarkDirtyMany(%v) gave %d seqs", keys, len(seqs))
+			}
+			for k, seq := range seqs {
+				if seq <= m.dirtyMax {
+					rt.Fatalf("MarkDirtyMany seq %d not above %d", seq, m.dirtyMax)
+				}
+				m.dirty[keys[k]], m.dirtyMax = seq, seq
+				m.dirtySeqs = append(m.dirtySeqs, seq)
+			}
+		},
 		"clearDirty": func(rt *rapid.T) {
 			k := rapid.SampledFrom(dirtyKeys).Draw(rt, "key")
 			seq := int64(0)
