@@ -368,9 +368,10 @@ func (c *Client) Move(ctx context.Context, moves []backlog.Move) (calls int, err
 	// are made, and its error returned.
 	var all []sortWrite
 	var stop error
+	list := newOrderList(view)
 	for _, m := range moves {
 		id := m.IDs[0]
-		next, writes, respread, err := place(view, id, m.After, m.Before)
+		writes, respread, err := list.place(id, m.After, m.Before)
 		if errors.Is(err, errAnchor) {
 			stop = fmt.Errorf("moving linear issue %s: %w: %w", id, connectors.ErrNotFound, err)
 			break
@@ -386,7 +387,6 @@ func (c *Client) Move(ctx context.Context, moves []backlog.Move) (calls int, err
 		for _, w := range writes {
 			sorts[w.ID] = w.Sort
 		}
-		view = next
 	}
 	for len(all) > 0 {
 		chunk := all[:min(len(all), moveChunk)]

@@ -641,3 +641,48 @@ func TestMoveProperty(t *testing.T) {
 		}
 	})
 }
+
+// TestOrderListAgreesWithPlace: Move's linked list places every move as
+// place does over the whole slice (same writes, same re-spreads, same
+// errors, same order after), on crowded lists too.
+func TestOrderListAgreesWithPlace(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		n := rapid.IntRange(0, 12).Draw(t, "n")
+		list := make([]slot, n)
+		for i := range list {
+			v := float64(rapid.IntRange(-3, 3).Draw(t, "sort")) // crowded: equal values force re-spreads
+			if rapid.Bool().Draw(t, "spread") {
+				v *= 1000
+			}
+			list[i] = slot{ID: fmt.Sprintf("i%02d", i), Sort: v}
+		}
+		sortSlots(list)
+		o := newOrderList(list)
+		ids := []string{"", "missing"}
+		for _, s := range list {
+			ids = append(ids, s.ID)
+		}
+		for range rapid.IntRange(1, 30).Draw(t, "moves") {
+			id := rapid.SampledFrom(ids[1:]).Draw(t, "id")
+			after, before := rapid.SampledFrom(ids).Draw(t, "after"), ""
+			if after == "" {
+				before = rapid.SampledFrom(ids).Draw(t, "before")
+			}
+			out, want, wantRespread, wantErr := place(list, id, after, before)
+			got, respread, err := o.place(id, after, before)
+			if fmt.Sprint(err) != fmt.Sprint(wantErr) {
+				t.Fatalf("move %s after %q before %q: error %v, place's %v", id, after, before, err, wantErr)
+			}
+			if err != nil {
+				continue
+			}
+			if !slices.Equal(got, want) || respread != wantRespread {
+				t.Fatalf("move %s after %q before %q: writes %v (re-spread %v), place's %v (%v)", id, after, before, got, respread, want, wantRespread)
+			}
+			if !slices.Equal(o.slots(), out) {
+				t.Fatalf("move %s after %q before %q: list %v, place's %v", id, after, before, o.slots(), out)
+			}
+			list = out
+		}
+	})
+}
