@@ -78,3 +78,45 @@ func TestChangedNeverSkips(t *testing.T) {
 		}
 	})
 }
+
+// TestChangedIdleAfterBurst: once the clock is past a burst of edits (a
+// backfill's last twins), idle rounds list nothing and need one page,
+// rather than reading the burst again every round.
+func TestChangedIdleAfterBurst(t *testing.T) {
+	clk := &fakeClock{t: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}
+	s, c := setup(t, sandbox.Options{SeedIssues: 300, Now: clk.now})
+	for _, i := range s.Issues() {
+		if err := s.UserUpdate(sandbox.AliceEmail, i.ID, map[string]any{"title": "burst " + i.Identifier}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cursor := ""
+	for more := true; more; {
+		p, err := c.Changed(t.Context(), cursor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cursor, more = p.Next, p.More
+	}
+	clk.advance(time.Minute)
+	// The round right after the burst still reads its overlap (the mark
+	// was the burst's own time); it moves the mark to the settled clock.
+	for more := true; more; {
+		p, err := c.Changed(t.Context(), cursor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cursor, more = p.Next, p.More
+	}
+	for round := range 3 {
+		clk.advance(30 * time.Second)
+		p, err := c.Changed(t.Context(), cursor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(p.Refs) != 0 || p.More {
+			t.Fatalf("idle round %d, a minute after the burst: %d refs, more %v", round, len(p.Refs), p.More)
+		}
+		cursor = p.Next
+	}
+}

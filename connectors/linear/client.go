@@ -625,6 +625,15 @@ func (c *Client) Changed(ctx context.Context, cursor string) (connectors.Page, e
 		if next.High.After(end.Since) {
 			end.Since = next.High
 		}
+		// Once the server's clock is past a time by the overlap, every
+		// change stamped before it has been listed (the rounds covered
+		// from the mark on), so the mark moves up to the settled time even
+		// when nothing changed: an idle round then lists what changed in
+		// the last few seconds, not a burst that ended minutes ago (a
+		// backfill's last thousand twins, read again every round).
+		if settledBefore.After(end.Since) {
+			end.Since = settledBefore
+		}
 		keep := append(slices.Clone(next.Window), cur.Skip...)
 		for _, tag := range keep {
 			_, at, _ := strings.Cut(tag, "@")
