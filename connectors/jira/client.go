@@ -448,7 +448,7 @@ func (c *Client) Changed(ctx context.Context, cur string) (connectors.Page, erro
 		jql += ` AND updated >= "` + c.jqlTime(cu.Since.Add(-overlap)) + `"`
 	}
 	jql += " ORDER BY updated ASC"
-	issues, last, full, err := c.search(ctx, jql)
+	issues, last, settled, full, err := c.search(ctx, jql)
 	if err != nil {
 		return connectors.Page{}, err
 	}
@@ -456,9 +456,15 @@ func (c *Client) Changed(ctx context.Context, cur string) (connectors.Page, erro
 	next := cu
 	switch {
 	case !full:
-		// The query is exhausted: everything updated up to last was seen.
+		// The query is exhausted: everything updated up to last was seen,
+		// and, once the server's clock is past them, every stamp before
+		// its settled time: the mark moves there even when nothing
+		// changed, so idle rounds stop re-reading a burst's last minute.
 		if last.After(next.Since) {
 			next.Since = last
+		}
+		if settled.After(next.Since) {
+			next.Since = settled
 		}
 	case last.After(cu.Since) && (cu.Since.IsZero() || c.jqlTime(last.Add(-overlap)) != c.jqlTime(cu.Since.Add(-overlap))):
 		// Every issue updated before the next query's first minute was on
@@ -479,7 +485,7 @@ func (c *Client) changedWindow(ctx context.Context, cu cursor) (connectors.Page,
 		jql += " AND key > " + jqlQuote(cu.Key)
 	}
 	jql += " ORDER BY key ASC"
-	issues, _, full, err := c.search(ctx, jql)
+	issues, _, settled, full, err := c.search(ctx, jql)
 	if err != nil {
 		return connectors.Page{}, err
 	}
@@ -488,8 +494,10 @@ func (c *Client) changedWindow(ctx context.Context, cu cursor) (connectors.Page,
 	switch {
 	case full:
 		next.Key, page.More = issues[len(issues)-1].Key, true
-	case c.now().Add(-skew).After(end):
-		// The window is done and old enough that nothing new lands in it.
+	case c.now().Add(-skew).After(end) || !settled.Before(end):
+		// The window is done and old enough that nothing new lands in it
+		// (by our clock less the skew Jira's may have, or by Jira's own
+		// clock, its Date).
 		next = cursor{Since: end.Add(overlap)}
 		page.More = true
 	default:
@@ -502,7 +510,10 @@ func (c *Client) changedWindow(ctx context.Context, cu cursor) (connectors.Page,
 
 // search runs one page of a JQL search for ids and update times. full says
 // Jira has more results.
-func (c *Client) search(ctx context.Context, jql string) (issues []gojira.Issue, last time.Time, full bool, err error) {
+// settled is the server's clock (its Date header) less a second, the
+// moment before which every change has a stamp the query could see; zero
+// when the answer had no Date.
+func (c *Client) search(ctx context.Context, jql string) (issues []gojira.Issue, last, settled time.Time, full bool, err error) {
 	fields := []string{"updated"}
 	if c.rankField != "" {
 		fields = append(fields, c.rankField) // for Page.Order
@@ -512,7 +523,12 @@ func (c *Client) search(ctx context.Context, jql string) (issues []gojira.Issue,
 		Fields:     fields,
 	})
 	if err != nil {
-		return nil, last, false, c.fail("searching changed jira issues", resp, err)
+		return nil, last, settled, false, c.fail("searching changed jira issues", resp, err)
+	}
+	if resp != nil && resp.Response != nil {
+		if d, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
+			settled = d.Add(-time.Second)
+		}
 	}
 	for _, is := range issues {
 		if is.Fields != nil {
@@ -522,7 +538,7 @@ func (c *Client) search(ctx context.Context, jql string) (issues []gojira.Issue,
 		}
 	}
 	full = resp != nil && !resp.IsLast && resp.NextPageToken != "" && len(issues) > 0
-	return issues, last, full, nil
+	return issues, last, settled, full, nil
 }
 
 // reranked notes the ranks of a page of changed issues and says whether

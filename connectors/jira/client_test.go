@@ -416,3 +416,32 @@ func TestChangedCrowdedWindow(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestChangedIdleAfterBurst: once Jira's clock is past a burst of edits
+// (a backfill's last minute, more issues than a page), idle rounds list
+// nothing in one call, rather than reading the burst's minute every round
+// (or walking it, crowded, until our clock is past the skew margin).
+func TestChangedIdleAfterBurst(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)}
+	e := newEnv(t, sandbox.Options{SeedIssues: -1, Now: clk.now})
+	for _, n := range []int{60, 230} { // a page's worth, and a crowded minute
+		for i := range n {
+			if _, _, err := e.sb.UserCreate("alice@example.com", map[string]any{"summary": fmt.Sprint("bulk ", i)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		clk.advance(10 * time.Second)
+	}
+	_, cur := drain(t, e, "", nil)
+	clk.advance(3 * time.Minute) // past the crowded window, by Jira's clock
+	_, cur = drain(t, e, cur, nil)
+	for round := range 3 {
+		clk.advance(30 * time.Second)
+		before := e.sb.Requests(sandbox.BotEmail).Reads
+		seen, next := drain(t, e, cur, nil)
+		if calls := e.sb.Requests(sandbox.BotEmail).Reads - before; len(seen) != 0 || calls != 1 {
+			t.Fatalf("idle round %d: %d issues in %d calls", round, len(seen), calls)
+		}
+		cur = next
+	}
+}

@@ -322,6 +322,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	w.Header().Set("Date", s.opts.Now().UTC().Format(http.TimeFormat)) // the server's clock, as Options.Now says
 	_, pattern := s.mux.Handler(r)
 	createmeta := createMetaRE.FindStringSubmatch(r.URL.Path)
 	if createmeta != nil && r.Method == http.MethodGet {
