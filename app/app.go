@@ -243,6 +243,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	a.Syncer.FirstSync = cfg.Mapping.FirstSync
 	a.Syncer.NoCrossLinks = cfg.Mapping.NoCrossLinks
 	if m := cfg.Mapping.OrderMaster; m == "jira" || m == "linear" {
+		a.Syncer.OrderMaster = backlog.Side(m)
 		jo, jok := any(a.Jira).(connectors.Orderer)
 		lo, lok := any(a.Linear).(connectors.Orderer)
 		if !jok || !lok {

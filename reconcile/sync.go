@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -54,6 +55,12 @@ type Syncer struct {
 	// link, a Linear attachment); NoCrossLinks turns that off.
 	JiraLinks, LinearLinks connectors.CrossLinker
 	NoCrossLinks           bool
+	// OrderMaster is the side whose order the other mirrors ("" when
+	// order is not mirrored). With Jira leading, a new Linear twin is born
+	// where its source's rank puts it (a sortOrder from the LexoRank), so
+	// the order pass after a backfill has nothing to move; Jira's bulk
+	// create takes no rank, so Jira twins are placed by the order pass.
+	OrderMaster backlog.Side
 	// Match looks for an unlinked item's existing twin before one is
 	// created (see match.go); the zero value is off.
 	Match Matching
@@ -405,6 +412,7 @@ func (s *Syncer) twinOf(ctx context.Context, link backlog.Link, src backlog.Item
 	}
 	twin = src
 	twin.Relations = nil // added by the pass after the create
+	twin.Rank = s.birthRank(link.Pending, src)
 	if src.Sprint != "" {
 		if err := s.ensureSprints(ctx, backlog.Value(src.Sprint)); err != nil {
 			return twin, &Result{}, err
@@ -468,6 +476,27 @@ func (s *Syncer) created(ctx context.Context, lease store.Lease, link backlog.Li
 }
 
 // filled is link with the ref of its twin just made.
+// birthRank is the rank a new twin on side to is created with: a Linear
+// sortOrder at its Jira source's place when Jira leads the order, else
+// none (the tool places it; the order pass moves it).
+func (s *Syncer) birthRank(to backlog.Side, src backlog.Item) string {
+	if s.OrderMaster != backlog.Jira || to != backlog.Linear || src.Ref.Side != backlog.Jira {
+		return ""
+	}
+	pos, ok := backlog.LexoRankPosition(src.Rank)
+	if !ok {
+		return ""
+	}
+	// Spread so that neighbouring Jira ranks (six base-36 digits and a
+	// suffix) stay far apart in float64 sortOrders.
+	return strconv.FormatFloat(pos*birthRankScale, 'f', -1, 64)
+}
+
+// birthRankScale maps a LexoRank position (0 to 10) to sortOrders: ranks
+// one apart in their sixth digit land about 0.5 apart, in their seventh
+// 0.01, far above Linear's smallest gap the Move midpoints use.
+const birthRankScale = 1e9
+
 func filled(link backlog.Link, ref backlog.Ref) backlog.Link {
 	if link.Pending == backlog.Jira {
 		link.Jira = ref

@@ -154,3 +154,23 @@ func TestCreateTriesFirst(t *testing.T) {
 		t.Fatalf("existing twin calls: %+v", cnt)
 	}
 }
+
+// TestCreateManyAtRank: twins carrying a rank are born at that sortOrder
+// (with preserveSortOrderOnCreate, so Linear keeps it), the others where
+// Linear puts new issues.
+func TestCreateManyAtRank(t *testing.T) {
+	s, c := setup(t, sandbox.Options{})
+	items := []backlog.Item{
+		{Ref: backlog.Ref{Side: backlog.Linear, ID: backlog.TwinID("jira.example.com", "31000")}, Title: "Ranked", Rank: "512000000.25"},
+		{Ref: backlog.Ref{Side: backlog.Linear, ID: backlog.TwinID("jira.example.com", "31001")}, Title: "Placed by Linear"},
+	}
+	refs, err := c.CreateMany(t.Context(), items)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ranked, _ := s.Issue(refs[0].ID)
+	placed, _ := s.Issue(refs[1].ID)
+	if ranked.SortOrder != 512000000.25 || placed.SortOrder == 512000000.25 {
+		t.Fatalf("sortOrders: ranked %v, placed %v", ranked.SortOrder, placed.SortOrder)
+	}
+}

@@ -789,7 +789,7 @@ func (c *Client) createInput(ctx context.Context, it backlog.Item) (map[string]a
 	if it.Status != (backlog.StatusValue{}) {
 		p[backlog.Status] = backlog.EncodeStatus(it.Status)
 	}
-	for _, f := range []backlog.Field{backlog.Assignee, backlog.Estimate, backlog.DueDate, backlog.Parent, backlog.Sprint} {
+	for _, f := range []backlog.Field{backlog.Assignee, backlog.Estimate, backlog.DueDate, backlog.Parent, backlog.Sprint, backlog.Rank} {
 		if v := it.Get(f); v != "" {
 			p[f] = v
 		}
@@ -811,6 +811,11 @@ func (c *Client) createInput(ctx context.Context, it backlog.Item) (map[string]a
 		delete(in, "addedLabelIds")
 	}
 	c.parentInput(in, true)
+	if _, ok := in["sortOrder"]; ok {
+		// A twin born at its source's place (see reconcile's birthRank):
+		// without the flag Linear may place the new issue itself.
+		in["preserveSortOrderOnCreate"] = true
+	}
 	if c.projectID != "" {
 		in["projectId"] = c.projectID
 	}
