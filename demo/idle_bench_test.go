@@ -30,12 +30,13 @@ func BenchmarkIdle(b *testing.B) {
 				b.Fatal(err)
 			}
 			// Let the backfill's tail pass: the pollers' overlap windows
-			// (Jira's JQL has minute precision) re-read recent issues
-			// until they are older than the window, and a crowded window
-			// (more updates in one minute than a page holds) is walked
-			// again each round until it is older than the Jira connector's
-			// clock-skew margin (5 min): a one-off cost after a burst, not
-			// what idle costs.
+			// (Linear's 5 s; Jira's JQL has minute precision) re-read
+			// recent issues until the tools' clocks are past them, and a
+			// crowded window (more updates in one minute than a page
+			// holds) is walked each round until Jira's clock is past it:
+			// a one-off cost of a minute or two after a burst, not what
+			// idle costs. Idle is three rounds in a row of one query a
+			// side.
 			quietRound := func() bool {
 				e.Jira.ResetCounts()
 				e.Linear.ResetCounts()
@@ -44,10 +45,17 @@ func BenchmarkIdle(b *testing.B) {
 					time.Sleep(5 * time.Millisecond)
 				}
 				j, l := e.Jira.Requests(jirasb.BotEmail), e.Linear.Requests(linearsb.BotEmail)
-				return j.Reads+j.Writes <= 2 && l.Reads+l.Writes <= 2
+				return j.Reads+j.Writes <= 1 && l.Reads+l.Writes <= 1
 			}
-			for deadline := time.Now().Add(8 * time.Minute); time.Now().Before(deadline) && !quietRound(); {
+			settled := time.Now()
+			for quiet, deadline := 0, time.Now().Add(8*time.Minute); quiet < 3 && time.Now().Before(deadline); {
+				if quietRound() {
+					quiet++
+				} else {
+					quiet = 0
+				}
 			}
+			b.Logf("idle %s after the backfill settled", time.Since(settled).Round(time.Second))
 			e.Jira.ResetCounts()
 			e.Linear.ResetCounts()
 			p0 := e.App.Daemon.Stats()
