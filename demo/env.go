@@ -90,7 +90,7 @@ func StartEnv(ctx context.Context, o EnvOptions) (*Env, error) {
 	var err error
 	// The sandboxes' goroutines (servers, webhook deliveries) carry a
 	// profiler label, so a CPU profile tells their work from Tandem's
-	// (see CPUByPart).
+	// (the benchmarks' cpuByPart).
 	pprof.Do(ctx, pprof.Labels(partLabel, "sandbox"), func(context.Context) {
 		e.Jira, e.Linear = jirasb.New(jopts), linearsb.New(lopts)
 		if jiraURL, err = e.Jira.Start("127.0.0.1:0"); err != nil {
