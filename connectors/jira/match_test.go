@@ -1,6 +1,7 @@
 package jira
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/tandem-sync/tandem/backlog"
@@ -64,5 +65,29 @@ func TestFindMatches(t *testing.T) {
 	}
 	if n := e.sb.Requests(sandbox.BotEmail); n.Reads != 0 {
 		t.Fatalf("an empty probe cost %d reads", n.Reads)
+	}
+}
+
+// TestFindMatchesPagesTitles: a title whose words many issues share is
+// still found when its exact issue is past the first page of word
+// matches (it was missed, and its Linear item got a second twin).
+func TestFindMatchesPagesTitles(t *testing.T) {
+	e := newEnv(t, sandbox.Options{SeedIssues: -1})
+	// The exact title first: Jira lists newest first, so it comes last.
+	_, key, err := e.sb.UserCreate("alice@example.com", map[string]any{"summary": "Ambiguous title 0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2*pageSize + 10 {
+		if _, _, err := e.sb.UserCreate("alice@example.com", map[string]any{"summary": fmt.Sprint("Ambiguous title 0 copy ", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := e.c.FindMatches(ctx(t), []connectors.Probe{{Ref: backlog.Ref{Side: backlog.Linear, ID: "l1"}, Title: "Ambiguous title 0"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got[0]) != 1 || got[0][0].Ref.Key != key {
+		t.Fatalf("candidates %+v, want %s among %d word matches", got[0], key, 2*pageSize+11)
 	}
 }
