@@ -252,49 +252,57 @@ func (d *Daemon) enqueueVersion(ctx context.Context, ref backlog.Ref, version st
 // enqueue is enqueueVersion; urgent keys (a webhook's) go before the
 // keys waiting, and their pass spends the budget as budget.Webhook.
 func (d *Daemon) enqueue(ctx context.Context, ref backlog.Ref, version string, urgent bool) error {
-	d.init()
 	key := ref.String()
-	d.hint(key, version)
-	seq, err := d.State.MarkDirty(ctx, key)
-	if err != nil {
+	if err := d.enqueueKeys(ctx, []string{key}, []string{version}, urgent); err != nil {
 		return fmt.Errorf("marking %s dirty: %w", key, err)
 	}
-	if urgent {
-		d.q.AddUrgent(key, seq)
-		return nil
+	return nil
+}
+
+// enqueueKeys durably marks keys dirty, in one durable write
+// (store.MarkDirtyMany), and queues them, each with the version its
+// report named ("" for none).
+func (d *Daemon) enqueueKeys(ctx context.Context, keys, versions []string, urgent bool) error {
+	d.init()
+	for k, key := range keys {
+		d.hint(key, versions[k])
 	}
-	d.q.Add(key, seq)
+	seqs, err := store.MarkDirtyMany(ctx, d.State, keys)
+	if err != nil {
+		return err
+	}
+	for k, key := range keys {
+		if urgent {
+			d.q.AddUrgent(key, seqs[k])
+		} else {
+			d.q.Add(key, seqs[k])
+		}
+	}
 	return nil
 }
 
 // enqueuePage durably marks and queues a poll page's changes, but the
 // versions an earlier round queued already: one durable write for the
-// page (store.MarkDirtyMany), not one per change.
+// page, not one per change.
 func (d *Daemon) enqueuePage(ctx context.Context, page connectors.Page) error {
 	d.init()
-	var keys []string
-	var refs []backlog.Ref
+	var keys, versions []string
 	for _, ref := range page.Refs {
 		v := page.Versions[ref.ID]
 		if v != "" && d.polled(ref.String()) == v {
 			continue // this version was queued by an earlier round
 		}
-		keys, refs = append(keys, ref.String()), append(refs, ref)
+		keys, versions = append(keys, ref.String()), append(versions, v)
 	}
 	if len(keys) == 0 {
 		return nil
 	}
-	for k, key := range keys {
-		d.hint(key, page.Versions[refs[k].ID])
-	}
-	seqs, err := store.MarkDirtyMany(ctx, d.State, keys)
-	if err != nil {
+	if err := d.enqueueKeys(ctx, keys, versions, false); err != nil {
 		return fmt.Errorf("marking %d polled changes dirty: %w", len(keys), err)
 	}
 	for k, key := range keys {
-		d.q.Add(key, seqs[k])
-		if v := page.Versions[refs[k].ID]; v != "" {
-			d.rememberPolled(key, v)
+		if versions[k] != "" {
+			d.rememberPolled(key, versions[k])
 		}
 	}
 	return nil

@@ -475,7 +475,6 @@ func (s *Syncer) created(ctx context.Context, lease store.Lease, link backlog.Li
 	return *twin, differs, xw, nil
 }
 
-// filled is link with the ref of its twin just made.
 // birthRank is the rank a new twin on side to is created with: a Linear
 // sortOrder at its Jira source's place when Jira leads the order, else
 // none (the tool places it; the order pass moves it).
@@ -497,6 +496,7 @@ func (s *Syncer) birthRank(to backlog.Side, src backlog.Item) string {
 // 0.01, far above Linear's smallest gap the Move midpoints use.
 const birthRankScale = 1e9
 
+// filled is link with the ref of its twin just made.
 func filled(link backlog.Link, ref backlog.Ref) backlog.Link {
 	if link.Pending == backlog.Jira {
 		link.Jira = ref

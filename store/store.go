@@ -92,9 +92,10 @@ type ManyMarker interface {
 	MarkDirtyMany(ctx context.Context, keys []string) ([]int64, error)
 }
 
-// MarkDirtyMany marks keys dirty with st's ManyMarker, or one by one.
+// MarkDirtyMany marks keys dirty with st's ManyMarker, or one by one (a
+// single key always by MarkDirty).
 func MarkDirtyMany(ctx context.Context, st State, keys []string) ([]int64, error) {
-	if m, ok := st.(ManyMarker); ok {
+	if m, ok := st.(ManyMarker); ok && len(keys) > 1 {
 		return m.MarkDirtyMany(ctx, keys)
 	}
 	seqs := make([]int64, 0, len(keys))

@@ -677,21 +677,9 @@ func (c *Client) scanTwins(ctx context.Context, origin backlog.Ref) error {
 	}
 	jql := c.project() + ` AND creator = currentUser() AND created >= "` + c.jqlTime(since.Add(-overlap)) + `" ORDER BY created ASC`
 	latest := since
-	token := ""
-	for range 1000 {
-		q := url.Values{"jql": {jql}, "maxResults": {strconv.Itoa(pageSize)}, "fields": {"created"}, "properties": {OriginProperty}}
-		if token != "" {
-			q.Set("nextPageToken", token)
-		}
-		var res struct {
-			Issues        []wireIssue `json:"issues"`
-			NextPageToken string      `json:"nextPageToken"`
-			IsLast        bool        `json:"isLast"`
-		}
-		if err := c.call(ctx, "searching for the jira twin of "+origin.String(), http.MethodGet, "rest/api/2/search/jql?"+q.Encode(), nil, &res); err != nil {
-			return err
-		}
-		for _, w := range res.Issues {
+	q := url.Values{"jql": {jql}, "maxResults": {strconv.Itoa(pageSize)}, "fields": {"created"}, "properties": {OriginProperty}}
+	_, err := c.searchAll(ctx, "searching for the jira twin of "+origin.String(), q, 1000, func(issues []wireIssue) {
+		for _, w := range issues {
 			var created string
 			_ = json.Unmarshal(w.Fields["created"], &created)
 			if t, err := time.Parse(jiraTime, created); err == nil && t.After(latest) {
@@ -708,13 +696,38 @@ func (c *Client) scanTwins(ctx context.Context, origin backlog.Ref) error {
 			}
 			c.twins.refs[o] = twin
 		}
-		if res.IsLast || res.NextPageToken == "" || len(res.Issues) == 0 {
-			break
-		}
-		token = res.NextPageToken
+	})
+	if err != nil {
+		return err
 	}
 	c.twins.since = latest
 	return nil
+}
+
+// searchAll reads a JQL search (GET /rest/api/2/search/jql with q) page
+// by page, handing each page's issues to each, for at most maxPages
+// pages; more says pages were left unread.
+func (c *Client) searchAll(ctx context.Context, op string, q url.Values, maxPages int, each func([]wireIssue)) (more bool, err error) {
+	token := ""
+	for range maxPages {
+		if token != "" {
+			q.Set("nextPageToken", token)
+		}
+		var res struct {
+			Issues        []wireIssue `json:"issues"`
+			NextPageToken string      `json:"nextPageToken"`
+			IsLast        bool        `json:"isLast"`
+		}
+		if err := c.call(ctx, op, http.MethodGet, "rest/api/2/search/jql?"+q.Encode(), nil, &res); err != nil {
+			return false, err
+		}
+		each(res.Issues)
+		if res.IsLast || res.NextPageToken == "" || len(res.Issues) == 0 {
+			return false, nil
+		}
+		token = res.NextPageToken
+	}
+	return true, nil
 }
 
 // remember records a twin this client just created.

@@ -81,32 +81,19 @@ func (c *Client) FindMatches(ctx context.Context, probes []connectors.Probe) ([]
 		// Word matches can be many more than the exact titles: every page
 		// is read, or a title on a later page would look absent and its
 		// item get a second twin.
-		token := ""
-		for page := 0; ; page++ {
-			if page == maxTitlePages {
-				return nil, fmt.Errorf("jira: the title look-up of %d titles matched more than %d issues", len(titles), maxTitlePages*pageSize)
-			}
-			q := url.Values{"jql": {jql}, "maxResults": {strconv.Itoa(pageSize)}, "fields": {"summary"}}
-			if token != "" {
-				q.Set("nextPageToken", token)
-			}
-			var res struct {
-				Issues        []wireIssue `json:"issues"`
-				NextPageToken string      `json:"nextPageToken"`
-				IsLast        *bool       `json:"isLast"`
-			}
-			if err := c.call(ctx, fmt.Sprintf("searching jira for %d titles", len(titles)), http.MethodGet, "rest/api/2/search/jql?"+q.Encode(), nil, &res); err != nil {
-				return nil, err
-			}
-			for _, w := range res.Issues {
+		q := url.Values{"jql": {jql}, "maxResults": {strconv.Itoa(pageSize)}, "fields": {"summary"}}
+		more, err := c.searchAll(ctx, fmt.Sprintf("searching jira for %d titles", len(titles)), q, maxTitlePages, func(issues []wireIssue) {
+			for _, w := range issues {
 				var s string
 				_ = json.Unmarshal(w.Fields["summary"], &s)
 				byTitle = append(byTitle, titled{backlog.Ref{Side: backlog.Jira, ID: w.ID, Key: w.Key}, s})
 			}
-			if res.NextPageToken == "" || len(res.Issues) == 0 || res.IsLast != nil && *res.IsLast {
-				break
-			}
-			token = res.NextPageToken
+		})
+		if err != nil {
+			return nil, err
+		}
+		if more {
+			return nil, fmt.Errorf("jira: the title look-up of %d titles matched more than %d issues", len(titles), maxTitlePages*pageSize)
 		}
 	}
 	for i, p := range probes {

@@ -5,10 +5,10 @@ import (
 	"strings"
 )
 
-// Candidates: an issues query's filter narrowed, from indexes, to the
-// issues that can match it, so that a look-up by ids, by a key in titles
-// or descriptions, or by an attachment's URL costs the sandbox about the
-// same at 50,000 issues as at 50 (Linear answers these from its database's
+// Candidates: an issues query's filter narrowed, from indexes (and the
+// attachments by URL), to the issues that can match it, so that a look-up
+// by ids, by a key in titles or descriptions, or by an attachment's URL
+// costs the sandbox about the same at 50,000 issues as at 50 (Linear answers these from its database's
 // indexes). The filter is still evaluated on every candidate: the indexes
 // only decide which issues are tried, never what matches.
 
@@ -76,12 +76,8 @@ func (w *world) textCandidates(tag byte, s string) (out []*issue, ok bool) {
 // Top-level keys and "and" are conjunctions, so the shortest narrowed
 // list of any of them will do; an "or" narrows only when each of its
 // branches does.
-func (w *world) filterCandidates(f map[string]any) (best []*issue, ok bool) {
-	take := func(c []*issue, cok bool) {
-		if cok && (!ok || len(c) < len(best)) {
-			best, ok = c, true
-		}
-	}
+func (w *world) filterCandidates(f map[string]any) ([]*issue, bool) {
+	var n narrowest
 	for k, v := range f {
 		if v == nil {
 			continue
@@ -90,22 +86,35 @@ func (w *world) filterCandidates(f map[string]any) (best []*issue, ok bool) {
 		case "and":
 			list, _ := v.([]any)
 			for _, x := range list {
-				take(w.filterCandidates(asMap(x)))
+				n.take(w.filterCandidates(asMap(x)))
 			}
 		case "or":
 			list, _ := v.([]any)
-			take(union(list, func(x any) ([]*issue, bool) { return w.filterCandidates(asMap(x)) }))
+			n.take(union(list, func(x any) ([]*issue, bool) { return w.filterCandidates(asMap(x)) }))
 		case "id":
-			take(w.idCandidates(asMap(v)))
+			n.take(w.idCandidates(asMap(v)))
 		case "title":
-			take(w.stringCandidates('t', asMap(v)))
+			n.take(w.stringCandidates('t', asMap(v)))
 		case "description":
-			take(w.stringCandidates('d', asMap(v)))
+			n.take(w.stringCandidates('d', asMap(v)))
 		case "attachments":
-			take(w.attachmentCandidates(asMap(v)))
+			n.take(w.attachmentCandidates(asMap(v)))
 		}
 	}
-	return best, ok
+	return n.list, n.ok
+}
+
+// narrowest keeps the shortest of the narrowed lists it is given (ok:
+// one was); a conjunction's issues are in each of its keys' lists.
+type narrowest struct {
+	list []*issue
+	ok   bool
+}
+
+func (n *narrowest) take(c []*issue, ok bool) {
+	if ok && (!n.ok || len(c) < len(n.list)) {
+		n.list, n.ok = c, true
+	}
 }
 
 // union narrows each of list by one and joins the lists; ok is false when
@@ -149,25 +158,22 @@ func (w *world) idCandidates(cmp map[string]any) ([]*issue, bool) {
 // stringCandidates narrows a StringComparator on a title or description:
 // its value contained, in either case, in the text (contains,
 // containsIgnoreCase, eq, in all imply it).
-func (w *world) stringCandidates(tag byte, cmp map[string]any) (best []*issue, ok bool) {
-	take := func(c []*issue, cok bool) {
-		if cok && (!ok || len(c) < len(best)) {
-			best, ok = c, true
-		}
-	}
+func (w *world) stringCandidates(tag byte, cmp map[string]any) ([]*issue, bool) {
+	var n narrowest
 	for _, op := range []string{"eq", "contains", "containsIgnoreCase", "containsIgnoreCaseAndAccent"} {
 		if s, is := cmp[op].(string); is {
-			take(w.textCandidates(tag, s))
+			n.take(w.textCandidates(tag, s))
 		}
 	}
 	if list, is := argStrings(cmp, "in"); is && list != nil {
-		take(union(list, func(s string) ([]*issue, bool) { return w.textCandidates(tag, s) }))
+		n.take(union(list, func(s string) ([]*issue, bool) { return w.textCandidates(tag, s) }))
 	}
-	return best, ok
+	return n.list, n.ok
 }
 
 // attachmentCandidates narrows "attachments: {some: {url: {eq|in}}}": the
-// issues of the attachments at those URLs.
+// issues of the attachments at those URLs (a pass over the attachments,
+// not the issues: a handful per issue at most).
 func (w *world) attachmentCandidates(f map[string]any) ([]*issue, bool) {
 	url := asMap(asMap(f["some"])["url"])
 	want := map[string]bool{}

@@ -43,7 +43,8 @@ func (w *world) unindexUpdated(i *issue) {
 	}
 }
 
-// touch sets i.updatedAt and moves i in the index.
+// touch sets i.updatedAt and moves i in the index; it also re-indexes
+// i's text (every update of an issue comes through here).
 func (w *world) touch(i *issue, t time.Time) {
 	w.indexText(i)
 	if i.updatedAt.Equal(t) {
